@@ -1,0 +1,69 @@
+# tlkit: two entry points for a fresh machine.
+#   make lab   - create .venv if missing, install, open the tutorial notebooks in JupyterLab
+#   make test  - create .venv if missing, install everything (apt packages too when root on Debian/Ubuntu),
+#                then ruff, mypy --strict on tlkit/, pytest and nbval on notebooks/
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.tlkit-installed
+APT_PACKAGES := swtpm swtpm-tools tpm2-tools
+LOCK := requirements/lock.txt
+
+.PHONY: lab test install system-deps lint typecheck unit notebooks bench regen-notebooks clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml $(LOCK) | $(PY)
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[test,lab]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# System packages: the real TPM (swtpm) and tpm2-tools. Installed with apt only when running as root
+# on a Debian/Ubuntu machine and something is missing; elsewhere the interop tests skip loudly
+# (and fail when CI=true).
+system-deps:
+	@missing=""; for b in swtpm tpm2_quote tpm2_checkquote tpm2_eventlog; do command -v $$b >/dev/null || missing="$$missing $$b"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing $(APT_PACKAGES) (missing:$$missing)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	  else echo "WARNING: missing$$missing; install: sudo apt-get install $(APT_PACKAGES)"; fi; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check tlkit tests benchmarks scripts notebooks/conftest.py
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+unit: install system-deps
+	MPLBACKEND=Agg $(PY) -m pytest -q tests
+
+# nbval: never set MPLBACKEND here (the kernel would stop displaying figures).
+notebooks: install
+	$(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env --nbval-cell-timeout=300 \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks/
+
+test: system-deps install lint typecheck unit notebooks
+
+bench: install system-deps
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+# Restart & Run All for every notebook, in the same environment that CI uses.
+regen-notebooks: install
+	cd notebooks && for nb in [0-9]*.ipynb; do \
+	  ../$(PY) -m jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.store_widget_state=False $$nb || exit 1; done
+
+lab: install
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+	  echo "headless: open the URL printed below in your browser"; \
+	  $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/; \
+	else $(VENV)/bin/jupyter lab notebooks/; fi
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

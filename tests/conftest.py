@@ -1,0 +1,47 @@
+"""Shared test helpers: where the real fixtures live, and how missing real components are handled.
+
+Real fixtures come from ``../shared/fixtures`` (or ``$TLKIT_SHARED/fixtures``). A missing real
+component (swtpm, tpm2-tools) skips with a loud reason on a user's machine and FAILS when CI=true.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("TLKIT_SHARED", REPO.parent / "shared"))
+FIXTURES = SHARED / "fixtures"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def fixture_path(rel: str) -> Path:
+    """Path of a shared fixture, e.g. ``"keylime/test-data/files/quote.out"``; skips/fails if absent."""
+    p = FIXTURES / rel
+    if not p.exists():
+        msg = f"shared fixture missing: {p} (set TLKIT_SHARED to the shared/ folder)"
+        if IN_CI:
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return p
+
+
+def expected_pcrs() -> dict[str, Any]:
+    """``fixtures/_derived/expected_pcrs.json`` as a dict."""
+    data: dict[str, Any] = json.loads(fixture_path("_derived/expected_pcrs.json").read_text())
+    return data
+
+
+def require_binaries(*names: str) -> None:
+    """Skip (user machine) or fail (CI=true) unless every named binary is on PATH."""
+    missing = [n for n in names if shutil.which(n) is None]
+    if missing:
+        msg = f"real component missing: {', '.join(missing)} (apt-get install swtpm swtpm-tools tpm2-tools)"
+        if IN_CI:
+            pytest.fail(msg)
+        pytest.skip(msg)

@@ -1,0 +1,106 @@
+"""TPM hash algorithms by TPM_ALG_ID (TPM 2.0 Part 2, section 6.3 "TPM_ALG_ID").
+
+Digests are computed with :mod:`hashlib` (OpenSSL). SM3-256 is offered only where the local OpenSSL
+provides it; elsewhere asking for it raises :class:`tlkit.errors.UnsupportedAlgorithmError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tlkit.errors import UnsupportedAlgorithmError
+
+__all__ = ["HASH_ALGS", "HashAlg", "hash_alg"]
+
+
+def _sm3_available() -> bool:
+    try:
+        hashlib.new("sm3")
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class HashAlg:
+    """One TPM hash algorithm.
+
+    Attributes:
+        alg_id: the TPM_ALG_ID value (e.g. 0x000B for SHA-256).
+        name: tlkit's bank name (``"sha1"``, ``"sha256"``, ``"sha384"``, ``"sha512"``, ``"sm3_256"``).
+        digest_size: digest length in bytes.
+        hashlib_name: the name :func:`hashlib.new` knows it by.
+    """
+
+    alg_id: int
+    name: str
+    digest_size: int
+    hashlib_name: str
+
+    @property
+    def available(self) -> bool:
+        return self.hashlib_name != "sm3" or _SM3
+
+    def _ctor(self) -> Callable[..., Any]:
+        if not self.available:
+            raise UnsupportedAlgorithmError(
+                f"{self.name} (TPM_ALG_ID 0x{self.alg_id:04x}) is not offered by this OpenSSL build",
+                alg_id=self.alg_id,
+            )
+        ctor = getattr(hashlib, self.hashlib_name, None)
+        if ctor is not None:
+            return ctor  # type: ignore[no-any-return]
+        return lambda data=b"": hashlib.new(self.hashlib_name, data)
+
+    def new(self, data: bytes = b"") -> Any:
+        """A fresh hashlib object (``update``/``digest``)."""
+        return self._ctor()(data)
+
+    def digest(self, data: bytes) -> bytes:
+        return bytes(self._ctor()(data).digest())
+
+    @property
+    def zero(self) -> bytes:
+        return b"\x00" * self.digest_size
+
+
+_SM3 = _sm3_available()
+
+SHA1 = HashAlg(0x0004, "sha1", 20, "sha1")
+SHA256 = HashAlg(0x000B, "sha256", 32, "sha256")
+SHA384 = HashAlg(0x000C, "sha384", 48, "sha384")
+SHA512 = HashAlg(0x000D, "sha512", 64, "sha512")
+SM3_256 = HashAlg(0x0012, "sm3_256", 32, "sm3")
+
+HASH_ALGS: tuple[HashAlg, ...] = (SHA1, SHA256, SHA384, SHA512, SM3_256)
+_BY_ID = {a.alg_id: a for a in HASH_ALGS}
+_BY_NAME = {a.name: a for a in HASH_ALGS} | {
+    "sm3": SM3_256,
+    "sm3-256": SM3_256,
+    "sha-1": SHA1,
+    "sha-256": SHA256,
+    "sha-384": SHA384,
+    "sha-512": SHA512,
+}
+
+
+def hash_alg(key: int | str | HashAlg) -> HashAlg:
+    """Look up a hash algorithm by TPM_ALG_ID, bank name, or pass one through.
+
+    Raises:
+        UnsupportedAlgorithmError: the id or name is not a TPM hash algorithm tlkit knows.
+    """
+    if isinstance(key, HashAlg):
+        return key
+    if isinstance(key, int):
+        alg = _BY_ID.get(key)
+        if alg is None:
+            raise UnsupportedAlgorithmError(f"unknown TPM hash algorithm 0x{key:04x}", alg_id=key)
+        return alg
+    alg = _BY_NAME.get(key.strip().lower())
+    if alg is None:
+        raise UnsupportedAlgorithmError(f"unknown hash algorithm name {key!r}")
+    return alg
