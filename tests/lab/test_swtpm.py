@@ -1,0 +1,181 @@
+"""tlkit.lab.SwtpmSession: lifecycle, errors and the tpm2-tools helpers, against a real swtpm."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import require_binaries
+from tlkit.errors import DataError, MissingComponentError, TlkitError
+from tlkit.lab import SwtpmSession, ToolError, pcr_spec
+from tlkit.tpm._alg import SHA1, SHA256
+
+TOOLS = ("swtpm", "tpm2_pcrextend", "tpm2_pcrread", "tpm2_getcap", "tpm2_flushcontext")
+KEY_TOOLS = ("tpm2_createek", "tpm2_createak", "tpm2_readpublic", "tpm2_quote")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); check its state.
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split(")")[-1].split()[0] != "Z"
+
+
+@pytest.fixture(scope="module")
+def tpm() -> Iterator[SwtpmSession]:
+    require_binaries(*TOOLS, *KEY_TOOLS)
+    with SwtpmSession() as session:
+        yield session
+
+
+# -- no binaries needed ---------------------------------------------------------------------------
+
+
+def test_pcr_spec_from_mapping_sorts_and_deduplicates() -> None:
+    assert pcr_spec({"sha256": [7, 0, 7, 1], SHA1: range(3)}) == "sha256:0,1,7+sha1:0,1,2"
+    assert pcr_spec("sha256:0,1") == "sha256:0,1"
+
+
+@pytest.mark.parametrize("bad", [{"sha256": [24]}, {"sha256": [-1]}, {}, {"sha256": []}])
+def test_pcr_spec_rejects_bad_selection(bad: dict[str, list[int]]) -> None:
+    with pytest.raises(DataError):
+        pcr_spec(bad)
+
+
+def test_missing_swtpm_binary_is_a_missing_component() -> None:
+    session = SwtpmSession(swtpm="tlkit-no-such-swtpm")
+    with pytest.raises(MissingComponentError) as info:
+        session.start()
+    assert info.value.component == "tlkit-no-such-swtpm"
+    assert "apt-get install swtpm" in str(info.value)
+    assert not session.running
+
+
+def test_commands_need_a_running_session() -> None:
+    with pytest.raises(ToolError, match="not running"):
+        SwtpmSession().run(["tpm2_getcap", "pcrs"])
+
+
+def test_tool_error_is_a_tlkit_error_with_stderr() -> None:
+    err = ToolError("tpm2_x failed", command=["tpm2_x", "-c"], returncode=1, stderr="ERROR: bad\n")
+    assert isinstance(err, TlkitError)
+    assert (err.command, err.returncode, err.stderr) == (("tpm2_x", "-c"), 1, "ERROR: bad\n")
+    assert str(err) == "tpm2_x failed (exit status 1): tpm2_x -c\nERROR: bad"
+
+
+# -- lifecycle ------------------------------------------------------------------------------------
+
+
+@pytest.mark.interop
+def test_context_manager_starts_and_stops_by_pid() -> None:
+    require_binaries(*TOOLS)
+    with SwtpmSession() as session:
+        pid, workdir = session.pid, session.workdir
+        assert session.running
+        assert _alive(pid)
+        assert session.ctrl_port == session.port + 1
+        assert session.tcti == f"swtpm:host=127.0.0.1,port={session.port}"
+        assert (workdir / "state").is_dir()
+    assert not session.running
+    assert not _alive(pid)
+    assert not workdir.exists()
+    session.stop()  # idempotent
+
+
+@pytest.mark.interop
+def test_two_sessions_are_independent() -> None:
+    require_binaries(*TOOLS)
+    with SwtpmSession() as a, SwtpmSession() as b:
+        assert a.port != b.port
+        a.pcr_extend(16, {"sha256": bytes(32)})
+        assert a.pcr_read({"sha256": [16]}) != b.pcr_read({"sha256": [16]})
+
+
+@pytest.mark.interop
+def test_garbage_collected_session_stops_its_process() -> None:
+    require_binaries(*TOOLS)
+    session = SwtpmSession()
+    session.start()
+    pid, workdir = session.pid, session.workdir
+    del session
+    gc.collect()
+    assert not _alive(pid)
+    assert not workdir.exists()
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+@pytest.mark.interop
+def test_swtpm_allocates_sha1_and_sha256_banks(tpm: SwtpmSession) -> None:
+    banks = tpm.active_banks()
+    assert {"sha1", "sha256"} <= set(banks)
+    assert all(pcrs == tuple(range(24)) for pcrs in banks.values())
+
+
+@pytest.mark.interop
+def test_pcr_extend_and_read(tpm: SwtpmSession) -> None:
+    before = tpm.pcr_read({"sha256": [15], "sha1": [15]})
+    digest256, digest1 = SHA256.digest(b"tlkit"), SHA1.digest(b"tlkit")
+    tpm.pcr_extend(15, {"sha256": digest256, "sha1": digest1})
+    after = tpm.pcr_read({"sha256": [15], "sha1": [15]})
+    assert after == {
+        "sha256": {15: hashlib.sha256(before["sha256"][15] + digest256).digest()},
+        "sha1": {15: hashlib.sha1(before["sha1"][15] + digest1).digest()},
+    }
+
+
+@pytest.mark.interop
+def test_startup_values_of_pcr0_and_drtm_pcrs(tpm: SwtpmSession) -> None:
+    values = tpm.pcr_read({"sha256": [0, 17, 22, 23]})["sha256"]
+    assert values == {0: bytes(32), 17: b"\xff" * 32, 22: b"\xff" * 32, 23: values[23]}
+
+
+@pytest.mark.interop
+def test_wrong_digest_size_is_a_data_error(tpm: SwtpmSession) -> None:
+    with pytest.raises(DataError, match="sha256 digest must be 32 bytes, got 20"):
+        tpm.pcr_extend(15, {"sha256": bytes(20)})
+
+
+@pytest.mark.interop
+def test_refused_command_raises_tool_error_with_stderr(tpm: SwtpmSession) -> None:
+    with pytest.raises(ToolError) as info:
+        tpm.pcr_extend(17, {"sha256": bytes(32)})  # DRTM PCR: not extendable from locality 0
+    assert info.value.returncode == 1
+    assert "bad locality" in info.value.stderr
+    assert info.value.command[0] == "tpm2_pcrextend"
+
+
+@pytest.mark.interop
+def test_missing_tool_is_a_missing_component(tpm: SwtpmSession) -> None:
+    with pytest.raises(MissingComponentError):
+        tpm.run(["tpm2_tlkit_no_such_tool"])
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("kind", ["ecc", "rsa"])
+def test_create_ak_and_quote_leave_no_transient_objects(tpm: SwtpmSession, kind: str) -> None:
+    ak = tpm.create_ak(kind)
+    assert ak.kind == kind
+    assert ak.pem.startswith(b"-----BEGIN PUBLIC KEY-----")
+    assert ak.name[:2] == ak.qualified_name[:2] == b"\x00\x0b"
+    assert len(ak.name) == len(ak.qualified_name) == 34
+    quote = tpm.quote({"sha256": [0, 1]}, b"\x01\x02")
+    assert quote.message[:4] == b"\xffTCG"
+    assert ak.qualified_name in quote.message  # TPMS_ATTEST.qualifiedSigner
+    assert quote.signature[:2] == (b"\x00\x18" if kind == "ecc" else b"\x00\x14")
+    assert tpm.run(["tpm2_getcap", "handles-transient"]).stdout.strip() == b""
+
+
+@pytest.mark.interop
+def test_quote_without_ak_is_a_data_error() -> None:
+    require_binaries(*TOOLS)
+    with SwtpmSession() as fresh, pytest.raises(DataError, match="create_ak"):
+        fresh.quote({"sha256": [0]}, b"")
