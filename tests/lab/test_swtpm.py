@@ -179,3 +179,14 @@ def test_quote_without_ak_is_a_data_error() -> None:
     require_binaries(*TOOLS)
     with SwtpmSession() as fresh, pytest.raises(DataError, match="create_ak"):
         fresh.quote({"sha256": [0]}, b"")
+
+
+@pytest.mark.interop
+def test_pcr_event_hashes_with_every_bank(tpm: SwtpmSession) -> None:
+    before = tpm.pcr_read({"sha256": [14]})["sha256"][14]
+    digests = tpm.pcr_event(14, b"hello")
+    assert digests["sha256"] == hashlib.sha256(b"hello").digest()
+    assert digests["sha1"] == hashlib.sha1(b"hello").digest()
+    assert set(digests) == set(tpm.active_banks())
+    after = tpm.pcr_read({"sha256": [14]})["sha256"][14]
+    assert after == hashlib.sha256(before + digests["sha256"]).digest()

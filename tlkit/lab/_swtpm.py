@@ -462,6 +462,23 @@ class SwtpmSession:
             parts.append(f"{alg.name}={digest.hex()}")
         self.run(["tpm2_pcrextend", f"{pcr}:{','.join(parts)}"])
 
+    def pcr_event(self, pcr: int, data: bytes) -> dict[str, bytes]:
+        """``TPM2_PCR_Event``: the TPM hashes ``data`` (at most 1024 bytes) with every active bank's
+        algorithm and extends PCR ``pcr`` with each digest (``tpm2_pcrevent``). Returns the digests."""
+        if not 0 <= pcr <= 23:
+            raise DataError(f"PCR index must be 0..23, got {pcr}", field="pcr")
+        if len(data) > 1024:
+            raise DataError(f"event data must be at most 1024 bytes, got {len(data)}", field="data")
+        path = self._path("event.bin")
+        path.write_bytes(data)
+        out = self.run(["tpm2_pcrevent", str(pcr), path]).stdout.decode()
+        digests: dict[str, bytes] = {}
+        for line in out.splitlines():
+            bank, sep, value = line.partition(":")
+            if sep and value.strip():
+                digests[hash_alg(bank.strip()).name] = bytes.fromhex(value.strip())
+        return digests
+
     def pcr_read(
         self, selection: str | _SelectionLike | Mapping[Any, Iterable[int]]
     ) -> dict[str, dict[int, bytes]]:
