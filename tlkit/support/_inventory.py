@@ -1,0 +1,875 @@
+"""Fleet inventory import: VM exports in, one tidy row per VM (with its Trusted Launch status) out.
+
+Accepted shapes (detected automatically, see facts notes section 7):
+
+- ``az vm list -o json`` (the az CLI flattens ``properties`` to the top level), with or without
+  ``--show-details`` (``powerState``) and instance views (``instanceView.hyperVGeneration``);
+- ARM resource JSON (``Microsoft.Compute/virtualMachines``): one resource, a list, or the REST list
+  envelope ``{"value": [...]}``; the instance view is ``properties.instanceView``;
+- Azure Resource Graph exports: rows as JSON (a list, or ``{"data": [...]}`` as ``az graph query``
+  prints it) either un-projected (``properties`` with ``properties.extended.instanceView``) or
+  projected with the columns of the facts-file query (section 7.3: ``vmSize``, ``securityType``,
+  ``gen``, ...); and the same two as CSV (a ``properties`` column holds JSON text).
+
+Normalisation rules (facts notes 7.1, 7.2):
+
+- ``securityType`` absent, ``null``, empty or ``"Standard"`` all mean ``Standard`` (which value
+  appears depends on the API version that produced the data); ``security_type_raw`` keeps the
+  original (``<absent>``/``<null>`` for the first two).
+- Hyper-V generation comes from the instance view, else the OS disk resource (``disks=``), else
+  the security type (Trusted Launch and confidential VMs are Generation 2 by definition), else the
+  image SKU naming convention; ``generation_source`` says which.
+- A VM that is Generation 2 by instance view, disk or security type but whose Marketplace
+  ``imageReference`` names a Gen1 SKU is flagged ``stale_image_reference`` (GEN1 known issue: the
+  reference is not updated by a Gen1 -> Trusted Launch upgrade).
+
+Records that cannot be read (missing ``hardwareProfile``, a ``vmSize`` that is not a size name, ...)
+are reported in :attr:`InventoryResult.errors` with their index and reason; they are never
+dropped silently: ``records_in == len(frame) + len(errors)``.
+
+This module does not call Azure, and it does not decide support itself: the compatibility columns
+come from :func:`tlkit.support.check_vm` (memoised per size, image and ``as_of``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from tlkit.errors import DataError, TlkitError
+
+__all__ = [
+    "INVENTORY_COLUMNS",
+    "SOURCE_FORMATS",
+    "TL_STATUSES",
+    "InventoryResult",
+    "InventorySummary",
+    "RecordIssue",
+    "image_generation_hint",
+    "load_inventory",
+    "normalise_security_type",
+]
+
+SOURCE_FORMATS: Final = ("az-vm-list", "arm", "resource-graph", "resource-graph-projected")
+"""The export shapes :func:`load_inventory` recognises (``InventoryResult.source_format``)."""
+
+TL_STATUSES: Final = ("TL-full", "TL-partial", "CVM", "Gen2-Standard", "Gen1", "Unknown-gen")
+"""Trusted Launch status per VM, as the Resource Graph query of facts section 7.3 defines it."""
+
+# Column name -> pandas dtype of the tidy frame, in order.
+_COLUMNS: Final[dict[str, str]] = {
+    "record": "int64",
+    "name": "string",
+    "id": "string",
+    "subscription_id": "string",
+    "resource_group": "string",
+    "location": "string",
+    "vm_size": "string",
+    "os_type": "string",
+    "image_kind": "string",
+    "image_publisher": "string",
+    "image_offer": "string",
+    "image_sku": "string",
+    "image_version": "string",
+    "image_id": "string",
+    "os_disk_id": "string",
+    "power_state": "string",
+    "security_type": "string",
+    "security_type_raw": "string",
+    "secure_boot": "boolean",
+    "vtpm": "boolean",
+    "generation": "string",
+    "generation_source": "string",
+    "stale_image_reference": "bool",
+    "tl_status": "string",
+    "size_status": "string",
+    "os_supported": "boolean",
+    "compatible": "boolean",
+    "blockers": "string",
+    "notes": "string",
+    "snapshot": "string",
+    "source_format": "string",
+}
+INVENTORY_COLUMNS: Final = tuple(_COLUMNS)
+"""Columns of :attr:`InventoryResult.frame`, in order."""
+
+_ABSENT: Final = object()
+_VM_TYPE: Final = "microsoft.compute/virtualmachines"
+# az CLI flattening puts these ``properties`` members at the top level (facts 7.1).
+_AZ_KEYS: Final = frozenset(
+    {
+        "hardwareProfile",
+        "storageProfile",
+        "securityProfile",
+        "osProfile",
+        "vmId",
+        "networkProfile",
+        "provisioningState",
+        "instanceView",
+    }
+)
+_PROJECTED_KEYS: Final = frozenset({"vmSize", "securityType", "imgSku", "imgPublisher", "gen", "osType"})
+_SECURITY_TYPES: Final = {
+    "standard": "Standard",
+    "trustedlaunch": "TrustedLaunch",
+    "confidentialvm": "ConfidentialVM",
+}
+_RG_RE: Final = re.compile(r"/subscriptions/([^/]+)/resourcegroups/([^/]+)", re.IGNORECASE)
+# Marketplace SKU naming conventions (facts 7.1: "-gen2, gensecond, -g2 or gen2 in the sku"; Arm64,
+# confidential and Azure Edition images are Generation 2 only). A convention, not a guarantee.
+_GEN2_SKU_RE: Final = re.compile(
+    r"gen2|gensecond|(^|[-_])g2($|[-_])|arm64|(^|[-_])cvm($|[-_])|azure-edition", re.IGNORECASE
+)
+_GEN1_SKU_RE: Final = re.compile(r"gen1", re.IGNORECASE)
+# Offers whose unmarked SKUs are Generation 2 (the Gen1 variant carries "gen1"): Ubuntu 24.04+ and
+# Windows 11 (Gen2-only client images).
+_GEN2_DEFAULT_OFFER_RE: Final = re.compile(r"^ubuntu-2[4-9]_\d\d|^windows-11$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RecordIssue:
+    """One input record that could not become a row.
+
+    Attributes:
+        index: position of the record in the export (0-based; CSV: data row number).
+        name: the VM name if it could be read, else ``None``.
+        field: the field at fault, as a path in the source shape (``"hardwareProfile.vmSize"``).
+        reason: what is wrong with it.
+    """
+
+    index: int
+    name: str | None
+    field: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "name": self.name, "field": self.field, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class InventorySummary:
+    """Counts for a printed report.
+
+    Attributes:
+        records_in: records in the export; ``rows + malformed``.
+        rows: VMs in the tidy frame.
+        malformed: records reported in ``errors``.
+        by_tl_status: VM count per :data:`TL_STATUSES` value (all keys present).
+        compatible: VMs that can run Trusted Launch at their size and OS (``compatible`` true).
+        compatible_share: ``compatible / rows`` (0.0 for an empty frame).
+        top_blockers: ``(blocker, count)`` pairs, most frequent first.
+        stale_image_references: VMs flagged ``stale_image_reference``.
+    """
+
+    source: str
+    source_format: str
+    records_in: int
+    rows: int
+    malformed: int
+    by_tl_status: Mapping[str, int]
+    compatible: int
+    compatible_share: float
+    top_blockers: tuple[tuple[str, int], ...]
+    stale_image_references: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "source_format": self.source_format,
+            "records_in": self.records_in,
+            "rows": self.rows,
+            "malformed": self.malformed,
+            "by_tl_status": dict(self.by_tl_status),
+            "compatible": self.compatible,
+            "compatible_share": round(self.compatible_share, 4),
+            "top_blockers": [list(b) for b in self.top_blockers],
+            "stale_image_references": self.stale_image_references,
+        }
+
+    def to_text(self) -> str:
+        lines = [
+            f"inventory: {self.source} ({self.source_format})",
+            f"records: {self.records_in} = {self.rows} VMs + {self.malformed} malformed",
+            "Trusted Launch status:",
+        ]
+        lines += [f"  {k:<14} {v:>6}" for k, v in self.by_tl_status.items()]
+        share = f"{self.compatible_share:.1%}"
+        lines.append(f"compatible with Trusted Launch: {self.compatible}/{self.rows} ({share})")
+        lines.append(f"stale Gen1 imageReference after upgrade: {self.stale_image_references}")
+        if self.top_blockers:
+            lines.append("top blockers:")
+            lines += [f"  {n:>6}  {b}" for b, n in self.top_blockers]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, eq=False)
+class InventoryResult:
+    """The tidy inventory: one row per VM read, plus every record that could not be read.
+
+    ``passed`` is true when no record was malformed; ``reasons`` lists ``malformed-record:<index>``
+    per reported record. A VM that cannot run Trusted Launch is *not* a failure here: that is
+    the ``compatible`` column.
+
+    Attributes:
+        frame: one row per VM, columns :data:`INVENTORY_COLUMNS`.
+        errors: the records that could not become rows, in input order.
+        source: file name (or ``"<object>"``) the records came from.
+        source_format: one of :data:`SOURCE_FORMATS`.
+        records_in: number of records in the export.
+        as_of: the support-matrix date the compatibility columns were computed for (``None``: latest).
+    """
+
+    frame: pd.DataFrame
+    errors: tuple[RecordIssue, ...]
+    source: str
+    source_format: str
+    records_in: int
+    as_of: str | None = None
+    reasons: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reasons", tuple(f"malformed-record:{e.index}" for e in self.errors))
+
+    @property
+    def passed(self) -> bool:
+        return not self.errors
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy frame (a copy)."""
+        return self.frame.copy()
+
+    def errors_frame(self) -> pd.DataFrame:
+        """``errors`` as a frame with columns ``index, name, field, reason``."""
+        return pd.DataFrame([e.to_dict() for e in self.errors], columns=["index", "name", "field", "reason"])
+
+    def summary(self, *, top: int = 5) -> InventorySummary:
+        """Counts by TL status, compatible share and the ``top`` most frequent blockers."""
+        f = self.frame
+        counts = f["tl_status"].value_counts()
+        by_status = {s: int(counts.get(s, 0)) for s in TL_STATUSES}
+        compatible = int(f["compatible"].fillna(False).sum())
+        blockers: Counter[str] = Counter()
+        for text in f["blockers"].dropna():
+            blockers.update(b for b in str(text).split("; ") if b)
+        return InventorySummary(
+            source=self.source,
+            source_format=self.source_format,
+            records_in=self.records_in,
+            rows=len(f),
+            malformed=len(self.errors),
+            by_tl_status=by_status,
+            compatible=compatible,
+            compatible_share=compatible / len(f) if len(f) else 0.0,
+            top_blockers=tuple(blockers.most_common(top)),
+            stale_image_references=int(f["stale_image_reference"].sum()),
+        )
+
+
+class _RecordDefectError(Exception):
+    """A record-level defect (internal: becomes a :class:`RecordIssue`)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+# --- small typed accessors ---------------------------------------------------------------------------
+
+
+def _obj(value: Any, field: str, *, required: bool = False) -> Mapping[str, Any] | None:
+    """A JSON object member; absent/null -> None (or a problem when ``required``)."""
+    if value is _ABSENT or value is None:
+        if required:
+            raise _RecordDefectError(field, "missing" if value is _ABSENT else "null")
+        return None
+    if not isinstance(value, Mapping):
+        raise _RecordDefectError(field, f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def _get(obj: Mapping[str, Any] | None, key: str) -> Any:
+    if obj is None:
+        return _ABSENT
+    return obj.get(key, _ABSENT)
+
+
+def _text(value: Any, field: str, *, required: bool = False) -> str | None:
+    """A string member; absent/null/empty -> None (or a problem when ``required``)."""
+    if value is _ABSENT or value is None or value == "":
+        if required:
+            raise _RecordDefectError(
+                field, "missing" if value is _ABSENT else ("null" if value is None else "empty")
+            )
+        return None
+    if not isinstance(value, str):
+        raise _RecordDefectError(field, f"expected a string, got {type(value).__name__} {value!r:.40}")
+    return value
+
+
+def _flag(value: Any, field: str) -> bool | None:
+    """A boolean member; CSV text ``true``/``false`` accepted; absent/null/empty -> None."""
+    if value is _ABSENT or value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
+        return value.strip().lower() == "true"
+    raise _RecordDefectError(field, f"expected a boolean, got {type(value).__name__} {value!r:.40}")
+
+
+def normalise_security_type(value: object) -> tuple[str, str]:
+    """``(security_type, security_type_raw)`` for a ``securityProfile.securityType`` value.
+
+    Absent (pass :data:`None` for null; any non-string for "absent" is rejected), null, empty and
+    ``"Standard"`` all normalise to ``"Standard"`` (facts 7.1: which one appears depends on the API
+    version). Matching is case-insensitive. Raises :class:`DataError` for any other value.
+    """
+    if value is _ABSENT:
+        return "Standard", "<absent>"
+    if value is None:
+        return "Standard", "<null>"
+    if not isinstance(value, str):
+        raise DataError(f"securityType must be a string, got {type(value).__name__}", field="securityType")
+    norm = _SECURITY_TYPES.get(value.strip().lower()) if value.strip() else "Standard"
+    if norm is None:
+        raise DataError(f"unknown securityType {value!r}", field="securityType")
+    return norm, value
+
+
+def image_generation_hint(publisher: str | None, offer: str | None, sku: str | None) -> str | None:
+    """The Hyper-V generation a Marketplace image SKU *name* suggests: ``"V1"``, ``"V2"`` or ``None``.
+
+    Naming convention only (facts 7.1): Gen2 SKUs carry ``gen2``, ``-g2``, ``gensecond`` (also Arm64,
+    confidential ``cvm`` and ``azure-edition`` SKUs, which are Gen2-only); Gen1 variants of
+    Gen2-default offers carry ``gen1``; otherwise an unmarked SKU of a dual-generation offer is the
+    Gen1 one. ``None`` when there is no Marketplace reference.
+    """
+    if not sku or not offer or not publisher:
+        return None
+    if _GEN1_SKU_RE.search(sku):
+        return "V1"
+    if _GEN2_SKU_RE.search(sku) or _GEN2_DEFAULT_OFFER_RE.search(offer):
+        return "V2"
+    return "V1"
+
+
+def _generation(value: Any, field: str) -> str | None:
+    text = _text(value, field)
+    if text is None:
+        return None
+    g = text.strip().upper()
+    if g not in {"V1", "V2"}:
+        raise _RecordDefectError(field, f"expected V1 or V2, got {text!r:.40}")
+    return g
+
+
+def _power_state(value: str | None) -> str | None:
+    """``"VM running"`` / ``"PowerState/running"`` -> ``"running"``."""
+    if not value:
+        return None
+    return value.removeprefix("PowerState/").removeprefix("VM ").strip().lower() or None
+
+
+# --- one VM, read from any shape ----------------------------------------------------------------------
+
+
+@dataclass
+class _Vm:
+    name: str | None = None
+    id: str | None = None
+    subscription_id: str | None = None
+    resource_group: str | None = None
+    location: str | None = None
+    vm_size: str | None = None
+    os_type: str | None = None
+    image_publisher: str | None = None
+    image_offer: str | None = None
+    image_sku: str | None = None
+    image_version: str | None = None
+    image_id: str | None = None
+    os_disk_id: str | None = None
+    power_state: str | None = None
+    security_type: str = "Standard"
+    security_type_raw: str = "<absent>"
+    secure_boot: bool | None = None
+    vtpm: bool | None = None
+    view_generation: str | None = None
+
+
+def _fill_envelope(vm: _Vm, rec: Mapping[str, Any]) -> None:
+    """name, id, location, resource group, subscription; rejects non-VM resource types."""
+    rtype = _text(_get(rec, "type"), "type")
+    vm.name = _text(_get(rec, "name"), "name")
+    vm.id = _text(_get(rec, "id"), "id")
+    if rtype is not None and rtype.lower() != _VM_TYPE:
+        raise _RecordDefectError("type", f"not a virtual machine: {rtype!r:.60}")
+    if vm.name is None and vm.id is None:
+        raise _RecordDefectError("name", "record has neither name nor id")
+    if vm.name is None and vm.id is not None:
+        vm.name = vm.id.rstrip("/").rsplit("/", 1)[-1]
+    vm.location = _text(_get(rec, "location"), "location")
+    vm.resource_group = _text(_get(rec, "resourceGroup"), "resourceGroup")
+    vm.subscription_id = _text(_get(rec, "subscriptionId"), "subscriptionId")
+    m = _RG_RE.search(vm.id or "")
+    if m:
+        vm.subscription_id = vm.subscription_id or m.group(1)
+        vm.resource_group = vm.resource_group or m.group(2)
+
+
+def _size(value: Any, field: str) -> str:
+    size = _text(value, field, required=True)
+    assert size is not None
+    return size.strip()
+
+
+def _fill_security(vm: _Vm, sec_type: Any, sb: Any, vtpm: Any, prefix: str) -> None:
+    try:
+        vm.security_type, vm.security_type_raw = normalise_security_type(sec_type)
+    except DataError as e:
+        raise _RecordDefectError(f"{prefix}securityType", e.message) from None
+    vm.secure_boot = _flag(sb, f"{prefix}uefiSettings.secureBootEnabled")
+    vm.vtpm = _flag(vtpm, f"{prefix}uefiSettings.vTpmEnabled")
+
+
+def _read_properties(vm: _Vm, props: Mapping[str, Any], view: Mapping[str, Any] | None, prefix: str) -> None:
+    """Fields under ``properties`` (ARM, Resource Graph) or the flattened top level (az CLI)."""
+    hw = _obj(_get(props, "hardwareProfile"), f"{prefix}hardwareProfile", required=True)
+    vm.vm_size = _size(_get(hw, "vmSize"), f"{prefix}hardwareProfile.vmSize")
+    storage = _obj(_get(props, "storageProfile"), f"{prefix}storageProfile")
+    img = _obj(_get(storage, "imageReference"), f"{prefix}storageProfile.imageReference")
+    ip = f"{prefix}storageProfile.imageReference."
+    vm.image_publisher = _text(_get(img, "publisher"), ip + "publisher")
+    vm.image_offer = _text(_get(img, "offer"), ip + "offer")
+    vm.image_sku = _text(_get(img, "sku"), ip + "sku")
+    vm.image_version = _text(_get(img, "exactVersion"), ip + "exactVersion") or _text(
+        _get(img, "version"), ip + "version"
+    )
+    vm.image_id = (
+        _text(_get(img, "id"), ip + "id")
+        or _text(_get(img, "sharedGalleryImageId"), ip + "sharedGalleryImageId")
+        or _text(_get(img, "communityGalleryImageId"), ip + "communityGalleryImageId")
+    )
+    disk = _obj(_get(storage, "osDisk"), f"{prefix}storageProfile.osDisk")
+    vm.os_type = _text(_get(disk, "osType"), f"{prefix}storageProfile.osDisk.osType")
+    managed = _obj(_get(disk, "managedDisk"), f"{prefix}storageProfile.osDisk.managedDisk")
+    disk_id = _text(_get(managed, "id"), f"{prefix}storageProfile.osDisk.managedDisk.id")
+    vm.os_disk_id = disk_id.lower() if disk_id else None
+    sec = _obj(_get(props, "securityProfile"), f"{prefix}securityProfile")
+    uefi = _obj(_get(sec, "uefiSettings"), f"{prefix}securityProfile.uefiSettings")
+    _fill_security(
+        vm,
+        _get(sec, "securityType"),
+        _get(uefi, "secureBootEnabled"),
+        _get(uefi, "vTpmEnabled"),
+        f"{prefix}securityProfile.",
+    )
+    if view is not None:
+        vm.view_generation = _generation(_get(view, "hyperVGeneration"), "instanceView.hyperVGeneration")
+        ps = _get(view, "powerState")
+        if isinstance(ps, Mapping):  # Resource Graph: extended.instanceView.powerState.code
+            vm.power_state = _power_state(_text(ps.get("code"), "instanceView.powerState.code"))
+        statuses = _get(view, "statuses")
+        if vm.power_state is None and isinstance(statuses, list):
+            codes = [s.get("code") for s in statuses if isinstance(s, Mapping)]
+            vm.power_state = next(
+                (_power_state(c) for c in codes if isinstance(c, str) and c.startswith("PowerState/")), None
+            )
+
+
+def _read_az(vm: _Vm, rec: Mapping[str, Any]) -> None:
+    _fill_envelope(vm, rec)
+    view = _obj(_get(rec, "instanceView"), "instanceView")
+    _read_properties(vm, rec, view, "")
+    ps = _text(_get(rec, "powerState"), "powerState")
+    vm.power_state = _power_state(ps) or vm.power_state
+
+
+def _read_resource(vm: _Vm, rec: Mapping[str, Any]) -> None:
+    _fill_envelope(vm, rec)
+    raw = _get(rec, "properties")
+    if isinstance(raw, str):  # Resource Graph CSV download: dynamic columns are JSON text
+        try:
+            raw = json.loads(raw) if raw.strip() else _ABSENT
+        except ValueError as e:
+            raise _RecordDefectError("properties", f"not valid JSON: {e}") from None
+    props = _obj(raw, "properties", required=True)
+    assert props is not None
+    view = _obj(_get(props, "instanceView"), "properties.instanceView")
+    ext = _obj(_get(props, "extended"), "properties.extended")
+    view = _obj(_get(ext, "instanceView"), "properties.extended.instanceView") or view
+    _read_properties(vm, props, view, "properties.")
+
+
+def _read_projected(vm: _Vm, rec: Mapping[str, Any]) -> None:
+    _fill_envelope(vm, rec)
+    vm.vm_size = _size(_get(rec, "vmSize"), "vmSize")
+    vm.os_type = _text(_get(rec, "osType"), "osType")
+    vm.view_generation = _generation(_get(rec, "gen"), "gen")
+    _fill_security(vm, _get(rec, "securityType"), _get(rec, "secureBoot"), _get(rec, "vTpm"), "")
+    if vm.security_type_raw == "":
+        vm.security_type_raw = "<empty>"
+    vm.image_publisher = _text(_get(rec, "imgPublisher"), "imgPublisher")
+    vm.image_offer = _text(_get(rec, "imgOffer"), "imgOffer")
+    vm.image_sku = _text(_get(rec, "imgSku"), "imgSku")
+    vm.image_version = _text(_get(rec, "imgVersion"), "imgVersion")
+    vm.image_id = _text(_get(rec, "imgId"), "imgId")
+    disk_id = _text(_get(rec, "osDiskId"), "osDiskId")
+    vm.os_disk_id = disk_id.lower() if disk_id else None
+    vm.power_state = _power_state(_text(_get(rec, "powerState"), "powerState"))
+
+
+_READERS: Final[dict[str, Callable[[_Vm, Mapping[str, Any]], None]]] = {
+    "az-vm-list": _read_az,
+    "arm": _read_resource,
+    "resource-graph": _read_resource,
+    "resource-graph-projected": _read_projected,
+}
+
+
+# --- container and format detection ---------------------------------------------------------------
+
+
+def _shape_of(rec: object) -> str | None:
+    """Which reader a record looks written for (``None``: no VM shape)."""
+    if not isinstance(rec, Mapping):
+        return None
+    if "properties" in rec:
+        return "resource-graph" if "subscriptionId" in rec or "resourceGroup" in rec else "arm"
+    if _AZ_KEYS & rec.keys():
+        return "az-vm-list"
+    if _PROJECTED_KEYS & rec.keys():
+        return "resource-graph-projected"
+    return None
+
+
+def _records_from_json(obj: object, source: str) -> tuple[list[Any], str | None]:
+    """The record list of a parsed JSON export, and the shape its envelope implies."""
+    if isinstance(obj, Mapping):
+        data, value = obj.get("data", _ABSENT), obj.get("value", _ABSENT)
+        if isinstance(data, list) and "properties" not in obj:
+            return data, "resource-graph"
+        if isinstance(value, list) and "properties" not in obj:
+            return value, "arm"
+        if _shape_of(obj) is not None:
+            return [obj], None
+        raise DataError(
+            f"{source}: a JSON object that is neither a VM resource nor a "
+            "{'value': [...]} / {'data': [...]} list",
+            record=source,
+        )
+    if isinstance(obj, list):
+        return obj, None
+    raise DataError(
+        f"{source}: expected a JSON list or object of VM records, got {type(obj).__name__}", record=source
+    )
+
+
+def _detect(records: Sequence[Any], hint: str | None, source: str) -> str:
+    votes = Counter(s for s in map(_shape_of, records) if s is not None)
+    if not votes:
+        if not records:
+            return hint or "az-vm-list"
+        raise DataError(
+            f"{source}: no record looks like a VM in any supported shape (az vm list, ARM, Resource Graph)",
+            record=source,
+        )
+    shape = votes.most_common(1)[0][0]
+    if hint == "resource-graph" and shape == "arm":
+        return "resource-graph"
+    if hint == "arm" and shape == "resource-graph":
+        return "arm"
+    return shape
+
+
+def _read_csv(text: str, source: str) -> tuple[list[Any], str]:
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = reader.fieldnames or []
+        rows: list[Any] = [dict(r) for r in reader]
+    except csv.Error as e:
+        raise DataError(f"{source}: unreadable CSV: {e}", record=source) from None
+    cols = set(header)
+    if "properties" in cols:
+        shape = "resource-graph"
+    elif "vmSize" in cols:
+        shape = "resource-graph-projected"
+    else:
+        raise DataError(
+            f"{source}: CSV has neither a 'vmSize' nor a 'properties' column "
+            f"(columns: {', '.join(header[:12]) or 'none'})",
+            record=source,
+        )
+    for r in rows:  # rows longer than the header carry their surplus under the None key
+        if None in r:
+            r["__surplus__"] = r.pop(None)
+    return rows, shape
+
+
+def _load_source(source: object) -> tuple[list[Any], str, str]:
+    """(records, shape, source label) for a path, JSON text/bytes or already-parsed object."""
+    if isinstance(source, pd.DataFrame):
+        rows = source.astype(object).where(source.notna(), None).to_dict(orient="records")
+        cols = set(source.columns)
+        shape = "resource-graph" if "properties" in cols else "resource-graph-projected"
+        return rows, shape, "<DataFrame>"
+    is_text = isinstance(source, str) and source.lstrip()[:1] in {"[", "{"}
+    if isinstance(source, (str, Path)) and not is_text:
+        path = Path(source)
+        label = path.name
+        try:
+            raw = path.read_bytes()
+        except OSError as e:
+            raise DataError(f"{label}: cannot read: {e.strerror or e}", record=label) from None
+        return _parse_bytes(raw, label, csv_hint=path.suffix.lower() == ".csv")
+    if isinstance(source, (bytes, bytearray, str)):
+        data = source.encode() if isinstance(source, str) else bytes(source)
+        return _parse_bytes(data, "<text>", csv_hint=False)
+    records, hint = _records_from_json(source, "<object>")
+    return records, _detect(records, hint, "<object>"), "<object>"
+
+
+def _parse_bytes(raw: bytes, label: str, *, csv_hint: bool) -> tuple[list[Any], str, str]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataError(f"{label}: not UTF-8 text (byte {e.start})", record=label) from None
+    head = text.lstrip()[:1]
+    if head in {"[", "{"} and not csv_hint:
+        try:
+            obj = json.loads(text)
+        except ValueError as e:
+            raise DataError(f"{label}: not valid JSON: {e}", record=label) from None
+        records, hint = _records_from_json(obj, label)
+        return records, _detect(records, hint, label), label
+    if not text.strip():
+        raise DataError(f"{label}: empty file", record=label)
+    rows, shape = _read_csv(text, label)
+    return rows, shape, label
+
+
+def _load_disks(disks: object) -> dict[str, str]:
+    """Lower-cased OS disk id -> ``hyperVGeneration`` from an ``az disk list`` / ARM / ARG export."""
+    if disks is None:
+        return {}
+    envelope = {"value", "data", "id"}
+    if (
+        isinstance(disks, Mapping)
+        and not envelope & disks.keys()
+        and all(isinstance(v, str) for v in disks.values())
+    ):
+        return {str(k).lower(): v.upper() for k, v in disks.items()}
+    if isinstance(disks, (str, Path)):
+        label = Path(disks).name
+        try:
+            obj = json.loads(Path(disks).read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError) as e:
+            raise DataError(f"{label}: unusable disk export: {e}", record=label) from None
+    else:
+        obj, label = disks, "<disks>"
+    if isinstance(obj, Mapping):
+        obj = obj.get("value", obj.get("data", [obj]))
+    if not isinstance(obj, list):
+        raise DataError(f"{label}: expected a list of disk resources", record=label)
+    out: dict[str, str] = {}
+    for rec in obj:
+        if not isinstance(rec, Mapping) or not isinstance(rec.get("id"), str):
+            continue
+        props = rec.get("properties") if isinstance(rec.get("properties"), Mapping) else rec
+        gen = props.get("hyperVGeneration") if isinstance(props, Mapping) else None
+        if isinstance(gen, str) and gen.upper() in {"V1", "V2"}:
+            out[rec["id"].lower()] = gen.upper()
+    return out
+
+
+# --- compatibility (support-core's check_vm, memoised) ----------------------------------------------
+
+_CompatKey = tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]
+_Compat = tuple[str | None, bool | None, bool | None, str, str, str | None]
+
+
+_NO_CHECK: Final[_Compat] = (None, None, None, "", "", None)
+
+
+def _compat_function(as_of: str | None, *, check: bool) -> Callable[[_Vm], _Compat]:
+    """A memoised ``vm -> (size_status, os_supported, compatible, blockers, notes, snapshot)``."""
+    if not check:
+        return lambda _vm: _NO_CHECK
+    from tlkit.support import check_vm  # noqa: PLC0415 (late: the façade imports this module)
+
+    cache: dict[_CompatKey, _Compat | _RecordDefectError] = {}
+
+    def compat(vm: _Vm) -> _Compat:
+        assert vm.vm_size is not None
+        key = (vm.vm_size, vm.os_type, vm.image_publisher, vm.image_offer, vm.image_sku, vm.image_id, as_of)
+        hit = cache.get(key)
+        if hit is None:
+            try:
+                rep = check_vm(
+                    vm.vm_size,
+                    os_type=vm.os_type,
+                    publisher=vm.image_publisher,
+                    offer=vm.image_offer,
+                    sku=vm.image_sku,
+                    image_id=vm.image_id,
+                    as_of=as_of,
+                )
+                hit = (
+                    str(rep.size_status),
+                    rep.os_supported,
+                    bool(rep.compatible),
+                    "; ".join(rep.blockers),
+                    "; ".join(rep.notes),
+                    str(rep.snapshot),
+                )
+            except TlkitError as e:
+                hit = _RecordDefectError("vmSize", str(e))
+            cache[key] = hit
+        if isinstance(hit, _RecordDefectError):
+            raise hit
+        return hit
+
+    return compat
+
+
+def _tl_status(security_type: str, secure_boot: bool | None, vtpm: bool | None, gen: str | None) -> str:
+    """Facts 7.3 ``tlStatus``: TL-full / TL-partial / CVM / Gen2-Standard / Gen1 / Unknown-gen."""
+    if security_type == "TrustedLaunch":
+        return "TL-full" if secure_boot and vtpm else "TL-partial"
+    if security_type == "ConfidentialVM":
+        return "CVM"
+    return {"V2": "Gen2-Standard", "V1": "Gen1"}.get(gen or "", "Unknown-gen")
+
+
+def _row(
+    index: int, vm: _Vm, fmt: str, disk_gen: Mapping[str, str], compat: Callable[[_Vm], _Compat]
+) -> dict[str, Any]:
+    sku_gen = image_generation_hint(vm.image_publisher, vm.image_offer, vm.image_sku)
+    if vm.view_generation:
+        gen, gen_source = vm.view_generation, "instance-view"
+    elif vm.os_disk_id and vm.os_disk_id in disk_gen:
+        gen, gen_source = disk_gen[vm.os_disk_id], "os-disk"
+    elif vm.security_type in {"TrustedLaunch", "ConfidentialVM"}:
+        gen, gen_source = "V2", "security-type"
+    elif sku_gen:
+        gen, gen_source = sku_gen, "image-sku"
+    else:
+        gen, gen_source = None, "unknown"
+    stale = sku_gen == "V1" and gen == "V2" and gen_source != "image-sku"
+    if vm.image_id:
+        low = vm.image_id.lower()
+        kind = (
+            "gallery"
+            if "/galleries/" in low or "galleryimage" in low
+            else "managed-image"
+            if "/microsoft.compute/images/" in low
+            else "other"
+        )
+    else:
+        kind = "marketplace" if vm.image_sku else "none"
+    size_status, os_ok, ok, blockers, notes, snapshot = compat(vm)
+    return {
+        "record": index,
+        "name": vm.name,
+        "id": vm.id,
+        "subscription_id": vm.subscription_id,
+        "resource_group": vm.resource_group,
+        "location": vm.location,
+        "vm_size": vm.vm_size,
+        "os_type": vm.os_type,
+        "image_kind": kind,
+        "image_publisher": vm.image_publisher,
+        "image_offer": vm.image_offer,
+        "image_sku": vm.image_sku,
+        "image_version": vm.image_version,
+        "image_id": vm.image_id,
+        "os_disk_id": vm.os_disk_id,
+        "power_state": vm.power_state,
+        "security_type": vm.security_type,
+        "security_type_raw": vm.security_type_raw,
+        "secure_boot": vm.secure_boot,
+        "vtpm": vm.vtpm,
+        "generation": gen,
+        "generation_source": gen_source,
+        "stale_image_reference": stale,
+        "tl_status": _tl_status(vm.security_type, vm.secure_boot, vm.vtpm, gen),
+        "size_status": size_status,
+        "os_supported": os_ok,
+        "compatible": ok,
+        "blockers": blockers,
+        "notes": notes,
+        "snapshot": snapshot,
+        "source_format": fmt,
+    }
+
+
+def _frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    df = pd.DataFrame(list(rows), columns=list(INVENTORY_COLUMNS))
+    return df.astype(_COLUMNS)
+
+
+def load_inventory(
+    source: object, *, as_of: str | None = None, disks: object = None, check: bool = True
+) -> InventoryResult:
+    """Read a VM export into one tidy row per VM, with Trusted Launch status and compatibility.
+
+    Args:
+        source: a path (``.json`` or ``.csv``), JSON text/bytes, an already-parsed JSON object
+            (list, single resource, ``{"value": [...]}``, ``{"data": [...]}``) or a DataFrame of
+            Resource Graph rows. The shape is detected (see the module docstring).
+        as_of: support-matrix date for the compatibility columns (``None``: the newest snapshot),
+            passed to :func:`tlkit.support.check_vm`.
+        disks: optional OS disk export (``az disk list -o json`` path/object, ARM or Resource Graph
+            disk rows) or a mapping ``disk id -> "V1"/"V2"``; used for ``generation`` when a VM has
+            no instance view.
+        check: compute the compatibility columns (``False``: leave them empty, import only).
+
+    Returns:
+        An :class:`InventoryResult`; records that cannot be read are in ``errors``, never dropped.
+
+    Raises:
+        DataError: the source as a whole is unusable (unreadable, not JSON/CSV, no VM shape), naming
+            the file and why.
+    """
+    records, fmt, label = _load_source(source)
+    disk_gen = _load_disks(disks)
+    compat = _compat_function(as_of, check=check)
+    reader = _READERS[fmt]
+    rows: list[dict[str, Any]] = []
+    issues: list[RecordIssue] = []
+    for i, rec in enumerate(records):
+        if not isinstance(rec, Mapping):
+            issues.append(RecordIssue(i, None, "<record>", f"expected an object, got {type(rec).__name__}"))
+            continue
+        vm = _Vm()
+        try:
+            reader(vm, rec)
+            rows.append(_row(i, vm, fmt, disk_gen, compat))
+        except _RecordDefectError as p:
+            name = vm.name or _safe_name(rec)
+            issues.append(RecordIssue(i, name, p.field, p.reason))
+    return InventoryResult(
+        frame=_frame(rows),
+        errors=tuple(issues),
+        source=label,
+        source_format=fmt,
+        records_in=len(records),
+        as_of=as_of,
+    )
+
+
+def _safe_name(rec: Mapping[str, Any]) -> str | None:
+    name = rec.get("name")
+    return name if isinstance(name, str) and name else None
