@@ -1,0 +1,158 @@
+"""TPMS_ATTEST (TPM 2.0 Part 2, 10.12.12) and the quote body TPMS_QUOTE_INFO (Part 2, 10.12.4).
+
+``Attest.from_bytes`` parses: the result is *unverified* until :func:`tlkit.tpm.verify_quote` has
+checked the signature over the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tlkit._binary import Reader, Writer
+from tlkit.errors import ParseError
+from tlkit.tpm._selection import PcrSelection
+
+__all__ = [
+    "TPM_GENERATED_VALUE",
+    "TPM_ST_ATTEST_QUOTE",
+    "Attest",
+    "ClockInfo",
+    "QuoteInfo",
+]
+
+#: TPM_GENERATED_VALUE, "\xffTCG" (Part 2, 6.2 TPM_GENERATED).
+TPM_GENERATED_VALUE = 0xFF544347
+#: TPM_ST_ATTEST_* structure tags (Part 2, 6.9 TPM_ST).
+TPM_ST_ATTEST_NV = 0x8014
+TPM_ST_ATTEST_COMMAND_AUDIT = 0x8015
+TPM_ST_ATTEST_SESSION_AUDIT = 0x8016
+TPM_ST_ATTEST_CERTIFY = 0x8017
+TPM_ST_ATTEST_QUOTE = 0x8018
+TPM_ST_ATTEST_TIME = 0x8019
+TPM_ST_ATTEST_CREATION = 0x801A
+TPM_ST_ATTEST_NV_DIGEST = 0x801C
+
+ATTEST_TYPE_NAMES = {
+    TPM_ST_ATTEST_NV: "nv",
+    TPM_ST_ATTEST_COMMAND_AUDIT: "command-audit",
+    TPM_ST_ATTEST_SESSION_AUDIT: "session-audit",
+    TPM_ST_ATTEST_CERTIFY: "certify",
+    TPM_ST_ATTEST_QUOTE: "quote",
+    TPM_ST_ATTEST_TIME: "time",
+    TPM_ST_ATTEST_CREATION: "creation",
+    TPM_ST_ATTEST_NV_DIGEST: "nv-digest",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ClockInfo:
+    """TPMS_CLOCK_INFO (Part 2, 10.11.1): ``clock`` in ms, reset/restart counters, ``safe`` flag."""
+
+    clock: int
+    reset_count: int
+    restart_count: int
+    safe: bool
+
+    def write(self, w: Writer) -> None:
+        w.u64(self.clock).u32(self.reset_count).u32(self.restart_count).u8(1 if self.safe else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteInfo:
+    """TPMS_QUOTE_INFO (Part 2, 10.12.4): the quoted selection and the digest of those PCRs."""
+
+    pcr_select: PcrSelection
+    pcr_digest: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Attest:
+    """TPMS_ATTEST (Part 2, 10.12.12), byte-exact.
+
+    Attributes:
+        magic: should be TPM_GENERATED_VALUE (0xff544347) for anything the TPM produced.
+        type: TPM_ST_ATTEST_* tag (0x8018 for a quote).
+        qualified_signer: TPM2B_NAME contents: the signing key's qualified name.
+        extra_data: TPM2B_DATA contents: the caller's nonce (qualifyingData).
+        clock_info: TPMS_CLOCK_INFO.
+        firmware_version: the TPM vendor's firmware version (u64).
+        attested: :class:`QuoteInfo` for a quote; the raw TPMU_ATTEST bytes for other types.
+    """
+
+    magic: int
+    type: int
+    qualified_signer: bytes
+    extra_data: bytes
+    clock_info: ClockInfo
+    firmware_version: int
+    attested: QuoteInfo | bytes
+
+    @property
+    def is_quote(self) -> bool:
+        return self.type == TPM_ST_ATTEST_QUOTE and isinstance(self.attested, QuoteInfo)
+
+    @property
+    def type_name(self) -> str:
+        return ATTEST_TYPE_NAMES.get(self.type, f"0x{self.type:04x}")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Attest:
+        """Parse TPMS_ATTEST bytes (e.g. ``tpm2_quote -m`` output). Unverified.
+
+        Raises:
+            ParseError: truncated or malformed input (with the byte offset).
+        """
+        r = Reader(bytes(data), what="TPMS_ATTEST")
+        magic = r.u32("magic")
+        typ = r.u16("type")
+        signer = r.sized_u16("qualifiedSigner")
+        extra = r.sized_u16("extraData")
+        clock = r.u64("clockInfo.clock")
+        resets = r.u32("clockInfo.resetCount")
+        restarts = r.u32("clockInfo.restartCount")
+        at = r.offset
+        safe = r.u8("clockInfo.safe")
+        if safe > 1:
+            raise ParseError(
+                f"clockInfo.safe must be 0 or 1 (TPMI_YES_NO), got {safe}", offset=at, what=r.what
+            )
+        fw = r.u64("firmwareVersion")
+        attested: QuoteInfo | bytes
+        if typ == TPM_ST_ATTEST_QUOTE:
+            sel = PcrSelection.read(r)
+            digest = r.sized_u16("pcrDigest")
+            r.expect_end()
+            attested = QuoteInfo(sel, digest)
+        else:
+            attested = r.take(r.remaining, "attested")
+        return cls(magic, typ, signer, extra, ClockInfo(clock, resets, restarts, bool(safe)), fw, attested)
+
+    def to_bytes(self) -> bytes:
+        """Marshal to TPMS_ATTEST wire bytes."""
+        w = Writer()
+        w.u32(self.magic).u16(self.type).sized_u16(self.qualified_signer).sized_u16(self.extra_data)
+        self.clock_info.write(w)
+        w.u64(self.firmware_version)
+        if isinstance(self.attested, QuoteInfo):
+            self.attested.pcr_select.write(w)
+            w.sized_u16(self.attested.pcr_digest)
+        else:
+            w.raw(self.attested)
+        return w.getvalue()
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "magic": f"0x{self.magic:08x}",
+            "type": self.type_name,
+            "qualified_signer": self.qualified_signer.hex(),
+            "extra_data": self.extra_data.hex(),
+            "clock": self.clock_info.clock,
+            "reset_count": self.clock_info.reset_count,
+            "restart_count": self.clock_info.restart_count,
+            "safe": self.clock_info.safe,
+            "firmware_version": f"0x{self.firmware_version:016x}",
+        }
+        if isinstance(self.attested, QuoteInfo):
+            out["pcr_selection"] = str(self.attested.pcr_select)
+            out["pcr_digest"] = self.attested.pcr_digest.hex()
+        return out

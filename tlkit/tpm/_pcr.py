@@ -1,0 +1,240 @@
+"""PCR banks and PCR value sets.
+
+Extend is ``PCR_new = H(PCR_old || digest)`` (TPM 2.0 Part 1, 17.2 "PCR Extend"). Initial values
+follow the TCG PC Client Platform TPM Profile (PTP) 1.05, 4.6.2 "PCR Attributes" table: PCR 0-16
+and 23 start at zero, PCR 17-22 (DRTM) start at all ones until a dynamic launch resets them; the
+last byte of PCR 0 carries the startup locality (TPM 2.0 Part 1, 34.3 and PC Client PFP 1.05,
+10.4.5.3 "StartupLocality event").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tlkit.errors import DataError, PolicyError
+from tlkit.tpm._alg import HashAlg
+from tlkit.tpm._selection import PcrSelection, _bank, as_selection
+
+__all__ = ["PCR_COUNT", "PcrBanks", "PcrValues"]
+
+PCR_COUNT = 24
+#: PCRs that start at all ones (DRTM, PC Client PTP 4.6.2).
+DRTM_PCRS = range(17, 23)
+#: PCRs that TPM2_PCR_Reset may reset (16, 23 at any locality; 17-22 from locality 4 / dynamic launch).
+RESETTABLE_PCRS = frozenset({16, 17, 18, 19, 20, 21, 22, 23})
+STARTUP_LOCALITIES = (0, 3, 4)
+
+
+@dataclass(frozen=True)
+class PcrValues:
+    """PCR values for a selection, in selection order (what a quote covers).
+
+    Attributes:
+        selection: the banks and PCRs, in wire order.
+        values: one digest per selected PCR, flattened in selection order.
+    """
+
+    selection: PcrSelection
+    values: tuple[bytes, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.values) != len(self.selection):
+            raise DataError(
+                f"{len(self.values)} PCR values for a selection of {len(self.selection)}", field="values"
+            )
+        i = 0
+        for alg, pcrs in self.selection.items():
+            for p in pcrs:
+                v = self.values[i]
+                if not isinstance(v, bytes) or len(v) != alg.digest_size:
+                    raise DataError(
+                        f"{alg.name} PCR {p} value must be {alg.digest_size} bytes", record=p, field=alg.name
+                    )
+                i += 1
+
+    @classmethod
+    def from_dict(
+        cls,
+        banks: Mapping[Any, Mapping[Any, bytes | str]],
+        selection: PcrSelection | None = None,
+    ) -> PcrValues:
+        """Build from ``{bank: {pcr: value}}`` (values as bytes or hex).
+
+        With ``selection`` the values are taken in that selection's order (extra values are
+        ignored, missing ones raise :class:`DataError`); otherwise banks keep the mapping's order
+        and PCRs are sorted.
+        """
+        table: dict[str, dict[int, bytes]] = {}
+        for key, entries in banks.items():
+            alg = _bank(key)
+            bank = table.setdefault(alg.name, {})
+            for idx, val in entries.items():
+                try:
+                    bank[int(idx)] = bytes.fromhex(val) if isinstance(val, str) else bytes(val)
+                except ValueError:
+                    raise DataError(f"bad PCR entry {idx!r}", record=idx, field=alg.name) from None
+        if selection is None:
+            selection = PcrSelection.of({name: list(regs) for name, regs in table.items()})
+        out: list[bytes] = []
+        for alg, pcrs in selection.items():
+            bank = table.get(alg.name, {})
+            for p in pcrs:
+                if p not in bank:
+                    raise DataError(f"no {alg.name} value for PCR {p}", record=p, field=alg.name)
+                out.append(bank[p])
+        return cls(selection, tuple(out))
+
+    def get(self, bank: int | str | HashAlg, pcr: int) -> bytes:
+        """One PCR value; :class:`DataError` if it is not in the set."""
+        alg = _bank(bank)
+        i = 0
+        for a, pcrs in self.selection.items():
+            for p in pcrs:
+                if a == alg and p == pcr:
+                    return self.values[i]
+                i += 1
+        raise DataError(f"{alg.name} PCR {pcr} is not in this set", record=pcr, field=alg.name)
+
+    def items(self) -> Iterator[tuple[HashAlg, int, bytes]]:
+        """``(bank, pcr, value)`` in selection order."""
+        it = iter(self.values)
+        for alg, pcrs in self.selection.items():
+            for p in pcrs:
+                yield alg, p, next(it)
+
+    def as_dict(self) -> dict[str, dict[int, bytes]]:
+        out: dict[str, dict[int, bytes]] = {}
+        for alg, p, v in self.items():
+            out.setdefault(alg.name, {})[p] = v
+        return out
+
+    def to_hex_dict(self) -> dict[str, dict[int, str]]:
+        return {b: {p: v.hex() for p, v in pcrs.items()} for b, pcrs in self.as_dict().items()}
+
+    def digest(self, alg: int | str | HashAlg) -> bytes:
+        """``H(value_1 || ... || value_n)`` in selection order: TPMS_QUOTE_INFO.pcrDigest (Part 3, 18.4).
+
+        Use the signing scheme's hash, not the banks' (Part 3, 18.4.1: "digest of the selected PCR
+        using the hash of the signing key").
+        """
+        return _bank(alg).digest(b"".join(self.values))
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+class PcrBanks:
+    """The PCRs of a TPM: 24 PCRs in each allocated bank.
+
+    Args:
+        banks: allocated banks, e.g. ``("sha1", "sha256")``.
+        locality: startup locality (0, 3 or 4); PCR 0 starts at ``00..0L``.
+    """
+
+    __slots__ = ("_banks", "locality")
+
+    def __init__(self, banks: Iterable[int | str | HashAlg] = ("sha1", "sha256"), locality: int = 0) -> None:
+        if locality not in STARTUP_LOCALITIES:
+            raise DataError(f"startup locality must be one of {STARTUP_LOCALITIES}", field="locality")
+        self.locality = locality
+        self._banks: dict[str, list[bytes]] = {}
+        for key in banks:
+            alg = _bank(key)
+            self._banks[alg.name] = [self._initial(alg, i) for i in range(PCR_COUNT)]
+        if not self._banks:
+            raise DataError("at least one PCR bank is needed", field="banks")
+
+    def _initial(self, alg: HashAlg, pcr: int) -> bytes:
+        if pcr in DRTM_PCRS:
+            return b"\xff" * alg.digest_size
+        if pcr == 0:
+            return alg.zero[:-1] + bytes((self.locality,))
+        return alg.zero
+
+    @property
+    def banks(self) -> tuple[HashAlg, ...]:
+        return tuple(_bank(n) for n in self._banks)
+
+    def _slot(self, pcr: int, bank: int | str | HashAlg) -> tuple[HashAlg, list[bytes]]:
+        alg = _bank(bank)
+        regs = self._banks.get(alg.name)
+        if regs is None:
+            raise DataError(f"bank {alg.name} is not allocated", field="bank")
+        if not isinstance(pcr, int) or not 0 <= pcr < PCR_COUNT:
+            raise DataError(f"PCR index {pcr!r} out of range 0..{PCR_COUNT - 1}", record=pcr, field="pcr")
+        return alg, regs
+
+    def extend(self, pcr: int, digest: bytes, bank: int | str | HashAlg) -> bytes:
+        """TPM2_PCR_Extend of one bank (Part 3, 22.2); returns the new value."""
+        alg, regs = self._slot(pcr, bank)
+        if len(digest) != alg.digest_size:
+            raise DataError(
+                f"{alg.name} digest must be {alg.digest_size} bytes, got {len(digest)}",
+                record=pcr,
+                field="digest",
+            )
+        regs[pcr] = alg.digest(regs[pcr] + bytes(digest))
+        return regs[pcr]
+
+    def extend_data(
+        self, pcr: int, data: bytes, banks: Iterable[int | str | HashAlg] | None = None
+    ) -> dict[str, bytes]:
+        """Hash ``data`` with each bank's algorithm and extend it, like TPM2_PCR_Event (Part 3, 22.3)."""
+        out: dict[str, bytes] = {}
+        for key in self._banks if banks is None else banks:
+            alg = _bank(key)
+            out[alg.name] = self.extend(pcr, alg.digest(bytes(data)), alg)
+        return out
+
+    def read(self, pcr: int, bank: int | str | HashAlg) -> bytes:
+        """Current value of one PCR."""
+        _, regs = self._slot(pcr, bank)
+        return regs[pcr]
+
+    def read_hex(self, pcr: int, bank: int | str | HashAlg) -> str:
+        return self.read(pcr, bank).hex()
+
+    def reset(self, pcr: int) -> None:
+        """TPM2_PCR_Reset (Part 3, 22.4) in every bank: resettable PCRs (16-23) become zero.
+
+        Raises:
+            PolicyError: PCR 0-15 are not resettable (PC Client PTP 4.6.2); use :meth:`startup`.
+        """
+        if pcr not in RESETTABLE_PCRS:
+            raise PolicyError(f"PCR {pcr} is not resettable", code="pcr-not-resettable")
+        for name, regs in self._banks.items():
+            regs[pcr] = _bank(name).zero
+
+    def startup(self, locality: int | None = None) -> None:
+        """TPM2_Startup(CLEAR) after a TPM reset: every PCR back to its initial value."""
+        if locality is not None:
+            if locality not in STARTUP_LOCALITIES:
+                raise DataError(f"startup locality must be one of {STARTUP_LOCALITIES}", field="locality")
+            self.locality = locality
+        for name, regs in self._banks.items():
+            alg = _bank(name)
+            regs[:] = [self._initial(alg, i) for i in range(PCR_COUNT)]
+
+    def values(self, selection: PcrSelection | Mapping[Any, Iterable[int]] | str) -> PcrValues:
+        """The current values of a selection, in selection order."""
+        sel = as_selection(selection)
+        out: list[bytes] = []
+        for alg, pcrs in sel.items():
+            for p in pcrs:
+                _, regs = self._slot(p, alg)
+                out.append(regs[p])
+        return PcrValues(sel, tuple(out))
+
+    def as_dict(self) -> dict[str, dict[int, bytes]]:
+        return {name: dict(enumerate(regs)) for name, regs in self._banks.items()}
+
+    def copy(self) -> PcrBanks:
+        new = PcrBanks.__new__(PcrBanks)
+        new.locality = self.locality
+        new._banks = {name: list(regs) for name, regs in self._banks.items()}
+        return new
+
+    def __repr__(self) -> str:
+        return f"PcrBanks(banks={tuple(self._banks)!r}, locality={self.locality})"

@@ -1,0 +1,431 @@
+"""TPMT_PUBLIC / TPM2B_PUBLIC for RSA and ECC keys (TPM 2.0 Part 2, 12.2.4 and 12.2.5), and Names.
+
+Parameters follow TPMS_RSA_PARMS (12.2.3.5) and TPMS_ECC_PARMS (12.2.3.6): a TPMT_SYM_DEF_OBJECT
+(11.1.7), the key's scheme (TPMT_RSA_SCHEME 11.2.4.2 / TPMT_ECC_SCHEME 11.2.5.6), then
+``keyBits || exponent`` (RSA) or ``curveID || TPMT_KDF_SCHEME`` (ECC, 11.2.3.3). The unique field
+is TPM2B_PUBLIC_KEY_RSA (11.2.4.5) or TPMS_ECC_POINT (11.2.5.2). The Name of an object is
+``nameAlg || H_nameAlg(TPMT_PUBLIC)`` (Part 1, 16 "Names").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from tlkit._binary import Reader, Writer
+from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError, VerificationError
+from tlkit.tpm._alg import HashAlg, hash_alg
+
+__all__ = [
+    "AK_ATTRIBUTES",
+    "TPM_ALG_ECC",
+    "TPM_ALG_RSA",
+    "PublicArea",
+    "PublicKey",
+    "load_public_key",
+]
+
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+
+TPM_ALG_RSA = 0x0001
+TPM_ALG_ECC = 0x0023
+TPM_ALG_NULL = 0x0010
+TPM_ALG_AES = 0x0006
+TPM_ALG_SM4 = 0x0013
+TPM_ALG_CAMELLIA = 0x0026
+TPM_ALG_CFB = 0x0043
+
+# TPMA_OBJECT bits (Part 2, 8.3).
+FIXED_TPM = 1 << 1
+ST_CLEAR = 1 << 2
+FIXED_PARENT = 1 << 4
+SENSITIVE_DATA_ORIGIN = 1 << 5
+USER_WITH_AUTH = 1 << 6
+ADMIN_WITH_POLICY = 1 << 7
+NO_DA = 1 << 10
+ENCRYPTED_DUPLICATION = 1 << 11
+RESTRICTED = 1 << 16
+DECRYPT = 1 << 17
+SIGN_ENCRYPT = 1 << 18
+OBJECT_ATTRIBUTE_NAMES = {
+    FIXED_TPM: "fixedtpm",
+    ST_CLEAR: "stclear",
+    FIXED_PARENT: "fixedparent",
+    SENSITIVE_DATA_ORIGIN: "sensitivedataorigin",
+    USER_WITH_AUTH: "userwithauth",
+    ADMIN_WITH_POLICY: "adminwithpolicy",
+    NO_DA: "noda",
+    ENCRYPTED_DUPLICATION: "encryptedduplication",
+    RESTRICTED: "restricted",
+    DECRYPT: "decrypt",
+    SIGN_ENCRYPT: "sign",
+}
+#: fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|sign (a typical AK, 0x00050072).
+AK_ATTRIBUTES = FIXED_TPM | FIXED_PARENT | SENSITIVE_DATA_ORIGIN | USER_WITH_AUTH | RESTRICTED | SIGN_ENCRYPT
+#: The same without ``restricted`` (a general signing key).
+SIGNING_ATTRIBUTES = AK_ATTRIBUTES & ~RESTRICTED
+
+SYM_ALGS = frozenset({TPM_ALG_AES, TPM_ALG_SM4, TPM_ALG_CAMELLIA})
+# TPMU_ASYM_SCHEME arms (Part 2, 11.2.3.5): schemes with a TPMS_SCHEME_HASH, RSAES empty, ECDAA hash+count.
+RSA_SCHEMES_WITH_HASH = frozenset({0x0014, 0x0016, 0x0017})  # RSASSA, RSAPSS, OAEP
+RSA_SCHEMES_EMPTY = frozenset({0x0015})  # RSAES
+ECC_SCHEMES_WITH_HASH = frozenset(
+    {0x0018, 0x0019, 0x001B, 0x001C, 0x001D}
+)  # ECDSA, ECDH, SM2, ECSCHNORR, ECMQV
+TPM_ALG_ECDAA = 0x001A
+KDF_SCHEMES = frozenset({0x0007, 0x0020, 0x0021, 0x0022})  # MGF1, KDF1_SP800_56A, KDF2, KDF1_SP800_108
+
+# TPM_ECC_CURVE (Part 2, 6.4) <-> cryptography curves.
+TPM_ECC_NIST_P256 = 0x0003
+CURVES: dict[int, type[ec.EllipticCurve]] = {
+    0x0002: ec.SECP224R1,
+    0x0003: ec.SECP256R1,
+    0x0004: ec.SECP384R1,
+    0x0005: ec.SECP521R1,
+}
+CURVE_IDS = {"secp224r1": 0x0002, "secp256r1": 0x0003, "secp384r1": 0x0004, "secp521r1": 0x0005}
+SCHEME_IDS = {"rsassa": 0x0014, "rsapss": 0x0016, "ecdsa": 0x0018, "null": TPM_ALG_NULL}
+
+
+@dataclass(frozen=True)
+class PublicArea:
+    """A TPMT_PUBLIC for an RSA or ECC key, byte-exact.
+
+    Fields not used by the key type are ``0`` / ``b""``. ``symmetric_*``, ``scheme_*`` and
+    ``kdf_*`` are ``0`` when the algorithm is TPM_ALG_NULL (0x0010).
+    """
+
+    type: int
+    name_alg: HashAlg
+    object_attributes: int
+    auth_policy: bytes
+    symmetric_alg: int = TPM_ALG_NULL
+    symmetric_key_bits: int = 0
+    symmetric_mode: int = 0
+    scheme: int = TPM_ALG_NULL
+    scheme_hash: int = 0
+    scheme_count: int = 0
+    key_bits: int = 0
+    exponent: int = 0
+    curve_id: int = 0
+    kdf: int = TPM_ALG_NULL
+    kdf_hash: int = 0
+    rsa_modulus: bytes = b""
+    ecc_x: bytes = b""
+    ecc_y: bytes = b""
+
+    # -- wire format ---------------------------------------------------------------------------
+
+    @classmethod
+    def read(cls, r: Reader) -> PublicArea:
+        """Unmarshal a TPMT_PUBLIC at the reader's cursor."""
+        at = r.offset
+        typ = r.u16("type")
+        if typ not in (TPM_ALG_RSA, TPM_ALG_ECC):
+            raise ParseError(
+                f"unsupported TPMT_PUBLIC type 0x{typ:04x} (RSA and ECC only)", offset=at, what=r.what
+            )
+        at = r.offset
+        nid = r.u16("nameAlg")
+        try:
+            name_alg = hash_alg(nid)
+        except UnsupportedAlgorithmError:
+            raise ParseError(f"unknown nameAlg 0x{nid:04x}", offset=at, what=r.what) from None
+        attrs = r.u32("objectAttributes")
+        policy = r.sized_u16("authPolicy")
+        at = r.offset
+        sym = r.u16("symmetric.algorithm")
+        sym_bits = sym_mode = 0
+        if sym != TPM_ALG_NULL:
+            if sym not in SYM_ALGS:
+                raise ParseError(f"unsupported symmetric algorithm 0x{sym:04x}", offset=at, what=r.what)
+            sym_bits = r.u16("symmetric.keyBits")
+            sym_mode = r.u16("symmetric.mode")
+        at = r.offset
+        scheme = r.u16("scheme.scheme")
+        scheme_hash = scheme_count = 0
+        if scheme != TPM_ALG_NULL:
+            with_hash = (
+                RSA_SCHEMES_WITH_HASH if typ == TPM_ALG_RSA else ECC_SCHEMES_WITH_HASH | {TPM_ALG_ECDAA}
+            )
+            empty = RSA_SCHEMES_EMPTY if typ == TPM_ALG_RSA else frozenset()
+            if scheme in with_hash:
+                scheme_hash = r.u16("scheme.hashAlg")
+                if scheme == TPM_ALG_ECDAA:
+                    scheme_count = r.u16("scheme.count")
+            elif scheme not in empty:
+                raise ParseError(f"unsupported key scheme 0x{scheme:04x}", offset=at, what=r.what)
+        key_bits = exponent = curve = kdf_hash = 0
+        kdf = TPM_ALG_NULL
+        rsa_n = x = y = b""
+        if typ == TPM_ALG_RSA:
+            key_bits = r.u16("keyBits")
+            exponent = r.u32("exponent")
+            rsa_n = r.sized_u16("unique.rsa")
+        else:
+            curve = r.u16("curveID")
+            at = r.offset
+            kdf = r.u16("kdf.scheme")
+            if kdf != TPM_ALG_NULL:
+                if kdf not in KDF_SCHEMES:
+                    raise ParseError(f"unsupported KDF scheme 0x{kdf:04x}", offset=at, what=r.what)
+                kdf_hash = r.u16("kdf.hashAlg")
+            x = r.sized_u16("unique.ecc.x")
+            y = r.sized_u16("unique.ecc.y")
+        return cls(
+            typ,
+            name_alg,
+            attrs,
+            policy,
+            sym,
+            sym_bits,
+            sym_mode,
+            scheme,
+            scheme_hash,
+            scheme_count,
+            key_bits,
+            exponent,
+            curve,
+            kdf,
+            kdf_hash,
+            rsa_n,
+            x,
+            y,
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> PublicArea:
+        """Parse a TPMT_PUBLIC (e.g. go-attestation's ``AK.Public``)."""
+        r = Reader(bytes(data), what="TPMT_PUBLIC")
+        pub = cls.read(r)
+        r.expect_end()
+        return pub
+
+    @classmethod
+    def from_tpm2b(cls, data: bytes) -> PublicArea:
+        """Parse a TPM2B_PUBLIC (e.g. ``tpm2_createak -u ak.pub``)."""
+        r = Reader(bytes(data), what="TPM2B_PUBLIC")
+        at = r.offset
+        size = r.u16("size")
+        if size != r.remaining:
+            raise ParseError(
+                f"TPM2B_PUBLIC.size {size} but {r.remaining} bytes follow", offset=at, what=r.what
+            )
+        pub = cls.read(r)
+        r.expect_end()
+        return pub
+
+    def write(self, w: Writer) -> None:
+        w.u16(self.type).u16(self.name_alg.alg_id).u32(self.object_attributes).sized_u16(self.auth_policy)
+        w.u16(self.symmetric_alg)
+        if self.symmetric_alg != TPM_ALG_NULL:
+            w.u16(self.symmetric_key_bits).u16(self.symmetric_mode)
+        w.u16(self.scheme)
+        if self.scheme != TPM_ALG_NULL and self.scheme not in RSA_SCHEMES_EMPTY:
+            w.u16(self.scheme_hash)
+            if self.scheme == TPM_ALG_ECDAA:
+                w.u16(self.scheme_count)
+        if self.type == TPM_ALG_RSA:
+            w.u16(self.key_bits).u32(self.exponent).sized_u16(self.rsa_modulus)
+        else:
+            w.u16(self.curve_id).u16(self.kdf)
+            if self.kdf != TPM_ALG_NULL:
+                w.u16(self.kdf_hash)
+            w.sized_u16(self.ecc_x).sized_u16(self.ecc_y)
+
+    def to_bytes(self) -> bytes:
+        """TPMT_PUBLIC wire bytes."""
+        w = Writer()
+        self.write(w)
+        return w.getvalue()
+
+    def to_tpm2b(self) -> bytes:
+        """TPM2B_PUBLIC wire bytes (``ak.pub`` as tpm2-tools writes it)."""
+        return Writer().sized_u16(self.to_bytes()).getvalue()
+
+    # -- derived values ------------------------------------------------------------------------
+
+    def name(self) -> bytes:
+        """The object's Name: ``nameAlg (u16) || H_nameAlg(TPMT_PUBLIC)`` (Part 1, 16)."""
+        return self.name_alg.alg_id.to_bytes(2, "big") + self.name_alg.digest(self.to_bytes())
+
+    def qualified_name(self, parent_qualified_name: bytes) -> bytes:
+        """``nameAlg || H_nameAlg(parent QN || Name)`` (Part 1, 16.6 "Qualified Name").
+
+        For a key directly under a hierarchy the parent QN is the hierarchy handle (4 bytes),
+        e.g. ``0x4000000B`` for the endorsement hierarchy.
+        """
+        return self.name_alg.alg_id.to_bytes(2, "big") + self.name_alg.digest(
+            parent_qualified_name + self.name()
+        )
+
+    @property
+    def scheme_name(self) -> str:
+        for n, v in SCHEME_IDS.items():
+            if v == self.scheme:
+                return n
+        return f"0x{self.scheme:04x}"
+
+    @property
+    def scheme_hash_alg(self) -> HashAlg | None:
+        """The scheme's hash, or None when the scheme is NULL/unknown."""
+        try:
+            return hash_alg(self.scheme_hash) if self.scheme_hash else None
+        except UnsupportedAlgorithmError:
+            return None
+
+    @property
+    def attribute_names(self) -> tuple[str, ...]:
+        return tuple(n for bit, n in OBJECT_ATTRIBUTE_NAMES.items() if self.object_attributes & bit)
+
+    @cached_property
+    def _key(self) -> PublicKey:
+        try:
+            if self.type == TPM_ALG_RSA:
+                e = self.exponent or 65537
+                return rsa.RSAPublicNumbers(e, int.from_bytes(self.rsa_modulus, "big")).public_key()
+            curve = CURVES.get(self.curve_id)
+            if curve is None:
+                raise VerificationError(f"unsupported ECC curve 0x{self.curve_id:04x}")
+            return ec.EllipticCurvePublicNumbers(
+                int.from_bytes(self.ecc_x, "big"), int.from_bytes(self.ecc_y, "big"), curve()
+            ).public_key()
+        except ValueError as e:
+            raise VerificationError(f"unusable public key: {e}") from None
+
+    def to_cryptography(self) -> PublicKey:
+        """The key as a ``cryptography`` public key (converted once, then cached).
+
+        Raises:
+            VerificationError: the key material is not a usable key (e.g. a point off the curve).
+        """
+        return self._key
+
+    def to_pem(self) -> bytes:
+        """SubjectPublicKeyInfo PEM (what ``tpm2_readpublic -f pem`` / ``tpm2_checkquote -u`` use)."""
+        return self._key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    @classmethod
+    def from_cryptography(
+        cls,
+        key: PublicKey,
+        *,
+        restricted_signing: bool = True,
+        scheme: str | None = None,
+        scheme_hash: int | str | HashAlg = "sha256",
+        name_alg: int | str | HashAlg = "sha256",
+        object_attributes: int | None = None,
+        auth_policy: bytes = b"",
+    ) -> PublicArea:
+        """A TPMT_PUBLIC describing ``key`` as a TPM signing key (an AK when ``restricted_signing``).
+
+        The default scheme is RSASSA for RSA keys and ECDSA for ECC keys, with ``scheme_hash``.
+        """
+        attrs = object_attributes
+        if attrs is None:
+            attrs = AK_ATTRIBUTES if restricted_signing else SIGNING_ATTRIBUTES
+        nalg = hash_alg(name_alg)
+        if isinstance(key, rsa.RSAPublicKey):
+            sid = _scheme_id(scheme or "rsassa")
+            nums = key.public_numbers()
+            return cls(
+                TPM_ALG_RSA,
+                nalg,
+                attrs,
+                bytes(auth_policy),
+                scheme=sid,
+                scheme_hash=hash_alg(scheme_hash).alg_id if sid != TPM_ALG_NULL else 0,
+                key_bits=key.key_size,
+                exponent=0 if nums.e == 65537 else nums.e,
+                rsa_modulus=nums.n.to_bytes((key.key_size + 7) // 8, "big"),
+            )
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            cid = CURVE_IDS.get(key.curve.name)
+            if cid is None:
+                raise DataError(f"curve {key.curve.name} has no TPM_ECC_CURVE id", field="curve")
+            sid = _scheme_id(scheme or "ecdsa")
+            nums_ec = key.public_numbers()
+            size = (key.curve.key_size + 7) // 8
+            return cls(
+                TPM_ALG_ECC,
+                nalg,
+                attrs,
+                bytes(auth_policy),
+                scheme=sid,
+                scheme_hash=hash_alg(scheme_hash).alg_id if sid != TPM_ALG_NULL else 0,
+                curve_id=cid,
+                ecc_x=nums_ec.x.to_bytes(size, "big"),
+                ecc_y=nums_ec.y.to_bytes(size, "big"),
+            )
+        raise TypeError(f"expected an RSA or EC public key, not {type(key).__name__}")
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "type": "rsa" if self.type == TPM_ALG_RSA else "ecc",
+            "name_alg": self.name_alg.name,
+            "object_attributes": f"0x{self.object_attributes:08x}",
+            "attributes": "|".join(self.attribute_names),
+            "auth_policy": self.auth_policy.hex(),
+            "scheme": self.scheme_name,
+            "scheme_hash": self.scheme_hash_alg.name if self.scheme_hash_alg else None,
+            "name": self.name().hex(),
+        }
+        if self.type == TPM_ALG_RSA:
+            out["key_bits"] = self.key_bits
+            out["exponent"] = self.exponent or 65537
+        else:
+            curve = CURVES.get(self.curve_id)
+            out["curve"] = curve().name if curve else f"0x{self.curve_id:04x}"
+        return out
+
+
+def _scheme_id(name: str) -> int:
+    sid = SCHEME_IDS.get(name.lower())
+    if sid is None:
+        raise DataError(f"unknown signing scheme {name!r}, not in {sorted(SCHEME_IDS)}", field="scheme")
+    return sid
+
+
+def load_public_key(data: bytes | str | PublicArea | PublicKey) -> PublicKey:
+    """A ``cryptography`` public key from PEM/DER SubjectPublicKeyInfo, TPM2B_PUBLIC or TPMT_PUBLIC.
+
+    Raises:
+        ParseError: the bytes are none of these formats.
+    """
+    if isinstance(data, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
+        return data
+    if isinstance(data, PublicArea):
+        return data.to_cryptography()
+    raw = data.encode() if isinstance(data, str) else bytes(data)
+    if raw.lstrip().startswith(b"-----BEGIN"):
+        try:
+            key = serialization.load_pem_public_key(raw)
+        except ValueError as e:
+            raise ParseError(f"unreadable PEM public key: {e}", offset=0, what="PEM") from None
+        return _check_type(key)
+    if raw[:1] == b"\x30":
+        try:
+            return _check_type(serialization.load_der_public_key(raw))
+        except ValueError:
+            pass
+    try:
+        return PublicArea.from_tpm2b(raw).to_cryptography()
+    except ParseError:
+        pass
+    try:
+        return PublicArea.from_bytes(raw).to_cryptography()
+    except ParseError as e:
+        raise ParseError(
+            "not a PEM/DER public key, TPM2B_PUBLIC or TPMT_PUBLIC", offset=e.offset, what="public key"
+        ) from None
+
+
+def _check_type(key: object) -> PublicKey:
+    if isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
+        return key
+    raise UnsupportedAlgorithmError(f"unsupported public key type {type(key).__name__}")

@@ -1,0 +1,178 @@
+"""TPML_PCR_SELECTION (TPM 2.0 Part 2, 10.9.7) and TPMS_PCR_SELECTION (Part 2, 10.6.2).
+
+A selection names, per hash bank, which PCRs are read or quoted. On the wire each bank is
+``hash (u16) || sizeofSelect (u8) || pcrSelect[sizeofSelect]`` where bit ``i % 8`` of byte
+``i // 8`` selects PCR ``i`` (Part 2, 10.6.1 "TPMS_PCR_SELECT").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tlkit._binary import Reader, Writer
+from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
+from tlkit.tpm._alg import HashAlg, hash_alg
+
+__all__ = ["MAX_SELECTION_BANKS", "PcrSelection"]
+
+#: Upper bound on TPML_PCR_SELECTION.count accepted when parsing (tpm2-tss TPM2_NUM_PCR_BANKS).
+MAX_SELECTION_BANKS = 16
+#: Default sizeofSelect: 3 bytes = 24 PCRs (PC Client PTP, "PCR_SELECT_MIN").
+DEFAULT_SIZE_OF_SELECT = 3
+
+
+def _mask_to_pcrs(mask: bytes) -> tuple[int, ...]:
+    """PCR indices set in a pcrSelect bit map (Part 2, 10.6.1)."""
+    return tuple(i * 8 + b for i, byte in enumerate(mask) if byte for b in range(8) if byte >> b & 1)
+
+
+def _bank(key: int | str | HashAlg) -> HashAlg:
+    try:
+        return hash_alg(key)
+    except UnsupportedAlgorithmError as e:
+        raise DataError(str(e), field="bank") from None
+
+
+@dataclass(frozen=True)
+class PcrSelection:
+    """An ordered PCR selection: banks in wire order, each with its sorted PCR indices.
+
+    Equality compares the banks and PCRs only; the wire ``sizeofSelect`` of each bank is kept
+    (``size_of_select``) so that a parsed selection re-encodes byte for byte.
+    """
+
+    _items: tuple[tuple[HashAlg, tuple[int, ...]], ...]
+    size_of_select: tuple[int, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.size_of_select:
+            sizes = tuple(max(DEFAULT_SIZE_OF_SELECT, (max(p, default=-1) + 8) // 8) for _, p in self._items)
+            object.__setattr__(self, "size_of_select", sizes)
+        elif len(self.size_of_select) != len(self._items):
+            raise DataError("size_of_select needs one entry per bank", field="size_of_select")
+
+    @classmethod
+    def of(
+        cls,
+        banks: Mapping[Any, Iterable[int]] | Iterable[tuple[Any, Iterable[int]]],
+    ) -> PcrSelection:
+        """Build a selection, e.g. ``PcrSelection.of({"sha256": [0, 1, 7], "sha1": range(24)})``.
+
+        Banks keep the given order; PCR indices are sorted and de-duplicated.
+        """
+        pairs = banks.items() if isinstance(banks, Mapping) else banks
+        items: list[tuple[HashAlg, tuple[int, ...]]] = []
+        for key, pcrs in pairs:
+            alg = _bank(key)
+            idx = sorted(set(pcrs))
+            for p in idx:
+                if not isinstance(p, int) or not 0 <= p < 8 * 255:
+                    raise DataError(f"PCR index {p!r} out of range", record=alg.name, field="pcr")
+            items.append((alg, tuple(idx)))
+        return cls(tuple(items))
+
+    @classmethod
+    def parse_spec(cls, spec: str) -> PcrSelection:
+        """Parse the tpm2-tools text form, e.g. ``"sha256:0,1,2+sha1:all"`` (banks split by ``+``/``;``)."""
+        items: list[tuple[str, list[int]]] = []
+        for chunk in spec.replace("+", ";").split(";"):
+            part = chunk.strip()
+            if not part:
+                continue
+            name, sep, pcrs = part.partition(":")
+            if not sep:
+                raise DataError(f"selection {part!r} is not BANK:PCRS", field="selection")
+            text = pcrs.strip().lower()
+            try:
+                idx = list(range(24)) if text == "all" else [int(x, 0) for x in text.split(",") if x.strip()]
+            except ValueError:
+                raise DataError(f"bad PCR list {pcrs!r}", field="selection") from None
+            items.append((name.strip(), idx))
+        if not items:
+            raise DataError("empty PCR selection", field="selection")
+        return cls.of(items)
+
+    @property
+    def banks(self) -> tuple[HashAlg, ...]:
+        return tuple(a for a, _ in self._items)
+
+    def items(self) -> tuple[tuple[HashAlg, tuple[int, ...]], ...]:
+        """``((HashAlg, (pcr, ...)), ...)`` in wire order."""
+        return self._items
+
+    def pcrs(self, bank: int | str | HashAlg) -> tuple[int, ...]:
+        """The PCR indices selected in one bank (empty if the bank is not selected)."""
+        alg = _bank(bank)
+        out: tuple[int, ...] = ()
+        for a, p in self._items:
+            if a == alg:
+                out += p
+        return out
+
+    def __len__(self) -> int:
+        return sum(len(p) for _, p in self._items)
+
+    def __str__(self) -> str:
+        return "+".join(f"{a.name}:{','.join(map(str, p))}" for a, p in self._items)
+
+    def write(self, w: Writer) -> None:
+        """Marshal as TPML_PCR_SELECTION into ``w`` (Part 2, 10.9.7)."""
+        w.u32(len(self._items))
+        for (alg, pcrs), size in zip(self._items, self.size_of_select, strict=True):
+            mask = bytearray(size)
+            for p in pcrs:
+                if p // 8 >= size:
+                    raise DataError(f"PCR {p} does not fit sizeofSelect {size}", record=alg.name)
+                mask[p // 8] |= 1 << (p % 8)
+            w.u16(alg.alg_id).u8(size).raw(bytes(mask))
+
+    def to_bytes(self) -> bytes:
+        """TPML_PCR_SELECTION wire bytes."""
+        w = Writer()
+        self.write(w)
+        return w.getvalue()
+
+    @classmethod
+    def read(cls, r: Reader) -> PcrSelection:
+        """Unmarshal a TPML_PCR_SELECTION at the reader's cursor (for nested structures)."""
+        start = r.offset
+        count = r.u32("TPML_PCR_SELECTION.count")
+        if count > MAX_SELECTION_BANKS:
+            raise ParseError(
+                f"TPML_PCR_SELECTION.count {count} exceeds {MAX_SELECTION_BANKS}", offset=start, what=r.what
+            )
+        items: list[tuple[HashAlg, tuple[int, ...]]] = []
+        sizes: list[int] = []
+        for _ in range(count):
+            at = r.offset
+            alg_id = r.u16("TPMS_PCR_SELECTION.hash")
+            try:
+                alg = hash_alg(alg_id)
+            except UnsupportedAlgorithmError:
+                raise ParseError(f"unknown PCR bank hash 0x{alg_id:04x}", offset=at, what=r.what) from None
+            size = r.u8("TPMS_PCR_SELECTION.sizeofSelect")
+            mask = r.take(size, "TPMS_PCR_SELECTION.pcrSelect")
+            items.append((alg, _mask_to_pcrs(mask)))
+            sizes.append(size)
+        return cls(tuple(items), tuple(sizes))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> PcrSelection:
+        """Parse a complete TPML_PCR_SELECTION (unverified data)."""
+        r = Reader(bytes(data), what="TPML_PCR_SELECTION")
+        sel = cls.read(r)
+        r.expect_end()
+        return sel
+
+
+def as_selection(sel: PcrSelection | Mapping[Any, Iterable[int]] | str) -> PcrSelection:
+    """Accept a :class:`PcrSelection`, a ``{bank: pcrs}`` mapping or a tpm2-tools spec string."""
+    if isinstance(sel, PcrSelection):
+        return sel
+    if isinstance(sel, str):
+        return PcrSelection.parse_spec(sel)
+    if isinstance(sel, Mapping):
+        return PcrSelection.of(sel)
+    raise TypeError(f"expected a PcrSelection, mapping or string, not {type(sel).__name__}")

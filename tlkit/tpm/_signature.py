@@ -1,0 +1,170 @@
+"""TPMT_SIGNATURE (TPM 2.0 Part 2, 11.3.4) with the TPMU_SIGNATURE arms of 11.3.3.
+
+RSA arms (TPMS_SIGNATURE_RSA, 11.3.1) carry ``hash || TPM2B_PUBLIC_KEY_RSA``; ECC arms
+(TPMS_SIGNATURE_ECC, 11.3.2) carry ``hash || r || s`` as TPM2B_ECC_PARAMETERs; HMAC carries a
+TPMT_HA; TPM_ALG_NULL carries nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+
+from tlkit._binary import Reader, Writer
+from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
+from tlkit.tpm._alg import HashAlg, hash_alg
+
+__all__ = [
+    "TPM_ALG_ECDSA",
+    "TPM_ALG_RSAPSS",
+    "TPM_ALG_RSASSA",
+    "Signature",
+]
+
+TPM_ALG_HMAC = 0x0005
+TPM_ALG_NULL = 0x0010
+TPM_ALG_RSASSA = 0x0014
+TPM_ALG_RSAPSS = 0x0016
+TPM_ALG_ECDSA = 0x0018
+TPM_ALG_ECDAA = 0x001A
+TPM_ALG_SM2 = 0x001B
+TPM_ALG_ECSCHNORR = 0x001C
+
+RSA_SIG_ALGS = frozenset({TPM_ALG_RSASSA, TPM_ALG_RSAPSS})
+ECC_SIG_ALGS = frozenset({TPM_ALG_ECDSA, TPM_ALG_ECDAA, TPM_ALG_SM2, TPM_ALG_ECSCHNORR})
+SIG_ALG_NAMES = {
+    TPM_ALG_HMAC: "hmac",
+    TPM_ALG_NULL: "null",
+    TPM_ALG_RSASSA: "rsassa",
+    TPM_ALG_RSAPSS: "rsapss",
+    TPM_ALG_ECDSA: "ecdsa",
+    TPM_ALG_ECDAA: "ecdaa",
+    TPM_ALG_SM2: "sm2",
+    TPM_ALG_ECSCHNORR: "ecschnorr",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """A TPMT_SIGNATURE.
+
+    Attributes:
+        sig_alg: TPM_ALG_ID of the scheme (RSASSA 0x14, RSAPSS 0x16, ECDSA 0x18, ...).
+        hash: the scheme's hash (None only for TPM_ALG_NULL).
+        rsa: the RSA signature bytes (RSA schemes).
+        ecdsa_r / ecdsa_s: the ECC signature integers as big-endian bytes (ECC schemes).
+        hmac: the HMAC digest (TPM_ALG_HMAC).
+    """
+
+    sig_alg: int
+    hash: HashAlg | None
+    rsa: bytes | None = None
+    ecdsa_r: bytes | None = None
+    ecdsa_s: bytes | None = None
+    hmac: bytes | None = None
+
+    @property
+    def sig_alg_name(self) -> str:
+        return SIG_ALG_NAMES.get(self.sig_alg, f"0x{self.sig_alg:04x}")
+
+    @classmethod
+    def rsassa(cls, raw: bytes, hash: int | str | HashAlg = "sha256") -> Signature:
+        """Wrap a raw PKCS#1 v1.5 signature (e.g. the bare signature in Azure HCL quotes)."""
+        return cls(TPM_ALG_RSASSA, hash_alg(hash), rsa=bytes(raw))
+
+    @classmethod
+    def rsapss(cls, raw: bytes, hash: int | str | HashAlg = "sha256") -> Signature:
+        """Wrap a raw RSASSA-PSS signature."""
+        return cls(TPM_ALG_RSAPSS, hash_alg(hash), rsa=bytes(raw))
+
+    @classmethod
+    def ecdsa(
+        cls, r: bytes | int, s: bytes | int, hash: int | str | HashAlg = "sha256", *, size: int = 0
+    ) -> Signature:
+        """An ECDSA signature from ``r``/``s`` (ints are left-padded to ``size`` bytes)."""
+
+        def enc(v: bytes | int) -> bytes:
+            if isinstance(v, int):
+                return v.to_bytes(max(size, (v.bit_length() + 7) // 8), "big")
+            return bytes(v)
+
+        return cls(TPM_ALG_ECDSA, hash_alg(hash), ecdsa_r=enc(r), ecdsa_s=enc(s))
+
+    @classmethod
+    def from_der(cls, der: bytes, hash: int | str | HashAlg = "sha256", *, size: int = 32) -> Signature:
+        """An ECDSA signature from DER ``Ecdsa-Sig-Value`` (``size`` = curve size in bytes)."""
+        try:
+            r, s = decode_dss_signature(bytes(der))
+        except ValueError:
+            raise DataError("not a DER ECDSA signature", field="der") from None
+        return cls.ecdsa(r, s, hash, size=size)
+
+    def to_der(self) -> bytes:
+        """DER ``Ecdsa-Sig-Value`` for an ECC signature (what ``cryptography`` verifies)."""
+        if self.ecdsa_r is None or self.ecdsa_s is None:
+            raise DataError(f"{self.sig_alg_name} signature has no r/s", field="sig_alg")
+        return encode_dss_signature(int.from_bytes(self.ecdsa_r, "big"), int.from_bytes(self.ecdsa_s, "big"))
+
+    @classmethod
+    def read(cls, r: Reader) -> Signature:
+        """Unmarshal a TPMT_SIGNATURE at the reader's cursor."""
+        at = r.offset
+        alg = r.u16("sigAlg")
+        if alg == TPM_ALG_NULL:
+            return cls(alg, None)
+        if alg not in RSA_SIG_ALGS and alg not in ECC_SIG_ALGS and alg != TPM_ALG_HMAC:
+            raise ParseError(f"unsupported signature algorithm 0x{alg:04x}", offset=at, what=r.what)
+        hat = r.offset
+        hid = r.u16("hash")
+        try:
+            h = hash_alg(hid)
+        except UnsupportedAlgorithmError:
+            raise ParseError(f"unknown signature hash 0x{hid:04x}", offset=hat, what=r.what) from None
+        if alg in RSA_SIG_ALGS:
+            return cls(alg, h, rsa=r.sized_u16("sig"))
+        if alg == TPM_ALG_HMAC:
+            return cls(alg, h, hmac=r.take(h.digest_size, "digest"))
+        sr = r.sized_u16("signatureR")
+        ss = r.sized_u16("signatureS")
+        return cls(alg, h, ecdsa_r=sr, ecdsa_s=ss)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Signature:
+        """Parse TPMT_SIGNATURE bytes (e.g. ``tpm2_quote -s`` output in the default tss format)."""
+        r = Reader(bytes(data), what="TPMT_SIGNATURE")
+        sig = cls.read(r)
+        r.expect_end()
+        return sig
+
+    def write(self, w: Writer) -> None:
+        w.u16(self.sig_alg)
+        if self.sig_alg == TPM_ALG_NULL:
+            return
+        if self.hash is None:
+            raise DataError("signature hash missing", field="hash")
+        w.u16(self.hash.alg_id)
+        if self.sig_alg in RSA_SIG_ALGS:
+            if self.rsa is None:
+                raise DataError("RSA signature bytes missing", field="rsa")
+            w.sized_u16(self.rsa)
+        elif self.sig_alg == TPM_ALG_HMAC:
+            w.raw(self.hmac or b"")
+        else:
+            if self.ecdsa_r is None or self.ecdsa_s is None:
+                raise DataError("ECC signature r/s missing", field="ecdsa_r")
+            w.sized_u16(self.ecdsa_r).sized_u16(self.ecdsa_s)
+
+    def to_bytes(self) -> bytes:
+        w = Writer()
+        self.write(w)
+        return w.getvalue()
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"sig_alg": self.sig_alg_name, "hash": self.hash.name if self.hash else None}
+        if self.rsa is not None:
+            out["rsa"] = self.rsa.hex()
+        if self.ecdsa_r is not None and self.ecdsa_s is not None:
+            out["r"] = self.ecdsa_r.hex()
+            out["s"] = self.ecdsa_s.hex()
+        return out
