@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import require_binaries
 from tlkit.errors import DataError, MissingComponentError, TlkitError
 from tlkit.lab import SwtpmSession, ToolError, pcr_spec
-from tlkit.tpm._alg import SHA1, SHA256
+from tlkit.tpm import hash_alg
 
 TOOLS = ("swtpm", "tpm2_pcrextend", "tpm2_pcrread", "tpm2_getcap", "tpm2_flushcontext")
 KEY_TOOLS = ("tpm2_createek", "tpm2_createak", "tpm2_readpublic", "tpm2_quote")
@@ -39,7 +39,7 @@ def tpm() -> Iterator[SwtpmSession]:
 
 
 def test_pcr_spec_from_mapping_sorts_and_deduplicates() -> None:
-    assert pcr_spec({"sha256": [7, 0, 7, 1], SHA1: range(3)}) == "sha256:0,1,7+sha1:0,1,2"
+    assert pcr_spec({"sha256": [7, 0, 7, 1], hash_alg("sha1"): range(3)}) == "sha256:0,1,7+sha1:0,1,2"
     assert pcr_spec("sha256:0,1") == "sha256:0,1"
 
 
@@ -123,7 +123,7 @@ def test_swtpm_allocates_sha1_and_sha256_banks(tpm: SwtpmSession) -> None:
 @pytest.mark.interop
 def test_pcr_extend_and_read(tpm: SwtpmSession) -> None:
     before = tpm.pcr_read({"sha256": [15], "sha1": [15]})
-    digest256, digest1 = SHA256.digest(b"tlkit"), SHA1.digest(b"tlkit")
+    digest256, digest1 = hash_alg("sha256").digest(b"tlkit"), hash_alg("sha1").digest(b"tlkit")
     tpm.pcr_extend(15, {"sha256": digest256, "sha1": digest1})
     after = tpm.pcr_read({"sha256": [15], "sha1": [15]})
     assert after == {

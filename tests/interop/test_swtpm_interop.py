@@ -1,0 +1,343 @@
+"""tlkit's TPM code against a real TPM implementation (swtpm) and the reference tool (tpm2-tools).
+
+- PCRs: the same extends on swtpm and on ``VirtualTpm`` give identical values in every bank.
+- swtpm quotes (ECC/ECDSA and RSA/RSASSA AKs) verify in ``verify_quote``; every single-byte change
+  to the message or the signature, a wrong nonce, or wrong PCRs fails with the reason of the field hit.
+- ``VirtualTpm`` quotes verify with ``tpm2_checkquote`` and fail it when tampered.
+
+One swtpm per module (a fresh one only where the PCR start state matters).
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from tests.conftest import require_binaries
+from tlkit.lab import SwtpmKey, SwtpmQuote, SwtpmSession
+from tlkit.tpm import (
+    Attest,
+    PcrSelection,
+    PcrValues,
+    PublicArea,
+    VirtualTpm,
+    hash_alg,
+    read_pcrs,
+    verify_quote,
+    write_pcrs_serialized,
+)
+
+pytestmark = pytest.mark.interop
+
+SWTPM_TOOLS = (
+    "swtpm", "tpm2_createek", "tpm2_createak", "tpm2_readpublic", "tpm2_quote", "tpm2_pcrextend",
+    "tpm2_pcrevent", "tpm2_pcrread", "tpm2_getcap", "tpm2_flushcontext",
+)  # fmt: skip
+SEED = 20261129
+# Extendable from locality 0: 17-22 are DRTM PCRs (TPM 2.0 PC Client platform spec).
+EXTENDABLE = [*range(17), 23]
+QUOTE_SELECTION = {"sha256": [0, 1, 7, 15, 16, 23], "sha1": [0, 16]}
+
+
+def _rng(*salt: object) -> random.Random:
+    return random.Random(f"{SEED}:{':'.join(map(str, salt))}")
+
+
+# -- fixtures -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def swtpm() -> Iterator[SwtpmSession]:
+    require_binaries(*SWTPM_TOOLS)
+    with SwtpmSession() as session:
+        rng = _rng("module-pcrs")
+        for pcr in (0, 7, 16, 23):
+            session.pcr_extend(pcr, {"sha1": rng.randbytes(20), "sha256": rng.randbytes(32)})
+        yield session
+
+
+@dataclass(frozen=True)
+class SwQuote:
+    ak: SwtpmKey
+    quote: SwtpmQuote
+    nonce: bytes
+
+
+@pytest.fixture(scope="module", params=["ecc", "rsa"])
+def sw_quote(request: pytest.FixtureRequest, swtpm: SwtpmSession) -> SwQuote:
+    kind = request.param
+    ak = swtpm.create_ak(kind)
+    nonce = _rng("nonce", kind).randbytes(20)
+    return SwQuote(ak, swtpm.quote(QUOTE_SELECTION, nonce, ak=ak), nonce)
+
+
+# -- PCR banks ------------------------------------------------------------------------------------
+
+
+def test_same_extends_give_same_pcrs_in_every_bank() -> None:
+    require_binaries(*SWTPM_TOOLS)
+    rng = _rng("pcr-banks")
+    with SwtpmSession() as tpm:
+        banks = tuple(tpm.active_banks())
+        assert {"sha1", "sha256"} <= set(banks)
+        vtpm = VirtualTpm(seed=SEED, banks=banks)
+        for _ in range(24):
+            pcr = rng.choice(EXTENDABLE)
+            digests = {bank: rng.randbytes(hash_alg(bank).digest_size) for bank in banks}
+            tpm.pcr_extend(pcr, digests)
+            for bank, digest in digests.items():
+                vtpm.pcrs.extend(pcr, digest, bank)
+        for i in range(4):
+            data = rng.randbytes(rng.randrange(1, 200))
+            pcr = EXTENDABLE[(7 * i) % len(EXTENDABLE)]
+            event_digests = tpm.pcr_event(pcr, data)
+            assert event_digests == {bank: hash_alg(bank).digest(data) for bank in banks}
+            vtpm.pcrs.extend_data(pcr, data)
+        everything = {bank: range(24) for bank in banks}
+        assert tpm.pcr_read(everything) == vtpm.pcrs.values(PcrSelection.of(everything)).as_dict()
+
+
+# -- swtpm quotes in verify_quote -----------------------------------------------------------------
+
+
+def test_swtpm_quote_verifies(swtpm: SwtpmSession, sw_quote: SwQuote) -> None:
+    q, ak = sw_quote.quote, sw_quote.ak
+    pcrs = read_pcrs(q.pcrs)
+    assert pcrs.as_dict() == swtpm.pcr_read(QUOTE_SELECTION)
+    for key in (ak.pem, load_pem_public_key(ak.pem), PublicArea.from_tpm2b(ak.public)):
+        result = verify_quote(q.message, q.signature, pcrs, sw_quote.nonce, key)
+        assert result.passed, result.reasons
+        assert result.reasons == ()
+    attest = Attest.from_bytes(q.message)
+    assert attest.extra_data == sw_quote.nonce
+    assert attest.qualified_signer == ak.qualified_name
+    assert attest.to_bytes() == q.message
+
+
+def test_ak_public_area_matches_tpm_name_and_pem(sw_quote: SwQuote) -> None:
+    area = PublicArea.from_tpm2b(sw_quote.ak.public)
+    assert area.to_tpm2b() == sw_quote.ak.public
+    assert area.name() == sw_quote.ak.name
+    assert area.to_cryptography().public_numbers() == load_pem_public_key(sw_quote.ak.pem).public_numbers()
+
+
+def test_pcr_file_round_trips_byte_exact(sw_quote: SwQuote) -> None:
+    assert write_pcrs_serialized(read_pcrs(sw_quote.quote.pcrs)) == sw_quote.quote.pcrs
+
+
+def _attest_fields(message: bytes) -> list[tuple[str, int, int]]:
+    """(field, start, end) of every TPMS_ATTEST field of a quote (TPM 2.0 Part 2, 10.12.12), computed
+    here independently of tlkit's parser."""
+    fields: list[tuple[str, int, int]] = []
+    pos = 0
+
+    def take(name: str, n: int) -> int:
+        nonlocal pos
+        fields.append((name, pos, pos + n))
+        pos += n
+        return int.from_bytes(message[pos - n : pos], "big")
+
+    take("magic", 4)
+    take("type", 2)
+    take("qualifiedSigner.name", take("qualifiedSigner.size", 2))
+    take("extraData.buffer", take("extraData.size", 2))
+    take("clockInfo.clock", 8)
+    take("clockInfo.resetCount", 4)
+    take("clockInfo.restartCount", 4)
+    take("clockInfo.safe", 1)
+    take("firmwareVersion", 8)
+    for _ in range(take("pcrSelect.count", 4)):
+        take("pcrSelect.hash", 2)
+        take("pcrSelect.pcrSelect", take("pcrSelect.sizeofSelect", 1))
+    take("pcrDigest.buffer", take("pcrDigest.size", 2))
+    assert pos == len(message)
+    return fields
+
+
+def _signature_fields(signature: bytes) -> list[tuple[str, int, int]]:
+    """(field, start, end) of a TPMT_SIGNATURE (TPM 2.0 Part 2, 11.3.4) for RSASSA or ECDSA."""
+    sig_alg = int.from_bytes(signature[:2], "big")
+    fields = [("sigAlg", 0, 2), ("hash", 2, 4)]
+    pos = 4
+    parts = ("sig",) if sig_alg == 0x0014 else ("signatureR", "signatureS")
+    for part in parts:
+        n = int.from_bytes(signature[pos : pos + 2], "big")
+        fields += [(f"{part}.size", pos, pos + 2), (f"{part}.buffer", pos + 2, pos + 2 + n)]
+        pos += 2 + n
+    assert pos == len(signature)
+    return fields
+
+
+# Reasons a one-byte change in each TPMS_ATTEST field must produce, besides "signature-invalid".
+# A changed size, count or selection shape makes the rest unparseable or inconsistent: "not-a-quote"
+# (or, for a selection that still parses, "pcr-selection-mismatch").
+MESSAGE_REASONS: dict[str, set[frozenset[str]]] = {
+    "magic": {frozenset({"bad-magic"})},
+    "type": {frozenset({"not-a-quote"})},
+    "qualifiedSigner.size": {frozenset({"not-a-quote"})},
+    "qualifiedSigner.name": {frozenset()},
+    "extraData.size": {frozenset({"not-a-quote"})},
+    "extraData.buffer": {frozenset({"nonce-mismatch"})},
+    "clockInfo.clock": {frozenset()},
+    "clockInfo.resetCount": {frozenset()},
+    "clockInfo.restartCount": {frozenset()},
+    "clockInfo.safe": {frozenset(), frozenset({"not-a-quote"})},
+    "firmwareVersion": {frozenset()},
+    "pcrSelect.count": {frozenset({"not-a-quote"})},
+    "pcrSelect.hash": {frozenset({"not-a-quote"}), frozenset({"pcr-selection-mismatch"})},
+    "pcrSelect.sizeofSelect": {frozenset({"not-a-quote"})},
+    "pcrSelect.pcrSelect": {frozenset({"pcr-selection-mismatch"})},
+    "pcrDigest.size": {frozenset({"not-a-quote"})},
+    "pcrDigest.buffer": {frozenset({"pcr-digest-mismatch"})},
+}
+
+
+def _flip(data: bytes, offset: int, mask: int) -> bytes:
+    out = bytearray(data)
+    out[offset] ^= mask
+    return bytes(out)
+
+
+def test_every_message_byte_is_covered(sw_quote: SwQuote) -> None:
+    q, nonce, ak = sw_quote.quote, sw_quote.nonce, load_pem_public_key(sw_quote.ak.pem)
+    pcrs = read_pcrs(q.pcrs)
+    rng = _rng("flip-message", sw_quote.ak.kind)
+    seen = set()
+    for field, start, end in _attest_fields(q.message):
+        for offset in range(start, end):
+            result = verify_quote(
+                _flip(q.message, offset, rng.randrange(1, 256)), q.signature, pcrs, nonce, ak
+            )
+            assert not result.passed
+            assert "signature-invalid" in result.reasons, (field, offset, result.reasons)
+            extra = frozenset(result.reasons) - {"signature-invalid"}
+            assert extra in MESSAGE_REASONS[field], (field, offset, result.reasons)
+            seen.add(field)
+    assert seen == set(MESSAGE_REASONS)
+
+
+def test_every_signature_byte_is_covered(sw_quote: SwQuote) -> None:
+    q, nonce, ak = sw_quote.quote, sw_quote.nonce, load_pem_public_key(sw_quote.ak.pem)
+    pcrs = read_pcrs(q.pcrs)
+    rng = _rng("flip-signature", sw_quote.ak.kind)
+    for field, start, end in _signature_fields(q.signature):
+        for offset in range(start, end):
+            result = verify_quote(
+                q.message, _flip(q.signature, offset, rng.randrange(1, 256)), pcrs, nonce, ak
+            )
+            assert not result.passed
+            allowed = (
+                {"signature-invalid", "unsupported-signature-scheme"}
+                if field in {"sigAlg", "hash"}
+                else {"signature-invalid"}
+            )
+            assert result.reasons, (field, offset)
+            assert set(result.reasons) <= allowed, (field, offset, result.reasons)
+
+
+def test_wrong_nonce_is_a_nonce_mismatch(sw_quote: SwQuote) -> None:
+    q = sw_quote.quote
+    pcrs = read_pcrs(q.pcrs)
+    for wrong in (b"", sw_quote.nonce[:-1], _flip(sw_quote.nonce, 0, 1), sw_quote.nonce + b"\x00"):
+        result = verify_quote(q.message, q.signature, pcrs, wrong, sw_quote.ak.pem)
+        assert result.reasons == ("nonce-mismatch",)
+
+
+def test_wrong_pcr_value_is_a_pcr_digest_mismatch(sw_quote: SwQuote) -> None:
+    q = sw_quote.quote
+    values = read_pcrs(q.pcrs).as_dict()
+    for bank, pcr in (("sha256", 23), ("sha1", 0), ("sha256", 0)):
+        changed = {b: dict(v) for b, v in values.items()}
+        changed[bank][pcr] = _flip(changed[bank][pcr], 5, 0x80)
+        result = verify_quote(q.message, q.signature, changed, sw_quote.nonce, sw_quote.ak.pem)
+        assert result.reasons == ("pcr-digest-mismatch",)
+
+
+def test_missing_or_extra_pcr_is_a_selection_mismatch(sw_quote: SwQuote) -> None:
+    q = sw_quote.quote
+    values = read_pcrs(q.pcrs).as_dict()
+    fewer = {b: dict(v) for b, v in values.items()}
+    del fewer["sha256"][23]
+    more = {b: dict(v) for b, v in values.items()}
+    more["sha256"][2] = bytes(32)
+    for pcrs in (fewer, more):
+        result = verify_quote(q.message, q.signature, pcrs, sw_quote.nonce, sw_quote.ak.pem)
+        assert not result.passed
+        assert "pcr-selection-mismatch" in result.reasons
+        assert set(result.reasons) <= {"pcr-selection-mismatch", "pcr-digest-mismatch"}
+
+
+def test_quote_from_another_ak_fails(swtpm: SwtpmSession, sw_quote: SwQuote) -> None:
+    other = VirtualTpm(seed=SEED, ak=sw_quote.ak.kind)
+    q = sw_quote.quote
+    result = verify_quote(q.message, q.signature, read_pcrs(q.pcrs), sw_quote.nonce, other.ak_pem)
+    assert result.reasons == ("signature-invalid",)
+
+
+# -- VirtualTpm quotes in tpm2_checkquote ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VQuote:
+    dir: Path
+    nonce: bytes
+    message: bytes
+    signature: bytes
+
+
+@pytest.fixture(scope="module", params=["ecc", "rsa"])
+def v_quote(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> VQuote:
+    require_binaries("tpm2_checkquote")
+    kind = request.param
+    vtpm = VirtualTpm(seed=SEED, ak=kind)
+    rng = _rng("vtpm", kind)
+    for pcr in (0, 7, 16, 23):
+        vtpm.pcrs.extend_data(pcr, rng.randbytes(64))
+    nonce = rng.randbytes(32)
+    quote = vtpm.quote(PcrSelection.of(QUOTE_SELECTION), nonce)
+    d = tmp_path_factory.mktemp(f"vtpm-{kind}")
+    quote.write(d, stem="quote")
+    (d / "ak.pem").write_bytes(vtpm.ak_pem)
+    assert verify_quote(quote.message, quote.signature, quote.pcrs, nonce, vtpm.ak_public).passed
+    return VQuote(d, nonce, quote.message, quote.signature)
+
+
+def _checkquote(
+    d: Path, nonce: bytes, msg: str = "quote.msg", sig: str = "quote.sig", pcrs: str = "quote.pcrs"
+) -> int:
+    cmd = ["tpm2_checkquote", "-u", "ak.pem", "-m", msg, "-s", sig, "-f", pcrs, "-g", "sha256",
+           "-q", nonce.hex()]  # fmt: skip
+    return subprocess.run(cmd, cwd=d, capture_output=True, timeout=30, check=False).returncode
+
+
+def test_virtual_tpm_quote_passes_tpm2_checkquote(v_quote: VQuote) -> None:
+    assert _checkquote(v_quote.dir, v_quote.nonce) == 0
+
+
+def test_tampered_virtual_tpm_quote_fails_tpm2_checkquote(v_quote: VQuote) -> None:
+    d = v_quote.dir
+    rng = _rng("checkquote", d.name)
+    assert _checkquote(d, _flip(v_quote.nonce, 3, 0x10)) != 0
+    # One position in every message field and every signature field.
+    for label, data, fields in (
+        ("msg", v_quote.message, _attest_fields(v_quote.message)),
+        ("sig", v_quote.signature, _signature_fields(v_quote.signature)),
+    ):
+        for field, start, end in fields:
+            offset = rng.randrange(start, end)
+            name = f"{label}-{offset}"
+            (d / name).write_bytes(_flip(data, offset, rng.randrange(1, 256)))
+            kw = {"msg": name} if label == "msg" else {"sig": name}
+            assert _checkquote(d, v_quote.nonce, **kw) != 0, (field, offset)
+    # Wrong PCR values in the PCR file.
+    values = read_pcrs((d / "quote.pcrs").read_bytes())
+    changed = values.as_dict()
+    changed["sha256"][16] = _flip(changed["sha256"][16], 0, 1)
+    (d / "bad.pcrs").write_bytes(write_pcrs_serialized(PcrValues.from_dict(changed)))
+    assert _checkquote(d, v_quote.nonce, pcrs="bad.pcrs") != 0

@@ -1,0 +1,162 @@
+"""tlkit.viz.tpm: byte maps of real quotes, extend tables, tampering tables, fingerprint figure."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.figure import Figure
+
+from tests.conftest import REPO
+from tlkit.errors import ParseError
+from tlkit.tpm import Attest, Signature, read_pcrs
+from tlkit.viz.tpm import (
+    annotate_attest,
+    annotate_signature,
+    digest_fingerprint_figure,
+    extend_steps,
+    tamper_table,
+)
+
+KEYLIME = REPO / "data" / "fixtures" / "quotes" / "keylime"
+NONCE = bytes.fromhex("db1db298db6d60e6385b7231743e9c3056a18003")
+
+
+def _read(name: str) -> bytes:
+    return (KEYLIME / name).read_bytes()
+
+
+def test_annotate_attest_lays_out_the_keylime_quote() -> None:
+    message = _read("quote.out")
+    table = annotate_attest(message)
+    assert list(table.columns) == ["offset", "size", "field", "bytes", "value"]
+    assert list(zip(table.offset, table["size"], table.field, strict=True)) == [
+        (0, 4, "magic"),
+        (4, 2, "type"),
+        (6, 2, "qualifiedSigner.size"),
+        (8, 34, "qualifiedSigner.buffer"),
+        (42, 2, "extraData.size"),
+        (44, 20, "extraData.buffer"),
+        (64, 8, "clockInfo.clock"),
+        (72, 4, "clockInfo.resetCount"),
+        (76, 4, "clockInfo.restartCount"),
+        (80, 1, "clockInfo.safe"),
+        (81, 8, "firmwareVersion"),
+        (89, 4, "pcrSelect.count"),
+        (93, 2, "pcrSelect.hash"),
+        (95, 1, "pcrSelect.sizeofSelect"),
+        (96, 3, "pcrSelect.pcrSelect"),
+        (99, 2, "pcrDigest.size"),
+        (101, 32, "pcrDigest.buffer"),
+    ]
+    assert table["size"].sum() == len(message) == 133
+    by_field = table.set_index("field")
+    assert by_field.loc["magic", "bytes"] == "ff544347"
+    assert by_field.loc["magic", "value"] == "TPM_GENERATED_VALUE"
+    assert by_field.loc["type", "value"] == "TPM_ST_ATTEST_QUOTE"
+    assert by_field.loc["extraData.buffer", "bytes"] == NONCE.hex()[:32] + "… (20 B)"
+    assert by_field.loc["clockInfo.clock", "value"] == "5994 ms since the clock was last reset"
+    assert by_field.loc["firmwareVersion", "value"] == "0x2016051100162800 (vendor-defined)"
+    assert by_field.loc["pcrSelect.hash", "value"] == "sha256"
+    assert by_field.loc["pcrSelect.pcrSelect", "value"] == "PCR 15,16,22"
+    assert by_field.loc["pcrSelect.pcrSelect", "bytes"] == "008041"
+
+
+def test_annotate_attest_of_a_non_quote_keeps_the_rest_raw() -> None:
+    quote = Attest.from_bytes(_read("quote.out"))
+    certify = Attest(
+        quote.magic, 0x8017, quote.qualified_signer, b"", quote.clock_info, 1, b"\x00\x02ab\x00\x00"
+    )
+    table = annotate_attest(certify.to_bytes())
+    assert table.field.tolist()[-1] == "attested"
+    assert table.iloc[-1]["size"] == 6
+    assert table.set_index("field").loc["type", "value"] == "TPM_ST_ATTEST_CERTIFY"
+
+
+def test_annotate_signature_rsa_and_ecdsa() -> None:
+    rsa = annotate_signature(_read("quotesig.out"))
+    assert list(zip(rsa.field, rsa.offset, rsa["size"], rsa.value, strict=True)) == [
+        ("sigAlg", 0, 2, "TPM_ALG_RSASSA"),
+        ("hash", 2, 2, "sha256"),
+        ("sig.size", 4, 2, "256 bytes"),
+        ("sig.buffer", 6, 256, "RSA signature (2048 bits)"),
+    ]
+    ecdsa = Signature.ecdsa(b"\x01" * 32, b"\x02" * 32, "sha256").to_bytes()
+    table = annotate_signature(ecdsa)
+    assert table.field.tolist() == [
+        "sigAlg", "hash", "signatureR.size", "signatureR.buffer", "signatureS.size", "signatureS.buffer",
+    ]  # fmt: skip
+    assert table["size"].sum() == len(ecdsa) == 72
+    assert table.value.iloc[0] == "TPM_ALG_ECDSA"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=160))
+def test_annotate_random_bytes_raises_only_parse_error(data: bytes) -> None:
+    for fn in (annotate_attest, annotate_signature):
+        try:
+            table = fn(data)
+        except ParseError as e:
+            error = e
+        else:
+            assert table["size"].sum() == len(data)
+            continue
+        assert error.offset is not None
+
+
+def test_extend_steps_values() -> None:
+    table = extend_steps(["shim", "grub"], pcr=23)
+    zero = bytes(32)
+    d1, d2 = hashlib.sha256(b"shim").digest(), hashlib.sha256(b"grub").digest()
+    p1 = hashlib.sha256(zero + d1).digest()
+    p2 = hashlib.sha256(p1 + d2).digest()
+    assert table.to_dict("list") == {
+        "step": [0, 1, 2],
+        "measurement": ["(startup)", "shim", "grub"],
+        "digest": ["", d1.hex(), d2.hex()],
+        "pcr": [zero.hex(), p1.hex(), p2.hex()],
+    }
+    assert extend_steps(["grub", "shim"], pcr=23).pcr.iloc[-1] != p2.hex()
+    assert extend_steps([], pcr=0, locality=3).pcr.tolist() == ["00" * 31 + "03"]
+
+
+def test_tamper_table_on_the_keylime_quote() -> None:
+    table = tamper_table(
+        _read("quote.out"), _read("quotesig.out"), read_pcrs(_read("quotepcr.out")), NONCE, _read("akpub.pem")
+    )
+    assert len(table) == 17 + 4
+    assert not table.passed.any()
+    reasons = dict(zip(table.field, table.reasons, strict=True))
+    assert reasons["magic"] == "signature-invalid, bad-magic"
+    assert reasons["extraData.buffer"] == "signature-invalid, nonce-mismatch"
+    assert reasons["pcrDigest.buffer"] == "signature-invalid, pcr-digest-mismatch"
+    assert reasons["pcrSelect.pcrSelect"] == "signature-invalid, pcr-selection-mismatch"
+    assert reasons["clockInfo.clock"] == "signature-invalid"
+    assert reasons["sig.buffer"] == "signature-invalid"
+    again = tamper_table(
+        _read("quote.out"), _read("quotesig.out"), read_pcrs(_read("quotepcr.out")), NONCE, _read("akpub.pem")
+    )
+    assert again.equals(table)
+
+
+def test_fingerprint_figure() -> None:
+    fig = digest_fingerprint_figure({"a": bytes(range(32)), "b": b"\xff" * 20}, title="t")
+    try:
+        assert isinstance(fig, Figure)
+        (ax,) = fig.axes
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+        assert ax.get_title() == "t"
+    finally:
+        plt.close(fig)
+
+
+def test_fixture_files_are_the_documented_copies() -> None:
+    sources = (KEYLIME.parent / "SOURCES.md").read_text()
+    for path in sorted(Path(KEYLIME).iterdir()):
+        assert f"`keylime/{path.name}`" in sources
