@@ -1,0 +1,111 @@
+"""TCG PC Client firmware event logs: parse, write, replay, verify, explain.
+
+What this package does:
+
+* :func:`parse` reads both binary formats (SHA1 ``TCG_PCClientPCREvent`` logs as written by Windows
+  and older Linux/GCE firmware, and crypto-agile logs with a Spec ID Event03 header and any digest
+  algorithms it lists) into an :class:`EventLog` of :class:`Event` objects. Payloads (UEFI
+  variables with signature lists and X.509 certificates, image loads with device paths, GPT, IPL
+  strings, EV_NO_ACTION records, Windows SIPA tags...) are decoded lazily; an undecodable payload
+  is kept as raw bytes with :attr:`Event.payload_error`.
+* :func:`write` serialises a log back (byte-identical after parse) or converts its format.
+* :meth:`EventLog.replay` / :meth:`EventLog.replay_all` compute PCR values (StartupLocality,
+  H-CRTM and DRTM initial values, every EV_NO_ACTION skipped).
+* :meth:`EventLog.verify` compares a replay with PCR values and explains mismatches; named
+  firmware :data:`KNOWN_QUIRKS` (e.g. :data:`EBS_MISSING`) are tried only on failure and reported.
+  :meth:`EventLog.diff` pinpoints the first differing event against a known-good log.
+* :func:`secure_boot_state` summarises Secure Boot from the log (variables, authorities, shim).
+* :func:`check_evidence` combines :func:`tlkit.tpm.verify_quote` with :meth:`EventLog.verify`.
+
+What it does not do: it trusts nothing on its own. Everything :func:`parse` returns is unverified —
+the event type and data are not covered by the PCR extend — until the replay has been matched
+against PCR values from a quote whose signature was verified (:func:`check_evidence`). It does not
+verify Authenticode signatures, re-hash binaries, or parse IMA or CEL logs.
+"""
+
+from __future__ import annotations
+
+from tlkit.eventlog._devicepath import DevicePath, DevicePathNode, parse_device_path
+from tlkit.eventlog._evidence import EvidenceResult, check_evidence
+from tlkit.eventlog._model import Event, EventLog, LogFormat, make_event
+from tlkit.eventlog._parse import parse, write
+from tlkit.eventlog._payloads import (
+    CertificateInfo,
+    FirmwareBlob,
+    GptData,
+    GptPartition,
+    HandoffTables,
+    ImageLoad,
+    LoadOption,
+    NoActionEvent,
+    PostCode,
+    Separator,
+    SignatureList,
+    SpecIdAlgorithm,
+    SpecIdEvent,
+    StartupLocality,
+    TaggedEvent,
+    TaggedEvents,
+    TextEvent,
+    UefiVariable,
+    parse_signature_lists,
+)
+from tlkit.eventlog._quirks import EBS_MISSING, KNOWN_QUIRKS, Quirk
+from tlkit.eventlog._replay import (
+    ChainStep,
+    Divergence,
+    LogDiff,
+    PcrDifference,
+    ReplayResult,
+    initial_pcr_value,
+)
+from tlkit.eventlog._secureboot import ImageAuthority, SecureBootState, SignatureDatabase, secure_boot_state
+from tlkit.eventlog._types import EventType, event_type_name
+
+__all__ = [
+    "EBS_MISSING",
+    "KNOWN_QUIRKS",
+    "CertificateInfo",
+    "ChainStep",
+    "DevicePath",
+    "DevicePathNode",
+    "Divergence",
+    "Event",
+    "EventLog",
+    "EventType",
+    "EvidenceResult",
+    "FirmwareBlob",
+    "GptData",
+    "GptPartition",
+    "HandoffTables",
+    "ImageAuthority",
+    "ImageLoad",
+    "LoadOption",
+    "LogDiff",
+    "LogFormat",
+    "NoActionEvent",
+    "PcrDifference",
+    "PostCode",
+    "Quirk",
+    "ReplayResult",
+    "SecureBootState",
+    "Separator",
+    "SignatureDatabase",
+    "SignatureList",
+    "SpecIdAlgorithm",
+    "SpecIdEvent",
+    "StartupLocality",
+    "TaggedEvent",
+    "TaggedEvents",
+    "TextEvent",
+    "UefiVariable",
+    "check_evidence",
+    "event_type_name",
+    "initial_pcr_value",
+    "make_event",
+    "parse",
+    "parse_device_path",
+    "parse_signature_lists",
+    "secure_boot_state",
+    "write",
+]

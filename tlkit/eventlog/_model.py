@@ -1,0 +1,374 @@
+"""Event and EventLog objects (PC Client PFP 1.06, section 10.2 "Event Log Format").
+
+An :class:`EventLog` stores its events compactly (one tuple each) and builds :class:`Event` objects
+on demand; payloads are decoded on first access and cached. Everything here is *unverified*: it is
+what the log says, until :meth:`EventLog.verify` has compared its replay with quoted PCR values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from tlkit.errors import DataError, ParseError
+from tlkit.eventlog._frame import log_to_frame
+from tlkit.eventlog._payloads import SpecIdAlgorithm, SpecIdEvent, bank_name, decode_payload, parse_spec_id
+from tlkit.eventlog._replay import LogDiff, ReplayResult, diff_logs, replay_all, replay_bank, verify_log
+from tlkit.eventlog._types import EventType, event_type_name
+from tlkit.tpm._alg import HashAlg, hash_alg
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tlkit.eventlog._quirks import Quirk
+
+__all__ = ["Event", "EventLog", "LogFormat", "make_event"]
+
+LogFormat = Literal["crypto-agile", "sha1"]
+FORMATS: tuple[str, ...] = ("crypto-agile", "sha1")
+
+# (offset, pcr, event_type, flat digests (alg_id, digest, alg_id, digest, ...), data)
+_Rec = tuple[int, int, int, tuple[Any, ...], bytes]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event of a TCG firmware log, as the log states it (unverified).
+
+    Attributes:
+        index: position in the log (0 = first record; in a crypto-agile log, the Spec ID header).
+        pcr: the PCR index the event claims to have extended.
+        event_type: the ``TCG_EVENTTYPE`` number (see :attr:`type_name`).
+        digest_list: ``(TPM_ALG_ID, digest)`` pairs in log order (exact, for writing back).
+        data: the raw event data bytes.
+        offset: byte offset of the event in the parsed file (``-1`` for events built in memory).
+    """
+
+    index: int
+    pcr: int
+    event_type: int
+    digest_list: tuple[tuple[int, bytes], ...] = field(repr=False)
+    data: bytes = field(repr=False)
+    offset: int = -1
+    data_offset: int = field(default=-1, repr=False, compare=False)
+
+    @property
+    def type_name(self) -> str:
+        """PFP name of :attr:`event_type`, e.g. ``"EV_EFI_VARIABLE_DRIVER_CONFIG"``."""
+        return event_type_name(self.event_type)
+
+    @cached_property
+    def digests(self) -> Mapping[str, bytes]:
+        """``{bank name: digest}`` as claimed by the log."""
+        return {bank_name(a): d for a, d in self.digest_list}
+
+    @cached_property
+    def _decoded(self) -> tuple[object, str | None]:
+        try:
+            return decode_payload(self.event_type, self.data, max(self.data_offset, 0)), None
+        except ParseError as e:
+            return None, str(e)
+
+    @property
+    def payload(self) -> object:
+        """The decoded event data (a payload object from :mod:`tlkit.eventlog`), or ``None``.
+
+        ``None`` either means tlkit has no decoder for the type (the raw bytes are in :attr:`data`)
+        or that decoding failed (see :attr:`payload_error`).
+        """
+        return self._decoded[0]
+
+    @property
+    def payload_error(self) -> str | None:
+        """Why the payload could not be decoded (the event itself is kept), else ``None``."""
+        return self._decoded[1]
+
+    @property
+    def description(self) -> str:
+        """A short human description of the event (derived from the unverified payload)."""
+        p = self.payload
+        desc = getattr(p, "description", None)
+        if isinstance(desc, str):
+            return desc
+        if self.payload_error is not None:
+            return f"undecodable {self.type_name} ({len(self.data)} bytes)"
+        return f"{len(self.data)} bytes"
+
+    def digest(self, bank: str | int | HashAlg) -> bytes | None:
+        """The digest the log claims for ``bank``, or ``None`` if the event has none for it."""
+        alg = bank if isinstance(bank, int) else _alg_id(bank)
+        for a, d in self.digest_list:
+            if a == alg:
+                return d
+        return None
+
+
+def _alg_id(bank: str | HashAlg) -> int:
+    if isinstance(bank, HashAlg):
+        return bank.alg_id
+    if bank.startswith("alg_0x"):
+        try:
+            return int(bank[6:], 16)
+        except ValueError:
+            pass
+    return hash_alg(bank).alg_id
+
+
+def make_event(
+    pcr: int,
+    event_type: int | EventType,
+    data: bytes,
+    banks: Sequence[str | HashAlg] = ("sha256",),
+    *,
+    measured: bytes | None = None,
+    digests: Mapping[str, bytes] | None = None,
+    index: int = -1,
+) -> Event:
+    """Build an event in memory, e.g. to append to a log or to tamper with one in an exercise.
+
+    Args:
+        pcr: PCR index.
+        event_type: event type number.
+        data: event data.
+        banks: banks to compute digests for (ignored for banks given in ``digests``).
+        measured: the bytes whose hash is the digest (default: ``data``), e.g. a PE image.
+        digests: explicit ``{bank: digest}`` values, used as given.
+        index: position (the log renumbers events it is built from).
+    """
+    given = dict(digests or {})
+    dl: list[tuple[int, bytes]] = []
+    for b in banks:
+        alg = hash_alg(b)
+        dl.append(
+            (alg.alg_id, given.pop(alg.name, b"") or alg.digest(data if measured is None else measured))
+        )
+    for name, d in given.items():
+        dl.append((_alg_id(name), bytes(d)))
+    return Event(index, int(pcr), int(event_type), tuple(dl), bytes(data), -1)
+
+
+class EventLog(Sequence[Event]):
+    """A parsed (or built) TCG PC Client firmware event log. The content is unverified.
+
+    Use :func:`tlkit.eventlog.parse` to read one and :func:`tlkit.eventlog.write` to serialise it.
+    ``log[i]`` / iteration give :class:`Event` objects; :meth:`replay` computes PCR values;
+    :meth:`verify` compares them with quoted PCRs; :meth:`diff` compares two logs.
+
+    Attributes:
+        format: ``"crypto-agile"`` (Spec ID Event03 header, TCG_PCR_EVENT2) or ``"sha1"``
+            (TCG_PCClientPCREvent only).
+        spec_id: the Spec ID header of a crypto-agile log, else ``None``.
+        algorithms: the banks the log carries, in header order.
+    """
+
+    __slots__ = ("__dict__", "_recs", "algorithms", "format", "spec_id", "trailer")
+
+    def __init__(
+        self,
+        recs: list[_Rec],
+        *,
+        format: LogFormat,
+        spec_id: SpecIdEvent | None,
+        trailer: bytes = b"",
+    ) -> None:
+        self._recs = recs
+        self.format: LogFormat = format
+        self.spec_id = spec_id
+        self.trailer = trailer
+        self.algorithms: tuple[SpecIdAlgorithm, ...] = (
+            spec_id.algorithms if spec_id is not None else (SpecIdAlgorithm(0x0004, "sha1", 20),)
+        )
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_events(
+        cls,
+        events: Sequence[Event],
+        *,
+        format: LogFormat | None = None,
+        spec_id: SpecIdEvent | None = None,
+        banks: Sequence[str] | None = None,
+        trailer: bytes = b"",
+    ) -> EventLog:
+        """Build a log from events (renumbered from 0; offsets are kept only for display).
+
+        For a crypto-agile log, ``events[0]`` must be the Spec ID EV_NO_ACTION event, or pass
+        ``spec_id=``/``banks=`` to have the header built (then ``events`` are the records after it).
+        """
+        fmt: LogFormat = format or ("crypto-agile" if spec_id is not None or banks is not None else "sha1")
+        evs = list(events)
+        if fmt == "crypto-agile":
+            if (
+                spec_id is None
+                and evs
+                and evs[0].event_type == EventType.EV_NO_ACTION
+                and evs[0].data.startswith(b"Spec ID Event03")
+            ):
+                spec_id = parse_spec_id(evs[0].data)
+            else:
+                if spec_id is None:
+                    algs = tuple(
+                        SpecIdAlgorithm(hash_alg(b).alg_id, hash_alg(b).name, hash_alg(b).digest_size)
+                        for b in (banks or ("sha256",))
+                    )
+                    spec_id = SpecIdEvent("Spec ID Event03", 0, 0, 2, 0, 2, algs, b"")
+                header = Event(
+                    0, 0, EventType.EV_NO_ACTION, ((0x0004, b"\x00" * 20),), spec_id.to_bytes(), -1
+                )
+                evs.insert(0, header)
+        else:
+            spec_id = None
+        recs: list[_Rec] = [
+            (e.offset, e.pcr, e.event_type, tuple(x for pair in e.digest_list for x in pair), e.data)
+            for e in evs
+        ]
+        return cls(recs, format=fmt, spec_id=spec_id, trailer=trailer)
+
+    # ------------------------------------------------------------------ sequence protocol
+    def __len__(self) -> int:
+        return len(self._recs)
+
+    @overload
+    def __getitem__(self, i: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Event]: ...
+
+    def __getitem__(self, i: int | slice) -> Event | Sequence[Event]:
+        return self.events[i]
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self.events)
+
+    def __repr__(self) -> str:
+        return f"<EventLog {self.format} banks={','.join(self.banks)} events={len(self)}>"
+
+    @cached_property
+    def events(self) -> tuple[Event, ...]:
+        """All events (built on first access)."""
+        out = []
+        sha1_fmt = self.format == "sha1"
+        for i, (off, pcr, typ, flat, data) in enumerate(self._recs):
+            dl = tuple(zip(flat[0::2], flat[1::2], strict=True))
+            if off < 0:
+                doff = -1
+            elif sha1_fmt or i == 0:
+                doff = off + 32
+            else:
+                doff = off + 16 + sum(2 + len(d) for _, d in dl)
+            out.append(Event(i, pcr, typ, dl, data, off, doff))
+        return tuple(out)
+
+    @property
+    def banks(self) -> tuple[str, ...]:
+        """Bank names the log carries digests for (Spec ID order; ``("sha1",)`` for SHA1-format)."""
+        return tuple(a.bank for a in self.algorithms)
+
+    @property
+    def startup_locality(self) -> int | None:
+        """Locality of the StartupLocality EV_NO_ACTION event (PFP 1.06, 10.4.5.3), if the log has one."""
+        for _, pcr, typ, _, data in self._recs:
+            if typ == 3 and pcr == 0 and data[:16] == b"StartupLocality\x00" and len(data) == 17:
+                return data[16]
+        return None
+
+    @property
+    def has_hcrtm(self) -> bool:
+        """True when the log has an EV_EFI_HCRTM_EVENT (PCR0 then starts at 0…04)."""
+        return any(r[2] == EventType.EV_EFI_HCRTM_EVENT for r in self._recs)
+
+    def _bank_digests(self, alg_id: int) -> list[bytes | None]:
+        cache: dict[int, list[bytes | None]] = self.__dict__.setdefault("_bank_cache", {})
+        got = cache.get(alg_id)
+        if got is None:
+            got = []
+            for r in self._recs:
+                flat = r[3]
+                if len(flat) >= 2 and flat[0] == alg_id:
+                    got.append(flat[1])
+                    continue
+                d = None
+                for k in range(0, len(flat), 2):
+                    if flat[k] == alg_id:
+                        d = flat[k + 1]
+                        break
+                got.append(d)
+            cache[alg_id] = got
+        return got
+
+    # ------------------------------------------------------------------ derived logs
+    def with_events(self, events: Sequence[Event]) -> EventLog:
+        """A new log of the same format and header with ``events`` (which include the header for
+        crypto-agile logs, as ``list(log)`` does)."""
+        recs: list[_Rec] = [
+            (e.offset, e.pcr, e.event_type, tuple(x for pair in e.digest_list for x in pair), e.data)
+            for e in events
+        ]
+        return EventLog(recs, format=self.format, spec_id=self.spec_id, trailer=self.trailer)
+
+    def appended(self, *events: Event) -> EventLog:
+        """A copy with ``events`` added at the end."""
+        return self.with_events([*self.events, *events])
+
+    def replaced(self, index: int, event: Event) -> EventLog:
+        """A copy with the event at ``index`` replaced (e.g. a tampered digest)."""
+        evs = list(self.events)
+        if not -len(evs) <= index < len(evs):
+            raise DataError(f"no event {index} in a log of {len(evs)} events", field="index")
+        evs[index] = event
+        return self.with_events(evs)
+
+    # ------------------------------------------------------------------ replay and verification
+    def replay(self, bank: str | HashAlg = "sha256") -> dict[int, bytes]:
+        """Replay the log into one bank: ``{pcr: value}`` for every PCR the log extends.
+
+        Rules (PC Client PFP 1.06, 3.3.4 and 10.4.5): every EV_NO_ACTION is skipped; PCR0 starts
+        at 0…0L for a StartupLocality L event, or 0…04 when the log has an EV_EFI_HCRTM_EVENT;
+        PCRs 17–22 start at ff…ff; all other PCRs start at zero.
+
+        The values are what the log *implies*; they mean something only once compared with quoted
+        PCRs (:meth:`verify`).
+
+        Raises:
+            DataError: the log has no digests for ``bank`` (or an event lacks one).
+            UnsupportedAlgorithmError: ``bank`` is not a hash algorithm tlkit knows.
+        """
+        return replay_bank(self, bank)
+
+    def replay_all(self) -> dict[str, dict[int, bytes]]:
+        """:meth:`replay` for every bank the log carries (skipping banks this OpenSSL cannot hash)."""
+        return replay_all(self)
+
+    def verify(
+        self,
+        pcrs: Mapping[int, bytes] | Mapping[str, Mapping[int, bytes]] | Any,
+        bank: str | HashAlg = "sha256",
+        *,
+        reference: EventLog | None = None,
+        quirks: Sequence[Quirk] | None = None,
+    ) -> ReplayResult:
+        """Compare this log's replay with PCR values (typically from a verified quote).
+
+        Args:
+            pcrs: ``{pcr: value}`` for ``bank`` (or ``{bank: {pcr: value}}`` / a ``PcrValues``).
+            bank: the bank to replay.
+            reference: a known-good log; on a mismatch, the first event whose digest differs from
+                the reference's is reported as the divergent event.
+            quirks: firmware quirks to try when a PCR fails (default: every known quirk); pass
+                ``()`` for strict replay.
+
+        Returns:
+            a :class:`ReplayResult`: ``passed`` when every PCR the log covers and ``pcrs`` gives
+            matches (PCRs the log does not cover are listed as ``not_covered``, never as matched).
+        """
+        return verify_log(self, pcrs, bank, reference=reference, quirks=quirks)
+
+    def diff(self, other: EventLog, bank: str | HashAlg | None = None) -> LogDiff:
+        """Per PCR, the first event where this log and ``other`` disagree (digest, type or count)."""
+        return diff_logs(self, other, bank)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per event: index, offset, pcr, type, ``digest_<bank>`` hex per bank, description."""
+        return log_to_frame(self)

@@ -1,0 +1,72 @@
+"""Known firmware quirks, as named data.
+
+A quirk is a documented firmware bug that makes an honest log fail to replay. Verification tries a
+quirk only when a PCR it concerns fails, applies it to a *copy* of the log, and names it in the
+result (``quirks_applied`` and a ``quirk-applied:NAME:PCR`` reason), so a pass obtained through a
+workaround is never silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tlkit.eventlog._types import EventType
+from tlkit.tpm._alg import _BY_ID
+
+if TYPE_CHECKING:
+    from tlkit.eventlog._model import EventLog
+
+__all__ = ["EBS_MISSING", "KNOWN_QUIRKS", "Quirk"]
+
+
+@dataclass(frozen=True)
+class Quirk:
+    """A named workaround for a firmware logging bug.
+
+    Attributes:
+        name: stable identifier used in result reasons, e.g. ``"EBS_MISSING"``.
+        pcrs: the PCRs the quirk concerns (it is only tried when one of them fails).
+        description: what the firmware gets wrong.
+        source: where the workaround comes from.
+    """
+
+    name: str
+    pcrs: tuple[int, ...]
+    description: str
+    source: str
+    fix: Callable[[EventLog], EventLog | None] = field(repr=False, compare=False)
+
+    def apply(self, log: EventLog) -> EventLog | None:
+        """A corrected copy of ``log``, or ``None`` when the quirk does not apply to it."""
+        return self.fix(log)
+
+
+EBS_INVOCATION = "Exit Boot Services Invocation"
+EBS_SUCCESS = "Exit Boot Services Returned with Success"
+
+
+def _ebs_fix(log: EventLog) -> EventLog | None:
+    from tlkit.eventlog._model import make_event  # noqa: PLC0415 - _model imports this module
+
+    have = {e.data.rstrip(b"\x00") for e in log if e.pcr == 5 and e.event_type == EventType.EV_EFI_ACTION}
+    missing = [t for t in (EBS_INVOCATION, EBS_SUCCESS) if t.encode() not in have]
+    if not missing:
+        return None
+    banks = [a.bank for a in log.algorithms if a.alg_id in _BY_ID and _BY_ID[a.alg_id].available]
+    return log.appended(*(make_event(5, EventType.EV_EFI_ACTION, t.encode(), banks) for t in missing))
+
+
+EBS_MISSING = Quirk(
+    name="EBS_MISSING",
+    pcrs=(5,),
+    description=(
+        "The firmware extended PCR5 with the EV_EFI_ACTION events 'Exit Boot Services Invocation' and "
+        "'Exit Boot Services Returned with Success' (PC Client PFP 1.06, 3.3.4.5) but did not log them."
+    ),
+    source="google/go-attestation attest/eventlog_workarounds.go; tianocore/edk2#9925",
+    fix=_ebs_fix,
+)
+
+KNOWN_QUIRKS: tuple[Quirk, ...] = (EBS_MISSING,)

@@ -1,0 +1,254 @@
+"""Secure Boot state as recorded in PCR7 of a firmware log (PC Client PFP 1.06, 3.3.4.8).
+
+The summary is derived from the *unverified* log: it means something only after the log has
+replayed to quoted PCR7 (and PCR4/2 for image loads). Shim quirks are handled as in
+go-attestation ``ParseSecurebootState``: an authority may be a bare certificate instead of an
+EFI_SIGNATURE_DATA, and shim logs MokListTrusted and SbatLevel as EV_EFI_VARIABLE_AUTHORITY.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tlkit.eventlog._payloads import CertificateInfo, ImageLoad, SignatureList, TextEvent, UefiVariable
+from tlkit.eventlog._types import EventType as T
+
+if TYPE_CHECKING:
+    from tlkit.eventlog._model import EventLog
+
+__all__ = ["AuthorityRecord", "ImageAuthority", "SecureBootState", "SignatureDatabase", "secure_boot_state"]
+
+
+@dataclass(frozen=True)
+class SignatureDatabase:
+    """PK/KEK/db/dbx content as logged: certificates and hashes, with the event index."""
+
+    name: str
+    index: int
+    certificates: tuple[CertificateInfo, ...]
+    hashes: tuple[bytes, ...] = field(repr=False)
+    lists: tuple[SignatureList, ...] = field(repr=False, default=())
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        return tuple(c.subject or f"<unparsable {c.sha256_fingerprint[:16]}>" for c in self.certificates)
+
+    @property
+    def hash_count(self) -> int:
+        return len(self.hashes)
+
+
+@dataclass(frozen=True)
+class AuthorityRecord:
+    """One EV_EFI_VARIABLE_AUTHORITY event.
+
+    Attributes:
+        index: event index.
+        variable: the variable named in the event (``db``, ``MokList``, ``Shim``, ``SbatLevel``...).
+        certificate: the authority's certificate when the data holds one.
+        owner: EFI_SIGNATURE_DATA owner GUID, when the data is one.
+        form: ``"signature-data"``, ``"bare-certificate"`` (older shim), ``"sbat-level"``,
+            ``"mok-list-trusted"`` or ``"other"``.
+        before_separator: logged before PCR7's EV_SEPARATOR (a firmware-time authority).
+    """
+
+    index: int
+    variable: str
+    certificate: CertificateInfo | None
+    owner: str | None
+    form: str
+    before_separator: bool
+
+
+@dataclass(frozen=True)
+class ImageAuthority:
+    """An image load (EV_EFI_BOOT_SERVICES_APPLICATION/DRIVER, EV_EFI_RUNTIME_SERVICES_DRIVER) and
+    the authority events logged since the previous image load (empty: the authority was already
+    logged for an earlier image, or Secure Boot did not verify it)."""
+
+    index: int
+    type_name: str
+    pcr: int
+    path: str
+    authorities: tuple[AuthorityRecord, ...]
+
+
+@dataclass(frozen=True)
+class SecureBootState:
+    """Secure Boot facts claimed by a log (unverified until the log replays to quoted PCRs).
+
+    Attributes:
+        enabled: the SecureBoot variable's value; ``None`` if missing or empty.
+        secure_boot_data: the raw SecureBoot variable data (``None`` if not logged).
+        pk, kek, db, dbx: the databases as logged (``None`` when not logged).
+        authorities: every EV_EFI_VARIABLE_AUTHORITY event, in order.
+        images: each image load with the authorities logged just before it.
+        mok_list_present: shim measured MokList (PCR14 EV_IPL or a variable event).
+        mok_list_trusted: shim's MokListTrusted value, if logged.
+        sbat_level: shim's SbatLevel text, if logged.
+        dma_protection_disabled: the "DMA Protection Disabled" EV_EFI_ACTION is in PCR7.
+        notes: machine-readable observations: ``secureboot-var-missing``, ``secureboot-var-empty``
+            (a firmware quirk: the variable was measured with no data), ``authority-bare-certificate``,
+            ``dma-protection-disabled``, ``undecodable:<index>``.
+    """
+
+    enabled: bool | None
+    secure_boot_data: bytes | None
+    pk: SignatureDatabase | None
+    kek: SignatureDatabase | None
+    db: SignatureDatabase | None
+    dbx: SignatureDatabase | None
+    authorities: tuple[AuthorityRecord, ...]
+    images: tuple[ImageAuthority, ...]
+    mok_list_present: bool
+    mok_list_trusted: bool | None
+    sbat_level: str | None
+    dma_protection_disabled: bool
+    notes: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        def db(x: SignatureDatabase | None) -> dict[str, Any] | None:
+            if x is None:
+                return None
+            return {"index": x.index, "subjects": list(x.subjects), "hash_count": x.hash_count}
+
+        return {
+            "enabled": self.enabled,
+            "pk": db(self.pk),
+            "kek": db(self.kek),
+            "db": db(self.db),
+            "dbx": db(self.dbx),
+            "authorities": [
+                {
+                    "index": a.index,
+                    "variable": a.variable,
+                    "form": a.form,
+                    "subject": a.certificate.subject if a.certificate else None,
+                }
+                for a in self.authorities
+            ],
+            "images": [
+                {
+                    "index": i.index,
+                    "type": i.type_name,
+                    "path": i.path,
+                    "authorities": [a.index for a in i.authorities],
+                }
+                for i in self.images
+            ],
+            "mok_list_present": self.mok_list_present,
+            "mok_list_trusted": self.mok_list_trusted,
+            "sbat_level": self.sbat_level,
+            "dma_protection_disabled": self.dma_protection_disabled,
+            "notes": list(self.notes),
+        }
+
+
+_IMAGES = (
+    T.EV_EFI_BOOT_SERVICES_APPLICATION,
+    T.EV_EFI_BOOT_SERVICES_DRIVER,
+    T.EV_EFI_RUNTIME_SERVICES_DRIVER,
+)
+
+
+def _authority(index: int, v: UefiVariable, before_sep: bool) -> AuthorityRecord:
+    val = v.value
+    if v.name in ("SbatLevel", "SbatLevelRT"):
+        return AuthorityRecord(index, v.name, None, None, "sbat-level", before_sep)
+    if v.name == "MokListTrusted":
+        return AuthorityRecord(index, v.name, None, None, "mok-list-trusted", before_sep)
+    if isinstance(val, CertificateInfo):
+        return AuthorityRecord(index, v.name, val, None, "bare-certificate", before_sep)
+    if isinstance(val, tuple) and len(val) == 2 and isinstance(val[1], CertificateInfo):
+        return AuthorityRecord(index, v.name, val[1], str(val[0]), "signature-data", before_sep)
+    return AuthorityRecord(index, v.name, None, None, "other", before_sep)
+
+
+def secure_boot_state(log: EventLog) -> SecureBootState:
+    """Summarise Secure Boot from PCR7 (and PCR14 shim events) of an unverified log."""
+    notes: list[str] = []
+    enabled: bool | None = None
+    sb_data: bytes | None = None
+    dbs: dict[str, SignatureDatabase] = {}
+    authorities: list[AuthorityRecord] = []
+    images: list[ImageAuthority] = []
+    pending: list[AuthorityRecord] = []
+    mok_present = False
+    mok_trusted: bool | None = None
+    sbat: str | None = None
+    dma_off = False
+    sep7 = False
+    for e in log:
+        t = e.event_type
+        if t == T.EV_SEPARATOR and e.pcr == 7:
+            sep7 = True
+        elif t in (T.EV_EFI_VARIABLE_DRIVER_CONFIG, T.EV_EFI_VARIABLE_AUTHORITY) or (
+            t in (T.EV_EFI_VARIABLE_BOOT, T.EV_EFI_VARIABLE_BOOT2) and e.pcr == 7
+        ):
+            v = e.payload
+            if not isinstance(v, UefiVariable):
+                notes.append(f"undecodable:{e.index}")
+                continue
+            if t == T.EV_EFI_VARIABLE_AUTHORITY:
+                a = _authority(e.index, v, not sep7)
+                authorities.append(a)
+                pending.append(a)
+                if a.form == "bare-certificate" and "authority-bare-certificate" not in notes:
+                    notes.append("authority-bare-certificate")
+                if a.form == "sbat-level":
+                    sbat = v.value if isinstance(v.value, str) else v.data.decode("utf-8", errors="replace")
+                if a.form == "mok-list-trusted":
+                    mok_trusted = bool(v.data[:1] == b"\x01")
+                continue
+            if v.name == "SecureBoot" and e.pcr == 7:
+                sb_data = v.data
+                if not v.data:
+                    enabled = None
+                    notes.append("secureboot-var-empty")
+                else:
+                    enabled = v.data[0] == 1
+            elif v.name in ("PK", "KEK", "db", "dbx") and isinstance(v.value, tuple):
+                lists = tuple(x for x in v.value if isinstance(x, SignatureList))
+                dbs[v.name] = SignatureDatabase(
+                    v.name,
+                    e.index,
+                    tuple(c for sl in lists for c in sl.certificates),
+                    tuple(h for sl in lists for h in sl.hashes),
+                    lists,
+                )
+            elif v.name in ("PK", "KEK", "db", "dbx") and not v.data:
+                dbs[v.name] = SignatureDatabase(v.name, e.index, (), (), ())
+            elif v.name.startswith("MokList"):
+                mok_present = True
+            if v.value_error is not None:
+                notes.append(f"undecodable:{e.index}")
+        elif t in _IMAGES:
+            p = e.payload
+            path = p.device_path.text if isinstance(p, ImageLoad) else ""
+            images.append(ImageAuthority(e.index, e.type_name, e.pcr, path, tuple(pending)))
+            pending = []
+        elif t == T.EV_EFI_ACTION and e.pcr == 7 and e.data.rstrip(b"\x00") == b"DMA Protection Disabled":
+            dma_off = True
+            notes.append("dma-protection-disabled")
+        elif t == T.EV_IPL and e.pcr == 14:
+            p = e.payload
+            if isinstance(p, TextEvent) and p.text.startswith("MokList"):
+                mok_present = True
+    if sb_data is None:
+        notes.insert(0, "secureboot-var-missing")
+    return SecureBootState(
+        enabled=enabled,
+        secure_boot_data=sb_data,
+        pk=dbs.get("PK"),
+        kek=dbs.get("KEK"),
+        db=dbs.get("db"),
+        dbx=dbs.get("dbx"),
+        authorities=tuple(authorities),
+        images=tuple(images),
+        mok_list_present=mok_present,
+        mok_list_trusted=mok_trusted,
+        sbat_level=sbat,
+        dma_protection_disabled=dma_off,
+        notes=tuple(notes),
+    )
