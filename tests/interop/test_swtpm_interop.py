@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -42,6 +42,8 @@ SWTPM_TOOLS = (
 SEED = 20261129
 # Extendable from locality 0: 17-22 are DRTM PCRs (TPM 2.0 PC Client platform spec).
 EXTENDABLE = [*range(17), 23]
+# TPM 2.0 Part 2, 7.4 TPM_RH: the endorsement hierarchy handle (its Name is the handle itself).
+TPM_RH_ENDORSEMENT = 0x4000000B
 QUOTE_SELECTION = {"sha256": [0, 1, 7, 15, 16, 23], "sha1": [0, 16]}
 
 
@@ -125,6 +127,29 @@ def test_ak_public_area_matches_tpm_name_and_pem(sw_quote: SwQuote) -> None:
     assert area.to_tpm2b() == sw_quote.ak.public
     assert area.name() == sw_quote.ak.name
     assert area.to_cryptography().public_numbers() == load_pem_public_key(sw_quote.ak.pem).public_numbers()
+
+
+def test_qualified_name_formula_matches_swtpm(swtpm: SwtpmSession, sw_quote: SwQuote) -> None:
+    assert swtpm.ek is not None
+    ek = PublicArea.from_tpm2b(swtpm.ek.public)
+    assert ek.name() == swtpm.ek.name
+    ek_qn = ek.qualified_name(TPM_RH_ENDORSEMENT.to_bytes(4, "big"))
+    assert PublicArea.from_tpm2b(sw_quote.ak.public).qualified_name(ek_qn) == sw_quote.ak.qualified_name
+
+
+def test_virtual_tpm_ak_has_the_swtpm_ak_template(sw_quote: SwQuote) -> None:
+    real = PublicArea.from_tpm2b(sw_quote.ak.public)
+    virtual = VirtualTpm(seed=SEED, ak=sw_quote.ak.kind).ak_public
+    keyless = {"rsa_modulus": b"", "ecc_x": b"", "ecc_y": b""}
+    assert replace(virtual, **keyless) == replace(real, **keyless)
+
+
+def test_virtual_tpm_ek_has_the_swtpm_ecc_ek_template() -> None:
+    require_binaries(*SWTPM_TOOLS)
+    with SwtpmSession() as tpm:
+        real = PublicArea.from_tpm2b(tpm.create_ek("ecc").public)
+    virtual = VirtualTpm(seed=SEED).ek_public
+    assert replace(virtual, ecc_x=b"", ecc_y=b"") == replace(real, ecc_x=b"", ecc_y=b"")
 
 
 def test_pcr_file_round_trips_byte_exact(sw_quote: SwQuote) -> None:
