@@ -284,17 +284,19 @@ class EventLog(Sequence[Event]):
         got = cache.get(alg_id)
         if got is None:
             got = []
+            append = got.append
+            k2 = next((2 * k for k, a in enumerate(self.algorithms) if a.alg_id == alg_id), 0)
             for r in self._recs:
                 flat = r[3]
-                if len(flat) >= 2 and flat[0] == alg_id:
-                    got.append(flat[1])
+                if len(flat) > k2 and flat[k2] == alg_id:
+                    append(flat[k2 + 1])
                     continue
                 d = None
                 for k in range(0, len(flat), 2):
                     if flat[k] == alg_id:
                         d = flat[k + 1]
                         break
-                got.append(d)
+                append(d)
             cache[alg_id] = got
         return got
 

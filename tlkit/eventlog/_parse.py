@@ -28,6 +28,8 @@ _U16 = struct.Struct("<H")
 _II = struct.Struct("<II")
 _MAX_PCR = 31  # PC Client PCRs are 0..23; anything past 31 is not a firmware log...
 _NO_PCR = 0xFFFFFFFF  # ...except -1, used by Windows for records that extend nothing (EV_NO_ACTION)
+# Unused space after the last event of a log area (all 0x00 or all 0xff) is kept as a trailer.
+_PAD_HEADERS = frozenset({(0, 0), (_NO_PCR, 0xFFFFFFFF)})
 
 
 def _err(msg: str, offset: int, index: int, what: str = "event log") -> ParseError:
@@ -92,6 +94,8 @@ def _scan_sha1(data: bytes, off: int, recs: list[_Rec]) -> tuple[int, bytes]:
                 return off, data[off:]
             raise _err(f"event header needs 32 bytes, {n - off} left", off, idx)
         pcr, typ, dig, size = unpack(data, off)
+        if (pcr, typ) in _PAD_HEADERS and _padding(data, off):
+            return off, data[off:]
         if pcr > _MAX_PCR and pcr != _NO_PCR:
             if _padding(data, off):
                 return off, data[off:]
@@ -136,6 +140,8 @@ def _scan_agile(
                 return off, data[off:]
             raise _err(f"TCG_PCR_EVENT2 header needs 12 bytes, {n - off} left", off, idx)
         pcr, typ = _II.unpack_from(data, off)
+        if (pcr, typ) in _PAD_HEADERS and _padding(data, off):
+            return off, data[off:]
         if pcr > _MAX_PCR and pcr != _NO_PCR:
             if _padding(data, off):
                 return off, data[off:]

@@ -302,7 +302,7 @@ class TextEvent:
 
     @property
     def description(self) -> str:
-        return self.text
+        return self.text if self.text else "(empty string)"
 
 
 @dataclass(frozen=True)

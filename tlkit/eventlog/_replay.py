@@ -68,24 +68,25 @@ def _bank(log: EventLog, bank: str | HashAlg) -> HashAlg:
 def replay_bank(log: EventLog, bank: str | HashAlg, *, upto: int | None = None) -> dict[int, bytes]:
     """``{pcr: value}`` for every PCR the log extends (module rules); ``upto`` stops before that index."""
     alg = _bank(log, bank)
-    new = alg.new
+    new = alg._ctor()  # the hashlib constructor itself: one call per extend
     digs = log._bank_digests(alg.alg_id)
     size = alg.digest_size
     loc = _locality(log)
     pcrs: dict[int, bytes] = {}
     get = pcrs.get
     recs = log._recs if upto is None else log._recs[:upto]
-    for i, r in enumerate(recs):
+    for r, d in zip(recs, digs, strict=False):
         if r[2] == _NO_ACTION:
             continue
-        d = digs[i]
-        if d is None:
-            raise DataError(f"event {i} has no {alg.name} digest; the bank cannot be replayed", record=i)
         pcr = r[1]
         cur = get(pcr)
         if cur is None:
             cur = initial_pcr_value(pcr, size, loc)
-        pcrs[pcr] = new(cur + d).digest()
+        try:
+            pcrs[pcr] = new(cur + d).digest()
+        except TypeError:
+            i = recs.index(r)
+            raise DataError(f"event {i} has no {alg.name} digest; the bank cannot be replayed", record=i) from None
     return dict(sorted(pcrs.items()))
 
 

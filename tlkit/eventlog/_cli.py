@@ -1,0 +1,131 @@
+"""``tlkit eventlog`` sub-commands: show, replay, verify.
+
+Exit codes follow :mod:`tlkit.cli`: 0 pass, 1 the log does not replay to the given PCRs,
+2 unusable input (a :class:`tlkit.errors.TlkitError`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tlkit.errors import DataError
+from tlkit.eventlog._model import EventLog
+from tlkit.eventlog._parse import parse
+
+__all__ = ["register"]
+
+
+def _load(path: str) -> EventLog:
+    """Read a binary log; a file of base64 text (e.g. keylime's ``mb_log.b64``) is decoded first."""
+    import base64  # noqa: PLC0415 - only for base64-wrapped logs
+    import binascii  # noqa: PLC0415
+
+    data = Path(path).read_bytes()
+    if data and all(c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n" for c in data[:256]):
+        try:
+            data = base64.b64decode(data, validate=False)
+        except (binascii.Error, ValueError):
+            pass
+    return parse(data)
+
+
+def _show(args: argparse.Namespace) -> int:
+    log = _load(args.file)
+    out = sys.stdout
+    out.write(f"# {log.format} log, banks {', '.join(log.banks)}, {len(log)} events (unverified)\n")
+    bank = args.bank or (log.banks[0] if log.banks else "sha1")
+    out.write(f"{'#':>4} {'PCR':>3}  {'type':<34} {bank + ' digest':<20} description\n")
+    for e in log:
+        d = e.digests.get(bank)
+        dig = d.hex()[:16] + "…" if d is not None else "-"
+        pcr = "-1" if e.pcr == 0xFFFFFFFF else str(e.pcr)
+        desc = e.description.replace("\n", " ")
+        if len(desc) > args.width:
+            desc = desc[: args.width - 1] + "…"
+        out.write(f"{e.index:>4} {pcr:>3}  {e.type_name:<34} {dig:<20} {desc}\n")
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    log = _load(args.file)
+    if args.all_banks:
+        values = log.replay_all()
+    else:
+        bank = args.bank or ("sha256" if "sha256" in log.banks else log.banks[0])
+        values = {bank: log.replay(bank)}
+    if args.format == "json":
+        table = {b: {str(p): v.hex() for p, v in pcrs.items()} for b, pcrs in values.items()}
+        sys.stdout.write(json.dumps(table, indent=2) + "\n")
+    else:
+        for b, pcrs in values.items():
+            for p, v in pcrs.items():
+                sys.stdout.write(f"{b}:{p:<3} {v.hex()}\n")
+    return 0
+
+
+def _read_pcrs(path: str) -> dict[str, Any]:
+    try:
+        table = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as e:
+        raise DataError(f"{path}: not JSON ({e.msg})", record=path) from None
+    if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
+        raise DataError(f"{path}: expected {{bank: {{pcr: hex}}}}", record=path)
+    return table
+
+
+def _verify(args: argparse.Namespace) -> int:
+    log = _load(args.file)
+    table = _read_pcrs(args.pcrs)
+    banks = [args.bank] if args.bank else [b for b in log.banks if b in table]
+    if not banks:
+        raise DataError(
+            f"no bank in common between the log ({', '.join(log.banks)}) and {args.pcrs} ({', '.join(table)})",
+            field="bank",
+        )
+    reference = _load(args.reference) if args.reference else None
+    quirks = () if args.strict else None
+    ok = True
+    results = {}
+    for b in banks:
+        r = log.verify(table, b, reference=reference, quirks=quirks)
+        results[b] = r
+        ok = ok and r.passed
+    if args.format == "json":
+        sys.stdout.write(json.dumps({b: r.to_dict() for b, r in results.items()}, indent=2) + "\n")
+    else:
+        for r in results.values():
+            sys.stdout.write(r.explain() + "\n")
+    return 0 if ok else 1
+
+
+def register(subparsers: Any) -> None:
+    """Add ``eventlog`` and its sub-commands to the ``tlkit`` parser."""
+    p = subparsers.add_parser("eventlog", help="TCG firmware event logs: show, replay, verify")
+    sub = p.add_subparsers(dest="eventlog_command", required=True, metavar="SUBCOMMAND")
+
+    s = sub.add_parser("show", help="list the events of a log (unverified)")
+    s.add_argument("file", help="binary_bios_measurements file (raw or base64)")
+    s.add_argument("--bank", help="bank whose digests to show (default: the log's first)")
+    s.add_argument("--width", type=int, default=90, help="description width")
+    s.set_defaults(func=_show)
+
+    r = sub.add_parser("replay", help="replay a log into PCR values")
+    r.add_argument("file")
+    g = r.add_mutually_exclusive_group()
+    g.add_argument("--bank", help="bank to replay (default sha256, else the log's first)")
+    g.add_argument("--all-banks", action="store_true", help="replay every bank of the log")
+    r.add_argument("--format", choices=("text", "json"), default="text")
+    r.set_defaults(func=_replay)
+
+    v = sub.add_parser("verify", help="check that a log replays to given PCR values (exit 1 if not)")
+    v.add_argument("file")
+    v.add_argument("--pcrs", required=True, help='JSON file {"sha256": {"0": "hex", ...}}')
+    v.add_argument("--bank", help="bank to check (default: every bank in both)")
+    v.add_argument("--reference", help="known-good log used to pinpoint the first divergent event")
+    v.add_argument("--strict", action="store_true", help="do not try known firmware quirks")
+    v.add_argument("--format", choices=("text", "json"), default="text")
+    v.set_defaults(func=_verify)
