@@ -1,0 +1,65 @@
+"""tlkit.widgets.quote_lab: driven by setting values and clicking, on the real keylime quote."""
+
+from __future__ import annotations
+
+from tests.conftest import REPO
+from tlkit.tpm import read_pcrs
+from tlkit.widgets.quote_lab import QuoteLab
+
+KEYLIME = REPO / "data" / "fixtures" / "quotes" / "keylime"
+NONCE = bytes.fromhex("db1db298db6d60e6385b7231743e9c3056a18003")
+
+
+def _read(name: str) -> bytes:
+    return (KEYLIME / name).read_bytes()
+
+
+def _lab() -> QuoteLab:
+    pcrs = read_pcrs(_read("quotepcr.out"))
+    return QuoteLab(_read("quote.out"), _read("quotesig.out"), pcrs, NONCE, _read("akpub.pem"))
+
+
+def test_untouched_quote_passes() -> None:
+    lab = _lab()
+    assert lab.verdict.value == "<b>untouched quote</b>: passed"
+    assert lab.field.value == "magic"
+    assert (lab.position.min, lab.position.max) == (0, 3)
+
+
+def test_flip_nonce_byte() -> None:
+    lab = _lab()
+    lab.field.value = "extraData.buffer"
+    assert lab.position.max == 19
+    lab.position.value = 2
+    lab.mask.value = 0x80
+    lab.flip.click()
+    assert lab.offset == 46
+    assert lab.verdict.value == (
+        "message byte 46 (extraData.buffer): 0xb2 → 0x32 — <b>FAILED: signature-invalid, nonce-mismatch</b>"
+    )
+
+
+def test_flip_pcr_digest_and_magic() -> None:
+    lab = _lab()
+    lab.field.value = "pcrDigest.buffer"
+    lab.flip.click()
+    assert lab.verdict.value.endswith("<b>FAILED: signature-invalid, pcr-digest-mismatch</b>")
+    lab.field.value = "magic"
+    lab.flip.click()
+    assert lab.verdict.value.startswith("message byte 0 (magic): 0xff → 0xfe")
+    assert "bad-magic" in lab.verdict.value
+
+
+def test_signature_part_switches_fields() -> None:
+    lab = _lab()
+    lab.part.value = "signature"
+    assert list(lab.field.options) == ["sigAlg", "hash", "sig.size", "sig.buffer"]
+    lab.field.value = "sig.buffer"
+    assert lab.position.max == 255
+    lab.position.value = 255
+    lab.flip.click()
+    assert lab.offset == 261
+    assert lab.verdict.value.endswith("<b>FAILED: signature-invalid</b>")
+    lab.field.value = "hash"
+    assert lab.position.value == 0
+    assert lab.position.max == 1

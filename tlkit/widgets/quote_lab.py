@@ -1,0 +1,101 @@
+"""Quote lab: change one byte of a TPM quote and see which check of ``verify_quote`` catches it.
+
+Wiring only: the field map comes from :func:`tlkit.viz.tpm.annotate_attest` /
+:func:`tlkit.viz.tpm.annotate_signature`, the verdict from :func:`tlkit.tpm.verify_quote`. Handlers
+write into widget values (``HTML.value``), never print.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as w
+
+from tlkit.tpm import verify_quote
+from tlkit.viz.tpm import annotate_attest, annotate_signature
+
+__all__ = ["QuoteLab"]
+
+
+class QuoteLab:
+    """Pick a part (message or signature), a field, a byte inside it and an XOR mask; press the button.
+
+    Args:
+        message: TPMS_ATTEST bytes of a quote.
+        signature: TPMT_SIGNATURE bytes.
+        pcrs: PCR values claimed for the quote (as :func:`tlkit.tpm.verify_quote` accepts them).
+        nonce: the verifier's nonce.
+        ak: the attestation key (as :func:`tlkit.tpm.verify_quote` accepts it).
+
+    Attributes:
+        part, field: dropdowns; ``field`` options follow ``part``.
+        position: byte index inside the field; its range follows ``field``.
+        mask: the XOR mask applied to that byte (1..255).
+        flip: the button that runs the experiment.
+        verdict: HTML with the changed offset, the byte before/after and the verdict.
+        widget: the assembled box to display.
+    """
+
+    def __init__(self, message: bytes, signature: bytes, pcrs: Any, nonce: bytes, ak: Any) -> None:
+        self.message, self.signature, self.pcrs, self.nonce, self.ak = message, signature, pcrs, nonce, ak
+        self._fields: dict[str, dict[str, tuple[int, int]]] = {}
+        for part, table in (
+            ("message", annotate_attest(message)),
+            ("signature", annotate_signature(signature)),
+        ):
+            spans: dict[str, tuple[int, int]] = {}
+            for start, size, field in zip(table["offset"], table["size"], table["field"], strict=True):
+                if int(size) > 0:
+                    label = field if field not in spans else f"{field} @{int(start)}"
+                    spans[label] = (int(start), int(size))
+            self._fields[part] = spans
+        self.part = w.Dropdown(options=["message", "signature"], value="message", description="part")
+        self.field = w.Dropdown(options=list(self._fields["message"]), description="field")
+        self.position = w.IntSlider(value=0, min=0, max=0, description="byte")
+        self.mask = w.BoundedIntText(value=1, min=1, max=255, description="XOR mask")
+        self.flip = w.Button(description="Flip and verify")
+        self.verdict = w.HTML(value=self._baseline())
+        self.part.observe(self._on_part, names="value")
+        self.field.observe(self._on_field, names="value")
+        self.flip.on_click(self._on_flip)
+        self._on_field(None)
+        self.widget = w.VBox(
+            [w.HBox([self.part, self.field]), w.HBox([self.position, self.mask]), self.flip, self.verdict]
+        )
+
+    def _baseline(self) -> str:
+        result = verify_quote(self.message, self.signature, self.pcrs, self.nonce, self.ak)
+        verdict = "passed" if result.passed else "FAILED: " + ", ".join(result.reasons)
+        return f"<b>untouched quote</b>: {html.escape(verdict)}"
+
+    def _on_part(self, _change: Any) -> None:
+        self.field.options = list(self._fields[self.part.value])
+        self._on_field(None)
+
+    def _on_field(self, _change: Any) -> None:
+        _, size = self._fields[self.part.value][self.field.value]
+        self.position.value = 0
+        self.position.max = size - 1
+        self.position.disabled = size == 1
+
+    @property
+    def offset(self) -> int:
+        """Absolute offset of the selected byte within the selected part."""
+        start, _ = self._fields[self.part.value][self.field.value]
+        return start + int(self.position.value)
+
+    def _on_flip(self, _button: Any) -> None:
+        data = bytearray(self.message if self.part.value == "message" else self.signature)
+        offset = self.offset
+        before = data[offset]
+        data[offset] ^= int(self.mask.value)
+        if self.part.value == "message":
+            result = verify_quote(bytes(data), self.signature, self.pcrs, self.nonce, self.ak)
+        else:
+            result = verify_quote(self.message, bytes(data), self.pcrs, self.nonce, self.ak)
+        verdict = "passed" if result.passed else "FAILED: " + ", ".join(result.reasons)
+        self.verdict.value = (
+            f"{html.escape(self.part.value)} byte {offset} ({html.escape(self.field.value)}): "
+            f"0x{before:02x} → 0x{data[offset]:02x} — <b>{html.escape(verdict)}</b>"
+        )
