@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
 
 from tlkit.errors import ParseError
 from tlkit.eventlog import _guid as guids
@@ -259,7 +261,8 @@ def _sp800_155(body: bytes, base: int, event3: bool) -> tuple[tuple[str, object]
         out.append(("rim_locator", r.take(r.u32("rimLocatorSize"), "rimLocator")))
         out.append(("platform_cert_locator_type", r.u32("platformCertLocatorType")))
         out.append(("platform_cert_locator", r.take(r.u32("platformCertLocatorSize"), "platformCertLocator")))
-    r.end()
+    if r.left:  # lenient: GCE pads Event3 with zero bytes
+        out.append(("trailing", r.take(r.left, "trailing")))
     return tuple(out)
 
 
@@ -444,8 +447,11 @@ class CertificateInfo:
     def from_der(cls, der: bytes) -> CertificateInfo:
         fp = hashlib.sha256(der).hexdigest()
         try:
-            c = x509.load_der_x509_certificate(der)
-            return cls(c.subject.rfc4514_string(), c.issuer.rfc4514_string(), c.serial_number, fp, der)
+            with warnings.catch_warnings():
+                # Real firmware certificates may carry non-positive serials (RFC 5280 violation).
+                warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+                c = x509.load_der_x509_certificate(der)
+                return cls(c.subject.rfc4514_string(), c.issuer.rfc4514_string(), c.serial_number, fp, der)
         except Exception as e:  # cryptography raises ValueError and Rust-side errors for bad DER
             return cls(None, None, None, fp, der, f"{type(e).__name__}: {e}")
 
