@@ -98,7 +98,7 @@ def bench(kind: str, n: int, repeats: int, checkquote_n: int) -> None:
     print(f"  cryptography raw signature only : {rates['cryptography']:10.0f} /s")
     ratio = rates["verify_quote"] / rates["cryptography"]
     verdict = "meets" if ratio >= TARGET else "BELOW"
-    print(f"  ratio verify_quote / raw        : {ratio:10.2f}   ({verdict} target {TARGET})")
+    print(f"  ratio verify_quote / raw        : {ratio:10.3f}   ({verdict} target {TARGET})")
 
     tool = shutil.which("tpm2_checkquote")
     if tool is None:
