@@ -1,0 +1,94 @@
+"""Versioned Azure Trusted Launch support matrices and Trusted-Launch-as-Default rules.
+
+What it does:
+
+- lists the documentation **snapshots** (2021-02 preview … 2026-07 TLaD GA) and resolves every
+  query's ``as_of`` (snapshot id, ``"YYYY-MM"``, a date, or None = newest);
+- parses Azure VM **size names** (:func:`parse_size`) per Microsoft's naming conventions;
+- gives a size's Trusted Launch **status** in a snapshot with the deciding table row
+  (:func:`size_status`);
+- identifies an **OS / image** (Marketplace URN, Azure Compute Gallery, managed image, free-form
+  OS string) and checks it against the snapshot's OS table (:func:`os_status`);
+- builds a per-VM **compatibility report** with blockers and remediations (:func:`check_vm`);
+- resolves what a deployment really gets under **TLaD** (:func:`resolve_tlad`) and whether a
+  TL VM may be **resized** (:func:`check_resize`).
+
+What it does not do: it calls no Azure API and reads no subscription; every fact comes from the
+versioned tables in ``data/support/`` (sources in ``data/support/SOURCES.md``), so results are as
+good as those tables. It does not model Confidential VM support, and inventory import lives in
+:mod:`tlkit.support._inventory` (exposed here once present).
+
+Outcomes are frozen dataclasses with ``passed``/``__bool__``, ``reasons`` and ``to_dict()``;
+bad input raises :class:`tlkit.errors.DataError` naming the record and field.
+"""
+
+from tlkit.support._compat import Blocker, CompatibilityReport, check_vm
+from tlkit.support._features import (
+    FeatureRule,
+    RegionStatus,
+    feature_key,
+    region_status,
+    unsupported_features,
+)
+from tlkit.support._matrix import (
+    STATUSES,
+    MatrixRow,
+    SizeStatus,
+    size_status,
+    size_table,
+    supported_alternatives,
+)
+from tlkit.support._os import (
+    GalleryImage,
+    ImageLike,
+    ManagedImage,
+    MarketplaceImage,
+    OsInfo,
+    OsStatus,
+    identify_os,
+    os_status,
+    os_table,
+    parse_image,
+)
+from tlkit.support._sizes import SizeInfo, parse_size
+from tlkit.support._snapshots import AsOf, Snapshot, resolve_snapshot, snapshots, snapshots_frame
+from tlkit.support._tlad import ResizeDecision, TladDecision, check_resize, resolve_tlad, tlad_rules
+
+__all__ = [
+    "STATUSES",
+    "AsOf",
+    "Blocker",
+    "CompatibilityReport",
+    "FeatureRule",
+    "GalleryImage",
+    "ImageLike",
+    "ManagedImage",
+    "MarketplaceImage",
+    "MatrixRow",
+    "OsInfo",
+    "OsStatus",
+    "RegionStatus",
+    "ResizeDecision",
+    "SizeInfo",
+    "SizeStatus",
+    "Snapshot",
+    "TladDecision",
+    "check_resize",
+    "check_vm",
+    "feature_key",
+    "identify_os",
+    "os_status",
+    "os_table",
+    "parse_image",
+    "parse_size",
+    "region_status",
+    "resolve_snapshot",
+    "resolve_tlad",
+    "size_status",
+    "size_table",
+    "snapshots",
+    "snapshots_frame",
+    "supported_alternatives",
+    "tlad_rules",
+    "unsupported_features",
+]

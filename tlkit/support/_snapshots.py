@@ -1,0 +1,206 @@
+"""Data loading and snapshot resolution for the support matrices.
+
+Every Azure fact lives in ``data/support/`` (CSV and JSON, with ``SOURCES.md``); this module reads
+those files once (cached) and resolves the ``as_of`` argument that every query takes:
+
+- a snapshot id (``"2025-04"``, ``"2025-04b"``),
+- a date (:class:`datetime.date`, ``"YYYY-MM-DD"``) or a month (``"YYYY-MM"`` that is not a
+  snapshot id, read as the *last* day of that month),
+- ``None``: the newest snapshot.
+
+A date picks the latest snapshot whose effective date is on or before it; a date before the first
+snapshot is a :class:`~tlkit.errors.DataError`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as _dt
+import json
+import os
+import re
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from tlkit.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "AsOf",
+    "Snapshot",
+    "data_dir",
+    "load_csv",
+    "load_json",
+    "resolve_snapshot",
+    "snapshots",
+    "snapshots_frame",
+]
+
+_ENV = "TLKIT_DATA_DIR"
+
+
+def data_dir() -> Path:
+    """The ``data/support`` directory (override the repository's ``data`` with ``$TLKIT_DATA_DIR``)."""
+    root = os.environ.get(_ENV)
+    base = Path(root) if root else Path(__file__).resolve().parents[2] / "data"
+    return base / "support"
+
+
+@cache
+def load_csv(name: str) -> tuple[dict[str, str], ...]:
+    """Rows of ``data/support/<name>`` as dicts of stripped strings (read once, cached)."""
+    path = data_dir() / name
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            rows = []
+            for i, row in enumerate(reader):
+                if None in row or any(v is None for v in row.values()):
+                    raise DataError("row has a wrong number of fields", record=f"{name}:{i + 2}")
+                rows.append({k.strip(): v.strip() for k, v in row.items()})
+    except OSError as e:
+        raise DataError(f"cannot read support data file {path}: {e}", record=name) from e
+    return tuple(rows)
+
+
+@cache
+def load_json(name: str) -> dict[str, Any]:
+    """``data/support/<name>`` parsed as a JSON object (read once, cached)."""
+    path = data_dir() / name
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise DataError(f"cannot read support data file {path}: {e}", record=name) from e
+    if not isinstance(value, dict):
+        raise DataError("expected a JSON object", record=name)
+    return value
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One dated version of the Trusted Launch documentation.
+
+    Attributes:
+        id: short id used in data files and ``as_of`` (``"2025-04"``).
+        date: effective date (the page's ms.date unless ``date_basis`` says otherwise).
+        date_basis: ``"ms.date"`` or ``"inferred"``.
+        tag: the reference notes' version tag (``"TL-2025a"``).
+        title: one-line description.
+        source: repository/path/commit or URL of the text the tables were taken from.
+        ms_date: the page's front-matter date as written.
+        tlad_stage: ``"none"``, ``"tools"`` (portal/CLI/PowerShell default), ``"preview"`` or ``"ga"``.
+        note: caveats.
+    """
+
+    id: str
+    date: _dt.date
+    date_basis: str
+    tag: str
+    title: str
+    source: str
+    ms_date: str
+    tlad_stage: str
+    note: str
+
+    def to_dict(self) -> dict[str, str]:
+        d = asdict(self)
+        d["date"] = self.date.isoformat()
+        return d
+
+
+AsOf: TypeAlias = str | _dt.date | Snapshot | None
+"""What every query's ``as_of`` accepts: snapshot id, date, ``"YYYY-MM"``, a Snapshot, or None (newest)."""
+
+
+@cache
+def snapshots() -> tuple[Snapshot, ...]:
+    """All snapshots, oldest first."""
+    out = []
+    for i, row in enumerate(load_csv("snapshots.csv")):
+        try:
+            date = _dt.date.fromisoformat(row["date"])
+        except ValueError as e:
+            raise DataError(
+                f"bad snapshot date {row['date']!r}", record=f"snapshots.csv:{i + 2}", field="date"
+            ) from e
+        out.append(
+            Snapshot(
+                row["id"],
+                date,
+                row["date_basis"],
+                row["tag"],
+                row["title"],
+                row["source"],
+                row["ms_date"],
+                row["tlad_stage"],
+                row["note"],
+            )
+        )
+    out.sort(key=lambda s: s.date)
+    return tuple(out)
+
+
+def snapshots_frame() -> pd.DataFrame:
+    """:func:`snapshots` as a DataFrame (one row per snapshot)."""
+    import pandas as pd  # noqa: PLC0415 (lazy: importing tlkit stays light)
+
+    return pd.DataFrame([s.to_dict() for s in snapshots()])
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def resolve_snapshot(as_of: str | _dt.date | Snapshot | None = None) -> Snapshot:
+    """The snapshot that applies ``as_of`` (see the module docstring for the accepted forms)."""
+    all_snaps = snapshots()
+    if as_of is None:
+        return all_snaps[-1]
+    if isinstance(as_of, Snapshot):
+        return as_of
+    return _resolve_cached(as_of)
+
+
+@cache
+def _resolve_cached(as_of: str | _dt.date) -> Snapshot:
+    all_snaps = snapshots()
+    if isinstance(as_of, _dt.datetime):
+        day = as_of.date()
+    elif isinstance(as_of, _dt.date):
+        day = as_of
+    elif isinstance(as_of, str):
+        text = as_of.strip()
+        for s in all_snaps:
+            if s.id == text or s.tag.lower() == text.lower():
+                return s
+        m = _MONTH.match(text)
+        try:
+            if m:
+                year, month = int(m.group(1)), int(m.group(2))
+                day = _dt.date(year, month, calendar.monthrange(year, month)[1])
+            else:
+                day = _dt.date.fromisoformat(text)
+        except (ValueError, calendar.IllegalMonthError) as e:
+            raise DataError(
+                f"as_of {as_of!r} is not a snapshot id, YYYY-MM or YYYY-MM-DD date", field="as_of"
+            ) from e
+    else:
+        raise DataError(
+            f"as_of must be a date, 'YYYY-MM', a snapshot id or None, not {type(as_of).__name__}",
+            field="as_of",
+        )
+    chosen = None
+    for s in all_snaps:
+        if s.date <= day:
+            chosen = s
+    if chosen is None:
+        raise DataError(
+            f"as_of {day.isoformat()} is before the first snapshot "
+            f"({all_snaps[0].id}, {all_snaps[0].date.isoformat()})",
+            field="as_of",
+        )
+    return chosen

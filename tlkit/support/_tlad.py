@@ -1,0 +1,500 @@
+"""Trusted Launch as Default (TLaD): which security type a new deployment really gets.
+
+Rules (constants in ``data/support/tlad.json``; reference notes §3):
+
+1. Explicit inputs win ("This change doesn't override inputs provided as part of the deployment
+   code"):
+
+   - ``TrustedLaunch`` on a size/image that can't do TL → the documented error strings
+     (Azure/azure-cli#28005) with the size/image substituted;
+   - ``Standard`` needs the subscription flag ``UseStandardSecurityType`` where the snapshot says so
+     (FAQ-2025), and API ≥ 2025-11-01 at GA; before the ``Standard`` value existed it is refused;
+     preview-era known limitation: in the **portal** with ``TrustedLaunchByDefaultPreview``
+     registered, choosing Standard still deployed TL;
+   - ``ConfidentialVM`` is passed through unchecked (outside this matrix).
+
+2. ``securityProfile`` absent:
+
+   - portal / CLI / PowerShell default to TL from Nov 2023 (``tool_default``), for Marketplace
+     images only (azure-cli#31191);
+   - API clients (ARM, Bicep, Terraform, SDK) default when one of the snapshot's ``api_paths``
+     holds: preview = flag ``TrustedLaunchByDefaultPreview`` + API ≥ 2021-11-01; GA = API ≥
+     2025-11-01;
+   - when a default applies, all four documented conditions must hold (image / gallery image /
+     disk support TL, size supports TL); otherwise the deployment **silently** falls back to a
+     non-TL VM (``silent_fallback=True``).
+
+A request the platform refuses is a *verdict*, not bad input: :func:`resolve_tlad` returns a
+:class:`TladDecision` with ``error`` set (documented choice). Malformed arguments raise
+:class:`~tlkit.errors.DataError`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from tlkit.errors import DataError
+from tlkit.support._compat import TL_GALLERY_TYPES
+from tlkit.support._matrix import SizeStatus, size_status
+from tlkit.support._os import (
+    GalleryImage,
+    ImageLike,
+    ManagedImage,
+    MarketplaceImage,
+    identify_os,
+    os_status,
+    parse_image,
+)
+from tlkit.support._snapshots import Snapshot, load_json, resolve_snapshot
+
+__all__ = ["ResizeDecision", "TladDecision", "check_resize", "resolve_tlad", "tlad_rules"]
+
+
+@cache
+def tlad_rules() -> dict[str, Any]:
+    """The TLaD constants (clients, flags, error texts, per-snapshot rules) from ``tlad.json``."""
+    return load_json("tlad.json")
+
+
+@dataclass(frozen=True)
+class TladDecision:
+    """What a new deployment gets.
+
+    Attributes:
+        client: normalised client name.
+        api_version: the API version given (None for tools without one).
+        requested_security_type: ``TrustedLaunch``/``Standard``/``ConfidentialVM`` or None (absent).
+        effective_security_type: what the VM gets; None when the request is refused.
+        reported_security_type: how ARM reports it (``None`` for a non-TL VM on API < 2025-11-01).
+        tlad_applied: a default rule (tools or API path) was in force for this request.
+        stage: ``"none"``, ``"tools"``, ``"preview"`` or ``"ga"``.
+        silent_fallback: TLaD applied but a condition failed, so the VM was created without TL and
+            no error was raised.
+        error: the refusal message (documented text), None if accepted.
+        error_code: ``"size-not-supported"``, ``"image-not-supported"``, ``"standard-needs-flag"``,
+            ``"standard-needs-api"``, ``"standard-not-available"``.
+        reasons: machine-readable reasons, in decision order.
+        snapshot: snapshot id.
+    """
+
+    client: str
+    api_version: str | None
+    requested_security_type: str | None
+    effective_security_type: str | None
+    reported_security_type: str | None
+    tlad_applied: bool
+    stage: str
+    silent_fallback: bool
+    error: str | None
+    error_code: str | None
+    reasons: tuple[str, ...]
+    snapshot: str
+
+    @property
+    def passed(self) -> bool:
+        """The request is accepted (no ``error``)."""
+        return self.error is None
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "client": self.client,
+            "api_version": self.api_version,
+            "requested_security_type": self.requested_security_type,
+            "effective_security_type": self.effective_security_type,
+            "reported_security_type": self.reported_security_type,
+            "tlad_applied": self.tlad_applied,
+            "stage": self.stage,
+            "silent_fallback": self.silent_fallback,
+            "error": self.error,
+            "error_code": self.error_code,
+            "reasons": list(self.reasons),
+            "snapshot": self.snapshot,
+        }
+
+
+_API = re.compile(r"^(\d{4}-\d{2}-\d{2})(-preview)?$")
+
+
+def _api_date(value: str | None, record: object) -> _dt.date | None:
+    if value is None:
+        return None
+    m = _API.match(str(value).strip())
+    if m is None:
+        raise DataError(
+            f"api_version must look like 2025-11-01 (optionally -preview), not {value!r}",
+            record=record,
+            field="api_version",
+        )
+    try:
+        return _dt.date.fromisoformat(m.group(1))
+    except ValueError as e:
+        raise DataError(
+            f"api_version {value!r} is not a valid date", record=record, field="api_version"
+        ) from e
+
+
+def _client(client: str) -> tuple[str, str]:
+    clients: dict[str, str] = tlad_rules()["clients"]
+    key = str(client).strip().lower()
+    if key not in clients:
+        raise DataError(
+            f"unknown client {client!r} (known: {', '.join(clients)})", record=client, field="client"
+        )
+    return key, clients[key]
+
+
+def _security_type(profile: str | Mapping[str, Any] | None) -> str | None:
+    if isinstance(profile, Mapping):
+        value = profile.get("securityType", profile.get("security_type"))
+        if value is None:
+            return None
+        profile = str(value)
+    if profile is None:
+        return None
+    if not isinstance(profile, str):
+        raise DataError(
+            "security_profile must be None, a security type or a securityProfile dict",
+            record=profile,
+            field="securityProfile.securityType",
+        )
+    text = profile.strip()
+    if text.lower() in ("", "absent", "none", "null"):
+        return None
+    for t in tlad_rules()["security_types"]:
+        if t.lower() == text.lower():
+            return str(t)
+    raise DataError(
+        f"unknown securityType {profile!r} (known: {', '.join(tlad_rules()['security_types'])})",
+        record=profile,
+        field="securityProfile.securityType",
+    )
+
+
+def _flags(flags: Iterable[str]) -> frozenset[str]:
+    if isinstance(flags, str):
+        flags = [flags]
+    out = set()
+    for f in flags:
+        if not isinstance(f, str):
+            raise DataError("flags must be feature-flag names", record=f, field="flags")
+        out.add(f.strip().split("/")[-1])
+    return frozenset(out)
+
+
+def _image_supports_tl(
+    img: ImageLike, snap: Snapshot, generation: int | None
+) -> tuple[bool, str, int | None]:
+    """(supports TL, reason code, generation) for the TLaD image/disk conditions (reference notes §3.2)."""
+    if isinstance(img, ManagedImage):
+        return False, "image-managed", generation
+    info = identify_os(img)
+    gen = generation if generation is not None else info.generation
+    if isinstance(img, GalleryImage):
+        if img.security_type is None:
+            return False, "gallery-security-type-unknown", gen
+        if img.security_type.lower() not in TL_GALLERY_TYPES:
+            return False, "gallery-image-not-tl", gen
+        return True, "gallery-image-tl", gen
+    if gen == 1:
+        return False, "image-gen1", gen
+    if gen is None:
+        return False, "image-generation-unknown", gen
+    if img.security_type is not None and "trustedlaunch" not in img.security_type.lower():
+        return False, "image-security-type-not-tl", gen
+    if info.distro is not None and os_status(info, snap).supported is False:
+        return False, "image-os-not-supported", gen
+    return True, "image-tl", gen
+
+
+def _standard_reported(snap: Snapshot, api: _dt.date | None) -> str | None:
+    floor = _dt.date.fromisoformat(tlad_rules()["standard_reported_from_api"])
+    return "Standard" if api is not None and api >= floor else None
+
+
+def resolve_tlad(
+    *,
+    client: str,
+    size: str,
+    image: str | Mapping[str, Any] | ImageLike,
+    api_version: str | None = None,
+    flags: Iterable[str] = (),
+    security_profile: str | Mapping[str, Any] | None = None,
+    generation: int | None = None,
+    as_of: str | _dt.date | Snapshot | None = None,
+) -> TladDecision:
+    """Effective security type of a new VM/VMSS deployment (see the module docstring for the rules).
+
+    Args:
+        client: ``portal``, ``cli``, ``powershell``, ``arm``, ``bicep``, ``terraform`` or ``sdk``.
+        size: VM size name.
+        image: image reference (URN, dict, gallery/managed id or object).
+        api_version: ``Microsoft.Compute`` API version (required for API clients).
+        flags: registered subscription features (``TrustedLaunchByDefaultPreview``,
+            ``UseStandardSecurityType``; ``Microsoft.Compute/`` prefix accepted).
+        security_profile: None/"absent", a security type, or a ``securityProfile`` dict.
+        generation: explicit Hyper-V generation of the image (wins over SKU heuristics).
+        as_of: snapshot selector.
+
+    Raises:
+        DataError: unknown client or security type, malformed API version, size or image.
+    """
+    rules = tlad_rules()
+    snap = resolve_snapshot(as_of)
+    srules = rules["snapshots"].get(snap.id)
+    if srules is None:
+        raise DataError(f"tlad.json has no rules for snapshot {snap.id}", record=snap.id, field="snapshots")
+    name, kind = _client(client)
+    api = _api_date(api_version, client)
+    if kind == "api" and api is None:
+        raise DataError(
+            f"client {name!r} needs api_version (e.g. 2025-11-01)", record=client, field="api_version"
+        )
+    registered = _flags(flags)
+    requested = _security_type(security_profile)
+    st: SizeStatus = size_status(size, snap)
+    img = parse_image(image)
+    img_ok, img_reason, _gen = _image_supports_tl(img, snap, generation)
+    size_ok = st.status == "supported"
+    reasons: list[str] = []
+    preview_flag = rules["flags"]["preview"]
+    standard_flag = rules["flags"]["standard"]
+
+    def decide(
+        effective: str | None,
+        *,
+        applied: bool = False,
+        stage: str = "none",
+        fallback: bool = False,
+        error: str | None = None,
+        code: str | None = None,
+    ) -> TladDecision:
+        reported = effective
+        if effective == "Standard":
+            reported = _standard_reported(snap, api) if kind == "api" else None
+        return TladDecision(
+            name,
+            api_version,
+            requested,
+            effective,
+            reported,
+            applied,
+            stage,
+            fallback,
+            error,
+            code,
+            tuple(reasons),
+            snap.id,
+        )
+
+    if requested == "Standard":
+        std = srules["standard"]
+        if (
+            name == "portal"
+            and srules.get("portal_standard_ignored_with_preview")
+            and preview_flag in registered
+        ):
+            reasons.append("portal-standard-ignored-under-preview")
+            if size_ok and img_ok:
+                return decide("TrustedLaunch", applied=True, stage=snap.tlad_stage)
+            reasons.append(st.status if not size_ok else img_reason)
+            return decide("Standard", applied=True, stage=snap.tlad_stage, fallback=True)
+        if not std["accepted"]:
+            reasons.append("standard-not-available")
+            return decide(
+                None, error=rules["errors"]["standard-not-available"], code="standard-not-available"
+            )
+        if std["requires_flag"] and standard_flag not in registered:
+            reasons.append("standard-needs-flag")
+            return decide(None, error=rules["errors"]["standard-needs-flag"], code="standard-needs-flag")
+        if (
+            std["min_api"]
+            and kind == "api"
+            and api is not None
+            and api < _dt.date.fromisoformat(std["min_api"])
+        ):
+            reasons.append("standard-needs-api")
+            msg = rules["errors"]["standard-needs-api"].format(
+                min_api=std["min_api"], api_version=api_version
+            )
+            return decide(None, error=msg, code="standard-needs-api")
+        reasons.append("explicit-standard")
+        return decide("Standard")
+
+    if requested == "TrustedLaunch":
+        reasons.append("explicit-trusted-launch")
+        error: str | None = None
+        code: str | None = None
+        if not size_ok:
+            reasons.append(f"size-{st.status}")
+            error = rules["errors"]["size-not-supported"].format(size=st.size.name)
+            code = "size-not-supported"
+        if not img_ok:
+            reasons.append(img_reason)
+            if error is None:
+                error = rules["errors"]["image-not-supported"].format(image=str(img))
+                code = "image-not-supported"
+        if error is not None:
+            return decide(None, error=error, code=code)
+        return decide("TrustedLaunch")
+
+    if requested == "ConfidentialVM":
+        reasons.append("explicit-confidential-vm-not-checked")
+        return decide("ConfidentialVM")
+
+    reasons.append("security-profile-absent")
+    applied = False
+    stage = "none"
+    if kind == "tool":
+        if not srules["tool_default"]:
+            reasons.append("no-tool-default-in-snapshot")
+        elif not isinstance(img, MarketplaceImage) or "marketplace" not in rules["tool_default_image_kinds"]:
+            reasons.append("tool-default-marketplace-images-only")
+        else:
+            applied, stage = True, "tools"
+            reasons.append("tool-default")
+    else:
+        paths = srules["api_paths"]
+        if not paths:
+            reasons.append("no-api-default-in-snapshot")
+        for path in paths:
+            floor = _dt.date.fromisoformat(path["min_api"])
+            if api is not None and api < floor:
+                reasons.append(f"api-version-below-{path['min_api']}")
+                continue
+            if path["flag"] and path["flag"] not in registered:
+                reasons.append(f"flag-not-registered-{path['flag']}")
+                continue
+            applied, stage = True, path["stage"]
+            reasons.append(f"api-default-{path['stage']}" + ("-inferred" if path.get("inferred") else ""))
+            break
+    if not applied:
+        reasons.append("legacy-non-tl-default")
+        return decide("Standard", stage=stage)
+    failed = []
+    if not img_ok:
+        failed.append(img_reason)
+    if not size_ok:
+        failed.append(f"size-{st.status}")
+    if failed:
+        reasons.extend(failed)
+        reasons.append("silent-fallback")
+        return decide("Standard", applied=True, stage=stage, fallback=True)
+    reasons.append("all-conditions-met")
+    return decide("TrustedLaunch", applied=True, stage=stage)
+
+
+@dataclass(frozen=True)
+class ResizeDecision:
+    """Whether a VM of a given security type can be resized to a target size.
+
+    ``allowed`` is True/False, or None when the target's status is unknown or the security type is
+    outside this matrix. ``rollback_steps`` lists the documented path when refused.
+    """
+
+    current_security_type: str
+    target_size: str
+    target_status: str
+    allowed: bool | None
+    message: str
+    rollback_steps: tuple[str, ...]
+    reasons: tuple[str, ...]
+    snapshot: str
+
+    @property
+    def passed(self) -> bool:
+        return self.allowed is True
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "current_security_type": self.current_security_type,
+            "target_size": self.target_size,
+            "target_status": self.target_status,
+            "allowed": self.allowed,
+            "message": self.message,
+            "rollback_steps": list(self.rollback_steps),
+            "reasons": list(self.reasons),
+            "snapshot": self.snapshot,
+        }
+
+
+def check_resize(
+    current_security_type: str | None, target_size: str, as_of: str | _dt.date | Snapshot | None = None
+) -> ResizeDecision:
+    """Resize check: a Trusted Launch VM can't move to a size family without TL support.
+
+    ``current_security_type`` None/"absent" means Standard (a non-TL VM shows up as absent, null or
+    "Standard" depending on the API version).
+    """
+    rules = tlad_rules()
+    snap = resolve_snapshot(as_of)
+    current = _security_type(current_security_type) or "Standard"
+    st = size_status(target_size, snap)
+    if current != "TrustedLaunch":
+        if current == "ConfidentialVM":
+            return ResizeDecision(
+                current,
+                st.size.name,
+                st.status,
+                None,
+                "ConfidentialVM resizes are outside this Trusted Launch matrix",
+                (),
+                ("confidential-vm-not-checked",),
+                snap.id,
+            )
+        return ResizeDecision(
+            current,
+            st.size.name,
+            st.status,
+            True,
+            "Standard VMs are not limited by Trusted "
+            "Launch size support (generation constraints not checked)",
+            (),
+            ("standard-vm",),
+            snap.id,
+        )
+    if st.status == "supported":
+        return ResizeDecision(
+            current,
+            st.size.name,
+            st.status,
+            True,
+            "target size supports Trusted Launch",
+            (),
+            ("target-supported",),
+            snap.id,
+        )
+    min_api = rules["snapshots"].get(snap.id, {}).get("standard", {}).get("min_api")
+    clause = rules["resize"]["api_clause_min_api"].format(min_api=min_api) if min_api else ""
+    steps = tuple(s.format(api_clause=clause) for s in rules["resize"]["rollback_steps"])
+    if st.status == "unknown":
+        return ResizeDecision(
+            current,
+            st.size.name,
+            st.status,
+            None,
+            f"target size {st.size.name} is not covered by {snap.tag}'s size table",
+            steps,
+            ("target-unknown",),
+            snap.id,
+        )
+    return ResizeDecision(
+        current,
+        st.size.name,
+        st.status,
+        False,
+        rules["resize"]["refused_message"],
+        steps,
+        (f"target-{st.status}",),
+        snap.id,
+    )
