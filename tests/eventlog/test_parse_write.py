@@ -138,16 +138,20 @@ def test_events_are_frozen_and_lazy() -> None:
     e = log[3]
     with pytest.raises(AttributeError):
         e.pcr = 1  # type: ignore[misc]
-    assert "payload" not in e.__dict__ and "_decoded" not in e.__dict__
+    assert "payload" not in e.__dict__
+    assert "_decoded" not in e.__dict__
     _ = e.payload
     assert "_decoded" in e.__dict__
     assert log[3] is e  # events are built once
 
 
 def test_build_log_from_events_and_append() -> None:
-    e1 = make_event(4, EventType.EV_EFI_ACTION, b"Calling EFI Application from Boot Option", ("sha1", "sha256"))
+    e1 = make_event(
+        4, EventType.EV_EFI_ACTION, b"Calling EFI Application from Boot Option", ("sha1", "sha256")
+    )
     log = EventLog.from_events([e1], banks=("sha1", "sha256"))
-    assert log.format == "crypto-agile" and log.banks == ("sha1", "sha256")
+    assert log.format == "crypto-agile"
+    assert log.banks == ("sha1", "sha256")
     assert len(log) == 2
     again = parse(write(log))
     assert [(e.pcr, e.event_type, e.data) for e in again] == [(e.pcr, e.event_type, e.data) for e in log]
@@ -156,13 +160,16 @@ def test_build_log_from_events_and_append() -> None:
 
     assert expected == hashlib.sha256(b"\x00" * 32 + hashlib.sha256(e1.data).digest()).digest()
     longer = log.appended(make_event(4, EventType.EV_SEPARATOR, b"\x00" * 4, ("sha1", "sha256")))
-    assert len(longer) == 3 and len(log) == 2
+    assert len(longer) == 3
+    assert len(log) == 2
 
 
 def test_replaced_event_changes_replay() -> None:
     log = parse(log_bytes(TT + "event-uefiaction.bin"))
     e = log[1]
-    tampered = Event(e.index, e.pcr, e.event_type, tuple((a, b"\x11" * len(d)) for a, d in e.digest_list), e.data)
+    tampered = Event(
+        e.index, e.pcr, e.event_type, tuple((a, b"\x11" * len(d)) for a, d in e.digest_list), e.data
+    )
     t = log.replaced(1, tampered)
     assert t.replay("sha256")[4] != log.replay("sha256")[4]
     with pytest.raises(DataError):
@@ -172,7 +179,8 @@ def test_replaced_event_changes_replay() -> None:
 def test_unknown_event_type_kept_raw() -> None:
     e = make_event(1, 0x7FFF0000, b"\x01\x02", ("sha256",))
     assert e.type_name == "EV_UNKNOWN_0x7fff0000"
-    assert e.payload is None and e.payload_error is None
+    assert e.payload is None
+    assert e.payload_error is None
     assert e.description == "2 bytes"
     assert event_type_name(0x800000E0) == "EV_EFI_VARIABLE_AUTHORITY"
 
@@ -225,5 +233,6 @@ def test_trailing_padding_is_kept() -> None:
 def test_windows_minus_one_pcr_no_action_is_kept() -> None:
     log = parse(log_bytes(GA + "option_rom_eventlog"))
     last = log[-1]
-    assert last.pcr == 0xFFFFFFFF and last.type_name == "EV_NO_ACTION"
+    assert last.pcr == 0xFFFFFFFF
+    assert last.type_name == "EV_NO_ACTION"
     assert 0xFFFFFFFF not in log.replay("sha1")

@@ -95,8 +95,12 @@ def test_ebs_quirk_is_only_applied_on_failure_and_named() -> None:
     assert strict.divergences[0].last_event == 36
     fixed = EBS_MISSING.apply(log)
     assert fixed is not None
-    assert len(fixed) == len(log) + 2 and len(log) == 38  # applied to a copy
-    assert [e.data for e in fixed[-2:]] == [b"Exit Boot Services Invocation", b"Exit Boot Services Returned with Success"]
+    assert len(fixed) == len(log) + 2
+    assert len(log) == 38
+    assert [e.data for e in fixed[-2:]] == [
+        b"Exit Boot Services Invocation",
+        b"Exit Boot Services Returned with Success",
+    ]
     assert fixed.replay("sha1")[5] == expected[5]
     assert KNOWN_QUIRKS == (EBS_MISSING,)
     # a log that has both events gets nothing from the quirk
@@ -107,7 +111,8 @@ def test_startup_locality_sets_pcr0() -> None:
     log = parse(log_bytes(GT + "glinux-alex.bin"))
     assert log.startup_locality == 3
     loc = [e for e in log if isinstance(e.payload, StartupLocality)]
-    assert len(loc) == 1 and loc[0].payload == StartupLocality(3)
+    assert len(loc) == 1
+    assert loc[0].payload == StartupLocality(3)
     expected = _expected(GT + "glinux-alex.bin", "sha256")
     assert log.replay("sha256")[0] == expected[0]
     # Without the locality event PCR0 no longer matches, and the explanation says why.
@@ -165,7 +170,8 @@ def test_verify_accepts_hex_bank_tables_and_reports_unchecked() -> None:
     exp = _expected(GT + "gdc-host.bin", "sha256")
     table = {"sha256": {str(p): v.hex() for p, v in exp.items() if p != 14}}
     r = log.verify(table, "sha256")
-    assert r.passed and r.unchecked == (14,)
+    assert r.passed
+    assert r.unchecked == (14,)
     assert r.to_dict()["unchecked"] == [14]
     frame = r.to_frame()
     assert list(frame.columns) == ["pcr", "status", "expected", "replayed"]
@@ -179,7 +185,8 @@ def test_verify_accepts_hex_bank_tables_and_reports_unchecked() -> None:
 def test_nothing_covered_does_not_pass() -> None:
     log = parse(log_bytes(GT + "gdc-host.bin"))
     r = log.verify({10: b"\x00" * 32, 23: b"\x00" * 32}, "sha256")
-    assert not r.passed and not r
+    assert not r.passed
+    assert not r
     assert r.reasons == ("no-pcr-covered",)
     assert r.not_covered == (10, 23)
 
@@ -205,7 +212,8 @@ def test_tampered_digest_is_pinpointed_against_reference_log() -> None:
     assert div.chain[-1].value_after == bad.replay("sha256")[4]
     assert f"event {victim.index} EV_EFI_BOOT_SERVICES_APPLICATION claims {'42' * 32}" in div.explanation
     d = bad.diff(good)
-    assert not d.passed and d.reasons == ("pcr-differs:4",)
+    assert not d.passed
+    assert d.reasons == ("pcr-differs:4",)
     assert d.first_divergent_event == victim.index
     assert d.differences[0].kind == "digest"
     assert good.diff(parse(log_bytes(GT + "rhel8-uefi.bin"))).passed

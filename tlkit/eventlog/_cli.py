@@ -7,6 +7,9 @@ Exit codes follow :mod:`tlkit.cli`: 0 pass, 1 the log does not replay to the giv
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -18,18 +21,15 @@ from tlkit.eventlog._parse import parse
 
 __all__ = ["register"]
 
+_B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n")
+
 
 def _load(path: str) -> EventLog:
     """Read a binary log; a file of base64 text (e.g. keylime's ``mb_log.b64``) is decoded first."""
-    import base64  # noqa: PLC0415 - only for base64-wrapped logs
-    import binascii  # noqa: PLC0415
-
     data = Path(path).read_bytes()
-    if data and all(c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n" for c in data[:256]):
-        try:
+    if data and all(c in _B64 for c in data[:256]):
+        with contextlib.suppress(binascii.Error, ValueError):
             data = base64.b64decode(data, validate=False)
-        except (binascii.Error, ValueError):
-            pass
     return parse(data)
 
 
@@ -83,7 +83,8 @@ def _verify(args: argparse.Namespace) -> int:
     banks = [args.bank] if args.bank else [b for b in log.banks if b in table]
     if not banks:
         raise DataError(
-            f"no bank in common between the log ({', '.join(log.banks)}) and {args.pcrs} ({', '.join(table)})",
+            f"no bank in common between the log ({', '.join(log.banks)}) "
+            f"and {args.pcrs} ({', '.join(table)})",
             field="bank",
         )
     reference = _load(args.reference) if args.reference else None

@@ -448,8 +448,10 @@ class CertificateInfo:
         fp = hashlib.sha256(der).hexdigest()
         try:
             with warnings.catch_warnings():
-                # Real firmware certificates may carry non-positive serials (RFC 5280 violation).
+                # Real firmware certificates may carry non-positive serials or odd attribute
+                # lengths (RFC 5280 violations); cryptography warns, tlkit keeps them.
                 warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+                warnings.simplefilter("ignore", UserWarning)
                 c = x509.load_der_x509_certificate(der)
                 return cls(c.subject.rfc4514_string(), c.issuer.rfc4514_string(), c.serial_number, fp, der)
         except Exception as e:  # cryptography raises ValueError and Rust-side errors for bad DER
@@ -834,6 +836,8 @@ _SIPA_NAMES: dict[int, str] = {
     0x000A0008: "VbsMicrosoftBootChainRequired",
     0x000B0001: "KsrSignature",
 }
+# systemd-stub / systemd-boot tags on PCR9/12 (systemd src/fundamental/tpm2-pcr.h).
+_SYSTEMD_TAGS: dict[int, str] = {0x8F3B22EC: "systemd:initrd", 0x8F3B22ED: "systemd:load-options"}
 _SIPA_CONTAINER = 0x00010000
 _SIPA_TYPE_MASK = 0x000F0000
 
@@ -848,8 +852,17 @@ class TaggedEvent:
 
     @property
     def name(self) -> str:
-        """SIPA name (flag bits 0xC0000000 ignored), else ``SIPA_0x...``."""
-        return _SIPA_NAMES.get(self.tag_id & 0x3FFFFFFF, f"SIPA_0x{self.tag_id:08x}")
+        """systemd tag name, SIPA name (flag bits 0xC0000000 ignored), else ``SIPA_0x...``."""
+        known = _SYSTEMD_TAGS.get(self.tag_id) or _SIPA_NAMES.get(self.tag_id & 0x3FFFFFFF)
+        return known or f"SIPA_0x{self.tag_id:08x}"
+
+    @property
+    def text(self) -> str | None:
+        """The data as text when it is a printable string (e.g. systemd's ``Linux initrd``)."""
+        body = self.data.rstrip(b"\x00")
+        if body and _printable(body):
+            return body.decode("ascii")
+        return None
 
     @property
     def size(self) -> int:
@@ -864,7 +877,7 @@ class TaggedEvents:
 
     @property
     def description(self) -> str:
-        return "tags " + ", ".join(e.name for e in self.events)
+        return "tags " + ", ".join(e.name + (f" {e.text!r}" if e.text else "") for e in self.events)
 
     def walk(self) -> tuple[TaggedEvent, ...]:
         """Every tagged event, depth first."""

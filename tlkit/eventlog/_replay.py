@@ -78,15 +78,14 @@ def replay_bank(log: EventLog, bank: str | HashAlg, *, upto: int | None = None) 
     for r, d in zip(recs, digs, strict=False):
         if r[2] == _NO_ACTION:
             continue
+        if d is None:
+            i = recs.index(r)
+            raise DataError(f"event {i} has no {alg.name} digest; the bank cannot be replayed", record=i)
         pcr = r[1]
         cur = get(pcr)
         if cur is None:
             cur = initial_pcr_value(pcr, size, loc)
-        try:
-            pcrs[pcr] = new(cur + d).digest()
-        except TypeError:
-            i = recs.index(r)
-            raise DataError(f"event {i} has no {alg.name} digest; the bank cannot be replayed", record=i) from None
+        pcrs[pcr] = new(cur + d).digest()
     return dict(sorted(pcrs.items()))
 
 
