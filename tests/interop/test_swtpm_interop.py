@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from tests.conftest import require_binaries
@@ -26,6 +28,7 @@ from tlkit.tpm import (
     PcrSelection,
     PcrValues,
     PublicArea,
+    Signature,
     VirtualTpm,
     hash_alg,
     read_pcrs,
@@ -71,11 +74,13 @@ class SwQuote:
     nonce: bytes
 
 
-@pytest.fixture(scope="module", params=["ecc", "rsa"])
+@pytest.fixture(scope="module", params=["ecc", "rsa", "rsapss"])
 def sw_quote(request: pytest.FixtureRequest, swtpm: SwtpmSession) -> SwQuote:
-    kind = request.param
-    ak = swtpm.create_ak(kind)
-    nonce = _rng("nonce", kind).randbytes(20)
+    kind, scheme = {"ecc": ("ecc", "ecdsa"), "rsa": ("rsa", "rsassa"), "rsapss": ("rsa", "rsapss")}[
+        request.param
+    ]
+    ak = swtpm.create_ak(kind, scheme=scheme)
+    nonce = _rng("nonce", request.param).randbytes(20)
     return SwQuote(ak, swtpm.quote(QUOTE_SELECTION, nonce, ak=ak), nonce)
 
 
@@ -103,6 +108,20 @@ def test_same_extends_give_same_pcrs_in_every_bank() -> None:
             vtpm.pcrs.extend_data(pcr, data)
         everything = {bank: range(24) for bank in banks}
         assert tpm.pcr_read(everything) == vtpm.pcrs.values(PcrSelection.of(everything)).as_dict()
+
+
+def test_resettable_pcrs_reset_alike() -> None:
+    require_binaries(*SWTPM_TOOLS, "tpm2_pcrreset")
+    with SwtpmSession() as tpm:
+        banks = tuple(tpm.active_banks())
+        vtpm = VirtualTpm(seed=SEED, banks=banks)
+        for pcr in (16, 23):
+            tpm.pcr_event(pcr, b"before reset")
+            vtpm.pcrs.extend_data(pcr, b"before reset")
+            tpm.pcr_reset(pcr)
+            vtpm.pcrs.reset(pcr)
+        both = {bank: [16, 23] for bank in banks}
+        assert tpm.pcr_read(both) == vtpm.pcrs.values(PcrSelection.of(both)).as_dict()
 
 
 # -- swtpm quotes in verify_quote -----------------------------------------------------------------
@@ -139,7 +158,7 @@ def test_qualified_name_formula_matches_swtpm(swtpm: SwtpmSession, sw_quote: SwQ
 
 def test_virtual_tpm_ak_has_the_swtpm_ak_template(sw_quote: SwQuote) -> None:
     real = PublicArea.from_tpm2b(sw_quote.ak.public)
-    virtual = VirtualTpm(seed=SEED, ak=sw_quote.ak.kind).ak_public
+    virtual = VirtualTpm(seed=SEED, ak=sw_quote.ak.kind, ak_scheme=sw_quote.ak.scheme).ak_public
     keyless = {"rsa_modulus": b"", "ecc_x": b"", "ecc_y": b""}
     assert replace(virtual, **keyless) == replace(real, **keyless)
 
@@ -186,11 +205,11 @@ def _attest_fields(message: bytes) -> list[tuple[str, int, int]]:
 
 
 def _signature_fields(signature: bytes) -> list[tuple[str, int, int]]:
-    """(field, start, end) of a TPMT_SIGNATURE (TPM 2.0 Part 2, 11.3.4) for RSASSA or ECDSA."""
+    """(field, start, end) of a TPMT_SIGNATURE (TPM 2.0 Part 2, 11.3.4) for RSASSA, RSAPSS or ECDSA."""
     sig_alg = int.from_bytes(signature[:2], "big")
     fields = [("sigAlg", 0, 2), ("hash", 2, 4)]
     pos = 4
-    parts = ("sig",) if sig_alg == 0x0014 else ("signatureR", "signatureS")
+    parts = ("sig",) if sig_alg in {0x0014, 0x0016} else ("signatureR", "signatureS")
     for part in parts:
         n = int.from_bytes(signature[pos : pos + 2], "big")
         fields += [(f"{part}.size", pos, pos + 2), (f"{part}.buffer", pos + 2, pos + 2 + n)]
@@ -232,7 +251,7 @@ def _flip(data: bytes, offset: int, mask: int) -> bytes:
 def test_every_message_byte_is_covered(sw_quote: SwQuote) -> None:
     q, nonce, ak = sw_quote.quote, sw_quote.nonce, load_pem_public_key(sw_quote.ak.pem)
     pcrs = read_pcrs(q.pcrs)
-    rng = _rng("flip-message", sw_quote.ak.kind)
+    rng = _rng("flip-message", sw_quote.ak.scheme)
     seen = set()
     for field, start, end in _attest_fields(q.message):
         for offset in range(start, end):
@@ -250,7 +269,7 @@ def test_every_message_byte_is_covered(sw_quote: SwQuote) -> None:
 def test_every_signature_byte_is_covered(sw_quote: SwQuote) -> None:
     q, nonce, ak = sw_quote.quote, sw_quote.nonce, load_pem_public_key(sw_quote.ak.pem)
     pcrs = read_pcrs(q.pcrs)
-    rng = _rng("flip-signature", sw_quote.ak.kind)
+    rng = _rng("flip-signature", sw_quote.ak.scheme)
     for field, start, end in _signature_fields(q.signature):
         for offset in range(start, end):
             result = verify_quote(
@@ -305,6 +324,26 @@ def test_quote_from_another_ak_fails(swtpm: SwtpmSession, sw_quote: SwQuote) -> 
     assert result.reasons == ("signature-invalid",)
 
 
+def test_rsapss_salt_is_the_digest_length_on_swtpm_and_virtual_tpm(swtpm: SwtpmSession) -> None:
+    # tpm2_checkquote 5.4 cannot check RSAPSS quotes (it rejects genuine swtpm ones too), so the
+    # PSS interop check is done here: both TPMs use salt length = digest length.
+    nonce = _rng("pss").randbytes(16)
+    ak = swtpm.create_ak("rsa", scheme="rsapss")
+    real = swtpm.quote(QUOTE_SELECTION, nonce, ak=ak)
+    vtpm = VirtualTpm(seed=SEED, ak="rsa", ak_scheme="rsapss")
+    virtual = vtpm.quote(PcrSelection.of(QUOTE_SELECTION), nonce)
+    pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+    for message, signature, key in (
+        (real.message, real.signature, load_pem_public_key(ak.pem)),
+        (virtual.message, virtual.signature, vtpm.ak_public.to_cryptography()),
+    ):
+        sig = Signature.from_bytes(signature)
+        assert sig.sig_alg == 0x0016
+        assert sig.rsa is not None
+        assert isinstance(key, rsa.RSAPublicKey)
+        key.verify(sig.rsa, message, pss, hashes.SHA256())
+
+
 # -- VirtualTpm quotes in tpm2_checkquote ---------------------------------------------------------
 
 
@@ -320,7 +359,9 @@ class VQuote:
 def v_quote(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> VQuote:
     require_binaries("tpm2_checkquote")
     kind = request.param
-    vtpm = VirtualTpm(seed=SEED, ak=kind)
+    vtpm = VirtualTpm(
+        seed=SEED, ak="ecc" if kind == "ecc" else "rsa", ak_scheme=None if kind != "rsapss" else kind
+    )
     rng = _rng("vtpm", kind)
     for pcr in (0, 7, 16, 23):
         vtpm.pcrs.extend_data(pcr, rng.randbytes(64))

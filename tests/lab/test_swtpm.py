@@ -14,7 +14,7 @@ from tlkit.errors import DataError, MissingComponentError, TlkitError
 from tlkit.lab import SwtpmSession, ToolError, pcr_spec
 from tlkit.tpm import hash_alg
 
-TOOLS = ("swtpm", "tpm2_pcrextend", "tpm2_pcrread", "tpm2_getcap", "tpm2_flushcontext")
+TOOLS = ("swtpm", "tpm2_pcrextend", "tpm2_pcrread", "tpm2_pcrreset", "tpm2_getcap", "tpm2_flushcontext")
 KEY_TOOLS = ("tpm2_createek", "tpm2_createak", "tpm2_readpublic", "tpm2_quote")
 
 
@@ -190,3 +190,23 @@ def test_pcr_event_hashes_with_every_bank(tpm: SwtpmSession) -> None:
     assert set(digests) == set(tpm.active_banks())
     after = tpm.pcr_read({"sha256": [14]})["sha256"][14]
     assert after == hashlib.sha256(before + digests["sha256"]).digest()
+
+
+@pytest.mark.interop
+def test_pcr_reset_of_pcr16_and_refusal_of_pcr7(tpm: SwtpmSession) -> None:
+    tpm.pcr_extend(16, {"sha256": bytes(32)})
+    assert tpm.pcr_read({"sha256": [16]})["sha256"][16] != bytes(32)
+    tpm.pcr_reset(16)
+    assert tpm.pcr_read({"sha256": [16]})["sha256"][16] == bytes(32)
+    with pytest.raises(ToolError):
+        tpm.pcr_reset(7)
+
+
+@pytest.mark.interop
+def test_ak_scheme_must_fit_the_key(tpm: SwtpmSession) -> None:
+    with pytest.raises(DataError, match="does not fit an ecc AK"):
+        tpm.create_ak("ecc", scheme="rsapss")
+    with pytest.raises(DataError, match="AK kind"):
+        tpm.create_ak("dsa")
+    assert tpm.create_ak("rsa", scheme="rsapss").scheme == "rsapss"
+    assert tpm.quote({"sha256": [0]}, b"n").signature[:2] == b"\x00\x16"  # TPM_ALG_RSAPSS

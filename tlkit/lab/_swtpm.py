@@ -24,7 +24,7 @@ import tempfile
 import time
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple, Protocol, Self
@@ -84,6 +84,7 @@ class SwtpmKey:
         pem: SubjectPublicKeyInfo PEM bytes.
         name: TPM2B_NAME contents (nameAlg id followed by the digest of TPMT_PUBLIC).
         qualified_name: the qualified name (empty for an EK, whose parent is the endorsement hierarchy).
+        scheme: the signing scheme of an AK (``"ecdsa"``, ``"rsassa"``, ``"rsapss"``); empty for an EK.
     """
 
     kind: str
@@ -92,6 +93,7 @@ class SwtpmKey:
     pem: bytes
     name: bytes
     qualified_name: bytes = b""
+    scheme: str = ""
 
 
 class _SelectionLike(Protocol):
@@ -462,6 +464,16 @@ class SwtpmSession:
             parts.append(f"{alg.name}={digest.hex()}")
         self.run(["tpm2_pcrextend", f"{pcr}:{','.join(parts)}"])
 
+    def pcr_reset(self, pcr: int) -> None:
+        """``TPM2_PCR_Reset`` (``tpm2_pcrreset``); at locality 0 only PCR 16 and 23 are resettable.
+
+        Raises:
+            ToolError: the TPM refused (e.g. PCR 0-15).
+        """
+        if not 0 <= pcr <= 23:
+            raise DataError(f"PCR index must be 0..23, got {pcr}", field="pcr")
+        self.run(["tpm2_pcrreset", str(pcr)])
+
     def pcr_event(self, pcr: int, data: bytes) -> dict[str, bytes]:
         """``TPM2_PCR_Event``: the TPM hashes ``data`` (at most 1024 bytes) with every active bank's
         algorithm and extends PCR ``pcr`` with each digest (``tpm2_pcrevent``). Returns the digests."""
@@ -512,21 +524,25 @@ class SwtpmSession:
         self._ek = self._key(kind, ctx, pub, name)
         return self._ek
 
-    def create_ak(self, kind: str = "ecc", *, hash: str = "sha256") -> SwtpmKey:
+    def create_ak(self, kind: str = "ecc", *, scheme: str | None = None, hash: str = "sha256") -> SwtpmKey:
         """Create a restricted signing AK under the EK (``tpm2_createak``), creating an RSA EK first if
-        needed. ``kind="ecc"`` signs with ECDSA (NIST P-256), ``kind="rsa"`` with RSASSA (RSA 2048)."""
-        schemes = {"ecc": "ecdsa", "rsa": "rsassa"}
-        if kind not in schemes:
+        needed. ``kind="ecc"`` signs with ECDSA (NIST P-256); ``kind="rsa"`` (RSA 2048) with RSASSA, or
+        RSASSA-PSS with ``scheme="rsapss"``."""
+        allowed = {"ecc": ("ecdsa",), "rsa": ("rsassa", "rsapss")}
+        if kind not in allowed:
             raise DataError(f"AK kind must be 'ecc' or 'rsa', got {kind!r}", field="kind")
+        sig_scheme = scheme or allowed[kind][0]
+        if sig_scheme not in allowed[kind]:
+            raise DataError(f"scheme {sig_scheme!r} does not fit an {kind} AK", field="scheme")
         alg = hash_alg(hash)
         ek = self._ek or self.create_ek()
         ctx, pub = self._path("ak.ctx"), self._path("ak.pub")
         name, qname = self._path("ak.name"), self._path("ak.qname")
         self.run([
-            "tpm2_createak", "-C", ek.context, "-c", ctx, "-G", kind, "-g", alg.name, "-s", schemes[kind],
+            "tpm2_createak", "-C", ek.context, "-c", ctx, "-G", kind, "-g", alg.name, "-s", sig_scheme,
             "-f", "tss", "-u", pub, "-n", name, "-q", qname,
         ], flush=True)  # fmt: skip
-        self._ak = self._key(kind, ctx, pub, name, qname)
+        self._ak = replace(self._key(kind, ctx, pub, name, qname), scheme=sig_scheme)
         return self._ak
 
     def quote(
@@ -546,8 +562,10 @@ class SwtpmSession:
             raise DataError(f"nonce must be at most 64 bytes, got {len(nonce)}", field="nonce")
         msg, sig, pcrs = self._path("quote.msg"), self._path("quote.sig"), self._path("quote.pcrs")
         qualifying = ["-q", nonce.hex()] if nonce else []
+        # tpm2_quote asks for RSASSA by default; a restricted key only signs with its own scheme.
+        scheme = ["--scheme", key.scheme] if key.scheme else []
         self.run([
-            "tpm2_quote", "-c", key.context, "-l", pcr_spec(selection), *qualifying,
+            "tpm2_quote", "-c", key.context, "-l", pcr_spec(selection), *qualifying, *scheme,
             "-m", msg, "-s", sig, "-o", pcrs, "-g", hash_alg(hash).name,
         ], flush=True)  # fmt: skip
         return SwtpmQuote(msg.read_bytes(), sig.read_bytes(), pcrs.read_bytes())
