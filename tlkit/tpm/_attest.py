@@ -6,6 +6,7 @@ checked the signature over the same bytes.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 from tlkit._binary import Reader, Writer
@@ -102,7 +103,17 @@ class Attest:
         Raises:
             ParseError: truncated or malformed input (with the byte offset).
         """
-        r = Reader(bytes(data), what="TPMS_ATTEST")
+        b = data if type(data) is bytes else bytes(data)
+        t = scan_attest(b)
+        if t is None:
+            return cls._parse(b)
+        clock = ClockInfo(t[4], t[5], t[6], t[7] == 1)
+        return cls(t[0], t[1], t[2], t[3], clock, t[8], t[10] if t[9] is None else QuoteInfo(t[9], t[10]))
+
+    @classmethod
+    def _parse(cls, data: bytes) -> Attest:
+        """The careful decoder: exact ParseError offsets for any malformed input."""
+        r = Reader(data, what="TPMS_ATTEST")
         magic = r.u32("magic")
         typ = r.u16("type")
         signer = r.sized_u16("qualifiedSigner")
@@ -156,3 +167,78 @@ class Attest:
             out["pcr_selection"] = str(self.attested.pcr_select)
             out["pcr_digest"] = self.attested.pcr_digest.hex()
         return out
+
+
+_HEAD = struct.Struct(">IHH")
+_U16 = struct.Struct(">H")
+_CLOCK_FW = struct.Struct(">QIIBQ")
+_U32 = struct.Struct(">I")
+
+
+_SELECTIONS: dict[bytes, PcrSelection] = {}
+
+
+def _selection(wire: bytes) -> PcrSelection:
+    """Parsed TPML_PCR_SELECTIONs, cached by their exact bytes (immutable values; bounded cache)."""
+    sel = _SELECTIONS.get(wire)
+    if sel is None:
+        sel = PcrSelection.from_bytes(wire)
+        if len(_SELECTIONS) >= 256:
+            _SELECTIONS.clear()
+        _SELECTIONS[wire] = sel
+    return sel
+
+
+#: What :func:`scan_attest` returns: the TPMS_ATTEST fields without object construction.
+ScannedAttest = tuple[int, int, bytes, bytes, int, int, int, int, int, "PcrSelection | None", bytes]
+
+
+def scan_attest(b: bytes) -> ScannedAttest | None:
+    """Struct-based TPMS_ATTEST decoder for well-formed input; None means "use the careful path".
+
+    Returns ``(magic, type, qualifiedSigner, extraData, clock, resetCount, restartCount, safe,
+    firmwareVersion, pcrSelect, pcrDigest)`` for a quote, or with ``pcrSelect`` None and the raw
+    TPMU_ATTEST bytes last for other types. It accepts exactly the inputs :meth:`Attest.from_bytes`
+    accepts, with the same values (tested); it exists so that :func:`tlkit.tpm.verify_quote`
+    costs little more than the signature check.
+    """
+    n = len(b)
+    if n < 10:
+        return None
+    magic, typ, size = _HEAD.unpack_from(b, 0)
+    o = 8 + size
+    if o + 2 > n:
+        return None
+    signer = b[8:o]
+    (size,) = _U16.unpack_from(b, o)
+    e = o + 2 + size
+    if e + 25 > n:
+        return None
+    extra = b[o + 2 : e]
+    clock, resets, restarts, safe, fw = _CLOCK_FW.unpack_from(b, e)
+    if safe > 1:
+        return None
+    o = e + 25
+    if typ != TPM_ST_ATTEST_QUOTE:
+        return magic, typ, signer, extra, clock, resets, restarts, safe, fw, None, b[o:]
+    if o + 4 > n:
+        return None
+    (count,) = _U32.unpack_from(b, o)
+    s = o + 4
+    for _ in range(min(count, 17)):
+        if s + 3 > n:
+            return None
+        s += 3 + b[s + 2]
+    if s + 2 > n:
+        return None
+    (size,) = _U16.unpack_from(b, s)
+    if s + 2 + size != n:
+        return None
+    wire = b[o:s]
+    sel = _SELECTIONS.get(wire)
+    if sel is None:
+        try:
+            sel = _selection(wire)
+        except ParseError:
+            return None
+    return magic, typ, signer, extra, clock, resets, restarts, safe, fw, sel, b[s + 2 :]

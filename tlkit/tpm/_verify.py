@@ -14,21 +14,32 @@ either the digest length (Part 1 rev 1.38+, FIPS 186-4) or the maximum length (o
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from tlkit.errors import DataError, ParseError
 from tlkit.tpm._alg import HASH_ALGS, HashAlg
-from tlkit.tpm._attest import TPM_GENERATED_VALUE, TPM_ST_ATTEST_QUOTE, Attest, QuoteInfo
+from tlkit.tpm._attest import TPM_GENERATED_VALUE, TPM_ST_ATTEST_QUOTE, Attest, scan_attest
 from tlkit.tpm._pcr import PcrValues
 from tlkit.tpm._public import PublicArea, PublicKey, load_public_key
-from tlkit.tpm._signature import TPM_ALG_ECDSA, TPM_ALG_RSAPSS, TPM_ALG_RSASSA, Signature
+from tlkit.tpm._selection import PcrSelection
+from tlkit.tpm._signature import (
+    TPM_ALG_ECDSA,
+    TPM_ALG_RSAPSS,
+    TPM_ALG_RSASSA,
+    ScannedSignature,
+    Signature,
+    scan_signature,
+)
 
 __all__ = ["REASONS", "QuoteVerification", "verify_quote"]
 
@@ -63,6 +74,26 @@ _PKCS1 = padding.PKCS1v15()
 _PSS = {
     name: padding.PSS(mgf=padding.MGF1(h), salt_length=padding.PSS.AUTO) for name, h in _CRYPTO_HASHES.items()
 }
+_KEY_TYPES = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)
+_HASHLIB = {a.alg_id: getattr(hashlib, a.hashlib_name) for a in HASH_ALGS if hasattr(hashlib, a.hashlib_name)}
+# Concrete key classes seen so far -> "rsa" / "ec" (ABC isinstance checks are slow on the hot path).
+_KIND: dict[type, str] = {}
+
+
+def _key_kind(key: object) -> str | None:
+    t = type(key)
+    kind = _KIND.get(t)
+    if kind is None:
+        if isinstance(key, rsa.RSAPublicKey):
+            kind = "rsa"
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            kind = "ec"
+        else:
+            return None
+        _KIND[t] = kind
+    return kind
+
+
 _ECDSA = {name: ec.ECDSA(h) for name, h in _CRYPTO_HASHES.items()}
 
 
@@ -73,50 +104,88 @@ class QuoteVerification:
     Attributes:
         passed: every check succeeded (also ``bool(result)``).
         reasons: machine-readable failures, a subset of :data:`REASONS` in that order.
-        attest: the parsed TPMS_ATTEST (None if the message does not parse). Only trustworthy
-            when ``passed``.
-        signature: the parsed TPMT_SIGNATURE (None if it does not parse).
         pcr_digest: the digest recomputed from the supplied PCR values (None if not computed).
+        attest: the parsed TPMS_ATTEST (None if the message does not parse); parsed on first
+            access. Only trustworthy when ``passed``.
+        signature: the parsed TPMT_SIGNATURE (None if it does not parse); parsed on first access.
     """
 
     passed: bool
     reasons: tuple[str, ...]
-    attest: Attest | None
-    signature: Signature | None
     pcr_digest: bytes | None = None
+    message: bytes = field(default=b"", repr=False, compare=False)
+    signature_input: bytes | Signature = field(default=b"", repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return self.passed
 
+    @classmethod
+    def _fast(
+        cls,
+        passed: bool,
+        reasons: tuple[str, ...],
+        pcr_digest: bytes | None,
+        message: bytes,
+        signature_input: bytes | Signature,
+    ) -> QuoteVerification:
+        """Same as the constructor, minus the frozen-dataclass ``__setattr__`` cost (hot path)."""
+        obj = object.__new__(cls)
+        obj.__dict__.update(
+            passed=passed,
+            reasons=reasons,
+            pcr_digest=pcr_digest,
+            message=message,
+            signature_input=signature_input,
+        )
+        return obj
+
+    @cached_property
+    def attest(self) -> Attest | None:
+        try:
+            return Attest.from_bytes(self.message)
+        except ParseError:
+            return None
+
+    @cached_property
+    def signature(self) -> Signature | None:
+        if isinstance(self.signature_input, Signature):
+            return self.signature_input
+        try:
+            return Signature.from_bytes(self.signature_input)
+        except ParseError:
+            return None
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"passed": self.passed, "reasons": list(self.reasons)}
-        if self.signature is not None:
-            out["signature"] = {
-                "sig_alg": self.signature.sig_alg_name,
-                "hash": self.signature.hash.name if self.signature.hash else None,
-            }
-        if self.attest is not None:
-            out["attest"] = self.attest.to_dict()
+        sig = self.signature
+        if sig is not None:
+            out["signature"] = {"sig_alg": sig.sig_alg_name, "hash": sig.hash.name if sig.hash else None}
+        attest = self.attest
+        if attest is not None:
+            out["attest"] = attest.to_dict()
         if self.pcr_digest is not None:
             out["computed_pcr_digest"] = self.pcr_digest.hex()
         return out
 
 
-def _check_signature(key: PublicKey, sig: Signature, message: bytes) -> str | None:
+def _check_signature(key: PublicKey, sig: ScannedSignature, message: bytes) -> str | None:
     """None if ``sig`` is a valid signature of ``message`` under ``key``, else a reason."""
-    h = sig.hash
+    alg, h, rsa_sig, r, s, _ = sig
     ch = _CRYPTO_HASHES.get(h.name) if h is not None else None
     if ch is None or h is None:
         return UNSUPPORTED_SCHEME
     try:
-        if sig.sig_alg in (TPM_ALG_RSASSA, TPM_ALG_RSAPSS):
-            if not isinstance(key, rsa.RSAPublicKey) or sig.rsa is None:
+        if alg in (TPM_ALG_RSASSA, TPM_ALG_RSAPSS):
+            if _key_kind(key) != "rsa" or rsa_sig is None:
                 return SIGNATURE_INVALID
-            key.verify(sig.rsa, message, _PKCS1 if sig.sig_alg == TPM_ALG_RSASSA else _PSS[h.name], ch)
-        elif sig.sig_alg == TPM_ALG_ECDSA:
-            if not isinstance(key, ec.EllipticCurvePublicKey):
+            cast(rsa.RSAPublicKey, key).verify(
+                rsa_sig, message, _PKCS1 if alg == TPM_ALG_RSASSA else _PSS[h.name], ch
+            )
+        elif alg == TPM_ALG_ECDSA:
+            if _key_kind(key) != "ec" or r is None or s is None:
                 return SIGNATURE_INVALID
-            key.verify(sig.to_der(), message, _ECDSA[h.name])
+            der = encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big"))
+            cast(ec.EllipticCurvePublicKey, key).verify(der, message, _ECDSA[h.name])
         else:
             return UNSUPPORTED_SCHEME
     except (InvalidSignature, ValueError):
@@ -126,21 +195,19 @@ def _check_signature(key: PublicKey, sig: Signature, message: bytes) -> str | No
     return None
 
 
-def _digest_alg(sig: Signature | None, quote: QuoteInfo) -> HashAlg | None:
-    if sig is not None and sig.hash is not None:
-        return sig.hash
+def _digest_alg(pcr_digest: bytes) -> HashAlg | None:
     for alg in HASH_ALGS:  # signature unusable: fall back to the algorithm the digest length implies
-        if alg.digest_size == len(quote.pcr_digest) and alg.available:
+        if alg.digest_size == len(pcr_digest) and alg.available:
             return alg
     return None
 
 
 def _ordered_values(
-    pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]], quote: QuoteInfo
+    pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]], selection: PcrSelection
 ) -> tuple[bytes, ...] | None:
     """The supplied values in the quote's selection order, or None if the PCR sets differ."""
     if isinstance(pcrs, PcrValues):
-        if pcrs.selection == quote.pcr_select:
+        if pcrs.selection is selection or pcrs.selection == selection:
             return pcrs.values
         table: Mapping[Any, Mapping[Any, bytes | str]] = pcrs.as_dict()
     elif isinstance(pcrs, Mapping):
@@ -150,21 +217,30 @@ def _ordered_values(
             f"pcrs must be PcrValues or a {{bank: {{pcr: value}}}} mapping, not {type(pcrs).__name__}"
         )
     supplied = PcrValues.from_dict(table)
-    wanted = {(a.name, p) for a, pcrs_ in quote.pcr_select.items() for p in pcrs_}
+    wanted = {(a.name, p) for a, pcrs_ in selection.items() for p in pcrs_}
     have = {(a.name, p) for a, pcrs_ in supplied.selection.items() for p in pcrs_}
     if wanted != have:
         return None
     try:
-        return PcrValues.from_dict(table, quote.pcr_select).values
+        return PcrValues.from_dict(table, selection).values
     except DataError:
         return None
+
+
+def _parse_signature(data: bytes, found: list[str]) -> ScannedSignature | None:
+    try:
+        p = Signature.from_bytes(data)
+    except ParseError:
+        found.append(SIGNATURE_INVALID)
+        return None
+    return (p.sig_alg, p.hash, p.rsa, p.ecdsa_r, p.ecdsa_s, p.hmac)
 
 
 def verify_quote(
     message: bytes | bytearray | memoryview,
     signature: bytes | Signature,
     pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]],
-    nonce: bytes,
+    nonce: bytes | bytearray | memoryview,
     ak: PublicKey | PublicArea | bytes | str,
 ) -> QuoteVerification:
     """Verify a TPM2 quote.
@@ -174,70 +250,73 @@ def verify_quote(
         signature: TPMT_SIGNATURE bytes (``tpm2_quote -s``) or a :class:`Signature` (use
             :meth:`Signature.rsassa` for a bare PKCS#1 signature).
         pcrs: the PCR values claimed for the quote (:class:`PcrValues` or ``{bank: {pcr: value}}``).
-            They must cover exactly the quoted selection.
+            They must cover exactly the quoted selection (in any bank order).
         nonce: the verifier's nonce; must equal ``extraData``.
-        ak: the attestation key: a ``cryptography`` public key (fastest), a :class:`PublicArea`,
-            or PEM / DER / TPM2B_PUBLIC / TPMT_PUBLIC bytes.
+        ak: the attestation key: a ``cryptography`` public key (fastest), a :class:`PublicArea`
+            (its key is converted once and cached), or PEM / DER / TPM2B_PUBLIC / TPMT_PUBLIC bytes.
 
     Returns:
-        A :class:`QuoteVerification`; a bad quote is a negative verdict, not an exception.
+        A :class:`QuoteVerification`. A bad quote (including unparseable message or signature
+        bytes) is a negative verdict, not an exception. When the PCR sets differ, the digest is
+        not checked (``pcr-selection-mismatch`` only).
 
     Raises:
         ParseError: ``ak`` bytes are not a public key.
         TypeError: arguments of the wrong type.
     """
-    key = ak if isinstance(ak, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)) else load_public_key(ak)
-    if not isinstance(message, bytes):
-        if not isinstance(message, (bytearray, memoryview)):
+    key = cast(PublicKey, ak) if _key_kind(ak) is not None else load_public_key(ak)
+    if type(message) is not bytes:
+        if not isinstance(message, (bytes, bytearray, memoryview)):
             raise TypeError(f"message must be bytes, not {type(message).__name__}")
         message = bytes(message)
-    if not isinstance(nonce, (bytes, bytearray, memoryview)):
+    if type(nonce) is not bytes and not isinstance(nonce, (bytearray, memoryview)):
         raise TypeError(f"nonce must be bytes, not {type(nonce).__name__}")
-    found: set[str] = set()
+    found: list[str] = []
 
-    sig: Signature | None
-    if isinstance(signature, Signature):
-        sig = signature
+    sig: ScannedSignature | None
+    if type(signature) is bytes:
+        sig = scan_signature(signature)
+        if sig is None:
+            sig = _parse_signature(signature, found)
+    elif isinstance(signature, Signature):
+        sig = (signature.sig_alg, signature.hash, signature.rsa, signature.ecdsa_r, signature.ecdsa_s, None)
     elif isinstance(signature, (bytes, bytearray, memoryview)):
-        try:
-            sig = Signature.from_bytes(signature)
-        except ParseError:
-            sig = None
-            found.add(SIGNATURE_INVALID)
+        signature = bytes(signature)
+        sig = scan_signature(signature) or _parse_signature(signature, found)
     else:
         raise TypeError(f"signature must be bytes or Signature, not {type(signature).__name__}")
     if sig is not None:
         bad = _check_signature(key, sig, message)
         if bad is not None:
-            found.add(bad)
-
-    attest: Attest | None
-    try:
-        attest = Attest.from_bytes(message)
-    except ParseError:
-        attest = None
-        found.add(NOT_A_QUOTE)
+            found.append(bad)
 
     computed: bytes | None = None
-    if attest is not None:
-        if attest.magic != TPM_GENERATED_VALUE:
-            found.add(BAD_MAGIC)
-        if attest.extra_data != nonce:
-            found.add(NONCE_MISMATCH)
-        quote = attest.attested
-        if attest.type != TPM_ST_ATTEST_QUOTE or not isinstance(quote, QuoteInfo):
-            found.add(NOT_A_QUOTE)
+    att = scan_attest(message)
+    if att is None:
+        found.append(NOT_A_QUOTE)  # scan_attest rejects exactly what Attest.from_bytes rejects
+    else:
+        if att[0] != TPM_GENERATED_VALUE:
+            found.append(BAD_MAGIC)
+        if att[3] != nonce:
+            found.append(NONCE_MISMATCH)
+        selection = att[9]
+        if att[1] != TPM_ST_ATTEST_QUOTE or selection is None:
+            found.append(NOT_A_QUOTE)
         else:
-            values = _ordered_values(pcrs, quote)
-            alg = _digest_alg(sig, quote)
-            if values is None:
-                found.add(SELECTION_MISMATCH)
-            elif alg is None:
-                found.add(DIGEST_MISMATCH)
+            if type(pcrs) is PcrValues and (pcrs.selection is selection or pcrs.selection == selection):
+                values: tuple[bytes, ...] | None = pcrs.values
             else:
-                computed = alg.digest(b"".join(values))
-                if computed != quote.pcr_digest:
-                    found.add(DIGEST_MISMATCH)
+                values = _ordered_values(pcrs, selection)
+            alg = sig[1] if sig is not None and sig[1] is not None else _digest_alg(att[10])
+            if values is None:
+                found.append(SELECTION_MISMATCH)
+            elif alg is None:
+                found.append(DIGEST_MISMATCH)
+            else:
+                new = _HASHLIB.get(alg.alg_id, alg.new)
+                computed = new(b"".join(values)).digest()
+                if computed != att[10]:
+                    found.append(DIGEST_MISMATCH)
 
     reasons = tuple(r for r in REASONS if r in found) if found else ()
-    return QuoteVerification(not reasons, reasons, attest, sig, computed)
+    return QuoteVerification._fast(not reasons, reasons, computed, message, signature)
