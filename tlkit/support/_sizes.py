@@ -173,12 +173,6 @@ def _parse_cached(text: str) -> SizeInfo:
         )
     number = int(bm.group("num"))
     constrained = int(bm.group("con")) if bm.group("con") is not None else None
-    if constrained is not None and not 0 < constrained < number:
-        raise DataError(
-            f"constrained vCPU count {constrained} must be between 1 and {number - 1}",
-            record=text,
-            field="constrained_vcpus",
-        )
     written = bm.group("feat").lower()
     features = fam["implied_features"] + written
     table = _features()
@@ -241,6 +235,11 @@ def _parse_cached(text: str) -> SizeInfo:
     index_versions = {v for v in fam["index_numbered_versions"].split(";") if v}
     eff_version = version if version is not None else 1
     vcpus = None if str(eff_version) in index_versions else number
+    if constrained is not None and (constrained < 1 or (vcpus is not None and constrained >= vcpus)):
+        limit = f"between 1 and {vcpus - 1}" if vcpus is not None else "at least 1"
+        raise DataError(
+            f"constrained vCPU count {constrained} must be {limit}", record=text, field="constrained_vcpus"
+        )
     series_tokens = "".join(t for t in accel_tokens if accels.get(t, {}).get("kind", "gpu") != "interconnect")
     series = (
         eff_family
