@@ -6,6 +6,7 @@ import gc
 import hashlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -210,3 +211,38 @@ def test_ak_scheme_must_fit_the_key(tpm: SwtpmSession) -> None:
         tpm.create_ak("dsa")
     assert tpm.create_ak("rsa", scheme="rsapss").scheme == "rsapss"
     assert tpm.quote({"sha256": [0]}, b"n").signature[:2] == b"\x00\x16"  # TPM_ALG_RSAPSS
+
+
+def _fake_swtpm(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "fake-swtpm"
+    script.write_text(f"#!/bin/sh\necho run >> {tmp_path / 'runs'}\n{body}\n")
+    script.chmod(0o755)
+    return script
+
+
+def test_swtpm_that_exits_at_startup_is_a_tool_error(tmp_path: Path) -> None:
+    fake = _fake_swtpm(tmp_path, "echo 'swtpm: cannot open state' >&2; exit 3")
+    session = SwtpmSession(swtpm=str(fake))
+    with pytest.raises(ToolError, match="swtpm exited during startup") as info:
+        session.start()
+    assert info.value.returncode == 3
+    assert "cannot open state" in info.value.stderr
+    assert (tmp_path / "runs").read_text().count("run") == 1
+    assert not session.running
+    with pytest.raises(ToolError, match="not running"):
+        _ = session.workdir
+
+
+def test_port_clash_is_retried_with_new_ports(tmp_path: Path) -> None:
+    fake = _fake_swtpm(tmp_path, "echo 'Could not bind: Address already in use' >&2; exit 1")
+    with pytest.raises(ToolError, match="swtpm exited during startup"):
+        SwtpmSession(swtpm=str(fake), start_attempts=3).start()
+    assert (tmp_path / "runs").read_text().count("run") == 3
+
+
+def test_swtpm_that_never_listens_times_out(tmp_path: Path) -> None:
+    fake = _fake_swtpm(tmp_path, "exec sleep 30")
+    session = SwtpmSession(swtpm=str(fake), startup_timeout=0.3)
+    with pytest.raises(ToolError, match=r"did not accept connections within 0.3 s"):
+        session.start()
+    assert not session.running

@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import Any, NamedTuple, Protocol, Self
 
 from tlkit.errors import DataError, MissingComponentError, TlkitError
-from tlkit.tpm._alg import HashAlg, hash_alg
+from tlkit.tpm import HashAlg, hash_alg
 
 __all__ = ["SwtpmKey", "SwtpmQuote", "SwtpmSession", "ToolError", "pcr_spec"]
 
@@ -281,8 +281,18 @@ class SwtpmSession:
         state.mkdir()
         self._workdir = workdir
         self._ek = self._ak = None
-        last: ToolError | None = None
-        for _attempt in range(self.start_attempts):
+        try:
+            self._launch(exe, workdir, state)
+        except BaseException:
+            shutil.rmtree(workdir, ignore_errors=True)
+            self._workdir = None
+            raise
+
+    def _launch(self, exe: str, workdir: Path, state: Path) -> None:
+        """Start swtpm on a fresh port pair; retry with new ports if another process took one."""
+        attempt = 0
+        while True:
+            attempt += 1
             port, ctrl = _free_port_pair()
             cmd = [
                 exe, "socket", "--tpm2",
@@ -292,27 +302,27 @@ class SwtpmSession:
                 "--flags", "not-need-init,startup-clear",
             ]  # fmt: skip
             log = workdir / "swtpm.log"
-            with log.open("wb") as out:
-                proc = subprocess.Popen(
-                    cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=workdir
-                )
+            try:
+                with log.open("wb") as out:
+                    proc = subprocess.Popen(
+                        cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=workdir
+                    )
+            except OSError as e:
+                raise ToolError(f"cannot run swtpm: {e}", command=cmd) from e
             self._proc, self._port, self._ctrl_port = proc, port, ctrl
             self._finalizer = weakref.finalize(self, _cleanup, proc, workdir, 5.0)
             try:
                 self._wait_ready(proc, port, cmd, log)
-            except ToolError as e:
-                last = e
+            except BaseException as e:
                 self._finalizer.detach()
+                self._finalizer = None
                 _stop_process(proc, 5.0)
                 self._proc = None
-                if not _ADDR_IN_USE.search(log.read_bytes()):
-                    break
-                continue
+                in_use = isinstance(e, ToolError) and _ADDR_IN_USE.search(log.read_bytes())
+                if in_use and attempt < self.start_attempts:
+                    continue
+                raise
             return
-        shutil.rmtree(workdir, ignore_errors=True)
-        self._workdir = None
-        assert last is not None
-        raise last
 
     def _wait_ready(self, proc: subprocess.Popen[bytes], port: int, cmd: list[str], log: Path) -> None:
         deadline = time.monotonic() + self.startup_timeout
