@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import require_binaries
 from tlkit.errors import DataError, MissingComponentError, TlkitError
 from tlkit.lab import SwtpmSession, ToolError, pcr_spec
-from tlkit.tpm import hash_alg
+from tlkit.tpm import PcrSelection, hash_alg
 
 TOOLS = ("swtpm", "tpm2_pcrextend", "tpm2_pcrread", "tpm2_pcrreset", "tpm2_getcap", "tpm2_flushcontext")
 KEY_TOOLS = ("tpm2_createek", "tpm2_createak", "tpm2_readpublic", "tpm2_quote")
@@ -246,3 +248,17 @@ def test_swtpm_that_never_listens_times_out(tmp_path: Path) -> None:
     with pytest.raises(ToolError, match=r"did not accept connections within 0.3 s"):
         session.start()
     assert not session.running
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["sha1", "sha256", "sha384", "sha512"]),
+        st.sets(st.integers(0, 23), min_size=1),
+        min_size=1,
+    )
+)
+def test_pcr_spec_round_trips_through_pcr_selection(banks: dict[str, set[int]]) -> None:
+    spec = pcr_spec(banks)
+    assert PcrSelection.parse_spec(spec) == PcrSelection.of(banks)
+    assert pcr_spec(PcrSelection.of(banks)) == spec
