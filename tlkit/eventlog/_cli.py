@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tlkit.errors import DataError
+from tlkit.errors import DataError, ParseError
 from tlkit.eventlog._model import EventLog
 from tlkit.eventlog._parse import parse
 
@@ -27,10 +27,14 @@ _B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 def _load(path: str) -> EventLog:
     """Read a binary log; a file of base64 text (e.g. keylime's ``mb_log.b64``) is decoded first."""
     data = Path(path).read_bytes()
-    if data and all(c in _B64 for c in data[:256]):
-        with contextlib.suppress(binascii.Error, ValueError):
-            data = base64.b64decode(data, validate=False)
-    return parse(data)
+    try:
+        return parse(data)
+    except ParseError:
+        if not data or not all(c in _B64 for c in data):
+            raise
+        with contextlib.suppress(binascii.Error, ValueError, ParseError):
+            return parse(base64.b64decode(data, validate=False))
+        raise
 
 
 def _show(args: argparse.Namespace) -> int:

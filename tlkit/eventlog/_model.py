@@ -340,7 +340,8 @@ class EventLog(Sequence[Event]):
         return replay_bank(self, bank)
 
     def replay_all(self) -> dict[str, dict[int, bytes]]:
-        """:meth:`replay` for every bank the log carries (skipping banks this OpenSSL cannot hash)."""
+        """:meth:`replay` for every bank the log carries (skipping banks this OpenSSL cannot hash
+        and banks some extending event has no digest for)."""
         return replay_all(self)
 
     def verify(

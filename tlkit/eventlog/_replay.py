@@ -89,12 +89,19 @@ def replay_bank(log: EventLog, bank: str | HashAlg, *, upto: int | None = None) 
     return dict(sorted(pcrs.items()))
 
 
+def _complete(log: EventLog, alg_id: int) -> bool:
+    """True when every extending event carries a digest for the algorithm."""
+    digs = log._bank_digests(alg_id)
+    return all(d is not None or r[2] == _NO_ACTION for r, d in zip(log._recs, digs, strict=True))
+
+
 def replay_all(log: EventLog) -> dict[str, dict[int, bytes]]:
-    """``{bank: {pcr: value}}`` for every bank of the log this Python can hash."""
+    """``{bank: {pcr: value}}`` for every bank of the log that this Python can hash and that every
+    extending event carries (a header may announce banks the events omit)."""
     return {
         a.bank: replay_bank(log, a.bank)
         for a in log.algorithms
-        if a.alg_id in _BY_ID and _BY_ID[a.alg_id].available
+        if a.alg_id in _BY_ID and _BY_ID[a.alg_id].available and _complete(log, a.alg_id)
     }
 
 

@@ -1,0 +1,96 @@
+"""``tlkit eventlog show|replay|verify`` through :func:`tlkit.cli.main`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import expected_pcrs, fixture_path
+from tests.eventlog.logs import GA, GT, KL
+from tlkit.cli import main
+
+
+def _pcrs_file(tmp_path: Path, rel: str) -> Path:
+    table = expected_pcrs()["fixtures"][rel]["expected_pcrs"]
+    p = tmp_path / "pcrs.json"
+    p.write_text(json.dumps(table))
+    return p
+
+
+def test_show_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["eventlog", "show", str(fixture_path(KL + "mb_log.b64"))])
+    out = capsys.readouterr().out.splitlines()
+    assert rc == 0
+    assert out[0] == "# crypto-agile log, banks sha256, 102 events (unverified)"
+    assert out[2].split()[:3] == ["0", "0", "EV_NO_ACTION"]
+    assert "SecureBoot = enabled" in out[6]
+    assert len(out) == 2 + 102
+
+
+def test_replay_json_all_banks(capsys: pytest.CaptureFixture[str]) -> None:
+    rel = GT + "rhel8-uefi.bin"
+    rc = main(["eventlog", "replay", str(fixture_path(rel)), "--all-banks", "--format", "json"])
+    assert rc == 0
+    table = json.loads(capsys.readouterr().out)
+    assert list(table) == ["sha1", "sha256", "sha384"]
+    assert list(table["sha256"]) == ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "14"]
+    exp = expected_pcrs()["fixtures"][rel]["expected_pcrs"]
+    for bank in ("sha1", "sha256"):
+        assert table[bank] == exp[bank]
+
+
+def test_replay_text_one_bank(capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["eventlog", "replay", str(fixture_path(GT + "debian-10.bin")), "--bank", "sha1"])
+    lines = capsys.readouterr().out.splitlines()
+    assert rc == 0
+    assert lines[0].startswith("sha1:0 ")
+    assert len(lines) == 8
+
+
+def test_verify_pass_and_quirk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rel = GT + "glinux-alex.bin"
+    assert main(["eventlog", "verify", str(fixture_path(rel)), "--pcrs", str(_pcrs_file(tmp_path, rel))]) == 0
+    assert "sha256: PASS" in capsys.readouterr().out
+    ebs = GA + "ebs_event_missing_eventlog"
+    pcrs = _pcrs_file(tmp_path, ebs)
+    assert main(["eventlog", "verify", str(fixture_path(ebs)), "--pcrs", str(pcrs), "--bank", "sha1"]) == 0
+    assert "quirks applied: EBS_MISSING" in capsys.readouterr().out
+    rc = main(
+        ["eventlog", "verify", str(fixture_path(ebs)), "--pcrs", str(pcrs), "--bank", "sha1", "--strict"]
+    )
+    assert rc == 1
+    assert "PCR 5 (sha1) replays to" in capsys.readouterr().out
+
+
+def test_verify_fails_and_explains_in_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rel = GT + "gdc-host.bin"
+    table = expected_pcrs()["fixtures"][rel]["expected_pcrs"]
+    table["sha256"]["4"] = "00" * 32
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps(table))
+    rc = main(["eventlog", "verify", str(fixture_path(rel)), "--pcrs", str(p), "--format", "json"])
+    assert rc == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["sha256"]["passed"] is False
+    assert out["sha256"]["reasons"] == ["pcr-mismatch:4"]
+    div = out["sha256"]["divergences"][0]
+    assert div["pcr"] == 4
+    assert div["first_divergent_event"] == div["chain"][0]["index"]  # expected = initial value
+    assert "nothing should have been extended" in div["explanation"]
+
+
+def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bogus = fixture_path(KL + "create-mb-policy/binary_bios_measurements-bogus")
+    assert main(["eventlog", "show", str(bogus)]) == 2
+    assert "PCR index" in capsys.readouterr().err
+    empty = fixture_path(KL + "create-mb-policy/binary_bios_measurements-empty")
+    assert main(["eventlog", "replay", str(empty)]) == 2
+    p = tmp_path / "x.json"
+    p.write_text("[1, 2]")
+    assert main(["eventlog", "verify", str(fixture_path(GT + "gdc-host.bin")), "--pcrs", str(p)]) == 2
+    p.write_text('{"sha1": {"0": "00"}}')
+    assert main(["eventlog", "verify", str(fixture_path(GT + "gdc-host.bin")), "--pcrs", str(p)]) == 2
+    assert "no bank in common" in capsys.readouterr().err
+    assert main(["eventlog", "replay", str(fixture_path(GT + "gdc-host.bin")), "--bank", "sha1"]) == 2
