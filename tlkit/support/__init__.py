@@ -15,8 +15,8 @@ What it does:
 
 What it does not do: it calls no Azure API and reads no subscription; every fact comes from the
 versioned tables in ``data/support/`` (sources in ``data/support/SOURCES.md``), so results are as
-good as those tables. It does not model Confidential VM support, and inventory import lives in
-:mod:`tlkit.support._inventory` (exposed here once present).
+good as those tables. It does not model Confidential VM support. Fleet exports (``az vm list``,
+ARM, Resource Graph JSON/CSV) are read into one row per VM by :func:`load_inventory`.
 
 Outcomes are frozen dataclasses with ``passed``/``__bool__``, ``reasons`` and ``to_dict()``;
 bad input raises :class:`tlkit.errors.DataError` naming the record and field.
@@ -29,6 +29,15 @@ from tlkit.support._features import (
     feature_key,
     region_status,
     unsupported_features,
+)
+from tlkit.support._inventory import (
+    INVENTORY_COLUMNS,
+    TL_STATUSES,
+    InventoryResult,
+    InventorySummary,
+    RecordIssue,
+    load_inventory,
+    normalise_security_type,
 )
 from tlkit.support._matrix import (
     STATUSES,
@@ -55,18 +64,23 @@ from tlkit.support._snapshots import AsOf, Snapshot, resolve_snapshot, snapshots
 from tlkit.support._tlad import ResizeDecision, TladDecision, check_resize, resolve_tlad, tlad_rules
 
 __all__ = [
+    "INVENTORY_COLUMNS",
     "STATUSES",
+    "TL_STATUSES",
     "AsOf",
     "Blocker",
     "CompatibilityReport",
     "FeatureRule",
     "GalleryImage",
     "ImageLike",
+    "InventoryResult",
+    "InventorySummary",
     "ManagedImage",
     "MarketplaceImage",
     "MatrixRow",
     "OsInfo",
     "OsStatus",
+    "RecordIssue",
     "RegionStatus",
     "ResizeDecision",
     "SizeInfo",
@@ -77,6 +91,8 @@ __all__ = [
     "check_vm",
     "feature_key",
     "identify_os",
+    "load_inventory",
+    "normalise_security_type",
     "os_status",
     "os_table",
     "parse_image",

@@ -54,7 +54,6 @@ __all__ = [
     "InventoryResult",
     "InventorySummary",
     "RecordIssue",
-    "image_generation_hint",
     "load_inventory",
     "normalise_security_type",
 ]
@@ -75,6 +74,7 @@ _COLUMNS: Final[dict[str, str]] = {
     "location": "string",
     "vm_size": "string",
     "os_type": "string",
+    "os": "string",
     "image_kind": "string",
     "image_publisher": "string",
     "image_offer": "string",
@@ -124,15 +124,6 @@ _SECURITY_TYPES: Final = {
     "confidentialvm": "ConfidentialVM",
 }
 _RG_RE: Final = re.compile(r"/subscriptions/([^/]+)/resourcegroups/([^/]+)", re.IGNORECASE)
-# Marketplace SKU naming conventions (facts 7.1: "-gen2, gensecond, -g2 or gen2 in the sku"; Arm64,
-# confidential and Azure Edition images are Generation 2 only). A convention, not a guarantee.
-_GEN2_SKU_RE: Final = re.compile(
-    r"gen2|gensecond|(^|[-_])g2($|[-_])|arm64|(^|[-_])cvm($|[-_])|azure-edition", re.IGNORECASE
-)
-_GEN1_SKU_RE: Final = re.compile(r"gen1", re.IGNORECASE)
-# Offers whose unmarked SKUs are Generation 2 (the Gen1 variant carries "gen1"): Ubuntu 24.04+ and
-# Windows 11 (Gen2-only client images).
-_GEN2_DEFAULT_OFFER_RE: Final = re.compile(r"^ubuntu-2[4-9]_\d\d|^windows-11$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -349,23 +340,6 @@ def normalise_security_type(value: object) -> tuple[str, str]:
     return norm, value
 
 
-def image_generation_hint(publisher: str | None, offer: str | None, sku: str | None) -> str | None:
-    """The Hyper-V generation a Marketplace image SKU *name* suggests: ``"V1"``, ``"V2"`` or ``None``.
-
-    Naming convention only (facts 7.1): Gen2 SKUs carry ``gen2``, ``-g2``, ``gensecond`` (also Arm64,
-    confidential ``cvm`` and ``azure-edition`` SKUs, which are Gen2-only); Gen1 variants of
-    Gen2-default offers carry ``gen1``; otherwise an unmarked SKU of a dual-generation offer is the
-    Gen1 one. ``None`` when there is no Marketplace reference.
-    """
-    if not sku or not offer or not publisher:
-        return None
-    if _GEN1_SKU_RE.search(sku):
-        return "V1"
-    if _GEN2_SKU_RE.search(sku) or _GEN2_DEFAULT_OFFER_RE.search(offer):
-        return "V2"
-    return "V1"
-
-
 def _generation(value: Any, field: str) -> str | None:
     text = _text(value, field)
     if text is None:
@@ -407,6 +381,9 @@ class _Vm:
     secure_boot: bool | None = None
     vtpm: bool | None = None
     view_generation: str | None = None
+    size_field: str = "hardwareProfile.vmSize"
+    image_field: str = "storageProfile.imageReference"
+    os_type_field: str = "storageProfile.osDisk.osType"
 
 
 def _fill_envelope(vm: _Vm, rec: Mapping[str, Any]) -> None:
@@ -446,6 +423,9 @@ def _fill_security(vm: _Vm, sec_type: Any, sb: Any, vtpm: Any, prefix: str) -> N
 
 def _read_properties(vm: _Vm, props: Mapping[str, Any], view: Mapping[str, Any] | None, prefix: str) -> None:
     """Fields under ``properties`` (ARM, Resource Graph) or the flattened top level (az CLI)."""
+    vm.size_field = f"{prefix}hardwareProfile.vmSize"
+    vm.image_field = f"{prefix}storageProfile.imageReference"
+    vm.os_type_field = f"{prefix}storageProfile.osDisk.osType"
     hw = _obj(_get(props, "hardwareProfile"), f"{prefix}hardwareProfile", required=True)
     vm.vm_size = _size(_get(hw, "vmSize"), f"{prefix}hardwareProfile.vmSize")
     storage = _obj(_get(props, "storageProfile"), f"{prefix}storageProfile")
@@ -514,6 +494,7 @@ def _read_resource(vm: _Vm, rec: Mapping[str, Any]) -> None:
 
 
 def _read_projected(vm: _Vm, rec: Mapping[str, Any]) -> None:
+    vm.size_field, vm.image_field, vm.os_type_field = "vmSize", "imgSku", "osType"
     _fill_envelope(vm, rec)
     vm.vm_size = _size(_get(rec, "vmSize"), "vmSize")
     vm.os_type = _text(_get(rec, "osType"), "osType")
@@ -625,7 +606,7 @@ def _load_source(source: object) -> tuple[list[Any], str, str]:
         cols = set(source.columns)
         shape = "resource-graph" if "properties" in cols else "resource-graph-projected"
         return rows, shape, "<DataFrame>"
-    is_text = isinstance(source, str) and source.lstrip()[:1] in {"[", "{"}
+    is_text = isinstance(source, str) and ("\n" in source or source.lstrip()[:1] in {"[", "{"})
     if isinstance(source, (str, Path)) and not is_text:
         path = Path(source)
         label = path.name
@@ -633,29 +614,30 @@ def _load_source(source: object) -> tuple[list[Any], str, str]:
             raw = path.read_bytes()
         except OSError as e:
             raise DataError(f"{label}: cannot read: {e.strerror or e}", record=label) from None
-        return _parse_bytes(raw, label, csv_hint=path.suffix.lower() == ".csv")
+        return _parse_bytes(raw, label, kind={".csv": "csv", ".json": "json"}.get(path.suffix.lower()))
     if isinstance(source, (bytes, bytearray, str)):
         data = source.encode() if isinstance(source, str) else bytes(source)
-        return _parse_bytes(data, "<text>", csv_hint=False)
+        return _parse_bytes(data, "<text>", kind=None)
     records, hint = _records_from_json(source, "<object>")
     return records, _detect(records, hint, "<object>"), "<object>"
 
 
-def _parse_bytes(raw: bytes, label: str, *, csv_hint: bool) -> tuple[list[Any], str, str]:
+def _parse_bytes(raw: bytes, label: str, *, kind: str | None) -> tuple[list[Any], str, str]:
+    """Parse JSON or CSV; ``kind`` from the file suffix, else sniffed from the first character."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise DataError(f"{label}: not UTF-8 text (byte {e.start})", record=label) from None
+    if not text.strip():
+        raise DataError(f"{label}: empty file", record=label)
     head = text.lstrip()[:1]
-    if head in {"[", "{"} and not csv_hint:
+    if kind == "json" or (kind is None and head in {"[", "{"}):
         try:
             obj = json.loads(text)
         except ValueError as e:
             raise DataError(f"{label}: not valid JSON: {e}", record=label) from None
         records, hint = _records_from_json(obj, label)
         return records, _detect(records, hint, label), label
-    if not text.strip():
-        raise DataError(f"{label}: empty file", record=label)
     rows, shape = _read_csv(text, label)
     return rows, shape, label
 
@@ -696,52 +678,112 @@ def _load_disks(disks: object) -> dict[str, str]:
 
 # --- compatibility (support-core's check_vm, memoised) ----------------------------------------------
 
-_CompatKey = tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]
-_Compat = tuple[str | None, bool | None, bool | None, str, str, str | None]
+_Compat = tuple[str | None, str | None, bool | None, bool | None, str, str, str | None]
+_NO_CHECK: Final[_Compat] = (None, None, None, None, "", "", None)
+# Fallback when the support tables' SKU rules give no generation (tlkit.support.identify_os):
+# Azure Edition and confidential (cvm) SKUs are Gen2-only; otherwise an unmarked SKU of a
+# dual-generation offer is the Gen1 variant (facts 7.1 naming convention; a heuristic).
+_UNMARKED_GEN2_RE: Final = re.compile(r"azure-edition|(^|[-_])cvm($|[-_])", re.IGNORECASE)
 
 
-_NO_CHECK: Final[_Compat] = (None, None, None, "", "", None)
+class _Support:
+    """Memoised bridge to :mod:`tlkit.support` for one import: sizes, SKU generations, check_vm."""
 
+    def __init__(self, as_of: str | None, *, check: bool) -> None:
+        from tlkit.support import (  # noqa: PLC0415 (late: the façade imports this module)
+            check_vm,
+            identify_os,
+            parse_size,
+            resolve_snapshot,
+        )
 
-def _compat_function(as_of: str | None, *, check: bool) -> Callable[[_Vm], _Compat]:
-    """A memoised ``vm -> (size_status, os_supported, compatible, blockers, notes, snapshot)``."""
-    if not check:
-        return lambda _vm: _NO_CHECK
-    from tlkit.support import check_vm  # noqa: PLC0415 (late: the façade imports this module)
+        self._check_vm = check_vm if check else None
+        self._identify_os = identify_os
+        self._parse_size = parse_size
+        self.snapshot = resolve_snapshot(as_of).id  # DataError here: as_of is unusable for the whole file
+        self._sizes: dict[str, str | None] = {}
+        self._gens: dict[tuple[str, str, str], str] = {}
+        self._reports: dict[tuple[Any, ...], _Compat | _RecordDefectError] = {}
 
-    cache: dict[_CompatKey, _Compat | _RecordDefectError] = {}
-
-    def compat(vm: _Vm) -> _Compat:
-        assert vm.vm_size is not None
-        key = (vm.vm_size, vm.os_type, vm.image_publisher, vm.image_offer, vm.image_sku, vm.image_id, as_of)
-        hit = cache.get(key)
-        if hit is None:
+    def validate_size(self, size: str, field: str) -> None:
+        """Raise a record defect unless ``size`` is a VM size name :func:`parse_size` accepts."""
+        if size not in self._sizes:
             try:
-                rep = check_vm(
-                    vm.vm_size,
-                    os_type=vm.os_type,
-                    publisher=vm.image_publisher,
-                    offer=vm.image_offer,
-                    sku=vm.image_sku,
-                    image_id=vm.image_id,
-                    as_of=as_of,
+                self._parse_size(size)
+                self._sizes[size] = None
+            except TlkitError as e:
+                self._sizes[size] = str(e)
+        err = self._sizes[size]
+        if err is not None:
+            raise _RecordDefectError(field, err)
+
+    def sku_generation(self, publisher: str | None, offer: str | None, sku: str | None) -> str | None:
+        """``"V1"``/``"V2"`` suggested by a Marketplace SKU name, ``None`` without a Marketplace image."""
+        if not (publisher and offer and sku):
+            return None
+        key = (publisher, offer, sku)
+        if key not in self._gens:
+            gen: int | None = None
+            try:
+                info = self._identify_os(
+                    {"publisher": publisher, "offer": offer, "sku": sku, "version": "latest"}
                 )
+                gen = info.generation
+            except TlkitError:
+                gen = None
+            if gen is None:
+                gen = 2 if _UNMARKED_GEN2_RE.search(sku) else 1
+            self._gens[key] = f"V{gen}"
+        return self._gens[key]
+
+    def compat(self, vm: _Vm, generation: str | None) -> _Compat:
+        """``(os, size_status, os_supported, compatible, blockers, notes, snapshot)`` from check_vm."""
+        if self._check_vm is None:
+            return _NO_CHECK
+        assert vm.vm_size is not None
+        key = (
+            vm.vm_size,
+            vm.image_publisher,
+            vm.image_offer,
+            vm.image_sku,
+            vm.image_id,
+            vm.os_type,
+            generation,
+        )
+        hit = self._reports.get(key)
+        if hit is None:
+            image: dict[str, str] | None = None
+            if vm.image_id:
+                image = {"id": vm.image_id}
+            elif vm.image_publisher and vm.image_offer and vm.image_sku:
+                image = {
+                    "publisher": vm.image_publisher,
+                    "offer": vm.image_offer,
+                    "sku": vm.image_sku,
+                    "version": "latest",
+                }
+            try:
+                rep = self._check_vm(
+                    vm.vm_size, image, os_type=vm.os_type, generation=generation, as_of=self.snapshot
+                )
+                known = rep.os_detail is not None and rep.os_detail.os.distro is not None
+                os_name = rep.os_detail.os.display if known and rep.os_detail is not None else None
                 hit = (
-                    str(rep.size_status),
+                    os_name,
+                    rep.size_status,
                     rep.os_supported,
-                    bool(rep.compatible),
-                    "; ".join(rep.blockers),
-                    "; ".join(rep.notes),
-                    str(rep.snapshot),
+                    rep.compatible,
+                    "; ".join(b.code for b in rep.blockers),
+                    " | ".join(rep.notes),
+                    rep.snapshot,
                 )
             except TlkitError as e:
-                hit = _RecordDefectError("vmSize", str(e))
-            cache[key] = hit
+                field = vm.os_type_field if getattr(e, "field", None) == "osType" else vm.image_field
+                hit = _RecordDefectError(field, str(e))
+            self._reports[key] = hit
         if isinstance(hit, _RecordDefectError):
             raise hit
         return hit
-
-    return compat
 
 
 def _tl_status(security_type: str, secure_boot: bool | None, vtpm: bool | None, gen: str | None) -> str:
@@ -753,10 +795,10 @@ def _tl_status(security_type: str, secure_boot: bool | None, vtpm: bool | None, 
     return {"V2": "Gen2-Standard", "V1": "Gen1"}.get(gen or "", "Unknown-gen")
 
 
-def _row(
-    index: int, vm: _Vm, fmt: str, disk_gen: Mapping[str, str], compat: Callable[[_Vm], _Compat]
-) -> dict[str, Any]:
-    sku_gen = image_generation_hint(vm.image_publisher, vm.image_offer, vm.image_sku)
+def _row(index: int, vm: _Vm, fmt: str, disk_gen: Mapping[str, str], support: _Support) -> dict[str, Any]:
+    assert vm.vm_size is not None
+    support.validate_size(vm.vm_size, vm.size_field)
+    sku_gen = support.sku_generation(vm.image_publisher, vm.image_offer, vm.image_sku)
     if vm.view_generation:
         gen, gen_source = vm.view_generation, "instance-view"
     elif vm.os_disk_id and vm.os_disk_id in disk_gen:
@@ -779,7 +821,7 @@ def _row(
         )
     else:
         kind = "marketplace" if vm.image_sku else "none"
-    size_status, os_ok, ok, blockers, notes, snapshot = compat(vm)
+    os_name, size_status, os_ok, ok, blockers, notes, snapshot = support.compat(vm, gen)
     return {
         "record": index,
         "name": vm.name,
@@ -789,6 +831,7 @@ def _row(
         "location": vm.location,
         "vm_size": vm.vm_size,
         "os_type": vm.os_type,
+        "os": os_name,
         "image_kind": kind,
         "image_publisher": vm.image_publisher,
         "image_offer": vm.image_offer,
@@ -810,7 +853,7 @@ def _row(
         "compatible": ok,
         "blockers": blockers,
         "notes": notes,
-        "snapshot": snapshot,
+        "snapshot": snapshot or support.snapshot,
         "source_format": fmt,
     }
 
@@ -845,7 +888,7 @@ def load_inventory(
     """
     records, fmt, label = _load_source(source)
     disk_gen = _load_disks(disks)
-    compat = _compat_function(as_of, check=check)
+    support = _Support(as_of, check=check)
     reader = _READERS[fmt]
     rows: list[dict[str, Any]] = []
     issues: list[RecordIssue] = []
@@ -856,7 +899,7 @@ def load_inventory(
         vm = _Vm()
         try:
             reader(vm, rec)
-            rows.append(_row(i, vm, fmt, disk_gen, compat))
+            rows.append(_row(i, vm, fmt, disk_gen, support))
         except _RecordDefectError as p:
             name = vm.name or _safe_name(rec)
             issues.append(RecordIssue(i, name, p.field, p.reason))
@@ -868,6 +911,13 @@ def load_inventory(
         records_in=len(records),
         as_of=as_of,
     )
+
+
+def register_cli(subparsers: Any) -> None:
+    """``tlkit inventory ...`` sub-commands (the hook :mod:`tlkit.support._cli` looks for)."""
+    from tlkit.support._inventory_cli import register  # noqa: PLC0415 (the CLI module imports this one)
+
+    register(subparsers)
 
 
 def _safe_name(rec: Mapping[str, Any]) -> str | None:

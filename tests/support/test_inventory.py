@@ -1,0 +1,529 @@
+"""Inventory import: every export shape, normalisation rules, malformed records, the sample fleet."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from tests.conftest import REPO
+from tlkit.errors import DataError
+from tlkit.support._inventory import (
+    INVENTORY_COLUMNS,
+    InventoryResult,
+    load_inventory,
+    normalise_security_type,
+)
+
+SAMPLES = REPO / "data" / "samples"
+SHAPES = {
+    "az-vm-list.json": "az-vm-list",
+    "resource-graph.json": "resource-graph",
+    "resource-graph.csv": "resource-graph-projected",
+    "resource-graph-properties.csv": "resource-graph",
+}
+# Columns that only some shapes carry, or that record the source itself.
+SOURCE_COLUMNS = ["source_format", "security_type_raw", "image_version", "power_state"]
+MALFORMED = {
+    143: "vm-web-test-0143",
+    145: "vm-sap-test-0145",
+    173: "vm-build-dev-0173",
+    226: "vm-sap-dev-0226",
+    235: None,
+}
+
+
+def load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "make_sample_inventory", REPO / "scripts" / "make_sample_inventory.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, InventoryResult]:
+    return {name: load_inventory(SAMPLES / name, disks=SAMPLES / "disks.json") for name in SHAPES}
+
+
+def vm(**over: Any) -> dict[str, Any]:
+    """A minimal az-vm-list record (flattened properties) with overrides."""
+    rec: dict[str, Any] = {
+        "id": "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1",
+        "name": "vm1",
+        "location": "westeurope",
+        "hardwareProfile": {"vmSize": "Standard_D2s_v5"},
+        "storageProfile": {
+            "imageReference": {
+                "publisher": "Canonical",
+                "offer": "0001-com-ubuntu-server-jammy",
+                "sku": "22_04-lts-gen2",
+                "version": "latest",
+            },
+            "osDisk": {
+                "osType": "Linux",
+                "managedDisk": {
+                    "id": "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Compute/disks/d1"
+                },
+            },
+        },
+        "resourceGroup": "rg1",
+        "type": "Microsoft.Compute/virtualMachines",
+    }
+    rec.update(over)
+    return rec
+
+
+def one(rec: dict[str, Any], **kw: Any) -> pd.Series:
+    res = load_inventory([rec], **kw)
+    assert not res.errors, res.errors
+    return res.frame.iloc[0]
+
+
+# --- shapes ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "fmt"), SHAPES.items())
+def test_each_sample_shape_parses(results: dict[str, InventoryResult], name: str, fmt: str) -> None:
+    res = results[name]
+    assert res.source == name
+    assert res.source_format == fmt
+    assert res.records_in == 320
+    assert list(res.frame.columns) == list(INVENTORY_COLUMNS)
+    assert res.records_in == len(res.frame) + len(res.errors)
+    assert len(res.frame) == 315
+    assert not res.passed
+    assert not bool(res)
+    assert res.reasons == tuple(f"malformed-record:{i}" for i in sorted(MALFORMED))
+
+
+def test_three_shapes_describe_the_same_fleet(results: dict[str, InventoryResult]) -> None:
+    base = results["az-vm-list.json"].frame.drop(columns=SOURCE_COLUMNS)
+    assert base["name"].is_unique
+    for name in SHAPES:
+        other = results[name].frame.drop(columns=SOURCE_COLUMNS)
+        pd.testing.assert_frame_equal(other, base, obj=name)
+        assert [(e.index, e.name) for e in results[name].errors] == sorted(MALFORMED.items())
+
+
+def test_malformed_records_are_reported_with_index_and_reason(results: dict[str, InventoryResult]) -> None:
+    errs = results["az-vm-list.json"].errors_frame()
+    assert list(errs.columns) == ["index", "name", "field", "reason"]
+    got = {int(r.index): (r.field, r.reason) for r in errs.itertuples()}
+    assert got[143] == ("hardwareProfile", "missing")
+    assert got[145] == ("hardwareProfile.vmSize", "expected a string, got int 42")
+    assert got[226] == ("hardwareProfile.vmSize", "null")
+    assert got[235] == ("name", "record has neither name nor id")
+    assert got[173][0] == "hardwareProfile.vmSize"  # the garbage size name, rejected by the size parser
+    csv_errs = {e.index: e for e in results["resource-graph.csv"].errors}
+    assert (csv_errs[143].field, csv_errs[143].reason) == ("vmSize", "empty")
+    assert csv_errs[145].field == "vmSize"  # "42" as text: not a size name
+
+
+def test_sample_counts(results: dict[str, InventoryResult]) -> None:
+    f = results["az-vm-list.json"].frame
+    assert f["tl_status"].value_counts().to_dict() == {
+        "TL-full": 120,
+        "Gen1": 85,
+        "Gen2-Standard": 74,
+        "TL-partial": 28,
+        "CVM": 8,
+    }
+    assert f["generation_source"].value_counts().to_dict() == {
+        "instance-view": 195,
+        "os-disk": 59,
+        "security-type": 33,
+        "image-sku": 28,
+    }
+    assert int(f["stale_image_reference"].sum()) == 5
+    assert set(f["security_type_raw"]) == {
+        "<absent>",
+        "<null>",
+        "Standard",
+        "TrustedLaunch",
+        "ConfidentialVM",
+    }
+    assert set(f["image_kind"]) == {"marketplace", "gallery", "managed-image"}
+
+
+def test_samples_are_reproducible_byte_for_byte(tmp_path: Path) -> None:
+    gen = load_generator()
+    assert gen.main(["--seed", "7", "--count", "320", "--out", str(tmp_path)]) == 0
+    for name in [*SHAPES, "disks.json"]:
+        assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), name
+    other = gen.render(8, 320)
+    assert other["az-vm-list.json"] != (SAMPLES / "az-vm-list.json").read_text()
+
+
+# --- containers and detection ------------------------------------------------------------------------
+
+
+def arm(rec: dict[str, Any]) -> dict[str, Any]:
+    """The ARM (un-flattened) form of an az record."""
+    envelope = {"id", "name", "location", "type", "tags", "identity"}
+    out = {k: v for k, v in rec.items() if k in envelope}
+    out["properties"] = {k: v for k, v in rec.items() if k not in envelope | {"resourceGroup"}}
+    return out
+
+
+@pytest.mark.parametrize(
+    ("obj", "fmt"),
+    [
+        ([vm()], "az-vm-list"),
+        (vm(), "az-vm-list"),
+        (arm(vm()), "arm"),
+        ([arm(vm())], "arm"),
+        ({"value": [arm(vm())], "nextLink": None}, "arm"),
+        (
+            {"data": [arm(vm()) | {"resourceGroup": "rg1", "subscriptionId": "s1"}], "count": 1},
+            "resource-graph",
+        ),
+        (
+            {"data": [{"id": vm()["id"], "name": "vm1", "vmSize": "Standard_D2s_v5", "gen": "V2"}]},
+            "resource-graph-projected",
+        ),
+    ],
+    ids=["az-list", "az-single", "arm-single", "arm-list", "arm-rest-value", "arg-data", "arg-projected"],
+)
+def test_containers(obj: Any, fmt: str) -> None:
+    res = load_inventory(obj, check=False)
+    assert res.source_format == fmt
+    assert res.records_in == 1
+    assert len(res.frame) == 1
+    row = res.frame.iloc[0]
+    assert (row["name"], row["resource_group"], row["subscription_id"], row["vm_size"]) == (
+        "vm1",
+        "rg1",
+        "s1",
+        "Standard_D2s_v5",
+    )
+
+
+def test_json_text_and_bytes_are_accepted() -> None:
+    text = json.dumps([vm()])
+    assert len(load_inventory(text, check=False).frame) == 1
+    assert len(load_inventory(text.encode(), check=False).frame) == 1
+
+
+def test_arm_instance_view_and_resource_graph_extended() -> None:
+    a = arm(vm())
+    a["properties"]["instanceView"] = {"hyperVGeneration": "V1"}
+    assert one(a, check=False)["generation"] == "V1"
+    g = arm(vm()) | {"resourceGroup": "rg1"}
+    g["properties"]["extended"] = {
+        "instanceView": {"hyperVGeneration": "V2", "powerState": {"code": "PowerState/deallocated"}}
+    }
+    row = one(g, check=False)
+    assert (row["generation"], row["generation_source"], row["power_state"]) == (
+        "V2",
+        "instance-view",
+        "deallocated",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"", "empty file"),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+        (b'{"hello": "world"}', "neither a VM resource"),
+        (b"[1, 2, 3]", "no record looks like a VM"),
+        (b'[{"foo": 1}]', "no record looks like a VM"),
+        (b"{not json", "not valid JSON"),
+        (b"a,b,c\n1,2,3\n", "neither a 'vmSize' nor a 'properties' column"),
+        (b'id,name\n"unterminated', "neither a 'vmSize'"),
+        (b'"just a string"', "expected a JSON list or object"),
+    ],
+)
+def test_unusable_file_raises_data_error_naming_it(tmp_path: Path, content: bytes, why: str) -> None:
+    p = tmp_path / ("export.csv" if content[:1] in {b"a", b"i"} else "export.json")
+    p.write_bytes(content)
+    with pytest.raises(DataError, match=p.name) as ei:
+        load_inventory(p, check=False)
+    assert why in str(ei.value)
+
+
+def test_missing_file_is_a_data_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"nope\.json: cannot read"):
+        load_inventory(tmp_path / "nope.json")
+
+
+def test_empty_list_is_an_empty_inventory() -> None:
+    res = load_inventory([], check=False)
+    assert res.records_in == 0
+    assert res.frame.empty
+    assert res.passed
+
+
+def test_non_vm_resources_and_non_objects_are_reported() -> None:
+    disk = {
+        "id": "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Compute/disks/d1",
+        "name": "d1",
+        "type": "Microsoft.Compute/disks",
+        "properties": {"hyperVGeneration": "V2"},
+    }
+    res = load_inventory([arm(vm()), disk, "oops", None], check=False)
+    assert res.records_in == 4
+    assert len(res.frame) == 1
+    assert [(e.index, e.name, e.field) for e in res.errors] == [
+        (1, "d1", "type"),
+        (2, None, "<record>"),
+        (3, None, "<record>"),
+    ]
+    assert "not a virtual machine" in res.errors[0].reason
+
+
+# --- normalisation rules -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("profile", "want", "raw"),
+    [
+        (None, "Standard", "<absent>"),
+        ({}, "Standard", "<absent>"),
+        ({"securityType": None, "uefiSettings": None}, "Standard", "<null>"),
+        ({"securityType": "Standard"}, "Standard", "Standard"),
+        ({"securityType": ""}, "Standard", ""),
+        ({"securityType": "standard"}, "Standard", "standard"),
+        (
+            {
+                "securityType": "TrustedLaunch",
+                "uefiSettings": {"secureBootEnabled": True, "vTpmEnabled": True},
+            },
+            "TrustedLaunch",
+            "TrustedLaunch",
+        ),
+        ({"securityType": "trustedLaunch"}, "TrustedLaunch", "trustedLaunch"),
+        ({"securityType": "ConfidentialVM"}, "ConfidentialVM", "ConfidentialVM"),
+    ],
+)
+def test_security_type_normalisation(profile: dict[str, Any] | None, want: str, raw: str) -> None:
+    rec = vm() if profile is None else vm(securityProfile=profile)
+    row = one(rec, check=False)
+    assert (row["security_type"], row["security_type_raw"]) == (want, raw)
+
+
+def test_security_type_function() -> None:
+    assert normalise_security_type(None) == ("Standard", "<null>")
+    assert normalise_security_type("Standard") == ("Standard", "Standard")
+    with pytest.raises(DataError, match="unknown securityType 'SuperSecure'"):
+        normalise_security_type("SuperSecure")
+    with pytest.raises(DataError, match="must be a string"):
+        normalise_security_type(3)
+
+
+def test_unknown_security_type_is_a_record_error() -> None:
+    res = load_inventory([vm(securityProfile={"securityType": "SuperSecure"})], check=False)
+    assert [(e.field, e.reason) for e in res.errors] == [
+        ("securityProfile.securityType", "unknown securityType 'SuperSecure'")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sb", "vt", "status"),
+    [
+        (True, True, "TL-full"),
+        (False, True, "TL-partial"),
+        (True, False, "TL-partial"),
+        (None, None, "TL-partial"),
+    ],
+)
+def test_tl_status(sb: bool | None, vt: bool | None, status: str) -> None:
+    rec = vm(
+        securityProfile={
+            "securityType": "TrustedLaunch",
+            "uefiSettings": {"secureBootEnabled": sb, "vTpmEnabled": vt},
+        }
+    )
+    assert one(rec, check=False)["tl_status"] == status
+
+
+@pytest.mark.parametrize(
+    ("publisher", "offer", "sku", "gen"),
+    [
+        ("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts", "V1"),
+        ("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2", "V2"),
+        ("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-arm64", "V2"),
+        ("Canonical", "ubuntu-24_04-lts", "server", "V2"),
+        ("Canonical", "ubuntu-24_04-lts", "server-gen1", "V1"),
+        ("MicrosoftWindowsServer", "WindowsServer", "2019-Datacenter", "V1"),
+        ("MicrosoftWindowsServer", "WindowsServer", "2016-datacenter-gensecond", "V2"),
+        ("MicrosoftWindowsServer", "WindowsServer", "2022-datacenter-g2", "V2"),
+        ("MicrosoftWindowsServer", "WindowsServer", "2025-datacenter-azure-edition", "V2"),
+        ("Canonical", "0001-com-ubuntu-confidential-vm-jammy", "22_04-lts-cvm", "V2"),
+        ("MicrosoftWindowsDesktop", "windows-11", "win11-23h2-avd", "V2"),
+        ("SUSE", "sles-15-sp5", "gen1", "V1"),
+        ("RedHat", "RHEL", "94_gen2", "V2"),
+        (None, None, None, None),
+    ],
+)
+def test_generation_from_image_sku(
+    publisher: str | None, offer: str | None, sku: str | None, gen: str | None
+) -> None:
+    image = {"publisher": publisher, "offer": offer, "sku": sku, "version": "latest"} if sku else None
+    row = one(with_image(image), check=False)
+    assert (None if pd.isna(row["generation"]) else row["generation"]) == gen
+    assert row["generation_source"] == ("image-sku" if gen else "unknown")
+
+
+GEN1_IMAGE = {
+    "publisher": "MicrosoftWindowsServer",
+    "offer": "WindowsServer",
+    "sku": "2019-Datacenter",
+    "version": "latest",
+}
+TL_ON = {"securityType": "TrustedLaunch", "uefiSettings": {"secureBootEnabled": False, "vTpmEnabled": True}}
+DISK = "/subscriptions/s1/resourcegroups/rg1/providers/microsoft.compute/disks/d1"
+
+
+def with_image(image: dict[str, Any] | None, **over: Any) -> dict[str, Any]:
+    rec = vm(**over)
+    rec["storageProfile"] = copy.deepcopy(rec["storageProfile"])
+    if image is None:
+        del rec["storageProfile"]["imageReference"]
+    else:
+        rec["storageProfile"]["imageReference"] = image
+    return rec
+
+
+@pytest.mark.parametrize(
+    ("rec", "disks", "gen", "source", "stale"),
+    [
+        (vm(instanceView={"hyperVGeneration": "V1"}), {DISK: "V2"}, "V1", "instance-view", False),
+        (vm(), {DISK: "V1"}, "V1", "os-disk", False),
+        (vm(securityProfile=TL_ON), None, "V2", "security-type", False),
+        (vm(), None, "V2", "image-sku", False),
+        (with_image(GEN1_IMAGE), None, "V1", "image-sku", False),
+        (with_image(None), None, None, "unknown", False),
+        (
+            with_image(
+                {
+                    "id": "/subscriptions/s1/resourceGroups/img/providers/Microsoft.Compute/galleries/g/"
+                    "images/i/versions/1.0.0"
+                }
+            ),
+            None,
+            None,
+            "unknown",
+            False,
+        ),
+        # Gen1 -> TL upgrade: the imageReference still names the Gen1 SKU (GEN1 known issue).
+        (with_image(GEN1_IMAGE, securityProfile=TL_ON), None, "V2", "security-type", True),
+        (with_image(GEN1_IMAGE, instanceView={"hyperVGeneration": "V2"}), None, "V2", "instance-view", True),
+        (with_image(GEN1_IMAGE), {DISK: "V2"}, "V2", "os-disk", True),
+    ],
+    ids=[
+        "view-beats-disk",
+        "disk",
+        "security-type",
+        "sku-gen2",
+        "sku-gen1",
+        "no-image",
+        "gallery",
+        "stale-tl",
+        "stale-view",
+        "stale-disk",
+    ],
+)
+def test_generation_source_rules(
+    rec: dict[str, Any], disks: dict[str, str] | None, gen: str | None, source: str, stale: bool
+) -> None:
+    row = one(rec, disks=disks, check=False)
+    assert (None if pd.isna(row["generation"]) else row["generation"], row["generation_source"]) == (
+        gen,
+        source,
+    )
+    assert bool(row["stale_image_reference"]) is stale
+
+
+def test_disk_export_shapes() -> None:
+    disk = {"id": DISK.upper(), "hyperVGeneration": "V1", "type": "Microsoft.Compute/disks"}
+    assert one(vm(), disks=[disk], check=False)["generation_source"] == "os-disk"
+    assert (
+        one(vm(), disks={"value": [{"id": DISK, "properties": {"hyperVGeneration": "V1"}}]}, check=False)[
+            "generation"
+        ]
+        == "V1"
+    )
+
+
+def test_image_kinds() -> None:
+    gallery = with_image(
+        {
+            "id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/galleries/g/"
+            "images/i/versions/1.2.3",
+            "exactVersion": "1.2.3",
+        }
+    )
+    managed = with_image({"id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/images/gold"})
+    got = load_inventory([vm(), gallery, managed, with_image(None)], check=False).frame
+    assert list(got["image_kind"]) == ["marketplace", "gallery", "managed-image", "none"]
+    assert got["image_version"].iloc[1] == "1.2.3"
+
+
+@pytest.mark.parametrize(
+    ("rec", "field", "reason"),
+    [
+        ({k: v for k, v in vm().items() if k != "hardwareProfile"}, "hardwareProfile", "missing"),
+        (vm(hardwareProfile=None), "hardwareProfile", "null"),
+        (vm(hardwareProfile=[1]), "hardwareProfile", "expected an object, got list"),
+        (vm(hardwareProfile={}), "hardwareProfile.vmSize", "missing"),
+        (vm(hardwareProfile={"vmSize": 4}), "hardwareProfile.vmSize", "expected a string, got int 4"),
+        (vm(storageProfile="x"), "storageProfile", "expected an object, got str"),
+        (
+            vm(
+                securityProfile={
+                    "securityType": "TrustedLaunch",
+                    "uefiSettings": {"secureBootEnabled": "maybe"},
+                }
+            ),
+            "securityProfile.uefiSettings.secureBootEnabled",
+            "expected a boolean, got str 'maybe'",
+        ),
+        (
+            vm(instanceView={"hyperVGeneration": "V3"}),
+            "instanceView.hyperVGeneration",
+            "expected V1 or V2, got 'V3'",
+        ),
+        (vm(name=7), "name", "expected a string, got int 7"),
+    ],
+)
+def test_record_defects(rec: dict[str, Any], field: str, reason: str) -> None:
+    res = load_inventory([vm(name="ok"), rec], check=False)
+    assert res.records_in == 2
+    assert len(res.frame) == 1
+    assert [(e.index, e.field, e.reason) for e in res.errors] == [(1, field, reason)]
+
+
+def test_summary(results: dict[str, InventoryResult]) -> None:
+    res = results["az-vm-list.json"]
+    s = res.summary(top=3)
+    assert (s.records_in, s.rows, s.malformed) == (320, 315, 5)
+    assert sum(s.by_tl_status.values()) == 315
+    assert list(s.by_tl_status) == ["TL-full", "TL-partial", "CVM", "Gen2-Standard", "Gen1", "Unknown-gen"]
+    assert s.stale_image_references == 5
+    assert len(s.top_blockers) <= 3
+    assert 0.0 < s.compatible_share < 1.0
+    assert s.compatible == int(res.frame["compatible"].sum())
+    text = s.to_text()
+    assert "records: 320 = 315 VMs + 5 malformed" in text
+    d = s.to_dict()
+    assert json.loads(json.dumps(d)) == d
+
+
+def test_dataframe_source() -> None:
+    df = pd.read_csv(SAMPLES / "resource-graph.csv", dtype=str, keep_default_na=False)
+    res = load_inventory(df.head(20), check=False)
+    assert res.source == "<DataFrame>"
+    assert res.records_in == 20

@@ -1,0 +1,169 @@
+"""Property tests: the importer never raises anything but DataError, and never loses a record."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tlkit.errors import DataError
+from tlkit.support._inventory import load_inventory
+
+json_scalars = (
+    st.none() | st.booleans() | st.integers(-10, 10**6) | st.floats(allow_nan=False) | st.text(max_size=12)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+SIZES = st.sampled_from(
+    [
+        "Standard_D2s_v5",
+        "Standard_B2s",
+        "Standard_M64s",
+        "Standard_DC2as_v5",
+        "XL",
+        "",
+        "Standard_",
+        "Standard_D2s_v99",
+        "standard_e4s_v5",
+        "Standard_NC6",
+    ]
+) | st.text(max_size=20)
+SECURITY = st.sampled_from([None, "Standard", "TrustedLaunch", "ConfidentialVM", "", "trustedlaunch", "Foo"])
+
+BASE: dict[str, Any] = {
+    "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm",
+    "name": "vm",
+    "location": "westeurope",
+    "hardwareProfile": {"vmSize": "Standard_D2s_v5"},
+    "storageProfile": {
+        "imageReference": {
+            "publisher": "Canonical",
+            "offer": "0001-com-ubuntu-server-jammy",
+            "sku": "22_04-lts-gen2",
+            "version": "latest",
+        },
+        "osDisk": {"osType": "Linux", "managedDisk": {"id": "/x/disks/d"}},
+    },
+    "securityProfile": {
+        "securityType": "TrustedLaunch",
+        "uefiSettings": {"secureBootEnabled": True, "vTpmEnabled": True},
+    },
+    "instanceView": {"hyperVGeneration": "V2"},
+}
+PATHS = [
+    ("id",),
+    ("name",),
+    ("location",),
+    ("type",),
+    ("hardwareProfile",),
+    ("hardwareProfile", "vmSize"),
+    ("storageProfile",),
+    ("storageProfile", "imageReference"),
+    ("storageProfile", "imageReference", "sku"),
+    ("storageProfile", "imageReference", "id"),
+    ("storageProfile", "osDisk"),
+    ("storageProfile", "osDisk", "osType"),
+    ("storageProfile", "osDisk", "managedDisk"),
+    ("securityProfile",),
+    ("securityProfile", "securityType"),
+    ("securityProfile", "uefiSettings"),
+    ("securityProfile", "uefiSettings", "secureBootEnabled"),
+    ("instanceView",),
+    ("instanceView", "hyperVGeneration"),
+    ("powerState",),
+]
+
+
+@st.composite
+def mutated_vm(draw: st.DrawFn) -> dict[str, Any]:
+    rec = copy.deepcopy(BASE)
+    rec["hardwareProfile"]["vmSize"] = draw(SIZES)
+    rec["securityProfile"]["securityType"] = draw(SECURITY)
+    for path in draw(st.lists(st.sampled_from(PATHS), max_size=4)):
+        node: Any = rec
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            if draw(st.booleans()):
+                node.pop(path[-1], None)
+            else:
+                node[path[-1]] = draw(json_values)
+    return rec
+
+
+def arm_form(rec: dict[str, Any]) -> dict[str, Any]:
+    env = {"id", "name", "location", "type"}
+    return {
+        **{k: v for k, v in rec.items() if k in env},
+        "properties": {k: v for k, v in rec.items() if k not in env},
+    }
+
+
+records = st.lists(mutated_vm() | json_values, max_size=6)
+
+
+def check_conserved(obj: Any, n: int, *, check: bool) -> None:
+    try:
+        res = load_inventory(obj, check=check)
+    except DataError:
+        return
+    assert res.records_in == n == len(res.frame) + len(res.errors)
+    assert sorted([*res.frame["record"].tolist(), *(e.index for e in res.errors)]) == list(range(n))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recs=records, envelope=st.sampled_from(["list", "value", "data", "arm"]), check=st.booleans())
+def test_random_records_raise_only_data_error_and_are_conserved(
+    recs: list[Any], envelope: str, check: bool
+) -> None:
+    if envelope == "arm":
+        recs = [arm_form(r) if isinstance(r, dict) else r for r in recs]
+    obj: Any = {"list": recs, "value": {"value": recs}, "data": {"data": recs}, "arm": recs}[envelope]
+    check_conserved(obj, len(recs), check=check)
+    check_conserved(json.dumps(obj), len(recs), check=check)
+
+
+@settings(max_examples=100, deadline=None)
+@given(obj=json_values)
+def test_arbitrary_json_raises_only_data_error(obj: Any) -> None:
+    try:
+        res = load_inventory(obj, check=False)
+    except DataError:
+        return
+    assert res.records_in == len(res.frame) + len(res.errors)
+
+
+COLUMNS = ["id", "name", "vmSize", "gen", "securityType", "secureBoot", "vTpm", "imgSku", "osDiskId"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(st.fixed_dictionaries({c: st.text(max_size=10) | SIZES for c in COLUMNS}), max_size=6),
+    check=st.booleans(),
+)
+def test_random_csv_rows_are_conserved(rows: list[dict[str, str]], check: bool) -> None:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")
+    w.writeheader()
+    w.writerows(rows)
+    res = load_inventory(buf.getvalue(), check=check)
+    assert res.source_format == "resource-graph-projected"
+    assert res.records_in == len(rows) == len(res.frame) + len(res.errors)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(max_size=200))
+def test_random_bytes_raise_only_data_error(data: bytes) -> None:
+    try:
+        res = load_inventory(data, check=False)
+    except DataError:
+        return
+    assert res.records_in == len(res.frame) + len(res.errors)

@@ -1,0 +1,157 @@
+"""Figures for Trusted Launch support matrices and fleet inventories (presentation only).
+
+- :func:`support_heatmap`: size families x support-matrix snapshots, coloured by status.
+- :func:`compatible_share_figure`: how much of a fleet can run Trusted Launch, per TL status.
+- :func:`blockers_figure`: what keeps VMs from Trusted Launch, by cause.
+- :func:`tl_status_by_os_figure`: TL status counts per operating system.
+
+Inputs are tables computed by :mod:`tlkit.support` (``support_history``, ``load_inventory(...).frame``);
+nothing here decides support. No function calls ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+__all__ = [
+    "STATUS_COLORS",
+    "TL_STATUS_COLORS",
+    "blockers_figure",
+    "compatible_share_figure",
+    "support_heatmap",
+    "tl_status_by_os_figure",
+]
+
+STATUS_COLORS: Mapping[str, str] = {
+    "supported": "#2e7d32",
+    "preview": "#9ccc65",
+    "currently-not-supported": "#f9a825",
+    "not-supported": "#c62828",
+    "unknown": "#bdbdbd",
+}
+"""Colour per size support status; statuses not listed are drawn grey."""
+
+TL_STATUS_COLORS: Mapping[str, str] = {
+    "TL-full": "#2e7d32",
+    "TL-partial": "#9ccc65",
+    "CVM": "#1565c0",
+    "Gen2-Standard": "#f9a825",
+    "Gen1": "#c62828",
+    "Unknown-gen": "#bdbdbd",
+}
+"""Colour per Trusted Launch status (facts section 7.3 categories)."""
+
+_OTHER = "#757575"
+
+
+def support_heatmap(
+    history: pd.DataFrame,
+    *,
+    row: str = "label",
+    column: str = "snapshot",
+    status: str = "status",
+    title: str = "Trusted Launch size support across documentation snapshots",
+) -> Figure:
+    """Rows (size families) x columns (snapshots) coloured by support status.
+
+    Args:
+        history: long table with one row per (``row``, ``column``) and its ``status``; the row and
+            column orders are those of first appearance.
+    """
+    rows = list(dict.fromkeys(history[row].astype(str)))
+    cols = list(dict.fromkeys(history[column].astype(str)))
+    statuses = list(dict.fromkeys([*STATUS_COLORS, *history[status].astype(str)]))
+    code = {s: i for i, s in enumerate(statuses)}
+    grid = np.full((len(rows), len(cols)), code.get("unknown", 0), dtype=float)
+    r_ix = {r: i for i, r in enumerate(rows)}
+    c_ix = {c: i for i, c in enumerate(cols)}
+    for r, c, s in zip(
+        history[row].astype(str), history[column].astype(str), history[status].astype(str), strict=True
+    ):
+        grid[r_ix[r], c_ix[c]] = code[s]
+    cmap = ListedColormap([STATUS_COLORS.get(s, _OTHER) for s in statuses])
+    fig, ax = plt.subplots(figsize=(1.2 + 0.9 * max(len(cols), 1), 0.8 + 0.32 * max(len(rows), 1)))
+    ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(statuses) - 0.5, aspect="auto", interpolation="nearest")
+    ax.set_xticks(range(len(cols)), cols, rotation=45, ha="right")
+    ax.set_yticks(range(len(rows)), rows)
+    ax.set_xticks(np.arange(-0.5, len(cols)), minor=True)
+    ax.set_yticks(np.arange(-0.5, len(rows)), minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="minor", length=0)
+    ax.set_title(title)
+    used = [s for s in statuses if s in set(history[status].astype(str))]
+    ax.legend(
+        handles=[Patch(color=STATUS_COLORS.get(s, _OTHER), label=s) for s in used],
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def compatible_share_figure(frame: pd.DataFrame) -> Figure:
+    """Stacked bars per TL status: VMs whose size and OS allow Trusted Launch vs those that do not."""
+    order = [s for s in TL_STATUS_COLORS if s in set(frame["tl_status"])]
+    ok = frame["compatible"].astype("boolean").fillna(False).astype(bool)
+    yes = [int((ok & (frame["tl_status"] == s)).sum()) for s in order]
+    no = [int((~ok & (frame["tl_status"] == s)).sum()) for s in order]
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    x = np.arange(len(order))
+    ax.bar(x, yes, color="#2e7d32", label="size and OS allow TL")
+    ax.bar(x, no, bottom=yes, color="#c62828", label="blocked")
+    ax.set_xticks(x, order)
+    ax.set_ylabel("VMs")
+    share = float(ok.mean()) if len(frame) else 0.0
+    ax.set_title(
+        f"Trusted Launch compatibility by current status ({share:.0%} of {len(frame)} VMs compatible)"
+    )
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def blockers_figure(frame: pd.DataFrame, *, top: int = 10) -> Figure:
+    """Horizontal bars: how many VMs each blocker (``blockers`` column, ``'; '``-joined) affects."""
+    counts: Counter[str] = Counter()
+    for text in frame["blockers"].dropna():
+        counts.update(b for b in str(text).split("; ") if b)
+    items = counts.most_common(top)[::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.4 * max(len(items), 1)))
+    if items:
+        ax.barh([b for b, _ in items], [n for _, n in items], color="#c62828")
+        for i, (_, n) in enumerate(items):
+            ax.text(n, i, f" {n}", va="center")
+    else:
+        ax.text(0.5, 0.5, "no blockers", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlabel("VMs")
+    ax.set_title("What keeps VMs from Trusted Launch")
+    fig.tight_layout()
+    return fig
+
+
+def tl_status_by_os_figure(frame: pd.DataFrame, *, by: str = "os") -> Figure:
+    """Stacked horizontal bars: TL status counts per operating system (column ``by``)."""
+    labels = frame[by].astype("string").fillna("unknown")
+    table = pd.crosstab(labels, frame["tl_status"])
+    table = table.loc[table.sum(axis=1).sort_values().index]
+    order = [s for s in TL_STATUS_COLORS if s in table.columns]
+    fig, ax = plt.subplots(figsize=(8, 0.9 + 0.35 * max(len(table), 1)))
+    left = np.zeros(len(table))
+    for s in order:
+        vals = table[s].to_numpy()
+        ax.barh(table.index.astype(str), vals, left=left, color=TL_STATUS_COLORS[s], label=s)
+        left += vals
+    ax.set_xlabel("VMs")
+    ax.set_title("Trusted Launch status by operating system")
+    ax.legend(loc="lower right", frameon=False)
+    fig.tight_layout()
+    return fig
