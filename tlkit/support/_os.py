@@ -333,7 +333,8 @@ def _aliases() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs, key=lambda p: -len(p[0])))
 
 
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ._/()+-]*$")
+_URN = re.compile(r"^[^\s:]+(:[^\s:]+){2,3}$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ._/()+:,-]*$")
 _NUM = re.compile(r"(\d+(?:\.\d+)*)")
 
 
@@ -488,12 +489,12 @@ def _identify_marketplace(img: MarketplaceImage) -> OsInfo:
 def identify_os(value: str | Mapping[str, Any] | ImageLike | OsInfo) -> OsInfo:
     """Identify the OS of a free-form OS string, an image reference or an image object.
 
-    A string with a ``:`` or starting with ``/`` is read as an image reference; other strings
-    as free-form OS names. Gallery/managed images use their ``os`` text when given.
+    A string shaped like a URN (``a:b:c[:d]``, no spaces) or starting with ``/`` is read as an image
+    reference; other strings as free-form OS names. Gallery/managed images use their ``os`` text when given.
     """
     if isinstance(value, OsInfo):
         return value
-    if isinstance(value, str) and (":" in value or value.strip().startswith("/")):
+    if isinstance(value, str) and (_URN.match(value.strip()) or value.strip().startswith("/")):
         value = parse_image(value)
     if isinstance(value, str):
         return _identify_string(value)
