@@ -25,6 +25,7 @@ from tests.conftest import require_binaries
 from tlkit.lab import SwtpmKey, SwtpmQuote, SwtpmSession
 from tlkit.tpm import (
     Attest,
+    PcrBanks,
     PcrSelection,
     PcrValues,
     PublicArea,
@@ -122,6 +123,40 @@ def test_resettable_pcrs_reset_alike() -> None:
             vtpm.pcrs.reset(pcr)
         both = {bank: [16, 23] for bank in banks}
         assert tpm.pcr_read(both) == vtpm.pcrs.values(PcrSelection.of(both)).as_dict()
+
+
+def test_reboot_is_a_tpm_reset_on_both() -> None:
+    require_binaries(*SWTPM_TOOLS, "swtpm_ioctl", "tpm2_startup", "tpm2_shutdown")
+    with SwtpmSession() as tpm:
+        banks = tuple(tpm.active_banks())
+        vtpm = VirtualTpm(seed=SEED, banks=banks)
+        everything = {bank: range(24) for bank in banks}
+        for pcr in (0, 7, 16, 23):
+            tpm.pcr_event(pcr, b"first boot")
+            vtpm.pcrs.extend_data(pcr, b"first boot")
+        tpm.create_ak("ecc")
+        before = Attest.from_bytes(tpm.quote({"sha256": [0]}, b"1").message).clock_info
+        v_before = Attest.from_bytes(vtpm.quote({"sha256": [0]}, b"1").message).clock_info
+        tpm.reboot()
+        vtpm.reboot()
+        assert tpm.pcr_read(everything) == vtpm.pcrs.values(PcrSelection.of(everything)).as_dict()
+        tpm.create_ak("ecc")
+        after = Attest.from_bytes(tpm.quote({"sha256": [0]}, b"2").message).clock_info
+        v_after = Attest.from_bytes(vtpm.quote({"sha256": [0]}, b"2").message).clock_info
+    for old, new in ((before, after), (v_before, v_after)):
+        assert (new.reset_count, new.restart_count) == (old.reset_count + 1, 0)
+
+
+def test_hcrtm_pcr0_is_a_locality_4_start() -> None:
+    require_binaries(*SWTPM_TOOLS, "swtpm_ioctl", "tpm2_startup", "tpm2_shutdown")
+    data = _rng("hcrtm").randbytes(100)
+    with SwtpmSession() as tpm:
+        banks = tuple(tpm.active_banks())
+        tpm.reboot(hcrtm_data=data)
+        pcr0 = tpm.pcr_read({bank: [0] for bank in banks})
+    model = PcrBanks(banks=banks, locality=4)
+    model.extend_data(0, data)
+    assert pcr0 == {bank: {0: model.read(0, bank)} for bank in banks}
 
 
 # -- swtpm quotes in verify_quote -----------------------------------------------------------------

@@ -262,3 +262,18 @@ def test_pcr_spec_round_trips_through_pcr_selection(banks: dict[str, set[int]]) 
     spec = pcr_spec(banks)
     assert PcrSelection.parse_spec(spec) == PcrSelection.of(banks)
     assert pcr_spec(PcrSelection.of(banks)) == spec
+
+
+@pytest.mark.interop
+def test_reboot_forgets_keys_and_resets_pcrs() -> None:
+    require_binaries(*TOOLS, *KEY_TOOLS, "swtpm_ioctl", "tpm2_startup", "tpm2_shutdown")
+    with SwtpmSession() as fresh:
+        fresh.create_ak("ecc")
+        fresh.pcr_event(23, b"x")
+        fresh.reboot()
+        assert fresh.ek is None
+        assert fresh.ak is None
+        assert fresh.pcr_read({"sha256": [23]}) == {"sha256": {23: bytes(32)}}
+        with pytest.raises(DataError, match="create_ak"):
+            fresh.quote({"sha256": [0]}, b"")
+        assert fresh.create_ak("ecc").qualified_name

@@ -436,6 +436,42 @@ class SwtpmSession:
     def _path(self, stem: str) -> Path:
         return self.workdir / f"{stem}-{next(self._counter)}"
 
+    def reboot(self, *, hcrtm_data: bytes | None = None) -> None:
+        """Power-cycle the TPM: ``TPM2_Shutdown(CLEAR)``, ``_TPM_Init`` (``swtpm_ioctl -i`` on the
+        control channel), then ``TPM2_Startup(CLEAR)``: a TPM Reset (resetCount + 1, PCRs back to their
+        start values; TPM 2.0 Part 1, 12.2.3).
+
+        With ``hcrtm_data`` an H-CRTM sequence runs between init and startup (``swtpm_ioctl -h``:
+        _TPM_Hash_Start/Data/End), so PCR 0 starts at ``00..04`` and is extended with the hash of the
+        data in every bank (PC Client PTP, "H-CRTM"). Saved contexts die with the reset, so the EK and
+        AK of this session are forgotten: create new ones.
+        """
+        self.run(["tpm2_shutdown", "-c"])
+        self._ctrl(["-i"])
+        if hcrtm_data is not None:
+            self._ctrl(["-h", "-"], stdin=hcrtm_data)
+        self.run(["tpm2_startup", "-c"])
+        self._ek = self._ak = None
+
+    def _ctrl(self, args: list[str], stdin: bytes = b"") -> None:
+        exe = shutil.which("swtpm_ioctl")
+        if exe is None:
+            raise MissingComponentError("swtpm_ioctl", _INSTALL_HINT)
+        cmd = [exe, "--tcp", f"127.0.0.1:{self.ctrl_port}", *args]
+        try:
+            done = subprocess.run(
+                cmd, input=stdin, capture_output=True, timeout=self.command_timeout, check=False
+            )
+        except subprocess.TimeoutExpired as e:
+            raise ToolError(f"swtpm_ioctl timed out after {e.timeout} s", command=cmd) from e
+        if done.returncode != 0:
+            raise ToolError(
+                "swtpm_ioctl failed",
+                command=cmd,
+                returncode=done.returncode,
+                stderr=done.stderr.decode(errors="replace"),
+            )
+
     # -- PCRs ------------------------------------------------------------------------------------
 
     def active_banks(self) -> dict[str, tuple[int, ...]]:
