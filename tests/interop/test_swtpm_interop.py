@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from tests.conftest import require_binaries
+from tests.conftest import REPO, require_binaries
 from tlkit.lab import SwtpmKey, SwtpmQuote, SwtpmSession
 from tlkit.tpm import (
     Attest,
@@ -442,3 +442,41 @@ def test_tampered_virtual_tpm_quote_fails_tpm2_checkquote(v_quote: VQuote) -> No
     changed["sha256"][16] = _flip(changed["sha256"][16], 0, 1)
     (d / "bad.pcrs").write_bytes(write_pcrs_serialized(PcrValues.from_dict(changed)))
     assert _checkquote(d, v_quote.nonce, pcrs="bad.pcrs") != 0
+
+
+# -- differential: verify_quote and tpm2_checkquote agree on the real keylime quote ------------------
+
+
+def test_verify_quote_agrees_with_tpm2_checkquote_on_keylime_quote(tmp_path: Path) -> None:
+    require_binaries("tpm2_checkquote")
+    src = REPO / "data" / "fixtures" / "quotes" / "keylime"
+    message, signature = (src / "quote.out").read_bytes(), (src / "quotesig.out").read_bytes()
+    pcr_file, ak_pem = (src / "quotepcr.out").read_bytes(), (src / "akpub.pem").read_bytes()
+    nonce = bytes.fromhex("db1db298db6d60e6385b7231743e9c3056a18003")
+    (tmp_path / "ak.pem").write_bytes(ak_pem)
+    rng = _rng("keylime-differential")
+    values = read_pcrs(pcr_file)
+    lying = values.as_dict()
+    lying["sha256"][16] = bytes(32)
+    cases: list[tuple[str, bytes, bytes, bytes, bytes]] = [
+        ("untouched", message, signature, pcr_file, nonce),
+        ("other nonce", message, signature, pcr_file, _flip(nonce, 0, 1)),
+        ("lying PCR 16", message, signature, write_pcrs_serialized(PcrValues.from_dict(lying)), nonce),
+    ]
+    for field, start, end in _attest_fields(message):
+        offset = rng.randrange(start, end)
+        cases.append(
+            (f"message {field}", _flip(message, offset, rng.randrange(1, 256)), signature, pcr_file, nonce)
+        )
+    for field, start, end in _signature_fields(signature):
+        offset = rng.randrange(start, end)
+        cases.append(
+            (f"signature {field}", message, _flip(signature, offset, rng.randrange(1, 256)), pcr_file, nonce)
+        )
+    for label, msg, sig, pcrs, qual in cases:
+        (tmp_path / "quote.msg").write_bytes(msg)
+        (tmp_path / "quote.sig").write_bytes(sig)
+        (tmp_path / "quote.pcrs").write_bytes(pcrs)
+        ours = verify_quote(msg, sig, read_pcrs(pcrs), qual, ak_pem).passed
+        theirs = _checkquote(tmp_path, qual) == 0
+        assert ours == theirs == (label == "untouched"), label
