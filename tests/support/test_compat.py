@@ -1,0 +1,236 @@
+"""check_vm: blockers with remediations, notes, JSON shape."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tlkit.errors import DataError
+from tlkit.support import (
+    Blocker,
+    CompatibilityReport,
+    check_vm,
+    feature_key,
+    region_status,
+    unsupported_features,
+)
+
+JAMMY = "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest"
+GALLERY = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/galleries/g/images/def"
+MANAGED = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/images/img"
+
+
+def codes(r: CompatibilityReport) -> tuple[str, ...]:
+    return tuple(b.code for b in r.blockers)
+
+
+def test_compatible_vm() -> None:
+    r = check_vm("Standard_D4s_v5", JAMMY, as_of="2025-04")
+    assert r.compatible
+    assert r
+    assert (r.size_status, r.os_supported, r.generation, r.snapshot) == ("supported", True, 2, "2025-04")
+    assert r.blockers == ()
+    assert any("naming heuristic" in n for n in r.notes)
+
+
+def test_every_blocker_has_a_remediation_and_source() -> None:
+    r = check_vm(
+        "Standard_D2_v3",
+        "MicrosoftWindowsServer:WindowsServer:2016-Datacenter:latest",
+        generation=1,
+        features=["ultra disk"],
+        region="chinanorth3",
+        as_of="2023-11",
+    )
+    assert not r.compatible
+    assert codes(r) == ("size-not-supported", "gen1", "feature-not-supported", "region-not-supported")
+    for b in r.blockers:
+        assert isinstance(b, Blocker)
+        assert b.message
+        assert b.remediation
+        assert b.source.startswith("TL-2023b: ")
+    size_b, gen_b = r.blockers[0], r.blockers[1]
+    assert "Dv3-series" not in size_b.message  # 2023-11 spells it "Dv3"
+    assert "'Dv3'" in size_b.message
+    assert "Resize to an equivalent supported size family" in size_b.remediation
+    assert "D-family" not in size_b.remediation  # 2023-11 lists series, not families
+    assert "Dsv3" in size_b.remediation
+    assert "Windows Server 2016 can't be upgraded in place" in gen_b.message
+    assert gen_b.remediation.startswith("Redeploy on a Gen2 Trusted Launch image")
+    assert any("imageReference keeps naming the Gen1 image" in n for n in r.notes)
+    assert any("Secure Boot is NOT on by default" in n for n in r.notes)
+
+
+def test_gen1_upgrade_path_for_eligible_os() -> None:
+    r = check_vm(
+        "Standard_D4s_v5", "Canonical:0001-com-ubuntu-server-jammy:22_04-lts:latest", generation="V1"
+    )
+    assert codes(r) == ("gen1",)
+    assert "upgrade the Gen1 VM to Gen2 with Trusted Launch" in r.blockers[0].remediation
+
+
+def test_managed_image_remediation() -> None:
+    r = check_vm("Standard_D4s_v5", MANAGED, os="RHEL 9.4", generation=2)
+    assert codes(r) == ("managed-image",)
+    assert r.blockers[0].remediation == "Use Azure Compute Gallery instead of a managed image"
+
+
+@pytest.mark.parametrize(
+    ("security_type", "compatible"),
+    [
+        ("TrustedLaunchSupported", True),
+        ("TrustedLaunch", True),
+        ("TrustedLaunchAndConfidentialVmSupported", True),
+        ("ConfidentialVMSupported", False),
+        (None, True),
+    ],
+)
+def test_gallery_security_type(security_type: str | None, compatible: bool) -> None:
+    image: dict[str, object] = {"id": GALLERY, "hyperVGeneration": "V2", "os": "Ubuntu 22.04"}
+    if security_type is not None:
+        image["features"] = [{"name": "SecurityType", "value": security_type}]
+    r = check_vm("Standard_D4s_v5", image, as_of="2026-07")
+    assert r.compatible is compatible
+    if not compatible:
+        assert codes(r) == ("gallery-image-not-tl",)
+    if security_type is None:
+        assert any("SecurityType not given" in n for n in r.notes)
+
+
+def test_gallery_absent_security_type_is_a_blocker() -> None:
+    image = {"id": GALLERY, "hyperVGeneration": "V2", "os": "Ubuntu 22.04", "features": []}
+    r = check_vm("Standard_D4s_v5", image, as_of="2026-07")
+    assert codes(r) == ("gallery-image-not-tl",)
+    assert "'absent'" in r.blockers[0].message
+
+
+def test_gallery_not_supported_in_the_2021_preview() -> None:
+    image = {"id": GALLERY, "securityType": "TrustedLaunch", "hyperVGeneration": 2, "os": "Ubuntu 20.04"}
+    r = check_vm("Standard_D4s_v4", image, as_of="2021-02")
+    assert codes(r) == ("feature-not-supported",)
+    assert "Shared Image Gallery" in r.blockers[0].message
+
+
+def test_marketplace_security_type_without_tl() -> None:
+    img = {
+        "publisher": "Canonical",
+        "offer": "0001-com-ubuntu-server-jammy",
+        "sku": "22_04-lts-gen2",
+        "features": [{"name": "SecurityType", "value": "ConfidentialVmSupported"}],
+    }
+    assert codes(check_vm("Standard_D4s_v5", img)) == ("image-not-tl",)
+
+
+def test_os_not_supported_and_unknown() -> None:
+    r = check_vm("Standard_D4s_v5", os="Ubuntu 16.04", generation=2, as_of="2025-04")
+    assert codes(r) == ("os-not-supported",)
+    assert "18.04, 20.04, 22.04, 23.04, 23.10" in r.blockers[0].remediation
+    u = check_vm("Standard_D4s_v5", os="FreeBSD 14", generation=2)
+    assert u.compatible
+    assert u.os_supported is None
+    assert any("not a distro tlkit knows" in n for n in u.notes)
+
+
+def test_size_statuses_become_blockers() -> None:
+    assert codes(check_vm("Standard_M128ms", JAMMY)) == ("size-not-supported",)
+    assert codes(check_vm("Standard_D4pds_v5", JAMMY, as_of="2025-04")) == ("size-currently-not-supported",)
+    unknown = check_vm("Standard_H16r", JAMMY)
+    assert codes(unknown) == ("size-unknown",)
+    assert "TrustedLaunchDisabled" in unknown.blockers[0].remediation
+
+
+def test_gpu_notes() -> None:
+    r = check_vm("Standard_NC24ads_A100_v4", os="Ubuntu 22.04", generation=2)
+    assert r.compatible
+    assert any("GRID driver needs Secure Boot disabled on Linux" in n for n in r.notes)
+
+
+def test_features_per_os_family() -> None:
+    lin = check_vm(
+        "Standard_D4s_v5", os="Ubuntu 22.04", generation=2, features=["hibernation"], as_of="2026-07"
+    )
+    assert codes(lin) == ("feature-not-supported",)
+    win = check_vm("Standard_D4s_v5", os="Windows Server 2022", generation=2, features=["Hibernate"])
+    assert win.compatible
+    by_type = check_vm("Standard_D4s_v5", generation=2, os_type="Linux", features=["hibernation"])
+    assert codes(by_type) == ("feature-not-supported",)
+    asr = check_vm("Standard_D4s_v5", os="Ubuntu 22.04", generation=2, features=["ASR"], as_of="2025-04")
+    assert asr.compatible
+    assert any("public preview" in n for n in asr.notes)
+    assert codes(
+        check_vm("Standard_D4s_v5", os="Ubuntu 22.04", generation=2, features=["ASR"], as_of="2023-11")
+    ) == ("feature-not-supported",)
+    assert check_vm("Standard_D4s_v5", os="Ubuntu 22.04", generation=2, features=["ASR"]).compatible
+
+
+def test_nested_virtualization_v5_exemption() -> None:
+    v5 = check_vm(
+        "Standard_D4s_v5",
+        os="Windows Server 2022",
+        generation=2,
+        features=["nested virtualization"],
+        as_of="2023-11",
+    )
+    assert v5.compatible
+    v4 = check_vm(
+        "Standard_D4s_v4",
+        os="Windows Server 2022",
+        generation=2,
+        features=["nested virtualization"],
+        as_of="2023-11",
+    )
+    assert codes(v4) == ("feature-not-supported",)
+
+
+def test_regions() -> None:
+    assert region_status("westeurope", "2022-05").supported is True
+    assert region_status("usgovvirginia", "2022-05").supported is False
+    assert region_status("usgovvirginia", "2023-04").supported is True
+    assert region_status("chinanorth3", "2025-04").supported is True
+    assert region_status("northeurope", "2021-02").supported is True
+    assert region_status("westeurope", "2021-02").supported is False
+    with pytest.raises(DataError):
+        region_status("west europe!")
+
+
+def test_architecture_mismatch() -> None:
+    r = check_vm("Standard_D4s_v5", "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-arm64:latest")
+    assert codes(r) == ("architecture-mismatch",)
+    ok = check_vm("Standard_D4ps_v6", "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-arm64:latest")
+    assert ok.compatible
+    assert any("Arm64 Marketplace images" in n for n in ok.notes)
+
+
+def test_to_dict_is_json() -> None:
+    r = check_vm("Standard_D2_v3", JAMMY, generation=1, as_of="2026-07")
+    d = json.loads(json.dumps(r.to_dict()))
+    assert {"size_status", "os_supported", "compatible", "blockers", "snapshot"} <= set(d)
+    assert d["blockers"][0]["code"] == "size-not-supported"
+    assert d["compatible"] is False
+    assert d["reasons"] == ["size-not-supported", "gen1"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"size": "Standard_Q4"}, "family"),
+        ({"size": "Standard_D4s_v5", "generation": 3}, "generation"),
+        ({"size": "Standard_D4s_v5", "features": ["teleportation"]}, "features"),
+        ({"size": "Standard_D4s_v5", "image": "bad"}, "image"),
+        ({"size": "Standard_D4s_v5", "os_type": "Plan9"}, "osType"),
+        ({"size": "Standard_D4s_v5", "as_of": "1999-01"}, "as_of"),
+    ],
+)
+def test_bad_input(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(DataError) as e:
+        check_vm(**kwargs)  # type: ignore[arg-type]
+    assert e.value.field == field
+
+
+def test_feature_keys_and_lists() -> None:
+    assert feature_key("Managed Image") == "managed-image"
+    assert feature_key("ultra_disk") == "ultra-disk"
+    labels = [f.label for f in unsupported_features("2025-04")]
+    assert labels[0].startswith("Azure Site Recovery")
+    assert [f.feature for f in unsupported_features("2026-07")] == ["managed-image", "hibernation"]
