@@ -1,0 +1,57 @@
+"""``tlkit quote verify`` on the keylime fixture files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import fixture_path
+from tests.tpm._fixtures import KEYLIME, KEYLIME_NONCE
+from tlkit.cli import main
+from tlkit.tpm import Attest, QuoteInfo, read_pcrs, write_pcrs_raw
+
+
+@pytest.fixture
+def files() -> Path:
+    return fixture_path(KEYLIME)
+
+
+def _args(d: Path, *extra: str, ak: str = "akpub.pem", pcrs: Path | None = None) -> list[str]:
+    return ["quote", "verify", "--ak", str(d / ak), "--msg", str(d / "quote.out"), "--sig",
+            str(d / "quotesig.out"), "--pcrs", str(pcrs or d / "quotepcr.out"), *extra]  # fmt: skip
+
+
+def test_pass(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(_args(files, "--nonce", KEYLIME_NONCE.hex())) == 0
+    assert capsys.readouterr().out.strip() == "PASS"
+    assert main(_args(files, "--nonce", KEYLIME_NONCE.hex(), ak="ak.pub")) == 0
+
+
+def test_fail_json(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(_args(files, "--nonce", "00" * 20, "--format", "json")) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["passed"] is False
+    assert out["reasons"] == ["nonce-mismatch"]
+    assert out["attest"]["pcr_selection"] == "sha256:15,16,22"
+    assert main(_args(files, "--nonce-text", "challenge")) == 1
+    assert capsys.readouterr().out.strip() == "FAIL: nonce-mismatch"
+
+
+def test_raw_pcr_values(files: Path, tmp_path: Path) -> None:
+    raw = tmp_path / "pcrs.bin"
+    raw.write_bytes(write_pcrs_raw(read_pcrs((files / "quotepcr.out").read_bytes())))
+    assert main(_args(files, "--nonce", KEYLIME_NONCE.hex(), pcrs=raw)) == 0  # selection from the quote
+    assert main(_args(files, "--nonce", KEYLIME_NONCE.hex(), "--selection", "sha256:15,16,22", pcrs=raw)) == 0
+    assert main(_args(files, "--nonce", KEYLIME_NONCE.hex(), "--selection", "sha256:15,16,23", pcrs=raw)) == 1
+    attest = Attest.from_bytes((files / "quote.out").read_bytes())
+    assert isinstance(attest.attested, QuoteInfo)
+
+
+def test_unusable_input(files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(_args(files, "--nonce", "zz")) == 2
+    assert main(_args(files, "--nonce", "00", ak="quote.out")) == 2
+    assert main(_args(files, pcrs=files / "quote.out")) == 2
+    assert main(_args(files, pcrs=tmp_path / "missing")) == 2
+    assert "tlkit: error:" in capsys.readouterr().err
