@@ -6,7 +6,9 @@ Rules (constants in ``data/support/tlad.json``; reference notes §3):
    code"):
 
    - ``TrustedLaunch`` on a size/image that can't do TL → the documented error strings
-     (Azure/azure-cli#28005) with the size/image substituted;
+     (Azure/azure-cli#28005) with the size/image substituted; a size or image tlkit can't classify
+     (status ``unknown``, generation or gallery SecurityType not known) is accepted with a
+     ``...-not-checked`` reason;
    - ``Standard`` needs the subscription flag ``UseStandardSecurityType`` where the snapshot says so
      (FAQ-2025), and API ≥ 2025-11-01 at GA; before the ``Standard`` value existed it is refused;
      preview-era known limitation: in the **portal** with ``TrustedLaunchByDefaultPreview``
@@ -119,6 +121,9 @@ class TladDecision:
             "snapshot": self.snapshot,
         }
 
+
+_UNDETERMINED = frozenset({"image-generation-unknown", "gallery-security-type-unknown"})
+"""Image reasons that mean "can't tell": explicit TL is not refused on them (reported as not checked)."""
 
 _API = re.compile(r"^(\d{4}-\d{2}-\d{2})(-preview)?$")
 
@@ -332,11 +337,15 @@ def resolve_tlad(
         reasons.append("explicit-trusted-launch")
         error: str | None = None
         code: str | None = None
-        if not size_ok:
+        if st.status == "unknown":
+            reasons.append("size-unknown-not-checked")
+        elif not size_ok:
             reasons.append(f"size-{st.status}")
             error = rules["errors"]["size-not-supported"].format(size=st.size.name)
             code = "size-not-supported"
-        if not img_ok:
+        if not img_ok and img_reason in _UNDETERMINED:
+            reasons.append(f"{img_reason}-not-checked")
+        elif not img_ok:
             reasons.append(img_reason)
             if error is None:
                 error = rules["errors"]["image-not-supported"].format(image=str(img))
