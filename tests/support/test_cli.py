@@ -1,0 +1,208 @@
+"""``tlkit check`` / ``tlkit tlad``: output shape and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tlkit.cli import main
+
+JAMMY = "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_compatible_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--size",
+        "Standard_D4s_v5",
+        "--image",
+        JAMMY,
+        "--as-of",
+        "2025-04",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["compatible"] is True
+    assert data["size_status"] == "supported"
+    assert data["os_supported"] is True
+    assert data["blockers"] == []
+    assert data["snapshot"] == "2025-04"
+
+
+def test_check_not_compatible(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--size",
+        "Standard_D2_v3",
+        "--os",
+        "Ubuntu 22.04",
+        "--generation",
+        "1",
+        "--as-of",
+        "2026-07",
+        "--format",
+        "json",
+    )
+    assert code == 1
+    data = json.loads(out)
+    assert [b["code"] for b in data["blockers"]] == ["size-not-supported", "gen1"]
+    assert all(b["remediation"] for b in data["blockers"])
+
+
+def test_check_text_output(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--size",
+        "Standard_M128ms",
+        "--os",
+        "Ubuntu 22.04",
+        "--generation",
+        "2",
+        "--feature",
+        "managed image",
+    )
+    assert code == 1
+    assert "BLOCKER size-not-supported" in out
+    assert "BLOCKER managed-image" in out
+    assert "remediation: Use Azure Compute Gallery instead of a managed image" in out
+
+
+def test_check_gallery_image_os(capsys: pytest.CaptureFixture[str]) -> None:
+    gid = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/galleries/g/images/d"
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--size",
+        "Standard_D4s_v5",
+        "--image",
+        gid,
+        "--image-os",
+        "RHEL 9.4",
+        "--generation",
+        "2",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    assert json.loads(out)["os"] == "Red Hat Enterprise Linux 9.4"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("check", "--size", "Standard_Q4"),
+        ("check", "--size", "Standard_D4s_v5", "--image", "nonsense"),
+        ("check", "--size", "Standard_D4s_v5", "--feature", "teleportation"),
+        ("check", "--size", "Standard_D4s_v5", "--as-of", "2019-01"),
+        ("tlad", "--client", "arm", "--size", "Standard_D4s_v5", "--image", JAMMY),
+    ],
+)
+def test_bad_input_exits_2(capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("tlkit: error: ")
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["check", "--generation", "3", "--size", "Standard_D4s_v5"])
+    assert e.value.code == 2
+    capsys.readouterr()
+
+
+def test_tlad_default_ga(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "tlad",
+        "--client",
+        "arm",
+        "--api-version",
+        "2025-11-01",
+        "--no-security-profile",
+        "--size",
+        "Standard_D4s_v5",
+        "--image",
+        JAMMY,
+        "--format",
+        "json",
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["effective_security_type"] == "TrustedLaunch"
+    assert data["stage"] == "ga"
+
+
+def test_tlad_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "tlad",
+        "--client",
+        "arm",
+        "--api-version",
+        "2025-11-01",
+        "--security-type",
+        "Standard",
+        "--size",
+        "Standard_D4s_v5",
+        "--image",
+        JAMMY,
+    )
+    assert code == 1
+    assert "ERROR standard-needs-flag: securityProfile.securityType is invalid" in out
+    code, out, _ = run(
+        capsys,
+        "tlad",
+        "--client",
+        "arm",
+        "--api-version",
+        "2025-11-01",
+        "--security-type",
+        "Standard",
+        "--flag",
+        "UseStandardSecurityType",
+        "--size",
+        "Standard_D4s_v5",
+        "--image",
+        JAMMY,
+        "--format",
+        "json",
+    )
+    assert code == 0
+    assert json.loads(out)["effective_security_type"] == "Standard"
+
+
+def test_tlad_preview_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "tlad",
+        "--client",
+        "bicep",
+        "--api-version",
+        "2023-09-01",
+        "--flag",
+        "TrustedLaunchByDefaultPreview",
+        "--size",
+        "Standard_M128ms",
+        "--image",
+        JAMMY,
+        "--as-of",
+        "2025-04",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert (data["effective_security_type"], data["silent_fallback"]) == ("Standard", True)
