@@ -236,3 +236,13 @@ def test_windows_minus_one_pcr_no_action_is_kept() -> None:
     assert last.pcr == 0xFFFFFFFF
     assert last.type_name == "EV_NO_ACTION"
     assert 0xFFFFFFFF not in log.replay("sha1")
+
+
+def test_event_to_dict() -> None:
+    e = parse(log_bytes(TT + "event-uefiaction.bin"))[1]
+    d = e.to_dict()
+    assert d["type_name"] == "EV_EFI_ACTION"
+    assert d["pcr"] == 4
+    assert d["digests"]["sha1"] == e.digests["sha1"].hex()
+    assert d["description"] == e.description
+    assert d["payload_error"] is None

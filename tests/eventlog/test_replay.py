@@ -249,3 +249,15 @@ def test_diff_needs_a_common_bank() -> None:
     b = parse(log_bytes(GT + "gdc-host.bin"))
     with pytest.raises(DataError, match="no bank in common"):
         a.diff(b)
+
+
+def test_verified_events_are_those_of_matched_pcrs() -> None:
+    log = parse(log_bytes(GA + "sb_cert_eventlog"))
+    expected = _expected(GA + "sb_cert_eventlog", "sha256")
+    expected[4] = b"\x00" * 32
+    r = log.verify(expected, "sha256")
+    assert r.matched == (0, 5, 7)
+    events = log.verified_events(r)
+    assert {e.pcr for e in events} == {0, 5, 7}
+    assert all(e.type_name != "EV_NO_ACTION" for e in events)
+    assert len(events) == len([e for e in log if e.pcr in (0, 5, 7)]) - 1  # minus the Spec ID header

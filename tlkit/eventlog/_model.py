@@ -96,6 +96,20 @@ class Event:
             return f"undecodable {self.type_name} ({len(self.data)} bytes)"
         return f"{len(self.data)} bytes"
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly summary: index, offset, pcr, type, type_name, digests (hex), size, description."""
+        return {
+            "index": self.index,
+            "offset": self.offset,
+            "pcr": self.pcr,
+            "type": self.event_type,
+            "type_name": self.type_name,
+            "digests": {b: d.hex() for b, d in self.digests.items()},
+            "size": len(self.data),
+            "description": self.description,
+            "payload_error": self.payload_error,
+        }
+
     def digest(self, bank: str | int | HashAlg) -> bytes | None:
         """The digest the log claims for ``bank``, or ``None`` if the event has none for it."""
         alg = bank if isinstance(bank, int) else _alg_id(bank)
@@ -367,6 +381,17 @@ class EventLog(Sequence[Event]):
             matches (PCRs the log does not cover are listed as ``not_covered``, never as matched).
         """
         return verify_log(self, pcrs, bank, reference=reference, quirks=quirks)
+
+    def verified_events(self, result: ReplayResult) -> tuple[Event, ...]:
+        """The events of the PCRs ``result`` matched — the only ones a verifier may rely on.
+
+        Even these are trustworthy only as far as the extend covers them: the digest is verified,
+        the event type and (for many types) the event data are not (go-attestation,
+        docs/event-log-disclosure.md). ``result`` must come from :meth:`verify` on this log; events of
+        a PCR matched only through a quirk are included (the quirk is named in ``result``).
+        """
+        ok = set(result.matched)
+        return tuple(e for e in self.events if e.pcr in ok and e.event_type != EventType.EV_NO_ACTION)
 
     def diff(self, other: EventLog, bank: str | HashAlg | None = None) -> LogDiff:
         """Per PCR, the first event where this log and ``other`` disagree (digest, type or count)."""

@@ -122,10 +122,16 @@ def _scan_agile(
     funpack = fast.unpack_from
     append = recs.append
     idx = len(recs)
+    a0 = order[0] if order else -1
     while off < n:
         if n - off >= fsize:
             t = funpack(data, off)
-            if t[2] == nalg and t[3 : 3 + 2 * nalg : 2] == order and (t[0] <= _MAX_PCR or t[0] == _NO_PCR):
+            if (
+                t[2] == nalg
+                and t[3] == a0
+                and (nalg == 1 or t[3 : 3 + 2 * nalg : 2] == order)
+                and (t[0] <= _MAX_PCR or t[0] == _NO_PCR)
+            ):
                 esize = t[-1]
                 start = off + fsize
                 if esize > n - start:

@@ -929,14 +929,14 @@ _DECODERS: dict[int, _Decoder] = {
     T.EV_EVENT_TAG: _event_tag,
     T.EV_EFI_PLATFORM_FIRMWARE_BLOB: _blob,
     T.EV_EFI_PLATFORM_FIRMWARE_BLOB2: _blob2,
-    T.EV_EFI_SPDM_FIRMWARE_BLOB: lambda d, b: None,
     T.EV_EFI_HANDOFF_TABLES: lambda d, b: _handoff(d, b, False),
     T.EV_EFI_HANDOFF_TABLES2: lambda d, b: _handoff(d, b, True),
     T.EV_EFI_VARIABLE_DRIVER_CONFIG: _variable,
     T.EV_EFI_VARIABLE_BOOT: _variable,
     T.EV_EFI_VARIABLE_BOOT2: _variable,
     T.EV_EFI_VARIABLE_AUTHORITY: _authority,
-    T.EV_EFI_SPDM_FIRMWARE_CONFIG: _variable,
+    # EV_EFI_SPDM_FIRMWARE_BLOB/CONFIG carry TCG_DEVICE_SECURITY_EVENT_DATA: kept raw.
+    # The device policy/authority events are UEFI_VARIABLE_DATA of the devdb (PFP 1.06, 10.4.1).
     T.EV_EFI_SPDM_DEVICE_POLICY: _variable,
     T.EV_EFI_SPDM_DEVICE_AUTHORITY: _variable,
     T.EV_EFI_BOOT_SERVICES_APPLICATION: _image,

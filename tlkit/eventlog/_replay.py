@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 _NO_ACTION = int(EventType.EV_NO_ACTION)
+_HCRTM = int(EventType.EV_EFI_HCRTM_EVENT)
 
 
 def initial_pcr_value(pcr: int, size: int, locality: int = 0) -> bytes:
@@ -68,25 +69,58 @@ def _bank(log: EventLog, bank: str | HashAlg) -> HashAlg:
 def replay_bank(log: EventLog, bank: str | HashAlg, *, upto: int | None = None) -> dict[int, bytes]:
     """``{pcr: value}`` for every PCR the log extends (module rules); ``upto`` stops before that index."""
     alg = _bank(log, bank)
+    recs = log._recs if upto is None else log._recs[:upto]
+    pcrs, used, final = _replay_pass(recs, alg, log.algorithms, None)
+    if used is not None and used != final:
+        # a StartupLocality / H-CRTM record after the first PCR0 extend: replay again knowing it
+        pcrs, _, _ = _replay_pass(recs, alg, log.algorithms, final)
+    return dict(sorted(pcrs.items()))
+
+
+def _replay_pass(
+    recs: Sequence[Any], alg: HashAlg, algorithms: Sequence[Any], force_loc: int | None
+) -> tuple[dict[int, bytes], int | None, int]:
+    """One pass over the records; returns the PCRs, the locality PCR0 was started with and the
+    locality the whole log implies (H-CRTM: 4, else the first StartupLocality, else 0).
+
+    The locality is learnt on the way (StartupLocality EV_NO_ACTION, EV_EFI_HCRTM_EVENT) unless
+    ``force_loc`` is given.
+    """
     new = alg._ctor()  # the hashlib constructor itself: one call per extend
-    digs = log._bank_digests(alg.alg_id)
+    aid = alg.alg_id
+    k2 = next((2 * k for k, a in enumerate(algorithms) if a.alg_id == aid), 0)
     size = alg.digest_size
-    loc = _locality(log)
+    loc = 0 if force_loc is None else force_loc
+    seen_loc = force_loc is not None
+    hcrtm = False
+    used: int | None = None
     pcrs: dict[int, bytes] = {}
     get = pcrs.get
-    recs = log._recs if upto is None else log._recs[:upto]
-    for r, d in zip(recs, digs, strict=False):
-        if r[2] == _NO_ACTION:
+    for r in recs:
+        typ = r[2]
+        if typ == _NO_ACTION:
+            if not seen_loc and r[1] == 0 and r[4][:16] == b"StartupLocality\x00" and len(r[4]) == 17:
+                loc = r[4][16]
+                seen_loc = True
             continue
-        if d is None:
-            i = recs.index(r)
-            raise DataError(f"event {i} has no {alg.name} digest; the bank cannot be replayed", record=i)
+        if typ == _HCRTM and force_loc is None:
+            hcrtm = True
+        flat = r[3]
+        if len(flat) > k2 and flat[k2] == aid:
+            d = flat[k2 + 1]
+        else:
+            d = next((flat[k + 1] for k in range(0, len(flat), 2) if flat[k] == aid), None)
+            if d is None:
+                i = recs.index(r)
+                raise DataError(f"event {i} has no {alg.name} digest; the bank cannot be replayed", record=i)
         pcr = r[1]
         cur = get(pcr)
         if cur is None:
-            cur = initial_pcr_value(pcr, size, loc)
+            if pcr == 0:
+                used = 4 if hcrtm else loc
+            cur = initial_pcr_value(pcr, size, used if pcr == 0 else 0)
         pcrs[pcr] = new(cur + d).digest()
-    return dict(sorted(pcrs.items()))
+    return pcrs, used, 4 if hcrtm else loc
 
 
 def _complete(log: EventLog, alg_id: int) -> bool:
