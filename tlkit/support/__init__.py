@@ -30,6 +30,7 @@ from tlkit.support._features import (
     region_status,
     unsupported_features,
 )
+from tlkit.support._history import HISTORY_COLUMNS, size_status_history
 from tlkit.support._inventory import (
     INVENTORY_COLUMNS,
     TL_STATUSES,
@@ -64,6 +65,7 @@ from tlkit.support._snapshots import AsOf, Snapshot, resolve_snapshot, snapshots
 from tlkit.support._tlad import ResizeDecision, TladDecision, check_resize, resolve_tlad, tlad_rules
 
 __all__ = [
+    "HISTORY_COLUMNS",
     "INVENTORY_COLUMNS",
     "STATUSES",
     "TL_STATUSES",
@@ -101,6 +103,7 @@ __all__ = [
     "resolve_snapshot",
     "resolve_tlad",
     "size_status",
+    "size_status_history",
     "size_table",
     "snapshots",
     "snapshots_frame",

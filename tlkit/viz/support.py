@@ -139,8 +139,13 @@ def blockers_figure(frame: pd.DataFrame, *, top: int = 10) -> Figure:
 
 
 def tl_status_by_os_figure(frame: pd.DataFrame, *, by: str = "os") -> Figure:
-    """Stacked horizontal bars: TL status counts per operating system (column ``by``)."""
-    labels = frame[by].astype("string").fillna("unknown")
+    """Stacked horizontal bars: TL status counts per operating system (column ``by``).
+
+    VMs whose OS was not identified (``by`` empty: gallery or managed images without OS details)
+    are grouped as ``"<os_type> (not identified)"``.
+    """
+    fallback = frame["os_type"].astype("string").fillna("OS") + " (not identified)"
+    labels = frame[by].astype("string").fillna(fallback)
     table = pd.crosstab(labels, frame["tl_status"])
     table = table.loc[table.sum(axis=1).sort_values().index]
     order = [s for s in TL_STATUS_COLORS if s in table.columns]

@@ -1,0 +1,82 @@
+"""The support widgets, driven as a reader would: set ``.value``, read the HTML values."""
+
+from __future__ import annotations
+
+from tlkit.widgets.compat_explorer import CompatExplorer
+from tlkit.widgets.tlad_explorer import TladExplorer
+
+
+def test_compat_explorer_default_is_compatible() -> None:
+    app = CompatExplorer()
+    assert app.report is not None
+    assert app.report.compatible
+    assert "compatible with Trusted Launch</b>" in app.verdict.value
+    assert "size Standard_D4s_v5: supported; OS: listed; generation: 2; snapshot 2026-07" in app.verdict.value
+    assert app.reasons.value == "<b>blockers</b>: none"
+    assert app.remediations.value == "<b>remediations</b>: none"
+
+
+def test_compat_explorer_reacts_to_size_os_and_date() -> None:
+    app = CompatExplorer()
+    app.size.value = "Standard_M64s"
+    assert "NOT compatible" in app.verdict.value
+    assert "<code>size-not-supported</code>" in app.reasons.value
+    assert "Resize to an equivalent supported size family" in app.remediations.value
+    app.image.value = "CentOS 8.4"
+    assert "<code>os-not-supported</code>" in app.reasons.value
+    assert "OS: not listed" in app.verdict.value
+    app.size.value = "Standard_D4s_v5"
+    app.as_of.value = "2023-04"
+    assert app.report is not None
+    assert app.report.snapshot == "2023-04"
+    assert app.report.os_supported is True  # CentOS 8.4 was listed in TL-2023
+    assert app.report.reasons == ()
+
+
+def test_compat_explorer_generation_and_gen1_image() -> None:
+    app = CompatExplorer(image="MicrosoftWindowsServer:WindowsServer:2022-datacenter-g2:latest")
+    assert app.report is not None
+    assert app.report.compatible
+    app.generation.value = 1
+    assert "<code>gen1</code>" in app.reasons.value
+    assert "upgrade the Gen1 VM" in app.remediations.value
+
+
+def test_compat_explorer_input_error_is_shown_not_raised() -> None:
+    app = CompatExplorer()
+    app.size.value = "bananas"
+    assert app.report is None
+    assert app.verdict.value.startswith("<b>input error</b>: VM size &#x27;bananas&#x27;")
+    assert app.reasons.value == ""
+
+
+def test_tlad_explorer_ga_default_and_silent_fallback() -> None:
+    app = TladExplorer()
+    assert app.decision is not None
+    assert app.decision.effective_security_type == "TrustedLaunch"
+    assert app.outcome.value.startswith("<b>gets TrustedLaunch</b>")
+    assert "api-default-ga" in app.reasons.value
+    app.size.value = "Standard_M64s"
+    assert app.decision.effective_security_type == "Standard"
+    assert app.decision.silent_fallback
+    assert "silent fallback" in app.outcome.value
+
+
+def test_tlad_explorer_explicit_standard_needs_flag() -> None:
+    app = TladExplorer()
+    app.security_profile.value = "Standard"
+    assert app.outcome.value.startswith("<b style='color:#c62828'>refused</b>")
+    assert "<code>standard-needs-flag</code>" in app.outcome.value
+    app.standard_flag.value = True
+    assert app.outcome.value.startswith("<b>gets Standard</b>")
+    app.api_version.value = "2021-07-01"
+    assert "<code>standard-needs-api</code>" in app.outcome.value
+
+
+def test_tlad_explorer_portal_and_bad_image() -> None:
+    app = TladExplorer(client="portal")
+    assert app.decision is not None
+    assert app.decision.effective_security_type == "TrustedLaunch"
+    app.image.value = "not an image"
+    assert app.decision is None
+    assert app.outcome.value.startswith("<b>input error</b>")

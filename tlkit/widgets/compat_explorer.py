@@ -1,0 +1,147 @@
+"""Compatibility explorer: a VM size, an image or OS and a documentation date -> can it run Trusted Launch?
+
+Wiring only: the verdict, blockers, remediations and notes come from :func:`tlkit.support.check_vm`;
+the date choices from :func:`tlkit.support.snapshots`. Handlers write into widget values
+(``HTML.value``), never print, so the app is testable by setting ``.value``.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as w
+
+from tlkit.errors import TlkitError
+from tlkit.support import CompatibilityReport, check_vm, snapshots
+
+__all__ = ["EXAMPLE_IMAGES", "EXAMPLE_SIZES", "CompatExplorer"]
+
+EXAMPLE_SIZES = (
+    "Standard_D4s_v5",
+    "Standard_B2s",
+    "Standard_D2s_v3",
+    "Standard_D4_v3",
+    "Standard_D4ps_v5",
+    "Standard_D4ps_v6",
+    "Standard_E8ds_v5",
+    "Standard_M64s",
+    "Standard_NC24ads_A100_v4",
+    "Standard_NV6",
+    "Standard_DC4ads_v5",
+    "Standard_A2_v2",
+    "Standard_HB176rs_v4",
+)
+"""Suggested sizes (any size name can be typed)."""
+
+EXAMPLE_IMAGES = (
+    "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest",
+    "Canonical:0001-com-ubuntu-server-jammy:22_04-lts:latest",
+    "Canonical:ubuntu-24_04-lts:server-arm64:latest",
+    "MicrosoftWindowsServer:WindowsServer:2022-datacenter-g2:latest",
+    "MicrosoftWindowsServer:WindowsServer:2016-Datacenter:latest",
+    "RedHat:RHEL:94_gen2:latest",
+    "Ubuntu 22.04",
+    "Windows Server 2025",
+    "SLES 15 SP5",
+    "CentOS 8.4",
+    "/subscriptions/0000/resourceGroups/img/providers/Microsoft.Compute/images/golden",
+)
+"""Suggested images (``PUBLISHER:OFFER:SKU:VERSION`` or a resource id) and free-form OS names."""
+
+
+def _is_image(text: str) -> bool:
+    return ":" in text or text.startswith("/")
+
+
+def _items(title: str, items: list[str]) -> str:
+    if not items:
+        return f"<b>{html.escape(title)}</b>: none"
+    body = "".join(f"<li>{i}</li>" for i in items)
+    return f"<b>{html.escape(title)}</b><ul>{body}</ul>"
+
+
+class CompatExplorer:
+    """Pick a size, an image/OS, a generation and a snapshot; the verdict updates on every change.
+
+    Attributes:
+        size: VM size (combobox: suggestions, any text).
+        image: image reference or OS name (combobox).
+        generation: ``auto`` (from the image name), 1 or 2.
+        as_of: documentation snapshot (``None`` = newest).
+        verdict: HTML: compatible or not, size status, OS status, snapshot.
+        reasons: HTML list of blockers (machine code + message).
+        remediations: HTML list of what to do about each blocker.
+        notes: HTML list of advisory notes.
+        report: the last :class:`tlkit.support.CompatibilityReport` (``None`` after an input error).
+        widget: the assembled box to display.
+    """
+
+    def __init__(
+        self,
+        size: str = "Standard_D4s_v5",
+        image: str = "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest",
+        as_of: str | None = None,
+    ) -> None:
+        self.size = w.Combobox(value=size, options=list(EXAMPLE_SIZES), description="VM size")
+        self.image = w.Combobox(value=image, options=list(EXAMPLE_IMAGES), description="image / OS")
+        self.generation = w.Dropdown(
+            options=[("auto", None), ("Gen1", 1), ("Gen2", 2)], value=None, description="generation"
+        )
+        self.as_of = w.Dropdown(
+            options=[("newest", None)] + [(f"{s.id} ({s.tag})", s.id) for s in reversed(snapshots())],
+            value=as_of,
+            description="as of",
+        )
+        self.verdict = w.HTML()
+        self.reasons = w.HTML()
+        self.remediations = w.HTML()
+        self.notes = w.HTML()
+        self.report: CompatibilityReport | None = None
+        for control in (self.size, self.image, self.generation, self.as_of):
+            control.observe(self.update, names="value")
+        self.update()
+        self.widget = w.VBox(
+            [
+                w.HBox([self.size, self.image]),
+                w.HBox([self.generation, self.as_of]),
+                self.verdict,
+                self.reasons,
+                self.remediations,
+                self.notes,
+            ]
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def update(self, _change: Any = None) -> None:
+        """Re-run :func:`check_vm` for the current inputs and write the results into the HTML values."""
+        text = self.image.value.strip()
+        try:
+            self.report = check_vm(
+                self.size.value.strip(),
+                text if text and _is_image(text) else None,
+                os=text if text and not _is_image(text) else None,
+                generation=self.generation.value,
+                as_of=self.as_of.value,
+            )
+        except TlkitError as e:
+            self.report = None
+            self.verdict.value = f"<b>input error</b>: {html.escape(str(e))}"
+            self.reasons.value = self.remediations.value = self.notes.value = ""
+            return
+        r = self.report
+        os_text = {True: "listed", False: "not listed", None: "not determined"}[r.os_supported]
+        head = "compatible with Trusted Launch" if r.compatible else "NOT compatible with Trusted Launch"
+        colour = "#2e7d32" if r.compatible else "#c62828"
+        self.verdict.value = (
+            f"<b style='color:{colour}'>{head}</b> "
+            f"(size {html.escape(r.size)}: {html.escape(r.size_status)}; OS: {os_text}; "
+            f"generation: {r.generation or 'unknown'}; snapshot {html.escape(r.snapshot)})"
+        )
+        self.reasons.value = _items(
+            "blockers", [f"<code>{html.escape(b.code)}</code>: {html.escape(b.message)}" for b in r.blockers]
+        )
+        self.remediations.value = _items("remediations", [html.escape(b.remediation) for b in r.blockers])
+        self.notes.value = _items("notes", [html.escape(n) for n in r.notes])

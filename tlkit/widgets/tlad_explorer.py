@@ -1,0 +1,142 @@
+"""TLaD explorer: who deploys, with which API version, flags and securityProfile -> which VM do you get?
+
+Wiring only: the decision comes from :func:`tlkit.support.resolve_tlad` (Trusted Launch as Default
+rules, reference notes section 3); client, flag and security-type choices come from
+:func:`tlkit.support.tlad_rules`. Handlers write into widget values (``HTML.value``), never print.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as w
+
+from tlkit.errors import TlkitError
+from tlkit.support import TladDecision, resolve_tlad, snapshots, tlad_rules
+
+__all__ = ["API_VERSIONS", "TladExplorer"]
+
+API_VERSIONS = ("2020-12-01", "2021-07-01", "2021-11-01", "2023-03-01", "2024-07-01", "2025-11-01")
+"""``Microsoft.Compute`` API versions offered (2021-11-01: TLaD preview floor; 2025-11-01: GA floor)."""
+
+
+class TladExplorer:
+    """Change the deployment inputs; the decision updates on every change.
+
+    Attributes:
+        client: portal / cli / powershell / arm / bicep / terraform / sdk.
+        api_version: API version (ignored by the portal, CLI and PowerShell).
+        preview_flag: ``TrustedLaunchByDefaultPreview`` registered.
+        standard_flag: ``UseStandardSecurityType`` registered.
+        security_profile: ``absent`` or an explicit security type.
+        size: VM size.
+        image: image reference (``PUBLISHER:OFFER:SKU:VERSION`` or a resource id).
+        as_of: documentation snapshot (``None`` = newest).
+        outcome: HTML: effective and reported security type, silent fallback, refusal message.
+        reasons: HTML: the decision's machine-readable reasons, in order.
+        decision: the last :class:`tlkit.support.TladDecision` (``None`` after an input error).
+        widget: the assembled box to display.
+    """
+
+    def __init__(
+        self,
+        client: str = "arm",
+        api_version: str = "2025-11-01",
+        size: str = "Standard_D4s_v5",
+        image: str = "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest",
+        as_of: str | None = None,
+    ) -> None:
+        rules = tlad_rules()
+        self._flag_names = rules["flags"]
+        self.client = w.Dropdown(options=list(rules["clients"]), value=client, description="client")
+        self.api_version = w.Dropdown(options=list(API_VERSIONS), value=api_version, description="API")
+        self.preview_flag = w.Checkbox(value=False, description=self._flag_names["preview"])
+        self.standard_flag = w.Checkbox(value=False, description=self._flag_names["standard"])
+        self.security_profile = w.Dropdown(
+            options=[("absent", None)] + [(t, t) for t in rules["security_types"]],
+            value=None,
+            description="securityType",
+        )
+        self.size = w.Text(value=size, description="VM size")
+        self.image = w.Text(value=image, description="image")
+        self.as_of = w.Dropdown(
+            options=[("newest", None)] + [(f"{s.id} ({s.tag})", s.id) for s in reversed(snapshots())],
+            value=as_of,
+            description="as of",
+        )
+        self.outcome = w.HTML()
+        self.reasons = w.HTML()
+        self.decision: TladDecision | None = None
+        controls = (
+            self.client,
+            self.api_version,
+            self.preview_flag,
+            self.standard_flag,
+            self.security_profile,
+            self.size,
+            self.image,
+            self.as_of,
+        )
+        for control in controls:
+            control.observe(self.update, names="value")
+        self.update()
+        self.widget = w.VBox(
+            [
+                w.HBox([self.client, self.api_version, self.as_of]),
+                w.HBox([self.preview_flag, self.standard_flag]),
+                w.HBox([self.security_profile, self.size]),
+                self.image,
+                self.outcome,
+                self.reasons,
+            ]
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def update(self, _change: Any = None) -> None:
+        """Re-run :func:`resolve_tlad` for the current inputs and write the decision into the HTML values."""
+        flags = [
+            name
+            for box, name in ((self.preview_flag, "preview"), (self.standard_flag, "standard"))
+            if box.value
+        ]
+        try:
+            self.decision = resolve_tlad(
+                client=self.client.value,
+                size=self.size.value.strip(),
+                image=self.image.value.strip(),
+                api_version=self.api_version.value,
+                flags=[self._flag_names[f] for f in flags],
+                security_profile=self.security_profile.value,
+                as_of=self.as_of.value,
+            )
+        except TlkitError as e:
+            self.decision = None
+            self.outcome.value = f"<b>input error</b>: {html.escape(str(e))}"
+            self.reasons.value = ""
+            return
+        d = self.decision
+        if d.error is not None:
+            self.outcome.value = (
+                f"<b style='color:#c62828'>refused</b> (<code>{html.escape(d.error_code or '')}</code>): "
+                f"{html.escape(d.error)}"
+            )
+        else:
+            reported = "null" if d.reported_security_type is None else d.reported_security_type
+            extra = (
+                " <b style='color:#f9a825'>silent fallback</b>: TLaD applied but a condition failed, "
+                "so the VM was created without Trusted Launch and no error was raised."
+                if d.silent_fallback
+                else ""
+            )
+            self.outcome.value = (
+                f"<b>gets {html.escape(d.effective_security_type or '?')}</b> "
+                f"(ARM reports securityType {html.escape(reported)}; TLaD applied: "
+                f"{'yes' if d.tlad_applied else 'no'}; stage: {html.escape(d.stage)}; "
+                f"snapshot {html.escape(d.snapshot)}).{extra}"
+            )
+        self.reasons.value = "<b>decision path</b>: " + " → ".join(
+            f"<code>{html.escape(r)}</code>" for r in d.reasons
+        )
