@@ -116,9 +116,10 @@ def _replay_pass(
         pcr = r[1]
         cur = get(pcr)
         if cur is None:
+            start = 4 if hcrtm else loc
             if pcr == 0:
-                used = 4 if hcrtm else loc
-            cur = initial_pcr_value(pcr, size, used if pcr == 0 else 0)
+                used = start
+            cur = initial_pcr_value(pcr, size, start)
         pcrs[pcr] = new(cur + d).digest()
     return pcrs, used, 4 if hcrtm else loc
 
