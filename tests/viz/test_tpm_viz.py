@@ -57,6 +57,9 @@ def test_annotate_attest_lays_out_the_keylime_quote() -> None:
     assert by_field.loc["magic", "bytes"] == "ff544347"
     assert by_field.loc["magic", "value"] == "TPM_GENERATED_VALUE"
     assert by_field.loc["type", "value"] == "TPM_ST_ATTEST_QUOTE"
+    assert by_field.loc["qualifiedSigner.buffer", "value"] == (
+        "sha256 qualified name of the signing key (TPM 2.0 Part 1, 16.6)"
+    )
     assert by_field.loc["extraData.buffer", "bytes"] == NONCE.hex()[:32] + "… (20 B)"
     assert by_field.loc["clockInfo.clock", "value"] == "5994 ms since the clock was last reset"
     assert by_field.loc["firmwareVersion", "value"] == "0x2016051100162800 (vendor-defined)"

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from tlkit.tpm import Attest, PcrBanks, QuoteInfo, Signature, hash_alg, verify_quote
+from tlkit.errors import UnsupportedAlgorithmError
+from tlkit.tpm import TPM_GENERATED_VALUE, Attest, PcrBanks, QuoteInfo, Signature, hash_alg, verify_quote
 
 __all__ = [
     "annotate_attest",
@@ -35,25 +36,10 @@ __all__ = [
 _COLUMNS = ["offset", "size", "field", "bytes", "value"]
 _HEX_SHOWN = 16
 
-# TPM 2.0 Part 2, 6.2 TPM_GENERATED and 6.9 TPM_ST.
-_TPM_GENERATED_VALUE = 0xFF544347
-_ST_NAMES = {
-    0x8014: "TPM_ST_ATTEST_NV",
-    0x8015: "TPM_ST_ATTEST_COMMAND_AUDIT",
-    0x8016: "TPM_ST_ATTEST_SESSION_AUDIT",
-    0x8017: "TPM_ST_ATTEST_CERTIFY",
-    0x8018: "TPM_ST_ATTEST_QUOTE",
-    0x8019: "TPM_ST_ATTEST_TIME",
-    0x801A: "TPM_ST_ATTEST_CREATION",
-    0x801C: "TPM_ST_ATTEST_NV_DIGEST",
-}
-# TPM 2.0 Part 2, 6.3 TPM_ALG_ID (signature schemes).
-_SIG_ALGS = {
-    0x0014: "TPM_ALG_RSASSA",
-    0x0016: "TPM_ALG_RSAPSS",
-    0x0018: "TPM_ALG_ECDSA",
-    0x001B: "TPM_ALG_SM2",
-}
+
+def _spec_name(prefix: str, short: str) -> str:
+    """``("TPM_ST_ATTEST_", "command-audit")`` → ``TPM_ST_ATTEST_COMMAND_AUDIT``; hex codes stay."""
+    return short if short.startswith("0x") else prefix + short.upper().replace("-", "_")
 
 
 def _hex(b: bytes) -> str:
@@ -89,8 +75,11 @@ def _name_value(name: bytes) -> str:
     if len(name) < 2:
         return "empty"
     alg_id = int.from_bytes(name[:2], "big")
-    algs = {0x0004: "sha1", 0x000B: "sha256", 0x000C: "sha384", 0x000D: "sha512"}
-    return f"Name: {algs.get(alg_id, f'alg 0x{alg_id:04x}')} digest of the signer's qualified name"
+    try:
+        alg = hash_alg(alg_id).name
+    except UnsupportedAlgorithmError:
+        alg = f"alg 0x{alg_id:04x}"
+    return f"{alg} qualified name of the signing key (TPM 2.0 Part 1, 16.6)"
 
 
 def annotate_attest(message: bytes) -> pd.DataFrame:
@@ -105,9 +94,9 @@ def annotate_attest(message: bytes) -> pd.DataFrame:
     """
     attest = Attest.from_bytes(message)
     lay = _Layout(message)
-    magic_ok = "TPM_GENERATED_VALUE" if attest.magic == _TPM_GENERATED_VALUE else "NOT TPM_GENERATED_VALUE"
+    magic_ok = "TPM_GENERATED_VALUE" if attest.magic == TPM_GENERATED_VALUE else "NOT TPM_GENERATED_VALUE"
     lay.add("magic", 4, magic_ok)
-    lay.add("type", 2, _ST_NAMES.get(attest.type, f"unknown 0x{attest.type:04x}"))
+    lay.add("type", 2, _spec_name("TPM_ST_ATTEST_", attest.type_name))
     lay.sized("qualifiedSigner", attest.qualified_signer, _name_value(attest.qualified_signer))
     lay.sized("extraData", attest.extra_data, "qualifying data: the verifier's nonce")
     ci = attest.clock_info
@@ -138,7 +127,7 @@ def annotate_signature(signature: bytes) -> pd.DataFrame:
     """
     sig = Signature.from_bytes(signature)
     lay = _Layout(signature)
-    lay.add("sigAlg", 2, _SIG_ALGS.get(sig.sig_alg, f"0x{sig.sig_alg:04x}"))
+    lay.add("sigAlg", 2, _spec_name("TPM_ALG_", sig.sig_alg_name))
     lay.add("hash", 2, sig.hash.name if sig.hash is not None else "unknown")
     if sig.rsa is not None:
         lay.sized("sig", sig.rsa, f"RSA signature ({8 * len(sig.rsa)} bits)")
