@@ -1,11 +1,15 @@
 """tlkit's TPM code against a real TPM implementation (swtpm) and the reference tool (tpm2-tools).
 
-- PCRs: the same extends on swtpm and on ``VirtualTpm`` give identical values in every bank.
-- swtpm quotes (ECC/ECDSA and RSA/RSASSA AKs) verify in ``verify_quote``; every single-byte change
+- PCRs: the same extends/events/resets/reboots (and an H-CRTM start) on swtpm and on ``VirtualTpm``
+  / ``PcrBanks`` give identical values in every allocated bank (swtpm 0.7: sha1, sha256, sha384, sha512).
+- Keys: AK/EK templates, Names and qualified names computed by tlkit equal the TPM's.
+- swtpm quotes (ECDSA, RSASSA and RSAPSS AKs) verify in ``verify_quote``; every single-byte change
   to the message or the signature, a wrong nonce, or wrong PCRs fails with the reason of the field hit.
-- ``VirtualTpm`` quotes verify with ``tpm2_checkquote`` and fail it when tampered.
+- ``VirtualTpm`` quotes (ECDSA, RSASSA) verify with ``tpm2_checkquote`` and fail it when tampered;
+  both verifiers agree on mutations of the real keylime quote.
 
-One swtpm per module (a fresh one only where the PCR start state matters).
+One swtpm per module (a fresh one only where the PCR start state matters). Missing binaries skip
+loudly on a user's machine and fail under ``CI=true`` (``tests.conftest.require_binaries``).
 """
 
 from __future__ import annotations
