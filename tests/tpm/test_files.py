@@ -44,7 +44,7 @@ def test_raw_values() -> None:
     assert len(raw) == 84
     assert not is_serialized_pcrs(raw)
     assert read_pcrs(raw, v.selection) == v
-    with pytest.raises(DataError):
+    with pytest.raises(ParseError, match="raw values need a selection"):
         read_pcrs(raw)
     with pytest.raises(ParseError) as e:
         read_pcrs(raw[:-1], v.selection)

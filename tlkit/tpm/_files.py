@@ -115,8 +115,9 @@ def read_pcrs(data: bytes, selection: PcrSelection | None = None) -> PcrValues:
             carries its own; if given, the two must agree).
 
     Raises:
-        ParseError: malformed file, or raw values whose length does not fit ``selection``.
-        DataError: a raw values file without a selection, or a selection that disagrees.
+        ParseError: malformed file, raw values whose length does not fit ``selection``, or
+            (without ``selection``) anything that is not a serialized file.
+        DataError: a serialized file whose selection disagrees with ``selection``.
     """
     data = bytes(data)
     if _serialized_shape_ok(data):
@@ -125,7 +126,14 @@ def read_pcrs(data: bytes, selection: PcrSelection | None = None) -> PcrValues:
             raise DataError(f"the file selects {values.selection}, not {selection}", field="selection")
         return values
     if selection is None:
-        raise DataError("raw PCR values need a selection (e.g. from the quote message)", field="selection")
+        try:
+            return _read_serialized(data)
+        except ParseError as e:
+            raise ParseError(
+                f"{e.message} (not a tpm2-tools serialized PCR file; raw values need a selection)",
+                offset=e.offset,
+                what=e.what,
+            ) from None
     expected = sum(alg.digest_size * len(pcrs) for alg, pcrs in selection.items())
     if len(data) != expected:
         raise ParseError(

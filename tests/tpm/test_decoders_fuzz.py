@@ -1,0 +1,157 @@
+"""Every decoder raises only tlkit.errors.ParseError (with an offset) on random or truncated input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from tests.tpm import _fixtures
+from tlkit.errors import ParseError, TlkitError
+from tlkit.tpm import (
+    Attest,
+    PcrSelection,
+    PublicArea,
+    Signature,
+    VirtualTpm,
+    load_public_key,
+    read_pcrs,
+    verify_quote,
+    write_pcrs_serialized,
+)
+from tlkit.tpm._attest import scan_attest
+from tlkit.tpm._signature import scan_signature
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SEL = PcrSelection.of({"sha256": [0, 1, 2], "sha1": [7]})
+
+_VTPM = VirtualTpm(seed=5)
+_Q = _VTPM.quote(SEL, b"nonce")
+SAMPLES: dict[str, bytes] = {
+    "attest": _Q.message,
+    "signature": _Q.signature,
+    "public": _VTPM.ak_public.to_bytes(),
+    "ek-public": _VTPM.ek_public.to_bytes(),
+    "tpm2b-public": _VTPM.ak_public.to_tpm2b(),
+    "selection": SEL.to_bytes(),
+    "pcrs": write_pcrs_serialized(_Q.pcrs),
+    "pcrs-raw": b"".join(_Q.pcrs.values),
+}
+
+DECODERS: dict[str, Callable[[bytes], object]] = {
+    "attest": Attest.from_bytes,
+    "signature": Signature.from_bytes,
+    "public": PublicArea.from_bytes,
+    "ek-public": PublicArea.from_bytes,
+    "tpm2b-public": PublicArea.from_tpm2b,
+    "selection": PcrSelection.from_bytes,
+    "pcrs": read_pcrs,
+    "pcrs-raw": lambda b: read_pcrs(b, SEL),
+}
+
+
+def _only_parse_errors(decode: Callable[[bytes], object], data: bytes) -> None:
+    """Decoding succeeds, or raises ParseError with an offset inside the input (anything else escapes)."""
+    error: ParseError | None = None
+    try:
+        decode(data)
+    except ParseError as e:
+        error = e
+    if error is not None:
+        assert isinstance(error.offset, int)
+        assert 0 <= error.offset <= len(data)
+
+
+@pytest.mark.parametrize("name", sorted(DECODERS))
+@SETTINGS
+@given(data=st.binary(max_size=600))
+def test_random_bytes(name: str, data: bytes) -> None:
+    _only_parse_errors(DECODERS[name], data)
+
+
+@pytest.mark.parametrize("name", sorted(DECODERS))
+@SETTINGS
+@given(data=st.data())
+def test_mutated_samples(name: str, data: st.DataObject) -> None:
+    sample = bytearray(SAMPLES[name])
+    for _ in range(data.draw(st.integers(1, 4))):
+        pos = data.draw(st.integers(0, len(sample) - 1))
+        sample[pos] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(0, len(sample)))
+    _only_parse_errors(DECODERS[name], bytes(sample[:cut]))
+
+
+@pytest.mark.parametrize("name", sorted(DECODERS))
+def test_every_truncation_fails_with_offset(name: str) -> None:
+    sample = SAMPLES[name]
+    DECODERS[name](sample)
+    for cut in range(len(sample)):
+        with pytest.raises(ParseError) as e:
+            DECODERS[name](sample[:cut])
+        assert e.value.offset is not None
+
+
+def test_real_fixture_truncations() -> None:
+    for q in [_fixtures.keylime(), _fixtures.windows()]:
+        for cut in range(len(q.message)):
+            with pytest.raises(ParseError):
+                Attest.from_bytes(q.message[:cut])
+        assert isinstance(q.signature, bytes)
+        for cut in range(len(q.signature)):
+            with pytest.raises(ParseError):
+                Signature.from_bytes(q.signature[:cut])
+        assert q.ak_public is not None
+        for cut in range(len(q.ak_public)):
+            with pytest.raises(ParseError):
+                PublicArea.from_bytes(q.ak_public[:cut])
+
+
+@SETTINGS
+@given(data=st.binary(max_size=300))
+@example(data=b"-----BEGIN PUBLIC KEY-----\n")
+@example(data=b"\x30\x03\x02\x01\x00")
+def test_load_public_key_random(data: bytes) -> None:
+    error: TlkitError | None = None
+    try:
+        load_public_key(data)
+    except TlkitError as e:  # ParseError, or UnsupportedAlgorithmError for a non-RSA/EC SPKI
+        error = e
+    if isinstance(error, ParseError):
+        assert error.offset is not None
+
+
+@SETTINGS
+@given(data=st.data())
+def test_fast_scans_agree_with_careful_decoders(data: st.DataObject) -> None:
+    """scan_attest / scan_signature accept exactly what the Reader-based decoders accept."""
+    for sample, scan, careful in (
+        (_Q.message, scan_attest, Attest._parse),
+        (_Q.signature, scan_signature, Signature.from_bytes),
+    ):
+        buf = bytearray(sample)
+        for _ in range(data.draw(st.integers(0, 3))):
+            pos = data.draw(st.integers(0, len(buf) - 1))
+            buf[pos] = data.draw(st.sampled_from([0, 1, 2, 3, 0x7F, 0x80, 0xFF, buf[pos] ^ 1]))
+        cut = data.draw(st.integers(0, len(buf)))
+        b = bytes(buf[:cut]) if data.draw(st.booleans()) else bytes(buf)
+        fast = scan(b)  # type: ignore[operator]
+        try:
+            slow = careful(b)  # type: ignore[operator]
+        except ParseError:
+            assert fast is None
+            continue
+        if fast is None:
+            assert scan is scan_signature  # the signature scan covers RSA/ECC arms only
+            continue
+        rebuilt = Attest.from_bytes(b) if scan is scan_attest else Signature(*fast)  # type: ignore[misc]
+        assert rebuilt == slow
+
+
+@SETTINGS
+@given(message=st.binary(max_size=200), signature=st.binary(max_size=300))
+def test_verify_quote_never_raises_on_quote_bytes(message: bytes, signature: bytes) -> None:
+    r = verify_quote(message, signature, _Q.pcrs, b"nonce", _VTPM.ak_public)
+    assert not r.passed
+    assert r.reasons
