@@ -246,3 +246,11 @@ def test_event_to_dict() -> None:
     assert d["digests"]["sha1"] == e.digests["sha1"].hex()
     assert d["description"] == e.description
     assert d["payload_error"] is None
+
+
+def test_write_refuses_digests_the_header_does_not_announce() -> None:
+    ev = make_event(4, EventType.EV_EFI_ACTION, b"x", ("sha1", "sha384"))
+    log = EventLog.from_events([ev], banks=("sha1", "sha256"))
+    with pytest.raises(DataError, match="0x000c does not fit") as ei:
+        write(log)
+    assert ei.value.record == 1

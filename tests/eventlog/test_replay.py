@@ -261,3 +261,9 @@ def test_verified_events_are_those_of_matched_pcrs() -> None:
     assert {e.pcr for e in events} == {0, 5, 7}
     assert all(e.type_name != "EV_NO_ACTION" for e in events)
     assert len(events) == len([e for e in log if e.pcr in (0, 5, 7)]) - 1  # minus the Spec ID header
+
+
+def test_verify_rejects_wrong_size_values() -> None:
+    log = parse(log_bytes(GT + "gdc-host.bin"))
+    with pytest.raises(DataError, match="PCR 0 value has 20 bytes; sha256 needs 32"):
+        log.verify({0: b"\x00" * 20}, "sha256")

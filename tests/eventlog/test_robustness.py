@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import struct
 import tracemalloc
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -50,6 +51,13 @@ def _check_parse(data: bytes) -> None:
         return
     _exercise(got)
     assert write(got) == data
+
+
+def _call(fn: Any, data: bytes, base: int) -> Any:
+    try:
+        return fn(data, base)
+    except ParseError as e:
+        return e
 
 
 def _decode_error(event_type: int, data: bytes, base: int) -> ParseError | None:
@@ -198,3 +206,29 @@ def test_payload_decoders_on_truncated_real_payloads(data: st.DataObject) -> Non
     err = _decode_error(e.event_type, e.data[:cut], 0)
     if err is not None:
         assert err.offset is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+def test_device_path_parser_raises_only_parse_error(data: bytes) -> None:
+    from tlkit.eventlog import parse_device_path
+
+    got = _call(parse_device_path, data, 7)
+    if isinstance(got, ParseError):
+        assert got.offset is not None
+        assert got.offset >= 7
+    else:
+        assert isinstance(got.text, str)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_signature_list_and_spec_id_parsers_raise_only_parse_error(data: bytes) -> None:
+    from tlkit.eventlog import parse_signature_lists
+    from tlkit.eventlog._payloads import parse_spec_id
+
+    for fn in (parse_signature_lists, parse_spec_id):
+        got = _call(fn, data, 3)
+        if isinstance(got, ParseError):
+            assert got.offset is not None
+            assert got.offset >= 3

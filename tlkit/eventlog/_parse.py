@@ -194,7 +194,8 @@ def write(log: EventLog, format: LogFormat | None = None) -> bytes:
     converting to ``"crypto-agile"`` from a SHA1-format log adds a header announcing SHA-1 only.
 
     Raises:
-        DataError: unknown format, or an event lacks the SHA-1 digest a SHA1-format log needs.
+        DataError: unknown format, an event lacks the SHA-1 digest a SHA1-format log needs, or an
+            event carries a digest the crypto-agile header does not announce (with that size).
     """
     fmt = format or log.format
     if fmt not in FORMATS:
@@ -227,9 +228,16 @@ def write(log: EventLog, format: LogFormat | None = None) -> bytes:
             parts.append(pack1(0, 3, b"\x00" * 20, len(sdata)))
             parts.append(sdata)
             body = recs
-        for _, pcr, typ, flat, data in body:
+        sizes = {a.alg_id: a.digest_size for a in log.algorithms} if log.format == "crypto-agile" else {4: 20}
+        for i, (_, pcr, typ, flat, data) in enumerate(body):
             parts.append(struct.pack("<III", pcr, typ, len(flat) // 2))
             for k in range(0, len(flat), 2):
+                if sizes.get(flat[k]) != len(flat[k + 1]):
+                    raise DataError(
+                        f"event {i + len(recs) - len(body)}: a {len(flat[k + 1])}-byte digest for algorithm "
+                        f"0x{flat[k]:04x} does not fit the header's algorithm list",
+                        record=i + len(recs) - len(body),
+                    )
                 parts.append(_U16.pack(flat[k]))
                 parts.append(flat[k + 1])
             parts.append(_U32.pack(len(data)))

@@ -395,6 +395,9 @@ def verify_log(
     """See :meth:`EventLog.verify`."""
     alg = _bank(log, bank)
     expected = normalise_pcrs(pcrs, alg.name)
+    for p, v in expected.items():
+        if len(v) != alg.digest_size:
+            raise DataError(f"PCR {p} value has {len(v)} bytes; {alg.name} needs {alg.digest_size}", record=p)
     replayed = replay_bank(log, alg)
     matched, mismatched, not_covered = [], [], []
     for pcr in sorted(expected):
