@@ -213,7 +213,7 @@ def test_payload_decoders_on_truncated_real_payloads(data: st.DataObject) -> Non
 def test_device_path_parser_raises_only_parse_error(data: bytes) -> None:
     from tlkit.eventlog import parse_device_path
 
-    got = _call(parse_device_path, data, 7)
+    got = _call(lambda d, b: parse_device_path(d, base=b), data, 7)
     if isinstance(got, ParseError):
         assert got.offset is not None
         assert got.offset >= 7
