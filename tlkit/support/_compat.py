@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from tlkit.errors import DataError
@@ -177,6 +177,31 @@ def check_vm(
         DataError: unusable input (unparseable size, malformed image, unknown feature name...).
     """
     snap = resolve_snapshot(as_of)
+    kw: dict[str, Any] = {
+        "os": os,
+        "os_type": os_type,
+        "generation": generation,
+        "features": tuple(_as_list(features)),
+        "region": region,
+        "snap": snap,
+    }
+    try:
+        return _check_cached(size, image, **kw)
+    except TypeError:  # unhashable image dict: compute without the memo
+        return _check(size, image, **kw)
+
+
+def _check(
+    size: str,
+    image: str | Mapping[str, Any] | ImageLike | None,
+    *,
+    os: str | None,
+    os_type: str | None,
+    generation: int | str | None,
+    features: tuple[str, ...],
+    region: str | None,
+    snap: Snapshot,
+) -> CompatibilityReport:
     st = size_status(size, snap)
     info = st.size
     blockers: list[Blocker] = []
@@ -211,7 +236,7 @@ def check_vm(
     elif os is not None:
         os_info = identify_os(os)
 
-    feature_keys: list[str] = [feature_key(f) for f in _as_list(features)]
+    feature_keys: list[str] = [feature_key(f) for f in features]
     if isinstance(img, ManagedImage) and "managed-image" not in feature_keys:
         feature_keys.append("managed-image")
     if isinstance(img, GalleryImage):
@@ -326,6 +351,10 @@ def check_vm(
         notes=tuple(dict.fromkeys(notes)),
         snapshot=snap.id,
     )
+
+
+_check_cached = lru_cache(maxsize=65536)(_check)
+"""``_check`` memoized for hashable arguments (a fleet report calls check_vm once per VM)."""
 
 
 def _as_list(features: Iterable[str]) -> list[str]:

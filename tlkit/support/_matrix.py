@@ -248,7 +248,11 @@ def supported_alternatives(
     info: SizeInfo, as_of: str | _dt.date | Snapshot | None = None, limit: int = 6
 ) -> tuple[str, ...]:
     """Labels of supported rows to suggest for a resize: same family first, then same section."""
-    snap = resolve_snapshot(as_of)
+    return _alternatives(info, resolve_snapshot(as_of), limit)
+
+
+@lru_cache(maxsize=4096)
+def _alternatives(info: SizeInfo, snap: Snapshot, limit: int) -> tuple[str, ...]:
     arm = info.architecture == "Arm64"
     rows = [
         r
