@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from tests.conftest import REPO, require_binaries
-from tlkit.lab import SwtpmKey, SwtpmQuote, SwtpmSession
+from tlkit.lab import SwtpmKey, SwtpmQuote, SwtpmSession, pcr_spec
 from tlkit.tpm import (
     Attest,
     PcrBanks,
@@ -484,3 +484,36 @@ def test_verify_quote_agrees_with_tpm2_checkquote_on_keylime_quote(tmp_path: Pat
         ours = verify_quote(msg, sig, read_pcrs(pcrs), qual, ak_pem).passed
         theirs = _checkquote(tmp_path, qual) == 0
         assert ours == theirs == (label == "untouched"), label
+
+
+# -- the tlkit command on swtpm's files ----------------------------------------------------------
+
+
+def test_tlkit_quote_verify_cli_on_swtpm_files(
+    swtpm: SwtpmSession, sw_quote: SwQuote, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tlkit.cli import main
+
+    q = sw_quote.quote
+    (tmp_path / "ak.pub").write_bytes(sw_quote.ak.public)  # TPM2B_PUBLIC, as tpm2_createak -f tss writes it
+    (tmp_path / "quote.msg").write_bytes(q.message)
+    (tmp_path / "quote.sig").write_bytes(q.signature)
+    (tmp_path / "quote.pcrs").write_bytes(q.pcrs)
+    (tmp_path / "bad.msg").write_bytes(_flip(q.message, len(q.message) - 1, 1))
+    raw = tmp_path / "raw.pcrs"  # tpm2_pcrread -o: values only, in selection order
+    swtpm.run(["tpm2_pcrread", pcr_spec(QUOTE_SELECTION), "-o", raw])  # same bank order as the quote
+    base = ["quote", "verify", "--ak", str(tmp_path / "ak.pub"), "--sig", str(tmp_path / "quote.sig")]
+    nonce = ["--nonce", sw_quote.nonce.hex()]
+    assert (
+        main([*base, "--msg", str(tmp_path / "quote.msg"), "--pcrs", str(tmp_path / "quote.pcrs"), *nonce])
+        == 0
+    )
+    assert main([*base, "--msg", str(tmp_path / "quote.msg"), "--pcrs", str(raw), *nonce]) == 0
+    assert (
+        main([*base, "--msg", str(tmp_path / "bad.msg"), "--pcrs", str(tmp_path / "quote.pcrs"), *nonce]) == 1
+    )
+    assert capsys.readouterr().out.splitlines() == [
+        "PASS",
+        "PASS",
+        "FAIL: signature-invalid, pcr-digest-mismatch",
+    ]
