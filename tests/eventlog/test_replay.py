@@ -267,3 +267,16 @@ def test_verify_rejects_wrong_size_values() -> None:
     log = parse(log_bytes(GT + "gdc-host.bin"))
     with pytest.raises(DataError, match="PCR 0 value has 20 bytes; sha256 needs 32"):
         log.verify({0: b"\x00" * 20}, "sha256")
+
+
+def test_replay_trace_and_prefix_replay() -> None:
+    log = parse(log_bytes(GT + "glinux-alex.bin"))
+    trace = log.replay_trace("sha256")
+    assert all(e.type_name != "EV_NO_ACTION" for e in trace)
+    final: dict[int, bytes] = {}
+    for s in trace:
+        final[s.pcr] = s.value_after
+    assert final == log.replay("sha256")
+    k = trace[5].index
+    assert log.replay("sha256", upto=k + 1)[trace[5].pcr] == trace[5].value_after
+    assert log.replay("sha256", upto=0) == {}

@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from tlkit.errors import DataError, ParseError
 from tlkit.eventlog._frame import log_to_frame
 from tlkit.eventlog._payloads import SpecIdAlgorithm, SpecIdEvent, bank_name, decode_payload, parse_spec_id
-from tlkit.eventlog._replay import LogDiff, ReplayResult, diff_logs, replay_all, replay_bank, verify_log
+from tlkit.eventlog._replay import (
+    ChainStep,
+    LogDiff,
+    ReplayResult,
+    diff_logs,
+    replay_all,
+    replay_bank,
+    replay_trace,
+    verify_log,
+)
 from tlkit.eventlog._types import EventType, event_type_name
 from tlkit.tpm._alg import HashAlg, hash_alg
 
@@ -337,7 +346,7 @@ class EventLog(Sequence[Event]):
         return self.with_events(evs)
 
     # ------------------------------------------------------------------ replay and verification
-    def replay(self, bank: str | HashAlg = "sha256") -> dict[int, bytes]:
+    def replay(self, bank: str | HashAlg = "sha256", *, upto: int | None = None) -> dict[int, bytes]:
         """Replay the log into one bank: ``{pcr: value}`` for every PCR the log extends.
 
         Rules (PC Client PFP 1.06, 3.3.4 and 10.4.5): every EV_NO_ACTION is skipped; PCR0 starts
@@ -345,13 +354,18 @@ class EventLog(Sequence[Event]):
         PCRs 17–22 start at ff…ff; all other PCRs start at zero.
 
         The values are what the log *implies*; they mean something only once compared with quoted
-        PCRs (:meth:`verify`).
+        PCRs (:meth:`verify`). ``upto=i`` replays events ``0..i-1`` only.
 
         Raises:
             DataError: the log has no digests for ``bank`` (or an event lacks one).
             UnsupportedAlgorithmError: ``bank`` is not a hash algorithm tlkit knows.
         """
-        return replay_bank(self, bank)
+        return replay_bank(self, bank, upto=upto)
+
+    def replay_trace(self, bank: str | HashAlg = "sha256") -> tuple[ChainStep, ...]:
+        """Every extend in log order as a :class:`ChainStep` (index, pcr, type, description,
+        digest, PCR value after it): the replay step by step, for teaching and plots."""
+        return replay_trace(self, bank)
 
     def replay_all(self) -> dict[str, dict[int, bytes]]:
         """:meth:`replay` for every bank the log carries (skipping banks this OpenSSL cannot hash

@@ -35,6 +35,7 @@ __all__ = [
     "initial_pcr_value",
     "replay_all",
     "replay_bank",
+    "replay_trace",
     "verify_log",
 ]
 
@@ -142,9 +143,10 @@ def replay_all(log: EventLog) -> dict[str, dict[int, bytes]]:
 
 @dataclass(frozen=True)
 class ChainStep:
-    """One extend of a PCR during replay: event index, type, claimed digest, PCR value after it."""
+    """One extend of a PCR during replay: event index, PCR, type, claimed digest, PCR value after it."""
 
     index: int
+    pcr: int
     type_name: str
     description: str
     digest: bytes
@@ -152,19 +154,28 @@ class ChainStep:
 
 
 def _chain(log: EventLog, alg: HashAlg, pcr: int) -> tuple[bytes, tuple[ChainStep, ...]]:
+    start = initial_pcr_value(pcr, alg.digest_size, _locality(log))
+    return start, tuple(s for s in replay_trace(log, alg) if s.pcr == pcr)
+
+
+def replay_trace(log: EventLog, bank: str | HashAlg) -> tuple[ChainStep, ...]:
+    """Every extend of the replay in log order, with the PCR value after it (see the module rules)."""
+    alg = _bank(log, bank)
     loc = _locality(log)
-    cur = initial_pcr_value(pcr, alg.digest_size, loc)
-    start = cur
+    values: dict[int, bytes] = {}
     steps = []
     for e in log.events:
-        if e.pcr != pcr or e.event_type == _NO_ACTION:
+        if e.event_type == _NO_ACTION:
             continue
         d = e.digest(alg.alg_id)
         if d is None:
             raise DataError(f"event {e.index} has no {alg.name} digest", record=e.index)
-        cur = alg.digest(cur + d)
-        steps.append(ChainStep(e.index, e.type_name, e.description, d, cur))
-    return start, tuple(steps)
+        cur = values.get(e.pcr)
+        if cur is None:
+            cur = initial_pcr_value(e.pcr, alg.digest_size, loc)
+        cur = values[e.pcr] = alg.digest(cur + d)
+        steps.append(ChainStep(e.index, e.pcr, e.type_name, e.description, d, cur))
+    return tuple(steps)
 
 
 @dataclass(frozen=True)
