@@ -17,6 +17,18 @@ What this package does:
 * :func:`secure_boot_state` summarises Secure Boot from the log (variables, authorities, shim).
 * :func:`check_evidence` combines :func:`tlkit.tpm.verify_quote` with :meth:`EventLog.verify`.
 
+Quick start::
+
+    from tlkit.eventlog import parse, secure_boot_state
+    log = parse(open("binary_bios_measurements", "rb").read())   # unverified
+    log.format, log.banks, len(log)                # 'crypto-agile', ('sha1', 'sha256'), 121
+    log[4].type_name, log[4].description          # 'EV_EFI_VARIABLE_DRIVER_CONFIG', 'SecureBoot = enabled'
+    log.to_frame()                                 # one row per event (pandas)
+    log.replay("sha256")                           # {pcr: bytes} the log implies
+    result = log.verify(quoted_pcrs, "sha256")     # ReplayResult: passed, reasons, divergences
+    log.verified_events(result)                    # events of the PCRs that matched
+    secure_boot_state(log).db.subjects             # certificates in db, as logged
+
 What it does not do: it trusts nothing on its own. Everything :func:`parse` returns is unverified —
 the event type and data are not covered by the PCR extend — until the replay has been matched
 against PCR values from a quote whose signature was verified (:func:`check_evidence`). It does not
