@@ -418,7 +418,11 @@ class SwtpmSession:
                 break
             time.sleep(0.05)
         if flush:
-            self.flush()
+            try:
+                self.flush()
+            except ToolError:
+                if done.returncode == 0:
+                    raise
         if check and done.returncode != 0:
             raise ToolError(
                 f"{argv[0]} failed",
@@ -439,12 +443,12 @@ class SwtpmSession:
     def reboot(self, *, hcrtm_data: bytes | None = None) -> None:
         """Power-cycle the TPM: ``TPM2_Shutdown(CLEAR)``, ``_TPM_Init`` (``swtpm_ioctl -i`` on the
         control channel), then ``TPM2_Startup(CLEAR)``: a TPM Reset (resetCount + 1, PCRs back to their
-        start values; TPM 2.0 Part 1, 12.2.3).
+        start values; TPM 2.0 Part 3, 9 "Start-up").
 
         With ``hcrtm_data`` an H-CRTM sequence runs between init and startup (``swtpm_ioctl -h``:
-        _TPM_Hash_Start/Data/End), so PCR 0 starts at ``00..04`` and is extended with the hash of the
-        data in every bank (PC Client PTP, "H-CRTM"). Saved contexts die with the reset, so the EK and
-        AK of this session are forgotten: create new ones.
+        _TPM_Hash_Start/_TPM_Hash_Data/_TPM_Hash_End, TPM 2.0 Part 3), so PCR 0 starts at ``00..04``
+        and is extended with the hash of the data in every bank (PC Client PTP, "H-CRTM"). Saved
+        contexts die with the reset, so the EK and AK of this session are forgotten: create new ones.
         """
         self.run(["tpm2_shutdown", "-c"])
         self._ctrl(["-i"])
