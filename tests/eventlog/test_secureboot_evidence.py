@@ -17,6 +17,7 @@ from tlkit.eventlog import (
     make_event,
     parse,
     secure_boot_state,
+    write,
 )
 
 MS_UEFI_CA = "CN=Microsoft Corporation UEFI CA 2011,O=Microsoft Corporation,L=Redmond,ST=Washington,C=US"
@@ -171,3 +172,38 @@ def test_check_evidence_with_virtual_tpm(bank: str) -> None:
     rr = r.replays[bank]
     assert rr.matched == (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 14)
     assert rr.not_covered == (10, 11, 12, 13, 15, 16, 17, 18, 19, 20, 21, 22, 23)
+
+
+@pytest.mark.parametrize(
+    ("rel", "nonce"),
+    [
+        ("go-tpm-tools/internal/test/attestations/gce-cos-85-nonce9009.pb", bytes.fromhex("9009")),
+        ("go-tpm-tools/internal/test/attestations/gce-cos-85-no-nonce.pb", b""),
+    ],
+    ids=["nonce9009", "no-nonce"],
+)
+def test_check_evidence_gce_attestation_bundles(rel: str, nonce: bytes) -> None:
+    """Real GCE vTPM quotes (sha1, sha256, sha384 banks) with the event log of the same bundle."""
+    from tests.tpm._fixtures import _pb_fields, gce
+
+    fields = _pb_fields(fixture_path(rel).read_bytes())
+    raw = next(v for f, v in fields if f == 3)  # go-tpm-tools attest.Attestation.event_log
+    assert isinstance(raw, bytes)
+    log = parse(raw)
+    assert write(log) == raw
+    assert log.banks == ("sha1", "sha256", "sha384")
+    quotes = gce(rel, nonce)
+    assert len(quotes) == 3
+    for q in quotes:
+        r = check_evidence(log, message=q.message, signature=q.signature, pcrs=q.pcrs, nonce=q.nonce, ak=q.ak)
+        assert r.passed, (q.name, r.reasons)
+        (bank,) = r.replays
+        assert r.replays[bank].matched == tuple(range(10))
+        assert r.replays[bank].not_covered == tuple(range(10, 24))
+    tampered = log.replaced(
+        3, make_event(log[3].pcr, log[3].event_type, log[3].data, log.banks, measured=b"x")
+    )
+    r = check_evidence(
+        tampered, message=q.message, signature=q.signature, pcrs=q.pcrs, nonce=q.nonce, ak=q.ak
+    )
+    assert r.reasons == (f"log:{bank}:pcr-mismatch:{log[3].pcr}",)
