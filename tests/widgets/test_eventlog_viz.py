@@ -1,0 +1,111 @@
+"""tlkit.viz.eventlog: stage table, prefix replays and the PCR timeline figure on real logs."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.figure import Figure
+
+from tests.conftest import REPO
+from tlkit.errors import DataError
+from tlkit.eventlog import EventLog, EventType, parse
+from tlkit.viz.eventlog import GROUP_COLOURS, boot_stages, event_group, pcr_timeline_figure, prefix_replays
+
+EVENTLOGS = REPO / "data" / "fixtures" / "eventlogs"
+
+
+@pytest.fixture(scope="module")
+def rhel8() -> EventLog:
+    return parse((EVENTLOGS / "go-tpm-tools" / "rhel8-uefi.bin").read_bytes())
+
+
+@pytest.fixture(scope="module")
+def ebs() -> EventLog:
+    return parse((EVENTLOGS / "go-attestation" / "ebs_event_missing_eventlog").read_bytes())
+
+
+def test_boot_stages_rhel8(rhel8: EventLog) -> None:
+    st = boot_stages(rhel8)
+    assert list(st.columns) == ["stage", "first", "last", "events", "pcrs"]
+    assert st.to_dict("records") == [
+        {"stage": "firmware", "first": 0, "last": 22, "events": 23, "pcrs": (0, 1, 2, 3, 4, 5, 6, 7)},
+        {"stage": "shimx64.efi", "first": 23, "last": 25, "events": 3, "pcrs": (4, 14)},
+        {"stage": "grubx64.efi", "first": 26, "last": 76, "events": 51, "pcrs": (4, 7, 8, 9)},
+        {"stage": "image #77", "first": 77, "last": 80, "events": 4, "pcrs": (4, 8, 9)},
+        {"stage": "ExitBootServices", "first": 81, "last": 82, "events": 2, "pcrs": (5,)},
+    ]
+    assert int(st["events"].sum()) == len(rhel8)
+
+
+def test_boot_stages_sha1_log_without_ebs(ebs: EventLog) -> None:
+    st = boot_stages(ebs)
+    assert list(st["stage"]) == ["firmware", "grubx64.efi"]
+    assert (int(st["last"].iloc[-1]), int(st["events"].sum())) == (37, 38)
+
+
+def test_event_groups() -> None:
+    assert event_group(EventType.EV_NO_ACTION) == "not extended"
+    assert event_group(EventType.EV_EFI_VARIABLE_AUTHORITY) == "authority"
+    assert event_group(EventType.EV_EFI_BOOT_SERVICES_APPLICATION) == "image load"
+    assert event_group(EventType.EV_IPL) == "bootloader"
+    assert event_group(0x12345678) == "other"
+    assert set(GROUP_COLOURS) >= {"firmware", "configuration", "separator", "action", "other"}
+
+
+def test_prefix_replays_end_at_full_replay(rhel8: EventLog) -> None:
+    states = prefix_replays(rhel8, "sha384")
+    assert len(states) == len(rhel8)
+    assert states[0] == {}
+    assert states[-1] == rhel8.replay("sha384")
+    assert set(states[13]) == {0, 1, 4, 7}
+
+
+def test_prefix_replays_missing_bank(ebs: EventLog) -> None:
+    with pytest.raises(DataError):
+        prefix_replays(ebs, "sha256")
+
+
+def test_timeline_figure_axes(rhel8: EventLog) -> None:
+    fig = pcr_timeline_figure(rhel8, highlight=26)
+    try:
+        assert isinstance(fig, Figure)
+        ax = fig.axes[0]
+        assert ax.get_xlabel() == "event index"
+        assert ax.get_ylabel() == "PCR"
+        assert ax.get_title() == "crypto-agile log, banks sha1, sha256, sha384: 83 events"
+        assert [t.get_text() for t in ax.get_yticklabels()] == [
+            f"PCR {p}" for p in (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 14)
+        ]
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend == [
+            "firmware",
+            "configuration",
+            "authority",
+            "image load",
+            "separator",
+            "action",
+            "bootloader",
+            "not extended",
+        ]
+        assert sum(len(c.get_offsets()) for c in ax.collections) == len(rhel8)
+        assert [line.get_xdata()[0] for line in ax.get_lines()] == [26]
+        top = [t.get_text() for t in ax.child_axes[0].get_xticklabels()]
+        assert top == ["firmware", "shimx64.efi", "grubx64.efi", "image #77", "ExitBootServices"]
+    finally:
+        plt.close(fig)
+
+
+def test_timeline_figure_selected_pcrs(ebs: EventLog) -> None:
+    fig = pcr_timeline_figure(ebs, pcrs=[4, 5], title="PCR 4 and 5")
+    try:
+        ax = fig.axes[0]
+        assert ax.get_title() == "PCR 4 and 5"
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["PCR 4", "PCR 5"]
+        assert sum(len(c.get_offsets()) for c in ax.collections) == sum(1 for e in ebs if e.pcr in (4, 5))
+        assert ax.get_lines() == []
+    finally:
+        plt.close(fig)

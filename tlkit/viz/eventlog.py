@@ -1,0 +1,227 @@
+"""Tables and figures that explain a TCG firmware event log (presentation only).
+
+- :func:`event_group`: the colour family of an event type (firmware code, configuration, authority,
+  image load, separator, action, bootloader, not extended).
+- :func:`boot_stages`: the log cut into boot stages at each EFI application load and at
+  ExitBootServices, with the PCRs each stage extends.
+- :func:`prefix_replays`: the PCR values after each event, from :meth:`tlkit.eventlog.EventLog.replay`
+  on every prefix of the log.
+- :func:`pcr_timeline_figure`: an event-index × PCR map of which PCRs each stage touches.
+
+Nothing here parses, replays or verifies by itself: events and PCR values come from
+:mod:`tlkit.eventlog`, whose results are unverified until compared with quoted PCRs. The stage cut
+is a reading aid (a heuristic on event types), not a claim about what ran. No ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from tlkit.eventlog import EventLog, EventType, ImageLoad
+
+__all__ = ["GROUP_COLOURS", "boot_stages", "event_group", "pcr_timeline_figure", "prefix_replays"]
+
+T = EventType
+
+_GROUPS: dict[int, str] = {
+    **dict.fromkeys(
+        (
+            T.EV_S_CRTM_VERSION,
+            T.EV_S_CRTM_CONTENTS,
+            T.EV_POST_CODE,
+            T.EV_POST_CODE2,
+            T.EV_CPU_MICROCODE,
+            T.EV_NONHOST_CODE,
+            T.EV_NONHOST_CONFIG,
+            T.EV_NONHOST_INFO,
+            T.EV_TABLE_OF_DEVICES,
+            T.EV_EFI_PLATFORM_FIRMWARE_BLOB,
+            T.EV_EFI_PLATFORM_FIRMWARE_BLOB2,
+            T.EV_EFI_HANDOFF_TABLES,
+            T.EV_EFI_HANDOFF_TABLES2,
+            T.EV_EFI_HCRTM_EVENT,
+            T.EV_EFI_SPDM_FIRMWARE_BLOB,
+            T.EV_EFI_SPDM_FIRMWARE_CONFIG,
+        ),
+        "firmware",
+    ),
+    **dict.fromkeys(
+        (
+            T.EV_EFI_VARIABLE_DRIVER_CONFIG,
+            T.EV_EFI_VARIABLE_BOOT,
+            T.EV_EFI_VARIABLE_BOOT2,
+            T.EV_EFI_GPT_EVENT,
+            T.EV_EFI_GPT_EVENT2,
+            T.EV_PLATFORM_CONFIG_FLAGS,
+            T.EV_OMIT_BOOT_DEVICE_EVENTS,
+        ),
+        "configuration",
+    ),
+    **dict.fromkeys(
+        (T.EV_EFI_VARIABLE_AUTHORITY, T.EV_EFI_SPDM_DEVICE_AUTHORITY, T.EV_EFI_SPDM_DEVICE_POLICY),
+        "authority",
+    ),
+    **dict.fromkeys(
+        (
+            T.EV_EFI_BOOT_SERVICES_APPLICATION,
+            T.EV_EFI_BOOT_SERVICES_DRIVER,
+            T.EV_EFI_RUNTIME_SERVICES_DRIVER,
+        ),
+        "image load",
+    ),
+    int(T.EV_SEPARATOR): "separator",
+    int(T.EV_EFI_ACTION): "action",
+    int(T.EV_ACTION): "action",
+    **dict.fromkeys((T.EV_IPL, T.EV_IPL_PARTITION_DATA, T.EV_EVENT_TAG, T.EV_COMPACT_HASH), "bootloader"),
+    int(T.EV_NO_ACTION): "not extended",
+}
+
+GROUP_COLOURS: dict[str, str] = {
+    "firmware": "#4c72b0",
+    "configuration": "#55a868",
+    "authority": "#c44e52",
+    "image load": "#8172b2",
+    "separator": "#222222",
+    "action": "#dd8452",
+    "bootloader": "#937860",
+    "other": "#8c8c8c",
+    "not extended": "#bbbbbb",
+}
+"""Colour per :func:`event_group` value (also the legend order)."""
+
+_EBS = b"Exit Boot Services Invocation"
+_APPS = (int(T.EV_EFI_BOOT_SERVICES_APPLICATION),)
+
+
+def event_group(event_type: int) -> str:
+    """The colour family of an event type: one of the keys of :data:`GROUP_COLOURS`."""
+    return _GROUPS.get(int(event_type), "other")
+
+
+def _image_name(log: EventLog, index: int) -> str:
+    payload = log[index].payload
+    text = payload.device_path.text if isinstance(payload, ImageLoad) else ""
+    name = text.replace("\\", "/").rsplit("/", 1)[-1] if text else ""
+    return name or f"image #{index}"
+
+
+def boot_stages(log: EventLog) -> pd.DataFrame:
+    """The log cut into stages: ``firmware`` up to the first EFI application load, one stage per
+    EV_EFI_BOOT_SERVICES_APPLICATION (named after its file, e.g. ``shimx64.efi``), and
+    ``ExitBootServices`` from the "Exit Boot Services Invocation" action on.
+
+    Returns:
+        columns ``stage``, ``first`` and ``last`` (event indices, inclusive), ``events`` (count) and
+        ``pcrs`` (the sorted PCRs the stage's events extend; EV_NO_ACTION is not an extend).
+    """
+    starts: list[tuple[int, str]] = [(0, "firmware")]
+    for e in log:
+        if e.event_type in _APPS:
+            starts.append((e.index, _image_name(log, e.index)))
+        elif e.event_type == T.EV_EFI_ACTION and e.data.rstrip(b"\x00") == _EBS:
+            starts.append((e.index, "ExitBootServices"))
+    if len(starts) > 1 and starts[1][0] == 0:
+        starts.pop(0)
+    rows = []
+    for k, (first, name) in enumerate(starts):
+        last = starts[k + 1][0] - 1 if k + 1 < len(starts) else len(log) - 1
+        pcrs = sorted({e.pcr for e in log[first : last + 1] if e.event_type != T.EV_NO_ACTION})
+        rows.append(
+            {"stage": name, "first": first, "last": last, "events": last - first + 1, "pcrs": tuple(pcrs)}
+        )
+    return pd.DataFrame(rows, columns=["stage", "first", "last", "events", "pcrs"])
+
+
+def prefix_replays(log: EventLog, bank: str = "sha256") -> list[dict[int, bytes]]:
+    """``out[i]`` is ``{pcr: value}`` after events ``0..i``: :meth:`EventLog.replay` of each prefix.
+
+    The values are what the (unverified) log implies at that point. Raises what
+    :meth:`EventLog.replay` raises (e.g. :class:`tlkit.errors.DataError` for a bank the log lacks).
+    """
+    events = list(log)
+    return [log.with_events(events[: i + 1]).replay(bank) for i in range(len(events))]
+
+
+def pcr_timeline_figure(
+    log: EventLog,
+    *,
+    highlight: int | None = None,
+    title: str | None = None,
+    pcrs: Sequence[int] | None = None,
+) -> Figure:
+    """Event index (x) × PCR (y): one marker per event, coloured by :func:`event_group`, on shaded
+    :func:`boot_stages` bands. EV_NO_ACTION events are drawn as hollow markers (never extended).
+
+    Args:
+        log: the event log.
+        highlight: an event index to mark with a vertical line.
+        title: the axes title (default: the log's format, banks and event count).
+        pcrs: the PCR rows to draw (default: every PCR an event names).
+
+    Returns:
+        a Figure with one Axes: x label ``event index``, y label ``PCR``, y tick labels ``PCR n``.
+    """
+    rows = sorted(set(pcrs) if pcrs is not None else {e.pcr for e in log})
+    ypos = {p: k for k, p in enumerate(rows)}
+    fig, ax = plt.subplots(figsize=(11, 0.42 * len(rows) + 1.8), layout="constrained")
+    stages = boot_stages(log)
+    spans = [(int(a), int(b)) for a, b in zip(stages["first"], stages["last"], strict=True)]
+    for k, (first, last) in enumerate(spans):
+        ax.axvspan(first - 0.5, last + 0.5, color="#eeeeee" if k % 2 else "#ffffff", zorder=0)
+    top = ax.secondary_xaxis("top")
+    top.set_xticks(
+        [(a + b) / 2 for a, b in spans],
+        [str(s) for s in stages["stage"]],
+        rotation=30,
+        ha="left",
+        fontsize=8,
+    )
+    top.tick_params(length=0)
+    groups_seen: list[str] = []
+    for group, colour in GROUP_COLOURS.items():
+        xs = [e.index for e in log if event_group(e.event_type) == group and e.pcr in ypos]
+        if not xs:
+            continue
+        ys = [ypos[log[i].pcr] for i in xs]
+        hollow = group == "not extended"
+        ax.scatter(
+            xs,
+            ys,
+            s=36,
+            marker="o",
+            facecolors="none" if hollow else colour,
+            edgecolors=colour,
+            linewidths=1.2,
+            zorder=3,
+        )
+        groups_seen.append(group)
+    if highlight is not None:
+        ax.axvline(highlight, color="#e8a000", linewidth=2, zorder=2)
+    ax.set_yticks(range(len(rows)), [f"PCR {p}" for p in rows])
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(-1, max(len(log), 1))
+    ax.set_xlabel("event index")
+    ax.set_ylabel("PCR")
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6, zorder=1)
+    ax.set_title(
+        title if title is not None else f"{log.format} log, banks {', '.join(log.banks)}: {len(log)} events"
+    )
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor="none" if g == "not extended" else GROUP_COLOURS[g],
+            markeredgecolor=GROUP_COLOURS[g],
+            label=g,
+        )
+        for g in groups_seen
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    return fig
