@@ -143,7 +143,7 @@ def extend_steps(
     measurements: Iterable[bytes | str], *, pcr: int = 23, bank: str = "sha256", locality: int = 0
 ) -> pd.DataFrame:
     """PCR ``pcr`` after each measurement, extended like ``TPM2_PCR_Event`` (digest = H(data), then
-    PCR := H(PCR || digest); TPM 2.0 Part 1, 17.2 "PCR Operations").
+    PCR := H(PCR || digest); TPM 2.0 Part 3, 22.3 "TPM2_PCR_Event").
 
     Columns: ``step``, ``measurement``, ``digest`` and ``pcr`` (hex). Row 0 is the startup value.
     """
