@@ -53,7 +53,7 @@ TARGET_FLOOR = 5.0
 NO_ACTION = int(EventType.EV_NO_ACTION)
 
 Job = tuple[str, bytes]
-FloorJob = list[tuple[Callable[[bytes], object], bytes, list[tuple[int, bytes]]]]
+FloorJob = list[tuple[Callable[[bytes], "hashlib._Hash"], bytes, list[tuple[int, bytes]]]]
 
 
 def discover() -> tuple[list[tuple[Path, bytes]], list[tuple[Path, str]]]:
