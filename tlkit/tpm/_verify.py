@@ -7,8 +7,9 @@ concatenated in selection order (so SHA-1 or SHA-384 bank quotes signed with an 
 carry a SHA-256 digest).
 
 RSASSA-PSS signatures are verified with the salt length recovered from the signature
-(``PSS.AUTO``, as OpenSSL's default used by ``tpm2_checkquote``): TPM 2.0 implementations use
-either the digest length (Part 1 rev 1.38+, FIPS 186-4) or the maximum length (older TPMs).
+(``PSS.AUTO``, like OpenSSL's verify default that ``tpm2_checkquote`` relies on): TPM 2.0
+implementations use the digest length (TPM 2.0 Part 1, Annex B "RSASSA-PSS", current revisions)
+and some older ones the maximum length; both verify.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ _PKCS1 = padding.PKCS1v15()
 _PSS = {
     name: padding.PSS(mgf=padding.MGF1(h), salt_length=padding.PSS.AUTO) for name, h in _CRYPTO_HASHES.items()
 }
-_KEY_TYPES = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)
+_ECDSA = {name: ec.ECDSA(h) for name, h in _CRYPTO_HASHES.items()}
 _HASHLIB = {a.alg_id: getattr(hashlib, a.hashlib_name) for a in HASH_ALGS if hasattr(hashlib, a.hashlib_name)}
 # Concrete key classes seen so far -> "rsa" / "ec" (ABC isinstance checks are slow on the hot path).
 _KIND: dict[type, str] = {}
@@ -92,9 +93,6 @@ def _key_kind(key: object) -> str | None:
             return None
         _KIND[t] = kind
     return kind
-
-
-_ECDSA = {name: ec.ECDSA(h) for name, h in _CRYPTO_HASHES.items()}
 
 
 @dataclass(frozen=True)
