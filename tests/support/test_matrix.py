@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from tlkit.support import STATUSES, SizeStatus, parse_size, size_status, size_table, supported_alternatives
+from tlkit.support import (
+    STATUSES,
+    SizeStatus,
+    parse_size,
+    size_status,
+    size_table,
+    snapshots,
+    supported_alternatives,
+)
 
 S, C, N, U = STATUSES
 
@@ -75,6 +85,12 @@ S, C, N, U = STATUSES
         ("Standard_HB120-16rs_v3", "2026-07", S, "HBv3"),
         ("Standard_HC44-16rs", "2026-07", S, "HC"),
         ("Standard_HX176rs", "2023-04", S, "HX"),
+        # 2022 "Limitations: VM size support" allow-list
+        ("Standard_E2s_v5", "2022-05", S, "Esv5-series"),
+        ("Standard_NV36ads_A10_v5", "2022-05", S, "NVadsA10 v5-series"),
+        ("Standard_NC4as_T4_v3", "2022-05", S, "NCasT4_v3-series"),
+        ("Standard_NC6s_v3", "2022-05", C, "sizes outside the TL-2022 'VM size support' list"),
+        ("Standard_M128ms", "2022-05", C, "sizes outside the TL-2022 'VM size support' list"),
         # 2021 preview allow-list
         ("Standard_D2s_v4", "2021-02", S, "Dsv4"),
         ("Standard_L8s_v2", "2021-02", S, "Lsv2"),
@@ -124,8 +140,10 @@ def test_unknown_is_a_status_not_an_exception() -> None:
     assert ncc.status == U
     ev5 = size_status("Standard_E2s_v5", as_of="2023-04")
     assert ev5.status == U  # TL-2023 lists Esv4, Edsv5 ... but not Esv5
-    table = size_status("Standard_D2s_v5", as_of="2022-05")
+    bare = dataclasses.replace(snapshots()[0], id="no-rows", tag="TL-none")
+    table = size_status("Standard_D2s_v5", as_of=bare)
     assert (table.status, table.reasons) == (U, ("no-size-table",))
+    assert "TL-none has no size table" in table.note
 
 
 def test_arm64_on_family_row_is_unknown() -> None:

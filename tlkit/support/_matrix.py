@@ -170,7 +170,7 @@ def _rows() -> dict[str, tuple[MatrixRow, ...]]:
 
 def rows_for(snapshot: Snapshot) -> tuple[MatrixRow, ...]:
     """The size rows of one snapshot, in file order."""
-    return _rows()[snapshot.id]
+    return _rows().get(snapshot.id, ())
 
 
 def _source_text(snap: Snapshot) -> str:
