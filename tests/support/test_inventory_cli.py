@@ -20,7 +20,7 @@ def test_text_report(capsys: pytest.CaptureFixture[str]) -> None:
     )
     out = capsys.readouterr().out
     assert rc == 0
-    assert "inventory: az-vm-list.json (az-vm-list)" in out
+    assert "inventory: az-vm-list.json (az-vm-list); support matrix snapshot 2026-07" in out
     assert "records: 320 = 315 VMs + 5 malformed" in out
     assert "  TL-full           120" in out
     assert "stale Gen1 imageReference after upgrade: 5" in out
@@ -52,6 +52,7 @@ def test_json_report_and_csv_table(tmp_path: Path, capsys: pytest.CaptureFixture
     assert doc["source_format"] == "resource-graph-projected"
     assert (doc["records_in"], doc["rows"], doc["malformed"]) == (320, 315, 5)
     assert doc["as_of"] == "2025-04"
+    assert doc["snapshot"] == "2025-04"
     assert len(doc["top_blockers"]) == 2
     assert [m["index"] for m in doc["malformed_records"]] == [143, 145, 173, 226, 235]
     table = pd.read_csv(out_csv)

@@ -167,3 +167,13 @@ def test_random_bytes_raise_only_data_error(data: bytes) -> None:
     except DataError:
         return
     assert res.records_in == len(res.frame) + len(res.errors)
+
+
+@settings(max_examples=100, deadline=None)
+@given(disks=json_values)
+def test_random_disk_exports_raise_only_data_error(disks: Any) -> None:
+    try:
+        res = load_inventory([BASE], disks=disks, check=False)
+    except DataError:
+        return
+    assert res.records_in == 1 == len(res.frame) + len(res.errors)

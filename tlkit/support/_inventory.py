@@ -46,6 +46,10 @@ from typing import Any, Final
 import pandas as pd
 
 from tlkit.errors import DataError, TlkitError
+from tlkit.support._compat import check_vm
+from tlkit.support._os import identify_os
+from tlkit.support._sizes import parse_size
+from tlkit.support._snapshots import AsOf, resolve_snapshot
 
 __all__ = [
     "INVENTORY_COLUMNS",
@@ -163,6 +167,7 @@ class InventorySummary:
 
     source: str
     source_format: str
+    snapshot: str
     records_in: int
     rows: int
     malformed: int
@@ -176,6 +181,7 @@ class InventorySummary:
         return {
             "source": self.source,
             "source_format": self.source_format,
+            "snapshot": self.snapshot,
             "records_in": self.records_in,
             "rows": self.rows,
             "malformed": self.malformed,
@@ -188,7 +194,7 @@ class InventorySummary:
 
     def to_text(self) -> str:
         lines = [
-            f"inventory: {self.source} ({self.source_format})",
+            f"inventory: {self.source} ({self.source_format}); support matrix snapshot {self.snapshot}",
             f"records: {self.records_in} = {self.rows} VMs + {self.malformed} malformed",
             "Trusted Launch status:",
         ]
@@ -216,7 +222,8 @@ class InventoryResult:
         source: file name (or ``"<object>"``) the records came from.
         source_format: one of :data:`SOURCE_FORMATS`.
         records_in: number of records in the export.
-        as_of: the support-matrix date the compatibility columns were computed for (``None``: latest).
+        snapshot: id of the support-matrix snapshot the compatibility columns were computed for
+            (the one in force ``as_of`` the date asked for; the newest when none was given).
     """
 
     frame: pd.DataFrame
@@ -224,7 +231,7 @@ class InventoryResult:
     source: str
     source_format: str
     records_in: int
-    as_of: str | None = None
+    snapshot: str
     reasons: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -257,6 +264,7 @@ class InventoryResult:
         return InventorySummary(
             source=self.source,
             source_format=self.source_format,
+            snapshot=self.snapshot,
             records_in=self.records_in,
             rows=len(f),
             malformed=len(self.errors),
@@ -614,6 +622,8 @@ def _load_source(source: object) -> tuple[list[Any], str, str]:
             raw = path.read_bytes()
         except OSError as e:
             raise DataError(f"{label}: cannot read: {e.strerror or e}", record=label) from None
+        except ValueError as e:  # e.g. an embedded NUL in the path
+            raise DataError(f"{label!r}: not a usable path: {e}", record=label) from None
         return _parse_bytes(raw, label, kind={".csv": "csv", ".json": "json"}.get(path.suffix.lower()))
     if isinstance(source, (bytes, bytearray, str)):
         data = source.encode() if isinstance(source, str) else bytes(source)
@@ -689,17 +699,8 @@ _UNMARKED_GEN2_RE: Final = re.compile(r"azure-edition|(^|[-_])cvm($|[-_])", re.I
 class _Support:
     """Memoised bridge to :mod:`tlkit.support` for one import: sizes, SKU generations, check_vm."""
 
-    def __init__(self, as_of: str | None, *, check: bool) -> None:
-        from tlkit.support import (  # noqa: PLC0415 (late: the façade imports this module)
-            check_vm,
-            identify_os,
-            parse_size,
-            resolve_snapshot,
-        )
-
-        self._check_vm = check_vm if check else None
-        self._identify_os = identify_os
-        self._parse_size = parse_size
+    def __init__(self, as_of: AsOf, *, check: bool) -> None:
+        self._check = check
         self.snapshot = resolve_snapshot(as_of).id  # DataError here: as_of is unusable for the whole file
         self._sizes: dict[str, str | None] = {}
         self._gens: dict[tuple[str, str, str], str] = {}
@@ -709,7 +710,7 @@ class _Support:
         """Raise a record defect unless ``size`` is a VM size name :func:`parse_size` accepts."""
         if size not in self._sizes:
             try:
-                self._parse_size(size)
+                parse_size(size)
                 self._sizes[size] = None
             except TlkitError as e:
                 self._sizes[size] = str(e)
@@ -725,9 +726,7 @@ class _Support:
         if key not in self._gens:
             gen: int | None = None
             try:
-                info = self._identify_os(
-                    {"publisher": publisher, "offer": offer, "sku": sku, "version": "latest"}
-                )
+                info = identify_os({"publisher": publisher, "offer": offer, "sku": sku, "version": "latest"})
                 gen = info.generation
             except TlkitError:
                 gen = None
@@ -738,7 +737,7 @@ class _Support:
 
     def compat(self, vm: _Vm, generation: str | None) -> _Compat:
         """``(os, size_status, os_supported, compatible, blockers, notes, snapshot)`` from check_vm."""
-        if self._check_vm is None:
+        if not self._check:
             return _NO_CHECK
         assert vm.vm_size is not None
         key = (
@@ -763,7 +762,7 @@ class _Support:
                     "version": "latest",
                 }
             try:
-                rep = self._check_vm(
+                rep = check_vm(
                     vm.vm_size, image, os_type=vm.os_type, generation=generation, as_of=self.snapshot
                 )
                 known = rep.os_detail is not None and rep.os_detail.os.distro is not None
@@ -864,7 +863,7 @@ def _frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
 
 
 def load_inventory(
-    source: object, *, as_of: str | None = None, disks: object = None, check: bool = True
+    source: object, *, as_of: AsOf = None, disks: object = None, check: bool = True
 ) -> InventoryResult:
     """Read a VM export into one tidy row per VM, with Trusted Launch status and compatibility.
 
@@ -872,7 +871,8 @@ def load_inventory(
         source: a path (``.json`` or ``.csv``), JSON text/bytes, an already-parsed JSON object
             (list, single resource, ``{"value": [...]}``, ``{"data": [...]}``) or a DataFrame of
             Resource Graph rows. The shape is detected (see the module docstring).
-        as_of: support-matrix date for the compatibility columns (``None``: the newest snapshot),
+        as_of: support-matrix snapshot for the compatibility columns (id, ``"YYYY-MM"``, date or
+            :class:`~tlkit.support.Snapshot`; ``None``: the newest),
             passed to :func:`tlkit.support.check_vm`.
         disks: optional OS disk export (``az disk list -o json`` path/object, ARM or Resource Graph
             disk rows) or a mapping ``disk id -> "V1"/"V2"``; used for ``generation`` when a VM has
@@ -909,7 +909,7 @@ def load_inventory(
         source=label,
         source_format=fmt,
         records_in=len(records),
-        as_of=as_of,
+        snapshot=support.snapshot,
     )
 
 
