@@ -102,7 +102,7 @@ def test_check_gallery_image_os(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     "argv",
     [
-        ("check", "--size", "Standard_Q4"),
+        ("check", "--size", "Standard_D4qs_v5"),
         ("check", "--size", "Standard_D4s_v5", "--image", "nonsense"),
         ("check", "--size", "Standard_D4s_v5", "--feature", "teleportation"),
         ("check", "--size", "Standard_D4s_v5", "--as-of", "2019-01"),

@@ -214,7 +214,7 @@ def test_to_dict_is_json() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
-        ({"size": "Standard_Q4"}, "family"),
+        ({"size": "Standard_D4qs"}, "features"),
         ({"size": "Standard_D4s_v5", "generation": 3}, "generation"),
         ({"size": "Standard_D4s_v5", "features": ["teleportation"]}, "features"),
         ({"size": "Standard_D4s_v5", "image": "bad"}, "image"),

@@ -184,3 +184,9 @@ def test_supported_alternatives_stay_in_family_and_architecture() -> None:
     assert "Dpsv6-series" not in alts
     arm = supported_alternatives(parse_size("Standard_D4ps_v5"), "2026-07")
     assert "Dpsv6-series" in arm
+
+
+def test_unknown_family_is_unknown_status() -> None:
+    st = size_status("Standard_Q4s_v5", "2026-07")
+    assert st.status == U
+    assert st.reasons == ("no-matching-row", "family-unknown-to-parser")

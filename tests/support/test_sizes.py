@@ -97,7 +97,7 @@ def test_to_dict_is_plain() -> None:
         ("", "size"),
         ("Standard_", "family"),
         ("Standard_4s_v5", "family"),
-        ("Standard_Q4s_v5", "family"),
+        ("Standard_QRST4s_v5", "family"),
         ("Standard_Ds_v5", "vcpus"),
         ("Standard_D4qs_v5", "features"),
         ("Standard_D4ss_v5", "features"),
@@ -204,3 +204,11 @@ def test_random_strings_raise_only_data_error(text: str) -> None:
     else:
         assert parse_size(info.name) == info
     assert field is not None
+
+
+def test_well_formed_name_of_an_unknown_family_parses() -> None:
+    info = parse_size("Standard_Q4s_v5")
+    assert (info.family, info.family_letter, info.subfamily, info.family_known) == ("Q", "Q", "", False)
+    assert info.series == "Qsv5"
+    assert parse_size("Standard_ZX8ds_v7").subfamily == "X"
+    assert parse_size("Standard_D4s_v5").family_known

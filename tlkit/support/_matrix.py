@@ -114,7 +114,7 @@ class SizeStatus:
         note: the row's note plus any rule applied, human-readable.
         reasons: machine-readable reasons (``"matched-series-row"``, ``"matched-family-row"``,
             ``"matched-any-row"``, ``"no-matching-row"``, ``"no-size-table"``, ``"arm64-family-row"``,
-            ``"m-family-no-tl"``, ``"basis-inferred"``).
+            ``"m-family-no-tl"``, ``"basis-inferred"``, ``"family-unknown-to-parser"``).
     """
 
     size: SizeInfo
@@ -196,6 +196,8 @@ def _status_cached(info: SizeInfo, snap: Snapshot) -> SizeStatus:
     source = _source_text(snap)
     notes: list[str] = []
     reasons: list[str] = []
+    if not info.family_known:
+        reasons.append("family-unknown-to-parser")
     if info.family == "M":
         notes.append(msgs["m-family"]["text"])
         reasons.append("m-family-no-tl")

@@ -67,6 +67,9 @@ class SizeInfo:
         cpu_vendor: ``"AMD"`` (``a``), ``"Arm"`` (``p``) or ``"Intel"`` (no CPU letter, per the docs).
         isolated: ``i`` present.
         confidential: DC/EC/NCC family or ``e`` present.
+        family_known: the family letters are in ``size_families.csv``. A well-formed name with
+            unknown family letters (1-3 upper-case letters, e.g. a newer family) still parses:
+            its family letter is the first letter and the rest is read as the sub-family.
     """
 
     name: str
@@ -90,6 +93,7 @@ class SizeInfo:
     cpu_vendor: str
     isolated: bool
     confidential: bool
+    family_known: bool = True
 
     @property
     def effective_version(self) -> int:
@@ -129,6 +133,7 @@ def _options() -> frozenset[str]:
     return frozenset(r["token"] for r in load_csv("size_options.csv"))
 
 
+_MAX_FAMILY_LETTERS = 3
 _PREFIX = re.compile(r"^(standard|basic)_", re.IGNORECASE)
 _BODY = re.compile(
     r"^(?P<head>[A-Za-z]+)(?P<num>\d+)(?:-(?P<con>\d+))?(?P<feat>[A-Za-z]*)(?P<rest>(?:_[A-Za-z0-9]+)*)$"
@@ -165,12 +170,23 @@ def _parse_cached(text: str) -> SizeInfo:
         _explain_body_failure(text, body)
     head = bm.group("head").upper()
     fam = _families().get(head)
+    family_known = fam is not None
     if fam is None:
-        raise DataError(
-            f"unknown VM size family {head!r} in {text!r} (known: {', '.join(sorted(_families()))})",
-            record=text,
-            field="family",
-        )
+        if len(head) > _MAX_FAMILY_LETTERS:
+            raise DataError(
+                f"VM size family {head!r} in {text!r} is not 1-{_MAX_FAMILY_LETTERS} letters "
+                f"(known: {', '.join(sorted(_families()))})",
+                record=text,
+                field="family",
+            )
+        fam = {
+            "code": head,
+            "family": head[0],
+            "subfamily": head[1:],
+            "implied_features": "",
+            "index_numbered_versions": "",
+            "confidential": "",
+        }
     number = int(bm.group("num"))
     constrained = int(bm.group("con")) if bm.group("con") is not None else None
     written = bm.group("feat").lower()
@@ -281,6 +297,7 @@ def _parse_cached(text: str) -> SizeInfo:
         cpu_vendor=vendor,
         isolated="i" in features,
         confidential=fam["confidential"] == "yes" or "e" in features,
+        family_known=family_known,
     )
 
 
