@@ -12,8 +12,16 @@ from matplotlib.figure import Figure
 
 from tests.conftest import REPO
 from tlkit.errors import DataError
-from tlkit.eventlog import EventLog, EventType, parse
-from tlkit.viz.eventlog import GROUP_COLOURS, boot_stages, event_group, pcr_timeline_figure, prefix_replays
+from tlkit.eventlog import EventLog, EventType, parse, secure_boot_state
+from tlkit.viz.eventlog import (
+    GROUP_COLOURS,
+    _common_name,
+    boot_stages,
+    event_group,
+    pcr_timeline_figure,
+    prefix_replays,
+    secure_boot_frame,
+)
 
 EVENTLOGS = REPO / "data" / "fixtures" / "eventlogs"
 
@@ -109,3 +117,45 @@ def test_timeline_figure_selected_pcrs(ebs: EventLog) -> None:
         assert ax.get_lines() == []
     finally:
         plt.close(fig)
+
+
+def test_secure_boot_frame_rhel8(rhel8: EventLog) -> None:
+    frame = secure_boot_frame(secure_boot_state(rhel8))
+    assert frame.to_dict("records") == [
+        {"variable": "PK", "event": 4, "certificates": 1, "hashes": 0, "subjects": "newpk"},
+        {
+            "variable": "KEK",
+            "event": 5,
+            "certificates": 1,
+            "hashes": 0,
+            "subjects": "Microsoft Corporation KEK CA 2011",
+        },
+        {
+            "variable": "db",
+            "event": 6,
+            "certificates": 2,
+            "hashes": 0,
+            "subjects": "Microsoft Corporation UEFI CA 2011; Microsoft Windows Production PCA 2011",
+        },
+        {
+            "variable": "dbx",
+            "event": 7,
+            "certificates": 3,
+            "hashes": 183,
+            "subjects": "Canonical Ltd. Secure Boot Signing; Virtual UEFI SubCA; Debian Secure Boot Signer",
+        },
+    ]
+
+
+def test_secure_boot_frame_escaped_comma_and_missing_db(rhel8: EventLog) -> None:
+    sb = secure_boot_state(rhel8)
+    assert sb.authorities[1].certificate is not None
+    subject = sb.authorities[1].certificate.subject or ""
+    assert "Red Hat\\, Inc." in subject
+    assert _common_name(subject) == "Red Hat Secure Boot CA 5"
+    assert _common_name("O=Example\\, Inc.,CN=A\\, B") == "A, B"
+    empty = secure_boot_state(rhel8.with_events(list(rhel8)[:3]))
+    frame = secure_boot_frame(empty)
+    assert list(frame["certificates"]) == [0, 0, 0, 0]
+    assert list(frame["subjects"]) == ["", "", "", ""]
+    assert frame["event"].isna().all()

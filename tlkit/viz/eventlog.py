@@ -7,6 +7,7 @@
 - :func:`prefix_replays`: the PCR values after each event, from :meth:`tlkit.eventlog.EventLog.replay`
   on every prefix of the log.
 - :func:`pcr_timeline_figure`: an event-index × PCR map of which PCRs each stage touches.
+- :func:`secure_boot_frame`: the PK/KEK/db/dbx rows of a :class:`tlkit.eventlog.SecureBootState`.
 
 Nothing here parses, replays or verifies by itself: events and PCR values come from
 :mod:`tlkit.eventlog`, whose results are unverified until compared with quoted PCRs. The stage cut
@@ -15,6 +16,7 @@ is a reading aid (a heuristic on event types), not a claim about what ran. No ``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -22,9 +24,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from tlkit.eventlog import EventLog, EventType, ImageLoad
+from tlkit.eventlog import EventLog, EventType, ImageLoad, SecureBootState
 
-__all__ = ["GROUP_COLOURS", "boot_stages", "event_group", "pcr_timeline_figure", "prefix_replays"]
+__all__ = [
+    "GROUP_COLOURS",
+    "boot_stages",
+    "event_group",
+    "pcr_timeline_figure",
+    "prefix_replays",
+    "secure_boot_frame",
+]
 
 T = EventType
 
@@ -225,3 +234,32 @@ def pcr_timeline_figure(
     ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     return fig
+
+
+_CN = re.compile(r"(?:^|,)CN=((?:\\.|[^,])*)")
+
+
+def _common_name(subject: str) -> str:
+    m = _CN.search(subject)
+    return m.group(1).replace("\\", "") if m else subject
+
+
+def secure_boot_frame(state: SecureBootState) -> pd.DataFrame:
+    """One row per Secure Boot database (PK, KEK, db, dbx) as the log claims it.
+
+    Columns: ``variable``, ``event`` (index of the EV_EFI_VARIABLE_DRIVER_CONFIG event, ``None`` when
+    not logged), ``certificates`` and ``hashes`` (counts) and ``subjects`` (the certificates' common
+    names, ``"; "``-joined; the full subjects are in ``state.<db>.subjects``).
+    """
+    rows = []
+    for name, db in (("PK", state.pk), ("KEK", state.kek), ("db", state.db), ("dbx", state.dbx)):
+        rows.append(
+            {
+                "variable": name,
+                "event": db.index if db is not None else None,
+                "certificates": len(db.certificates) if db is not None else 0,
+                "hashes": db.hash_count if db is not None else 0,
+                "subjects": "; ".join(_common_name(s) for s in db.subjects) if db is not None else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=["variable", "event", "certificates", "hashes", "subjects"])
