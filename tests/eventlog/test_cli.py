@@ -94,3 +94,37 @@ def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["eventlog", "verify", str(fixture_path(GT + "gdc-host.bin")), "--pcrs", str(p)]) == 2
     assert "no bank in common" in capsys.readouterr().err
     assert main(["eventlog", "replay", str(fixture_path(GT + "gdc-host.bin")), "--bank", "sha1"]) == 2
+
+
+def test_diff_and_verify_with_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tlkit.eventlog import make_event, parse, write
+
+    rel = GT + "rhel8-uefi.bin"
+    good = parse(fixture_path(rel).read_bytes())
+    e = good[20]
+    bad = good.replaced(20, make_event(e.pcr, e.event_type, e.data, good.banks, measured=b"evil"))
+    bad_path = tmp_path / "bad.bin"
+    bad_path.write_bytes(write(bad))
+    assert main(["eventlog", "diff", str(fixture_path(rel)), str(fixture_path(rel))]) == 0
+    assert "identical" in capsys.readouterr().out
+    assert main(["eventlog", "diff", str(bad_path), str(fixture_path(rel))]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("sha1: first divergent event 20\n")
+    rc = main(
+        [
+            "eventlog",
+            "verify",
+            str(bad_path),
+            "--pcrs",
+            str(_pcrs_file(tmp_path, rel)),
+            "--bank",
+            "sha256",
+            "--reference",
+            str(fixture_path(rel)),
+            "--format",
+            "json",
+        ]
+    )
+    assert rc == 1
+    div = json.loads(capsys.readouterr().out)["sha256"]["divergences"][0]
+    assert (div["pcr"], div["first_divergent_event"]) == (e.pcr, 20)

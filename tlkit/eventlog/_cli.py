@@ -1,4 +1,4 @@
-"""``tlkit eventlog`` sub-commands: show, replay, verify.
+"""``tlkit eventlog`` sub-commands: show, replay, verify, diff.
 
 Exit codes follow :mod:`tlkit.cli`: 0 pass, 1 the log does not replay to the given PCRs,
 2 unusable input (a :class:`tlkit.errors.TlkitError`).
@@ -107,6 +107,20 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _diff(args: argparse.Namespace) -> int:
+    log, ref = _load(args.file), _load(args.reference)
+    d = log.diff(ref, args.bank)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(d.to_dict(), indent=2) + "\n")
+    elif d.passed:
+        sys.stdout.write(f"{d.bank}: identical chains of extends\n")
+    else:
+        sys.stdout.write(f"{d.bank}: first divergent event {d.first_divergent_event}\n")
+        for x in d.differences:
+            sys.stdout.write(f"  {x.explanation}\n")
+    return 0 if d.passed else 1
+
+
 def register(subparsers: Any) -> None:
     """Add ``eventlog`` and its sub-commands to the ``tlkit`` parser."""
     p = subparsers.add_parser("eventlog", help="TCG firmware event logs: show, replay, verify")
@@ -134,3 +148,10 @@ def register(subparsers: Any) -> None:
     v.add_argument("--strict", action="store_true", help="do not try known firmware quirks")
     v.add_argument("--format", choices=("text", "json"), default="text")
     v.set_defaults(func=_verify)
+
+    d = sub.add_parser("diff", help="first event where a log differs from a reference log (exit 1 if any)")
+    d.add_argument("file")
+    d.add_argument("reference")
+    d.add_argument("--bank", help="bank to compare (default: the first both logs carry)")
+    d.add_argument("--format", choices=("text", "json"), default="text")
+    d.set_defaults(func=_diff)

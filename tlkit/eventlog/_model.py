@@ -78,7 +78,7 @@ class Event:
         try:
             return decode_payload(self.event_type, self.data, max(self.data_offset, 0)), None
         except ParseError as e:
-            return None, str(e)
+            return None, str(ParseError(e.message, offset=e.offset, index=self.index, what=e.what))
 
     @property
     def payload(self) -> object:

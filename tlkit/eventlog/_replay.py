@@ -97,24 +97,24 @@ def _replay_pass(
     used: int | None = None
     pcrs: dict[int, bytes] = {}
     get = pcrs.get
-    for r in recs:
-        typ = r[2]
-        if typ == _NO_ACTION:
-            if not seen_loc and r[1] == 0 and r[4][:16] == b"StartupLocality\x00" and len(r[4]) == 17:
-                loc = r[4][16]
+    k21 = k2 + 1
+    no_action, hcrtm_type = _NO_ACTION, _HCRTM
+    for i, (_, pcr, typ, flat, data) in enumerate(recs):
+        if typ == no_action:
+            if not seen_loc and pcr == 0 and len(data) == 17 and data[:16] == b"StartupLocality\x00":
+                loc = data[16]
                 seen_loc = True
             continue
-        if typ == _HCRTM and force_loc is None:
+        if typ == hcrtm_type and force_loc is None:
             hcrtm = True
-        flat = r[3]
-        if len(flat) > k2 and flat[k2] == aid:
-            d = flat[k2 + 1]
-        else:
+        try:
+            d = flat[k21] if flat[k2] == aid else None
+        except IndexError:
+            d = None
+        if d is None:
             d = next((flat[k + 1] for k in range(0, len(flat), 2) if flat[k] == aid), None)
             if d is None:
-                i = recs.index(r)
                 raise DataError(f"event {i} has no {alg.name} digest; the bank cannot be replayed", record=i)
-        pcr = r[1]
         cur = get(pcr)
         if cur is None:
             start = 4 if hcrtm else loc
