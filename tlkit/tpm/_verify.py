@@ -166,21 +166,21 @@ class QuoteVerification:
         return out
 
 
-def _check_signature(key: PublicKey, sig: ScannedSignature, message: bytes) -> str | None:
-    """None if ``sig`` is a valid signature of ``message`` under ``key``, else a reason."""
+def _check_signature(key: PublicKey, kind: str | None, sig: ScannedSignature, message: bytes) -> str | None:
+    """None if ``sig`` is a valid signature of ``message`` under ``key`` (of ``kind``), else a reason."""
     alg, h, rsa_sig, r, s, _ = sig
     ch = _CRYPTO_HASHES.get(h.name) if h is not None else None
     if ch is None or h is None:
         return UNSUPPORTED_SCHEME
     try:
         if alg in (TPM_ALG_RSASSA, TPM_ALG_RSAPSS):
-            if _key_kind(key) != "rsa" or rsa_sig is None:
+            if kind != "rsa" or rsa_sig is None:
                 return SIGNATURE_INVALID
             cast(rsa.RSAPublicKey, key).verify(
                 rsa_sig, message, _PKCS1 if alg == TPM_ALG_RSASSA else _PSS[h.name], ch
             )
         elif alg == TPM_ALG_ECDSA:
-            if _key_kind(key) != "ec" or r is None or s is None:
+            if kind != "ec" or r is None or s is None:
                 return SIGNATURE_INVALID
             der = encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big"))
             cast(ec.EllipticCurvePublicKey, key).verify(der, message, _ECDSA[h.name])
@@ -262,7 +262,12 @@ def verify_quote(
         ParseError: ``ak`` bytes are not a public key.
         TypeError: arguments of the wrong type.
     """
-    key = cast(PublicKey, ak) if _key_kind(ak) is not None else load_public_key(ak)
+    kind = _key_kind(ak)
+    if kind is None:
+        key = load_public_key(ak)
+        kind = _key_kind(key)
+    else:
+        key = cast(PublicKey, ak)
     if type(message) is not bytes:
         if not isinstance(message, (bytes, bytearray, memoryview)):
             raise TypeError(f"message must be bytes, not {type(message).__name__}")
@@ -284,7 +289,7 @@ def verify_quote(
     else:
         raise TypeError(f"signature must be bytes or Signature, not {type(signature).__name__}")
     if sig is not None:
-        bad = _check_signature(key, sig, message)
+        bad = _check_signature(key, kind, sig, message)
         if bad is not None:
             found.append(bad)
 
