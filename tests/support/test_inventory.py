@@ -467,9 +467,27 @@ def test_image_kinds() -> None:
         }
     )
     managed = with_image({"id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/images/gold"})
-    got = load_inventory([vm(), gallery, managed, with_image(None)], check=False).frame
-    assert list(got["image_kind"]) == ["marketplace", "gallery", "managed-image", "none"]
+    shared = with_image({"sharedGalleryImageId": "/SharedGalleries/abc-123/Images/img/Versions/1.0.0"})
+    community = with_image(
+        {"communityGalleryImageId": "/CommunityGalleries/pub-1/Images/img/Versions/latest"}
+    )
+    partial = with_image({"publisher": "Canonical"})
+    recs = [vm(), gallery, managed, with_image(None), shared, community, partial]
+    got = load_inventory(recs).frame
+    assert list(got["image_kind"]) == [
+        "marketplace",
+        "gallery",
+        "managed-image",
+        "none",
+        "shared-gallery",
+        "community-gallery",
+        "other",
+    ]
     assert got["image_version"].iloc[1] == "1.2.3"
+    # Images check_vm can't identify are a note, never a record error; a managed image is a blocker.
+    assert list(got["blockers"]) == ["", "", "managed-image", "", "", "", ""]
+    assert got["os"].iloc[0] == "Ubuntu Server 22.04"
+    assert got["os"].iloc[1:].isna().all()
 
 
 @pytest.mark.parametrize(
@@ -527,3 +545,24 @@ def test_dataframe_source() -> None:
     res = load_inventory(df.head(20), check=False)
     assert res.source == "<DataFrame>"
     assert res.records_in == 20
+
+
+def test_arm_rest_shape_of_the_sample_fleet(results: dict[str, InventoryResult]) -> None:
+    az = json.loads((SAMPLES / "az-vm-list.json").read_text())
+    envelope = {"id", "name", "type", "location", "tags", "identity"}
+    value = [
+        {
+            **{k: v for k, v in r.items() if k in envelope},
+            "properties": {k: v for k, v in r.items() if k not in envelope | {"resourceGroup", "powerState"}},
+        }
+        for r in az
+    ]
+    res = load_inventory({"value": value, "nextLink": None}, disks=SAMPLES / "disks.json")
+    assert res.source_format == "arm"
+    base = results["az-vm-list.json"]
+    pd.testing.assert_frame_equal(
+        res.frame.drop(columns=SOURCE_COLUMNS), base.frame.drop(columns=SOURCE_COLUMNS)
+    )
+    assert [(e.index, e.field) for e in res.errors] == [
+        (e.index, "properties." + e.field) for e in base.errors if e.field != "name"
+    ] + [(235, "name")]

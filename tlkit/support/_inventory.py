@@ -751,10 +751,11 @@ class _Support:
         )
         hit = self._reports.get(key)
         if hit is None:
-            image: dict[str, str] | None = None
-            if vm.image_id:
+            image: dict[str, str | None] | None = None
+            kind = _image_kind(vm)
+            if kind in {"gallery", "managed-image"}:
                 image = {"id": vm.image_id}
-            elif vm.image_publisher and vm.image_offer and vm.image_sku:
+            elif kind == "marketplace":
                 image = {
                     "publisher": vm.image_publisher,
                     "offer": vm.image_offer,
@@ -785,6 +786,29 @@ class _Support:
         return hit
 
 
+def _image_kind(vm: _Vm) -> str:
+    """``marketplace``, ``gallery`` (Azure Compute Gallery), ``shared-gallery``, ``community-gallery``,
+    ``managed-image``, ``other`` (an id of another kind) or ``none`` (no imageReference: attached disk).
+
+    Only Marketplace, gallery and managed images are passed to :func:`check_vm`; for the others the
+    OS is not identified (a note in the report), never a record error.
+    """
+    if vm.image_id:
+        low = vm.image_id.lower()
+        if low.startswith("/sharedgalleries/"):
+            return "shared-gallery"
+        if low.startswith("/communitygalleries/"):
+            return "community-gallery"
+        if "/providers/microsoft.compute/galleries/" in low:
+            return "gallery"
+        if "/providers/microsoft.compute/images/" in low:
+            return "managed-image"
+        return "other"
+    if vm.image_publisher and vm.image_offer and vm.image_sku:
+        return "marketplace"
+    return "other" if vm.image_publisher or vm.image_offer or vm.image_sku else "none"
+
+
 def _tl_status(security_type: str, secure_boot: bool | None, vtpm: bool | None, gen: str | None) -> str:
     """Facts 7.3 ``tlStatus``: TL-full / TL-partial / CVM / Gen2-Standard / Gen1 / Unknown-gen."""
     if security_type == "TrustedLaunch":
@@ -809,17 +833,7 @@ def _row(index: int, vm: _Vm, fmt: str, disk_gen: Mapping[str, str], support: _S
     else:
         gen, gen_source = None, "unknown"
     stale = sku_gen == "V1" and gen == "V2" and gen_source != "image-sku"
-    if vm.image_id:
-        low = vm.image_id.lower()
-        kind = (
-            "gallery"
-            if "/galleries/" in low or "galleryimage" in low
-            else "managed-image"
-            if "/microsoft.compute/images/" in low
-            else "other"
-        )
-    else:
-        kind = "marketplace" if vm.image_sku else "none"
+    kind = _image_kind(vm)
     os_name, size_status, os_ok, ok, blockers, notes, snapshot = support.compat(vm, gen)
     return {
         "record": index,
