@@ -171,6 +171,7 @@ def test_check_evidence_with_virtual_tpm(bank: str) -> None:
     assert r.passed, r.reasons
     rr = r.replays[bank]
     assert rr.matched == (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 14)
+    assert log.verify(q.pcrs, bank) == rr  # a PcrValues is accepted directly
     assert rr.not_covered == (10, 11, 12, 13, 15, 16, 17, 18, 19, 20, 21, 22, 23)
 
 

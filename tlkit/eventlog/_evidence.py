@@ -17,6 +17,7 @@ from tlkit.eventlog._replay import ReplayResult, normalise_pcrs
 if TYPE_CHECKING:
     from tlkit.eventlog._model import EventLog
     from tlkit.eventlog._quirks import Quirk
+    from tlkit.tpm import QuoteVerification
 
 __all__ = ["EvidenceResult", "check_evidence"]
 
@@ -36,7 +37,7 @@ class EvidenceResult:
 
     passed: bool
     reasons: tuple[str, ...]
-    quote: Any = field(repr=False)
+    quote: QuoteVerification = field(repr=False)
     replays: Mapping[str, ReplayResult] = field(repr=False)
 
     def __bool__(self) -> bool:

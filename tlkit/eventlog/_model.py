@@ -53,6 +53,8 @@ class Event:
         digest_list: ``(TPM_ALG_ID, digest)`` pairs in log order (exact, for writing back).
         data: the raw event data bytes.
         offset: byte offset of the event in the parsed file (``-1`` for events built in memory).
+        data_offset: byte offset of :attr:`data` in the parsed file (``-1`` in memory); payload
+            errors report offsets from it.
     """
 
     index: int
@@ -185,8 +187,6 @@ class EventLog(Sequence[Event]):
         spec_id: the Spec ID header of a crypto-agile log, else ``None``.
         algorithms: the banks the log carries, in header order.
     """
-
-    __slots__ = ("__dict__", "_recs", "algorithms", "format", "spec_id", "trailer")
 
     def __init__(
         self,
