@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from tlkit.errors import DataError, ParseError
@@ -72,8 +73,8 @@ class Event:
 
     @cached_property
     def digests(self) -> Mapping[str, bytes]:
-        """``{bank name: digest}`` as claimed by the log."""
-        return {bank_name(a): d for a, d in self.digest_list}
+        """``{bank name: digest}`` as claimed by the log (read-only)."""
+        return MappingProxyType({bank_name(a): d for a, d in self.digest_list})
 
     @cached_property
     def _decoded(self) -> tuple[object, str | None]:
