@@ -23,6 +23,14 @@ Normalisation rules (facts notes 7.1, 7.2):
   ``imageReference`` names a Gen1 SKU is flagged ``stale_image_reference`` (GEN1 known issue: the
   reference is not updated by a Gen1 -> Trusted Launch upgrade).
 
+Columns (:data:`INVENTORY_COLUMNS`): the VM (``record`` = index in the export, ``name``, ``id``,
+subscription, resource group, location, ``vm_size``), its image (``image_kind``, publisher / offer /
+sku / version or ``image_id``, ``os_type`` and the identified ``os``), its security state
+(``security_type``, ``security_type_raw``, ``secure_boot``, ``vtpm``, ``generation``,
+``generation_source``, ``stale_image_reference``, ``tl_status``) and the compatibility verdict of
+:func:`tlkit.support.check_vm` (``size_status``, ``os_supported``, ``compatible``, ``blockers`` as
+``"; "``-joined blocker codes, ``notes`` as ``" | "``-joined texts, ``snapshot``).
+
 Records that cannot be read (missing ``hardwareProfile``, a ``vmSize`` that is not a size name, ...)
 are reported in :attr:`InventoryResult.errors` with their index and reason; they are never
 dropped silently: ``records_in == len(frame) + len(errors)``.
@@ -332,9 +340,13 @@ def _flag(value: Any, field: str) -> bool | None:
 def normalise_security_type(value: object) -> tuple[str, str]:
     """``(security_type, security_type_raw)`` for a ``securityProfile.securityType`` value.
 
-    Absent (pass :data:`None` for null; any non-string for "absent" is rejected), null, empty and
-    ``"Standard"`` all normalise to ``"Standard"`` (facts 7.1: which one appears depends on the API
-    version). Matching is case-insensitive. Raises :class:`DataError` for any other value.
+    ``None`` (JSON null, raw ``"<null>"``), ``""`` and ``"Standard"`` normalise to ``"Standard"``
+    (facts 7.1: which one appears depends on the API version); inside :func:`load_inventory` an
+    absent member does too (raw ``"<absent>"``). ``TrustedLaunch`` and ``ConfidentialVM`` are kept.
+    Matching is case-insensitive.
+
+    Raises:
+        DataError: any other value (not a string, or an unknown security type).
     """
     if value is _ABSENT:
         return "Standard", "<absent>"
@@ -686,7 +698,7 @@ def _load_disks(disks: object) -> dict[str, str]:
     return out
 
 
-# --- compatibility (support-core's check_vm, memoised) ----------------------------------------------
+# --- compatibility (tlkit.support.check_vm, memoised) ---------------------------------------------------
 
 _Compat = tuple[str | None, str | None, bool | None, bool | None, str, str, str | None]
 _NO_CHECK: Final[_Compat] = (None, None, None, None, "", "", None)
