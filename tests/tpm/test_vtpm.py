@@ -131,11 +131,11 @@ def test_write_files(tmp_path: Path) -> None:
     assert read_pcrs(paths["pcrs"].read_bytes()) == q.pcrs
 
 
-@pytest.mark.parametrize("ak", ["ecc", "rsa"])
-def test_tpm2_checkquote_accepts_virtual_quotes(ak: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("ak", "scheme"), [("ecc", "ecdsa"), ("rsa", "rsassa"), ("rsa", "rsapss")])
+def test_tpm2_checkquote_accepts_virtual_quotes(ak: str, scheme: str, tmp_path: Path) -> None:
     """tpm2-tools' own verifier accepts the files VirtualTpm writes (and rejects a wrong nonce)."""
     require_binaries("tpm2_checkquote")
-    tpm = VirtualTpm(seed=11, ak=ak)
+    tpm = VirtualTpm(seed=11, ak=ak, ak_scheme=scheme)
     tpm.pcrs.extend_data(7, b"db")
     q = tpm.quote(PcrSelection.of({"sha256": [0, 7], "sha1": [7]}), NONCE)
     q.write(tmp_path)
