@@ -263,3 +263,32 @@ def test_explicit_tl_on_undetermined_inputs_is_not_refused() -> None:
         "size-unknown-not-checked",
         "image-generation-unknown-not-checked",
     )
+
+
+def test_source_disk_instead_of_image() -> None:
+    base = {"client": "arm", "api_version": "2025-11-01", "size": "Standard_D4s_v5"}
+    tl_disk = {
+        "id": "/s/disks/os1",
+        "hyperVGeneration": "V2",
+        "securityProfile": {"securityType": "TrustedLaunch"},
+    }
+    d = resolve_tlad(**base, disk=tl_disk)  # type: ignore[arg-type]
+    assert d.effective_security_type == "TrustedLaunch"
+    opt = {"properties": {"hyperVGeneration": "V2", "supportedSecurityOption": "TrustedLaunchSupported"}}
+    assert resolve_tlad(**base, disk=opt).effective_security_type == "TrustedLaunch"  # type: ignore[arg-type]
+    plain = resolve_tlad(**base, disk={"hyperVGeneration": "V2"})  # type: ignore[arg-type]
+    assert (plain.effective_security_type, plain.silent_fallback) == ("Standard", True)
+    assert "disk-not-tl" in plain.reasons
+    gen1 = resolve_tlad(
+        **base,
+        disk={"id": "/s/disks/old", "hyperVGeneration": "V1"},  # type: ignore[arg-type]
+        security_profile="TrustedLaunch",
+    )
+    assert gen1.error_code == "image-not-supported"
+    assert '"/s/disks/old"' in (gen1.error or "")
+    with pytest.raises(DataError) as e:
+        resolve_tlad(**base)  # type: ignore[arg-type]
+    assert e.value.field == "image"
+    with pytest.raises(DataError) as e:
+        resolve_tlad(**base, disk={"hyperVGeneration": "V9"})  # type: ignore[arg-type]
+    assert e.value.field == "hyperVGeneration"

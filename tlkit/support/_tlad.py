@@ -122,7 +122,9 @@ class TladDecision:
         }
 
 
-_UNDETERMINED = frozenset({"image-generation-unknown", "gallery-security-type-unknown"})
+_UNDETERMINED = frozenset(
+    {"image-generation-unknown", "gallery-security-type-unknown", "disk-generation-unknown"}
+)
 """Image reasons that mean "can't tell": explicit TL is not refused on them (reported as not checked)."""
 
 _API = re.compile(r"^(\d{4}-\d{2}-\d{2})(-preview)?$")
@@ -219,6 +221,42 @@ def _image_supports_tl(
     return True, "image-tl", gen
 
 
+def _disk_supports_tl(disk: Mapping[str, Any], generation: int | None) -> tuple[str, bool, str]:
+    """(disk id for messages, supports TL, reason) for TLaD condition 3 (reference notes §3.2, §1.5)."""
+    if not isinstance(disk, Mapping):
+        raise DataError(
+            "disk must be a dict of Microsoft.Compute/disks properties", record=disk, field="disk"
+        )
+    keys = {str(k).lower(): v for k, v in disk.items()}
+    props = keys.get("properties")
+    if isinstance(props, Mapping):
+        keys = {**keys, **{str(k).lower(): v for k, v in props.items()}}
+    name = str(keys.get("id") or keys.get("name") or "<disk>")
+    rules = tlad_rules()["disk"]
+    gen_value = generation if generation is not None else keys.get("hypervgeneration")
+    gen_text = str(gen_value).strip().lower() if gen_value is not None else ""
+    if gen_text not in ("", "1", "2", "v1", "v2"):
+        raise DataError(
+            f"disk hyperVGeneration must be V1 or V2, not {gen_value!r}",
+            record=name,
+            field="hyperVGeneration",
+        )
+    security = keys.get("securitytype")
+    profile = keys.get("securityprofile")
+    if security is None and isinstance(profile, Mapping):
+        security = profile.get("securityType")
+    option = keys.get("supportedsecurityoption")
+    if gen_text in ("1", "v1"):
+        return name, False, "disk-gen1"
+    if security is not None and str(security) in rules["tl_security_types"]:
+        return name, True, "disk-tl"
+    if option is not None and str(option) in rules["tl_supported_options"]:
+        return name, True, "disk-tl-supported"
+    if gen_text == "":
+        return name, False, "disk-generation-unknown"
+    return name, False, "disk-not-tl"
+
+
 def _standard_reported(snap: Snapshot, api: _dt.date | None) -> str | None:
     floor = _dt.date.fromisoformat(tlad_rules()["standard_reported_from_api"])
     return "Standard" if api is not None and api >= floor else None
@@ -228,7 +266,8 @@ def resolve_tlad(
     *,
     client: str,
     size: str,
-    image: str | Mapping[str, Any] | ImageLike,
+    image: str | Mapping[str, Any] | ImageLike | None = None,
+    disk: Mapping[str, Any] | None = None,
     api_version: str | None = None,
     flags: Iterable[str] = (),
     security_profile: str | Mapping[str, Any] | None = None,
@@ -241,6 +280,9 @@ def resolve_tlad(
         client: ``portal``, ``cli``, ``powershell``, ``arm``, ``bicep``, ``terraform`` or ``sdk``.
         size: VM size name.
         image: image reference (URN, dict, gallery/managed id or object).
+        disk: source OS disk instead of an image (``Microsoft.Compute/disks`` properties:
+            ``id``, ``hyperVGeneration``, ``supportedSecurityOption``, ``securityType`` or
+            ``securityProfile.securityType``). One of ``image`` / ``disk`` is required.
         api_version: ``Microsoft.Compute`` API version (required for API clients).
         flags: registered subscription features (``TrustedLaunchByDefaultPreview``,
             ``UseStandardSecurityType``; ``Microsoft.Compute/`` prefix accepted).
@@ -265,8 +307,16 @@ def resolve_tlad(
     registered = _flags(flags)
     requested = _security_type(security_profile)
     st: SizeStatus = size_status(size, snap)
-    img = parse_image(image)
-    img_ok, img_reason, _gen = _image_supports_tl(img, snap, generation)
+    if (image is None) == (disk is None):
+        raise DataError(
+            "give exactly one of image or disk", record=image if disk is None else disk, field="image"
+        )
+    img: ImageLike | str
+    if disk is not None:
+        img, img_ok, img_reason = _disk_supports_tl(disk, generation)
+    else:
+        img = parse_image(image)  # type: ignore[arg-type]
+        img_ok, img_reason, _gen = _image_supports_tl(img, snap, generation)
     size_ok = st.status == "supported"
     reasons: list[str] = []
     preview_flag = rules["flags"]["preview"]
