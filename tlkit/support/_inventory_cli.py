@@ -28,7 +28,9 @@ def register(subparsers: Any) -> None:
         "print counts by TL status, the compatible share, top blockers and malformed records.",
     )
     rep.add_argument("export", type=Path, help="the export file (.json or .csv)")
-    rep.add_argument("--as-of", default=None, help="support-matrix date (YYYY-MM-DD); default: newest")
+    rep.add_argument(
+        "--as-of", default=None, help="support-matrix snapshot: id, YYYY-MM or YYYY-MM-DD (default: newest)"
+    )
     rep.add_argument(
         "--disks",
         type=Path,
