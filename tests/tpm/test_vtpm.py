@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import require_binaries
 from tlkit.errors import DataError
@@ -155,3 +157,25 @@ def test_tpm2_checkquote_accepts_virtual_quotes(ak: str, scheme: str, tmp_path: 
     assert ok.returncode == 0, ok.stderr
     bad = subprocess.run([*cmd, "ff" + NONCE.hex()[2:]], cwd=tmp_path, capture_output=True, check=False)
     assert bad.returncode != 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    events=st.lists(st.tuples(st.integers(0, 23), st.binary(max_size=16)), max_size=8),
+    pcrs=st.sets(st.integers(0, 23), min_size=1, max_size=24),
+    nonce=st.binary(max_size=32),
+)
+def test_any_quote_verifies_and_any_changed_pcr_fails(
+    events: list[tuple[int, bytes]], pcrs: set[int], nonce: bytes
+) -> None:
+    tpm = VirtualTpm(seed=99, banks=("sha1", "sha256", "sha384"))
+    for pcr, data in events:
+        tpm.pcrs.extend_data(pcr, data)
+    sel = PcrSelection.of({"sha384": sorted(pcrs), "sha1": sorted(pcrs)})
+    q = tpm.quote(sel, nonce)
+    assert verify_quote(q.message, q.signature, q.pcrs, nonce, tpm.ak_public).passed
+    table = q.pcrs.as_dict()
+    victim = min(pcrs)
+    table["sha1"][victim] = bytes(a ^ 0xFF for a in table["sha1"][victim])
+    r = verify_quote(q.message, q.signature, table, nonce, tpm.ak_public)
+    assert r.reasons == ("pcr-digest-mismatch",)
