@@ -41,14 +41,23 @@ from tlkit.support._snapshots import Snapshot, load_csv, load_json, resolve_snap
 if TYPE_CHECKING:
     import datetime as _dt
 
-__all__ = ["Blocker", "CompatibilityReport", "check_vm"]
+__all__ = ["Blocker", "CompatibilityReport", "check_vm", "tl_security_types"]
 
-TL_GALLERY_TYPES = frozenset(
-    {"trustedlaunchsupported", "trustedlaunch", "trustedlaunchandconfidentialvmsupported"}
-)
-"""ACG SecurityType values (lower-case) that allow creating Trusted Launch VMs (FAQ-2025, PORTAL)."""
 
-_GPU_FAMILIES = frozenset({"NC", "ND", "NV", "NG", "NCC"})
+@cache
+def tl_security_types(kind: str) -> frozenset[str]:
+    """Lower-cased image ``SecurityType`` values that allow Trusted Launch VMs, for ``"gallery"`` or
+    ``"marketplace"`` images (``data/support/image_security_types.csv``)."""
+    return frozenset(
+        r["value"].lower()
+        for r in load_csv("image_security_types.csv")
+        if r["kind"] == kind and r["allows_trusted_launch"] == "yes"
+    )
+
+
+@cache
+def _family_rows() -> dict[str, dict[str, str]]:
+    return {r["family"] + r["subfamily"]: r for r in load_csv("size_families.csv")}
 
 
 @dataclass(frozen=True)
@@ -132,9 +141,15 @@ def _msgs() -> dict[str, Any]:
     return load_json("messages.json")
 
 
-@cache
-def _gen1_excluded() -> dict[str, bool]:
-    return {r["distro"]: r["gen1_upgrade"] != "yes" for r in load_csv("os_distros.csv")}
+def _gen1_upgrade_excluded(os_info: OsInfo) -> bool:
+    """GEN1 exclusions: distros marked ``gen1_upgrade=no`` and listed excluded versions (WS2016)."""
+    if os_info.distro is None:
+        return False
+    row = {r["distro"]: r for r in load_csv("os_distros.csv")}[os_info.distro]
+    if row["gen1_upgrade"] != "yes":
+        return True
+    excluded = [v for v in row["gen1_upgrade_excluded_versions"].split(";") if v]
+    return any((os_info.version or "").startswith(v) for v in excluded)
 
 
 def _blocker(code: str, snap: Snapshot, **fmt: object) -> Blocker:
@@ -218,7 +233,7 @@ def _check(
         blockers.append(_blocker(code, snap, size=info.name, series=info.series, row=row, suggest=suggest))
     if st.note:
         notes.append(st.note)
-    if info.family in _GPU_FAMILIES:
+    if _family_rows().get(info.family, {}).get("gpu") == "yes":
         notes.append(_note("gpu-drivers"))
     if info.architecture == "Arm64":
         notes.append(_note("arm64-images"))
@@ -247,11 +262,12 @@ def _check(
                 "Gallery image SecurityType not given: pass the image definition's features "
                 "(SecurityType) to check it"
             )
-        elif img.security_type.lower() not in TL_GALLERY_TYPES:
+        elif img.security_type.lower() not in tl_security_types("gallery"):
             blockers.append(
                 _blocker("gallery-image-not-tl", snap, security_type=img.security_type or "absent")
             )
-            if snap.date.year >= 2025:
+            since = _msgs()["notes"]["acg-default"]["since_snapshot"]
+            if snap.date >= resolve_snapshot(since).date:
                 notes.append(_note("acg-default"))
     if (
         isinstance(img, MarketplaceImage)
@@ -269,14 +285,7 @@ def _check(
             notes.append(_note("generation-from-sku", generation=gen, sku=img.sku))
     if gen == 1:
         b = _blocker("gen1", snap)
-        excluded = (
-            os_info is not None
-            and os_info.distro is not None
-            and (
-                _gen1_excluded().get(os_info.distro, True)
-                or (os_info.distro == "windows-server" and (os_info.version or "").startswith("2016"))
-            )
-        )
+        excluded = os_info is not None and _gen1_upgrade_excluded(os_info)
         if excluded and os_info is not None:
             x = _blocker("gen1-upgrade-not-supported", snap, os=os_info.display)
             b = Blocker(b.code, f"{b.message}; {x.message}", x.remediation, b.source)

@@ -168,6 +168,16 @@ def _rows() -> dict[str, tuple[MatrixRow, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+@cache
+def _family_notes() -> dict[str, str]:
+    return {r["family"] + r["subfamily"]: r["note"] for r in load_csv("size_families.csv") if r["note"]}
+
+
+def _family_note(family: str) -> str:
+    """Per-family note key from ``size_families.csv`` (``"m-family"``: treat as no TL in every version)."""
+    return _family_notes().get(family, "")
+
+
 def rows_for(snapshot: Snapshot) -> tuple[MatrixRow, ...]:
     """The size rows of one snapshot, in file order."""
     return _rows().get(snapshot.id, ())
@@ -198,9 +208,10 @@ def _status_cached(info: SizeInfo, snap: Snapshot) -> SizeStatus:
     reasons: list[str] = []
     if not info.family_known:
         reasons.append("family-unknown-to-parser")
-    if info.family == "M":
-        notes.append(msgs["m-family"]["text"])
-        reasons.append("m-family-no-tl")
+    note_key = _family_note(info.family)
+    if note_key:
+        notes.append(msgs[note_key]["text"])
+        reasons.append(f"{note_key}-no-tl")
     if not rows:
         reasons.insert(0, "no-size-table")
         return SizeStatus(

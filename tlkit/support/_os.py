@@ -57,14 +57,6 @@ __all__ = [
     "parse_image",
 ]
 
-GALLERY_SECURITY_TYPES = (
-    "TrustedLaunchSupported",
-    "TrustedLaunch",
-    "TrustedLaunchAndConfidentialVmSupported",
-    "ConfidentialVMSupported",
-)
-"""ACG image-definition ``SecurityType`` values (FAQ-2025, PORTAL); absent means no value."""
-
 
 @dataclass(frozen=True)
 class MarketplaceImage:

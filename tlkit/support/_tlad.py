@@ -41,7 +41,7 @@ from functools import cache
 from typing import Any
 
 from tlkit.errors import DataError
-from tlkit.support._compat import TL_GALLERY_TYPES
+from tlkit.support._compat import tl_security_types
 from tlkit.support._matrix import SizeStatus, size_status
 from tlkit.support._os import (
     GalleryImage,
@@ -207,7 +207,7 @@ def _image_supports_tl(
     if isinstance(img, GalleryImage):
         if img.security_type is None:
             return False, "gallery-security-type-unknown", gen
-        if img.security_type.lower() not in TL_GALLERY_TYPES:
+        if img.security_type.lower() not in tl_security_types("gallery"):
             return False, "gallery-image-not-tl", gen
         return True, "gallery-image-tl", gen
     if gen == 1:
