@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 import subprocess
 from pathlib import Path
 
@@ -179,3 +181,16 @@ def test_any_quote_verifies_and_any_changed_pcr_fails(
     table["sha1"][victim] = bytes(a ^ 0xFF for a in table["sha1"][victim])
     r = verify_quote(q.message, q.signature, table, nonce, tpm.ak_public)
     assert r.reasons == ("pcr-digest-mismatch",)
+
+
+def test_pickle_and_copy_rederive_keys() -> None:
+    """Workers (e.g. Dask) can receive a VirtualTpm: private keys are re-derived from the seed."""
+    tpm = VirtualTpm(seed=21, ak="rsa")
+    tpm.pcrs.extend_data(3, b"x")
+    tpm.ak_public.to_cryptography()  # populate the cached key before pickling
+    clone = pickle.loads(pickle.dumps(tpm))
+    assert clone.ak_public == tpm.ak_public
+    assert clone.quote("sha256:3", b"n") == tpm.quote("sha256:3", b"n")
+    other = copy.deepcopy(tpm)
+    other.pcrs.extend_data(3, b"y")
+    assert other.pcrs.read(3, "sha256") != tpm.pcrs.read(3, "sha256")

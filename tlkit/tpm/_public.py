@@ -296,6 +296,10 @@ class PublicArea:
         except ValueError as e:
             raise VerificationError(f"unusable public key: {e}") from None
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickle the fields only (the cached ``cryptography`` key is rebuilt on demand)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_key"}
+
     def to_cryptography(self) -> PublicKey:
         """The key as a ``cryptography`` public key (converted once, then cached).
 

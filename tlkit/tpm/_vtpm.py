@@ -230,6 +230,19 @@ class VirtualTpm:
         self.restart_count = 0
         self.firmware_version = FIRMWARE_VERSION
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickle/copy without the private keys: they are re-derived from the seed."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_ek_key", "_ak_key")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._ek_key = _ecc_key(self.seed, "ek/ecc-p256")
+        self._ak_key = (
+            _ecc_key(self.seed, "ak/ecc-p256")
+            if self.ak_type == "ecc"
+            else _rsa_key(self.seed, "ak/rsa-2048")
+        )
+
     @property
     def ak_pem(self) -> bytes:
         """The AK public key as SubjectPublicKeyInfo PEM."""
