@@ -116,12 +116,13 @@ def _image_name(log: EventLog, index: int) -> str:
     payload = log[index].payload
     text = payload.device_path.text if isinstance(payload, ImageLoad) else ""
     name = text.replace("\\", "/").rsplit("/", 1)[-1] if text else ""
-    return name or f"image #{index}"
+    return name if name and "(" not in name else f"image #{index}"
 
 
 def boot_stages(log: EventLog) -> pd.DataFrame:
     """The log cut into stages: ``firmware`` up to the first EFI application load, one stage per
-    EV_EFI_BOOT_SERVICES_APPLICATION (named after its file, e.g. ``shimx64.efi``), and
+    EV_EFI_BOOT_SERVICES_APPLICATION (named after its file, e.g. ``shimx64.efi``, or ``image #N``
+    when its device path names no file), and
     ``ExitBootServices`` from the "Exit Boot Services Invocation" action on.
 
     Returns:
