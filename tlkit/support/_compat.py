@@ -194,7 +194,7 @@ def check_vm(
     snap = resolve_snapshot(as_of)
     kw: dict[str, Any] = {
         "os": os,
-        "os_type": os_type,
+        "os_type": _os_type_arg(os_type),
         "generation": generation,
         "features": tuple(_as_list(features)),
         "region": region,
@@ -258,10 +258,7 @@ def _check(
         if "azure-compute-gallery" not in feature_keys:
             feature_keys.append("azure-compute-gallery")
         if img.security_type is None:
-            notes.append(
-                "Gallery image SecurityType not given: pass the image definition's features "
-                "(SecurityType) to check it"
-            )
+            notes.append(_note("gallery-security-type-unknown"))
         elif img.security_type.lower() not in tl_security_types("gallery"):
             blockers.append(
                 _blocker("gallery-image-not-tl", snap, security_type=img.security_type or "absent")
@@ -305,7 +302,7 @@ def _check(
     else:
         notes.append(_note("os-unknown", reason="no image or OS given"))
 
-    os_family = os_info.os_type if os_info is not None and os_info.os_type else _os_type_arg(os_type)
+    os_family = os_info.os_type if os_info is not None and os_info.os_type else os_type
     rules = {r.feature: r for r in unsupported_features(snap)}
     for key in feature_keys:
         rule = rules.get(key)
@@ -323,7 +320,7 @@ def _check(
             code = "managed-image" if key == "managed-image" else "feature-not-supported"
             blockers.append(_blocker(code, snap, label=rule.label, remediation=rule.remediation))
         elif "unsupported" in states:
-            notes.append(f"{rule.label}: unsupported for Linux or Windows in {snap.tag}; OS family not known")
+            notes.append(_note("feature-os-family-unknown", label=rule.label, tag=snap.tag))
         elif "preview" in states:
             notes.append(_note("feature-preview", label=rule.label, os_family=os_family or "one OS family"))
 
