@@ -41,7 +41,7 @@ from functools import cache
 from typing import Any
 
 from tlkit.errors import DataError
-from tlkit.support._compat import tl_security_types
+from tlkit.support._compat import _gen_arg, tl_security_types
 from tlkit.support._matrix import SizeStatus, size_status
 from tlkit.support._os import (
     GalleryImage,
@@ -271,7 +271,7 @@ def resolve_tlad(
     api_version: str | None = None,
     flags: Iterable[str] = (),
     security_profile: str | Mapping[str, Any] | None = None,
-    generation: int | None = None,
+    generation: int | str | None = None,
     as_of: str | _dt.date | Snapshot | None = None,
 ) -> TladDecision:
     """Effective security type of a new VM/VMSS deployment (see the module docstring for the rules).
@@ -305,6 +305,7 @@ def resolve_tlad(
             f"client {name!r} needs api_version (e.g. 2025-11-01)", record=client, field="api_version"
         )
     registered = _flags(flags)
+    gen = _gen_arg(generation)
     requested = _security_type(security_profile)
     st: SizeStatus = size_status(size, snap)
     if (image is None) == (disk is None):
@@ -313,10 +314,10 @@ def resolve_tlad(
         )
     img: ImageLike | str
     if disk is not None:
-        img, img_ok, img_reason = _disk_supports_tl(disk, generation)
+        img, img_ok, img_reason = _disk_supports_tl(disk, gen)
     else:
         img = parse_image(image)  # type: ignore[arg-type]
-        img_ok, img_reason, _gen = _image_supports_tl(img, snap, generation)
+        img_ok, img_reason, _gen = _image_supports_tl(img, snap, gen)
     size_ok = st.status == "supported"
     reasons: list[str] = []
     preview_flag = rules["flags"]["preview"]
