@@ -131,3 +131,23 @@ def test_malformed_row_is_data_error(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     finally:
         monkeypatch.delenv("TLKIT_DATA_DIR")
         _snapshots.load_csv.cache_clear()
+
+
+def test_messages_have_text_and_source() -> None:
+    msgs = json.loads((data_dir() / "messages.json").read_text(encoding="utf-8"))
+    for code, m in msgs["blockers"].items():
+        assert m["message"], code
+        assert m["remediation"], code
+        assert m["source"], code
+    for key, n in msgs["notes"].items():
+        assert n["text"], key
+        assert n["source"], key
+
+
+def test_tlad_snapshot_rules_are_well_formed() -> None:
+    tlad = json.loads((data_dir() / "tlad.json").read_text(encoding="utf-8"))
+    for snap, rules in tlad["snapshots"].items():
+        for path in rules["api_paths"]:
+            dt.date.fromisoformat(path["min_api"])
+            assert path["flag"] in (None, *tlad["flags"].values()), snap
+        assert set(rules["standard"]) == {"accepted", "requires_flag", "min_api"}, snap
