@@ -61,9 +61,10 @@ __all__ = ["FIRMWARE_VERSION", "TPM_RH_ENDORSEMENT", "Quote", "VirtualTpm"]
 
 #: The endorsement hierarchy handle; its Name and qualified name are the handle (Part 1, 16).
 TPM_RH_ENDORSEMENT = 0x4000000B
-#: firmwareVersion reported in quotes (vendor-defined; this one reads "tlkit 1.0").
+#: firmwareVersion reported in quotes (a vendor-defined u64; vendors often encode a date and a
+#: version, e.g. the IBM simulator's 0x2016051100162800 and Azure's 0x2020031200120003).
 FIRMWARE_VERSION = 0x20240601_00010000
-#: TCG EK Credential Profile 2.3, B.3.3 template L-2 authPolicy (PolicySecret(TPM_RH_ENDORSEMENT)).
+#: TCG EK Credential Profile (2.x, Annex B) template L-2 authPolicy: PolicySecret(TPM_RH_ENDORSEMENT).
 EK_POLICY = bytes.fromhex("837197674484b3f81a90cc8d46a5d724fd52d76e06520b64f2a1da1b331469aa")
 #: TCG EK Credential Profile template L-2 attributes (0x000300b2).
 EK_ATTRIBUTES = FIXED_TPM | FIXED_PARENT | SENSITIVE_DATA_ORIGIN | ADMIN_WITH_POLICY | RESTRICTED | DECRYPT
