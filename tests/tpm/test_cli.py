@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import fixture_path
 from tests.tpm._fixtures import KEYLIME, KEYLIME_NONCE
 from tlkit.cli import main
-from tlkit.tpm import Attest, QuoteInfo, read_pcrs, write_pcrs_raw
+from tlkit.tpm import Attest, QuoteInfo, Signature, read_pcrs, write_pcrs_raw
 
 
 @pytest.fixture
@@ -55,3 +55,29 @@ def test_unusable_input(files: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(_args(files, pcrs=files / "quote.out")) == 2
     assert main(_args(files, pcrs=tmp_path / "missing")) == 2
     assert "tlkit: error:" in capsys.readouterr().err
+
+
+def test_azure_bare_signature(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An Azure HCL quote: bare PKCS#1 signature, raw SHA-256 PCR values, AK from the HCL report."""
+    from cryptography.hazmat.primitives import serialization
+
+    from tests.tpm._fixtures import AZURE, azure
+    from tlkit.tpm import PcrValues
+
+    q = azure(AZURE[0])
+    assert isinstance(q.signature, Signature)
+    (tmp_path / "ak.pem").write_bytes(
+        q.ak.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    (tmp_path / "quote.msg").write_bytes(q.message)
+    (tmp_path / "quote.sig").write_bytes(q.signature.rsa or b"")
+    (tmp_path / "pcrs.bin").write_bytes(write_pcrs_raw(PcrValues.from_dict(q.pcrs)))
+    args = ["quote", "verify", "--ak", str(tmp_path / "ak.pem"), "--msg", str(tmp_path / "quote.msg"),
+            "--sig", str(tmp_path / "quote.sig"), "--sig-raw-rsassa", "sha256",
+            "--pcrs", str(tmp_path / "pcrs.bin"), "--nonce-text", "challenge"]  # fmt: skip
+    assert main(args) == 0
+    assert capsys.readouterr().out.strip() == "PASS"
+    assert main([*args[:-1], "challengf"]) == 1
+    capsys.readouterr()
+    assert main(args[:8] + args[10:]) == 1  # without --sig-raw-rsassa the bytes are no TPMT_SIGNATURE
+    assert capsys.readouterr().out.strip() == "FAIL: signature-invalid"
