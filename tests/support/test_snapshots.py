@@ -151,3 +151,21 @@ def test_tlad_snapshot_rules_are_well_formed() -> None:
             dt.date.fromisoformat(path["min_api"])
             assert path["flag"] in (None, *tlad["flags"].values()), snap
         assert set(rules["standard"]) == {"accepted", "requires_flag", "min_api"}, snap
+
+
+def test_missing_column_is_data_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from tlkit.support import _snapshots
+
+    (tmp_path / "support").mkdir()
+    (tmp_path / "support" / "regions.csv").write_text(
+        "snapshot,cloud,note\n2026-07,public,x\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("TLKIT_DATA_DIR", str(tmp_path))
+    _snapshots.load_csv.cache_clear()
+    try:
+        with pytest.raises(DataError) as e:
+            _snapshots.load_csv("regions.csv")
+        assert (e.value.record, e.value.field) == ("regions.csv", "regions")
+    finally:
+        monkeypatch.delenv("TLKIT_DATA_DIR")
+        _snapshots.load_csv.cache_clear()

@@ -155,7 +155,7 @@ def _rows() -> dict[str, tuple[MatrixRow, ...]]:
     out: dict[str, list[MatrixRow]] = {s: [] for s in known}
     for i, raw in enumerate(load_csv("size_status.csv")):
         where = f"size_status.csv:{i + 2}"
-        row = MatrixRow(**raw)
+        row = MatrixRow(**{k: raw[k] for k in MatrixRow.__dataclass_fields__})
         if row.snapshot not in known:
             raise DataError(f"unknown snapshot {row.snapshot!r}", record=where, field="snapshot")
         if row.status not in STATUSES[:3]:

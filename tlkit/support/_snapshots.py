@@ -51,13 +51,79 @@ def data_dir() -> Path:
     return base / "support"
 
 
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "feature_keys.csv": ("feature", "aliases", "remediation"),
+    "features.csv": ("snapshot", "feature", "label", "windows", "linux", "except_size_min_version", "note"),
+    "image_generation.csv": ("publisher", "offer", "sku_regex", "generation", "architecture"),
+    "image_offers.csv": (
+        "publisher",
+        "offer",
+        "sku",
+        "distro",
+        "version_from",
+        "version_regex",
+        "version_template",
+        "refine_from_version",
+    ),
+    "image_security_types.csv": ("kind", "value", "allows_trusted_launch"),
+    "os_distros.csv": (
+        "distro",
+        "display",
+        "os_type",
+        "aliases",
+        "gen1_upgrade",
+        "gen1_upgrade_excluded_versions",
+    ),
+    "os_versions.csv": ("snapshot", "distro", "version", "label", "note"),
+    "region_clouds.csv": ("prefix", "cloud"),
+    "regions.csv": ("snapshot", "cloud", "regions", "note"),
+    "size_accelerators.csv": ("token", "kind", "vendor", "model"),
+    "size_families.csv": (
+        "code",
+        "family",
+        "subfamily",
+        "implied_features",
+        "index_numbered_versions",
+        "confidential",
+        "gpu",
+        "note",
+    ),
+    "size_features.csv": ("letter", "meaning"),
+    "size_options.csv": ("token", "meaning"),
+    "size_status.csv": (
+        "snapshot",
+        "section",
+        "status",
+        "kind",
+        "family",
+        "features",
+        "version",
+        "accelerator",
+        "label",
+        "basis",
+        "note",
+    ),
+    "snapshots.csv": ("id", "date", "date_basis", "tag", "title", "source", "ms_date", "tlad_stage", "note"),
+}
+"""Columns each table must have (checked on load, so code can index rows without KeyError)."""
+
+
 @cache
 def load_csv(name: str) -> tuple[dict[str, str], ...]:
-    """Rows of ``data/support/<name>`` as dicts of stripped strings (read once, cached)."""
+    """Rows of ``data/support/<name>`` as dicts of stripped strings (read once, cached).
+
+    Raises:
+        DataError: unreadable file, a required column missing, or a row with the wrong number of
+            fields (``record`` = ``"<file>:<line>"``).
+    """
     path = data_dir() / name
     try:
         with path.open(newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
+            header = [h.strip() for h in reader.fieldnames or ()]
+            missing = [c for c in _COLUMNS.get(name, ()) if c not in header]
+            if missing:
+                raise DataError(f"missing column(s) {', '.join(missing)}", record=name, field=missing[0])
             rows = []
             for i, row in enumerate(reader):
                 if None in row or any(v is None for v in row.values()):
