@@ -189,7 +189,8 @@ def test_regions() -> None:
     assert region_status("usgovvirginia", "2023-04").supported is True
     assert region_status("chinanorth3", "2025-04").supported is True
     assert region_status("northeurope", "2021-02").supported is True
-    assert region_status("westeurope", "2021-02").supported is False
+    assert region_status("westeurope", "2021-02").supported is True
+    assert region_status("uksouth", "2021-02").supported is False
     with pytest.raises(DataError):
         region_status("west europe!")
 
