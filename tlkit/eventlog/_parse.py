@@ -94,17 +94,19 @@ def _scan_sha1(data: bytes, off: int, recs: list[_Rec]) -> tuple[int, bytes]:
                 return off, data[off:]
             raise _err(f"event header needs 32 bytes, {n - off} left", off, idx)
         pcr, typ, dig, size = unpack(data, off)
-        if (pcr, typ) in _PAD_HEADERS and _padding(data, off):
-            return off, data[off:]
-        if pcr > _MAX_PCR and pcr != _NO_PCR:
-            if _padding(data, off):
+        if pcr > _MAX_PCR or (pcr == 0 and typ == 0):
+            if (pcr, typ) in _PAD_HEADERS and _padding(data, off):
                 return off, data[off:]
-            raise _err(f"PCR index {pcr} out of range", off, idx)
+            if pcr > _MAX_PCR and pcr != _NO_PCR:
+                if _padding(data, off):
+                    return off, data[off:]
+                raise _err(f"PCR index {pcr} out of range", off, idx)
         start = off + 32
-        if size > n - start:
+        end = start + size
+        if end > n:
             raise _err(f"event data size {size} exceeds the {n - start} bytes left", off + 28, idx)
-        append((off, pcr, typ, (0x0004, dig), data[start : start + size]))
-        off = start + size
+        append((off, pcr, typ, (0x0004, dig), data[start:end]))
+        off = end
         idx += 1
     return off, b""
 
@@ -121,25 +123,23 @@ def _scan_agile(
     order = tuple(a.alg_id for a in algs)
     funpack = fast.unpack_from
     append = recs.append
-    idx = len(recs)
     a0 = order[0] if order else -1
+    single = nalg == 1
+    algs_at = slice(3, 3 + 2 * nalg, 2)
+    last = n - fsize
     while off < n:
-        if n - off >= fsize:
+        if off <= last:
             t = funpack(data, off)
-            if (
-                t[2] == nalg
-                and t[3] == a0
-                and (nalg == 1 or t[3 : 3 + 2 * nalg : 2] == order)
-                and (t[0] <= _MAX_PCR or t[0] == _NO_PCR)
-            ):
-                esize = t[-1]
+            if t[2] == nalg and t[3] == a0 and t[0] < 32 and (single or t[algs_at] == order):
                 start = off + fsize
-                if esize > n - start:
-                    raise _err(f"event data size {esize} exceeds the {n - start} bytes left", start - 4, idx)
-                append((off, t[0], t[1], t[3:-1], data[start : start + esize]))
-                off = start + esize
-                idx += 1
+                end = start + t[-1]
+                if end > n:
+                    msg = f"event data size {t[-1]} exceeds the {n - start} bytes left"
+                    raise _err(msg, start - 4, len(recs))
+                append((off, t[0], t[1], t[3:-1], data[start:end]))
+                off = end
                 continue
+        idx = len(recs)
         # Slow path: TCG_PCR_EVENT2 field by field (PFP 10.2.2).
         if n - off < 12:
             if _padding(data, off):
@@ -182,7 +182,6 @@ def _scan_agile(
             raise _err(f"event data size {esize} exceeds the {n - p} bytes left", p - 4, idx)
         append((off, pcr, typ, tuple(flat), data[p : p + esize]))
         off = p + esize
-        idx += 1
     return off, b""
 
 
