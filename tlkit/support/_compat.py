@@ -34,6 +34,7 @@ from tlkit.support._os import (
     OsStatus,
     identify_os,
     os_status,
+    parse_generation,
     parse_image,
 )
 from tlkit.support._snapshots import Snapshot, load_csv, load_json, resolve_snapshot
@@ -275,7 +276,7 @@ def _check(
             _blocker("image-not-tl", snap, image=img.urn, security_type=img.security_type or "absent")
         )
 
-    gen = _gen_arg(generation)
+    gen = parse_generation(generation)
     if gen is None and os_info is not None and os_info.generation is not None:
         gen = os_info.generation
         if os_info.generation_basis == "sku-heuristic" and isinstance(img, MarketplaceImage):
@@ -370,17 +371,6 @@ def _as_list(features: Iterable[str]) -> list[str]:
         return list(features)
     except TypeError as e:
         raise DataError("features must be a list of names", record=features, field="features") from e
-
-
-def _gen_arg(value: int | str | None) -> int | None:
-    if value is None:
-        return None
-    key = str(value).strip().lower()
-    if key in ("1", "v1"):
-        return 1
-    if key in ("2", "v2"):
-        return 2
-    raise DataError(f"generation must be 1, 2, 'V1' or 'V2', not {value!r}", record=value, field="generation")
 
 
 def _os_type_arg(value: str | None) -> str | None:

@@ -54,6 +54,7 @@ __all__ = [
     "identify_os",
     "os_status",
     "os_table",
+    "parse_generation",
     "parse_image",
 ]
 
@@ -184,18 +185,23 @@ class OsStatus:
 _GEN = {"v1": 1, "v2": 2, "1": 1, "2": 2}
 
 
-def _generation(value: object, record: object) -> int | None:
+def parse_generation(value: object, *, record: object = None, field: str = "generation") -> int | None:
+    """Hyper-V generation from ``1``/``2``/``"V1"``/``"V2"`` (None or ``""`` → None).
+
+    Raises:
+        DataError: any other value (``field`` names the input, e.g. ``"hyperVGeneration"``).
+    """
     if value is None or value == "":
         return None
-    if isinstance(value, int) and value in (1, 2):
+    if isinstance(value, int) and not isinstance(value, bool) and value in (1, 2):
         return value
-    key = str(value).strip().lower()
+    key = str(value).strip().lower() if isinstance(value, str) else None
     if key in _GEN:
         return _GEN[key]
     raise DataError(
         f"hyper-V generation must be 1, 2, 'V1' or 'V2', not {value!r}",
-        record=record,
-        field="hyperVGeneration",
+        record=record if record is not None else value,
+        field=field,
     )
 
 
@@ -269,8 +275,10 @@ def _parse_image_mapping(d: Mapping[str, Any]) -> ImageLike:
     security = keys.get("securitytype", keys.get("security_type"))
     if security is None:
         security = _features_security_type(keys.get("features"), record)
-    gen = _generation(
-        keys.get("hypervgeneration", keys.get("hyper_v_generation", keys.get("generation"))), record
+    gen = parse_generation(
+        keys.get("hypervgeneration", keys.get("hyper_v_generation", keys.get("generation"))),
+        record=record,
+        field="hyperVGeneration",
     )
     arch = keys.get("architecture")
     os_text = keys.get("os")

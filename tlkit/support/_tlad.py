@@ -41,7 +41,7 @@ from functools import cache
 from typing import Any
 
 from tlkit.errors import DataError
-from tlkit.support._compat import _gen_arg, tl_security_types
+from tlkit.support._compat import tl_security_types
 from tlkit.support._matrix import SizeStatus, size_status
 from tlkit.support._os import (
     GalleryImage,
@@ -50,6 +50,7 @@ from tlkit.support._os import (
     MarketplaceImage,
     identify_os,
     os_status,
+    parse_generation,
     parse_image,
 )
 from tlkit.support._snapshots import Snapshot, load_json, resolve_snapshot
@@ -305,7 +306,7 @@ def resolve_tlad(
             f"client {name!r} needs api_version (e.g. 2025-11-01)", record=client, field="api_version"
         )
     registered = _flags(flags)
-    gen = _gen_arg(generation)
+    gen = parse_generation(generation)
     requested = _security_type(security_profile)
     st: SizeStatus = size_status(size, snap)
     if (image is None) == (disk is None):
