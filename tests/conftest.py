@@ -13,11 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("TLKIT_SHARED", REPO.parent / "shared"))
 FIXTURES = SHARED / "fixtures"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Property tests: no wall-clock deadlines (2 shared cores), and in CI a fixed example sequence so a
+# run is reproducible; locally hypothesis explores new examples every run.
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile("ci" if IN_CI else "dev")
 
 
 def fixture_path(rel: str) -> Path:
