@@ -10,12 +10,15 @@ This module does not log, print or translate messages.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "DataError",
     "MissingComponentError",
     "ParseError",
     "PolicyError",
     "TlkitError",
+    "ToolError",
     "UnsupportedAlgorithmError",
     "VerificationError",
 ]
@@ -113,3 +116,31 @@ class MissingComponentError(TlkitError):
         self.component = component
         self.hint = hint
         super().__init__(f"{component} is not available" + (f"; {hint}" if hint else ""))
+
+
+class ToolError(TlkitError):
+    """A real component (swtpm or a tpm2-tools command) ran but failed or did not answer in time.
+
+    Raised by the :mod:`tlkit.lab` adapters; :class:`MissingComponentError` covers "not installed".
+
+    Attributes:
+        command: the command line that failed.
+        returncode: its exit status (``None`` for a timeout or a process that would not start).
+        stderr: what it wrote on stderr, decoded leniently; the message shows its last
+            :data:`TOOL_STDERR_TAIL` characters.
+    """
+
+    def __init__(
+        self, message: str, *, command: Sequence[str] = (), returncode: int | None = None, stderr: str = ""
+    ) -> None:
+        self.message = message
+        self.command = tuple(command)
+        self.returncode = returncode
+        self.stderr = stderr
+        detail = f"{message} (exit status {returncode})" if returncode is not None else message
+        tail = stderr.strip()[-TOOL_STDERR_TAIL:]
+        super().__init__(f"{detail}: {' '.join(self.command)}" + (f"\n{tail}" if tail else ""))
+
+
+#: How many trailing characters of a tool's stderr :class:`ToolError` shows in its message.
+TOOL_STDERR_TAIL = 2000

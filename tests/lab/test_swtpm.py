@@ -12,6 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import tlkit.errors
+import tlkit.lab
 from tests.conftest import require_binaries
 from tlkit.errors import DataError, MissingComponentError, TlkitError
 from tlkit.lab import SwtpmSession, ToolError, pcr_spec
@@ -71,6 +73,18 @@ def test_tool_error_is_a_tlkit_error_with_stderr() -> None:
     assert isinstance(err, TlkitError)
     assert (err.command, err.returncode, err.stderr) == (("tpm2_x", "-c"), 1, "ERROR: bad\n")
     assert str(err) == "tpm2_x failed (exit status 1): tpm2_x -c\nERROR: bad"
+
+
+def test_tool_error_lives_in_the_one_error_tree() -> None:
+    assert tlkit.lab.ToolError is tlkit.errors.ToolError
+    assert "ToolError" in tlkit.errors.__all__
+    assert "ToolError" in tlkit.lab.__all__
+    long = ToolError("x", command=["t"], stderr="a" * 3000 + "END")
+    assert long.stderr == "a" * 3000 + "END"
+    assert str(long).endswith("a" * (tlkit.errors.TOOL_STDERR_TAIL - 3) + "END")
+    assert len(str(long)) == len("x: t\n") + tlkit.errors.TOOL_STDERR_TAIL
+    timeout = ToolError("timed out", command=("swtpm_ioctl", "-s"))
+    assert (timeout.returncode, timeout.stderr, str(timeout)) == (None, "", "timed out: swtpm_ioctl -s")
 
 
 # -- lifecycle ------------------------------------------------------------------------------------

@@ -6,10 +6,12 @@ checked against a real TPM implementation.
 
 What it does not do: parse or verify TPM structures (that is :mod:`tlkit.tpm`), talk to a hardware
 TPM, or get imported by the core packages. Each adapter says clearly when a binary is missing
-(:class:`tlkit.errors.MissingComponentError`); tests turn that into a skip on a user's machine and
-into a failure when ``CI=true``.
+(:class:`tlkit.errors.MissingComponentError`; tests turn that into a skip on a user's machine and
+into a failure when ``CI=true``) and when a command fails (:class:`tlkit.errors.ToolError`, with the
+command, exit status and stderr; re-exported here).
 """
 
-from tlkit.lab._swtpm import SwtpmKey, SwtpmQuote, SwtpmSession, ToolError, pcr_spec
+from tlkit.errors import ToolError
+from tlkit.lab._swtpm import SwtpmKey, SwtpmQuote, SwtpmSession, pcr_spec
 
 __all__ = ["SwtpmKey", "SwtpmQuote", "SwtpmSession", "ToolError", "pcr_spec"]

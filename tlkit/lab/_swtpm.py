@@ -29,34 +29,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple, Protocol, Self
 
-from tlkit.errors import DataError, MissingComponentError, TlkitError
+from tlkit.errors import DataError, MissingComponentError, ToolError
 from tlkit.tpm import HashAlg, hash_alg
 
-__all__ = ["SwtpmKey", "SwtpmQuote", "SwtpmSession", "ToolError", "pcr_spec"]
+__all__ = ["SwtpmKey", "SwtpmQuote", "SwtpmSession", "pcr_spec"]
 
 _INSTALL_HINT = "install it with: apt-get install swtpm swtpm-tools tpm2-tools"
-_STDERR_TAIL = 2000
-
-
-class ToolError(TlkitError):
-    """A real component (swtpm or a tpm2-tools command) ran but failed or did not answer in time.
-
-    Attributes:
-        command: the command line that failed.
-        returncode: its exit status (``None`` for a timeout or a process that would not start).
-        stderr: what it wrote on stderr (the last few thousand characters), decoded leniently.
-    """
-
-    def __init__(
-        self, message: str, *, command: Sequence[str] = (), returncode: int | None = None, stderr: str = ""
-    ) -> None:
-        self.message = message
-        self.command = tuple(command)
-        self.returncode = returncode
-        self.stderr = stderr
-        detail = f"{message} (exit status {returncode})" if returncode is not None else message
-        tail = stderr.strip()[-_STDERR_TAIL:]
-        super().__init__(f"{detail}: {' '.join(self.command)}" + (f"\n{tail}" if tail else ""))
 
 
 class SwtpmQuote(NamedTuple):
