@@ -74,7 +74,7 @@ def test_verify_fails_and_explains_in_json(tmp_path: Path, capsys: pytest.Captur
     assert rc == 1
     out = json.loads(capsys.readouterr().out)
     assert out["sha256"]["passed"] is False
-    assert out["sha256"]["reasons"] == ["pcr-mismatch:4"]
+    assert out["sha256"]["reasons"] == ["pcr-mismatch:4", "payload-digest-mismatch:3"]
     div = out["sha256"]["divergences"][0]
     assert div["pcr"] == 4
     assert div["first_divergent_event"] == div["chain"][0]["index"]  # expected = initial value

@@ -13,8 +13,13 @@ What this package does:
   H-CRTM and DRTM initial values, every EV_NO_ACTION skipped).
 * :meth:`EventLog.verify` compares a replay with PCR values and explains mismatches; named
   firmware :data:`KNOWN_QUIRKS` (e.g. :data:`EBS_MISSING`) are tried only on failure and reported.
+  It also checks, for every event type whose digest is defined as the hash of its data,
+  that it is (:meth:`Event.data_matches_digest`, :class:`PayloadMismatch`): a replay alone proves
+  digests, not the data that explains them.
   :meth:`EventLog.diff` pinpoints the first differing event against a known-good log.
-* :func:`secure_boot_state` summarises Secure Boot from the log (variables, authorities, shim).
+* :func:`secure_boot_state` summarises Secure Boot from the log (variables, authorities, shim),
+  using only events whose digest is the hash of their data, and names re-typed, late or duplicate
+  PCR 7 events in machine-readable notes (:data:`ANOMALIES`).
 * :func:`check_evidence` combines :func:`tlkit.tpm.verify_quote` with :meth:`EventLog.verify`.
 
 Quick start::
@@ -67,14 +72,22 @@ from tlkit.eventlog._replay import (
     ChainStep,
     Divergence,
     LogDiff,
+    PayloadMismatch,
     PcrDifference,
     ReplayResult,
     initial_pcr_value,
 )
-from tlkit.eventlog._secureboot import ImageAuthority, SecureBootState, SignatureDatabase, secure_boot_state
+from tlkit.eventlog._secureboot import (
+    ANOMALIES,
+    ImageAuthority,
+    SecureBootState,
+    SignatureDatabase,
+    secure_boot_state,
+)
 from tlkit.eventlog._types import EventType, event_type_name
 
 __all__ = [
+    "ANOMALIES",
     "EBS_MISSING",
     "KNOWN_QUIRKS",
     "CertificateInfo",
@@ -96,6 +109,7 @@ __all__ = [
     "LogDiff",
     "LogFormat",
     "NoActionEvent",
+    "PayloadMismatch",
     "PcrDifference",
     "PostCode",
     "Quirk",

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from tlkit.errors import DataError, ParseError
+from tlkit.eventlog._digestcheck import data_matches_digest
 from tlkit.eventlog._frame import log_to_frame
 from tlkit.eventlog._payloads import SpecIdAlgorithm, SpecIdEvent, bank_name, decode_payload, parse_spec_id
 from tlkit.eventlog._replay import (
@@ -129,6 +130,25 @@ class Event:
             if a == alg:
                 return d
         return None
+
+    def data_matches_digest(self, bank: str | int | HashAlg = "sha256") -> bool | None:
+        """Whether the digest the log claims for ``bank`` is the hash of this event's data.
+
+        ``True``/``False`` for event types whose digest the PC Client PFP defines from the data
+        (separators, actions, UEFI variables and authorities, GPT, S-CRTM version, GRUB/systemd-boot
+        strings; the accepted forms, including two firmware/shim variants, are listed in
+        ``tlkit.eventlog._digestcheck``); ``None`` when the digest is not derivable from the data
+        (image loads, firmware blobs, EV_NO_ACTION...), when the event has no ``bank`` digest, or
+        when this OpenSSL cannot compute the bank's hash. A ``True`` means the payload is what was
+        measured; it is worth something only once the PCR itself is verified.
+
+        Raises:
+            UnsupportedAlgorithmError: ``bank`` is not a hash algorithm tlkit knows.
+        """
+        alg = hash_alg(bank)
+        return data_matches_digest(
+            self.event_type, self.pcr, self.data, self.digest(alg.alg_id), alg, payload=lambda: self.payload
+        )
 
 
 def _alg_id(bank: str | HashAlg) -> int:
@@ -380,6 +400,7 @@ class EventLog(Sequence[Event]):
         *,
         reference: EventLog | None = None,
         quirks: Sequence[Quirk] | None = None,
+        check_payloads: bool = True,
     ) -> ReplayResult:
         """Compare this log's replay with PCR values (typically from a verified quote).
 
@@ -390,12 +411,17 @@ class EventLog(Sequence[Event]):
                 the reference's is reported as the divergent event.
             quirks: firmware quirks to try when a PCR fails (default: every known quirk); pass
                 ``()`` for strict replay.
+            check_payloads: also check, for every event type whose digest is defined as the hash of
+                its data, that it is (:meth:`Event.data_matches_digest`); mismatches are listed in
+                ``payload_mismatches`` and fail the result when fatal (see :class:`PayloadMismatch`).
+                ``False`` skips the check (replay only).
 
         Returns:
             a :class:`ReplayResult`: ``passed`` when every PCR the log covers and ``pcrs`` gives
-            matches (PCRs the log does not cover are listed as ``not_covered``, never as matched).
+            matches (PCRs the log does not cover are listed as ``not_covered``, never as matched) and
+            no fatal payload mismatch was found.
         """
-        return verify_log(self, pcrs, bank, reference=reference, quirks=quirks)
+        return verify_log(self, pcrs, bank, reference=reference, quirks=quirks, check_payloads=check_payloads)
 
     def verified_events(self, result: ReplayResult) -> tuple[Event, ...]:
         """The events of the PCRs ``result`` matched — the only ones a verifier may rely on.
@@ -403,10 +429,16 @@ class EventLog(Sequence[Event]):
         Even these are trustworthy only as far as the extend covers them: the digest is verified,
         the event type and (for many types) the event data are not (go-attestation,
         docs/event-log-disclosure.md). ``result`` must come from :meth:`verify` on this log; events of
-        a PCR matched only through a quirk are included (the quirk is named in ``result``).
+        a PCR matched only through a quirk are included (the quirk is named in ``result``). Events in
+        ``result.payload_mismatches`` are left out: their data is not what was measured.
         """
         ok = set(result.matched)
-        return tuple(e for e in self.events if e.pcr in ok and e.event_type != EventType.EV_NO_ACTION)
+        bad = {m.index for m in result.payload_mismatches}
+        return tuple(
+            e
+            for e in self.events
+            if e.pcr in ok and e.event_type != EventType.EV_NO_ACTION and e.index not in bad
+        )
 
     def diff(self, other: EventLog, bank: str | HashAlg | None = None) -> LogDiff:
         """Per PCR, the first event where this log and ``other`` disagree (digest, type or count)."""

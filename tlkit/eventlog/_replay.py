@@ -11,11 +11,12 @@ Replay rules (TCG PC Client PFP 1.06, 3.3.4 "PCR usage" and 10.4.5 "EV_NO_ACTION
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tlkit.errors import DataError
+from tlkit.eventlog._digestcheck import DERIVABLE_TYPES, INTERPRETED_TYPES, data_matches_digest
 from tlkit.eventlog._quirks import KNOWN_QUIRKS, Quirk
 from tlkit.eventlog._types import EventType, event_type_name
 from tlkit.tpm._alg import _BY_ID, HashAlg, hash_alg
@@ -29,6 +30,7 @@ __all__ = [
     "ChainStep",
     "Divergence",
     "LogDiff",
+    "PayloadMismatch",
     "PcrDifference",
     "ReplayResult",
     "diff_logs",
@@ -224,6 +226,28 @@ class Divergence:
 
 
 @dataclass(frozen=True)
+class PayloadMismatch:
+    """An event whose claimed digest is not the hash of its data, for a type where it must be.
+
+    Attributes:
+        index: event index.
+        pcr: the PCR the event extends.
+        type_name: its event type.
+        bank: the bank whose digest was checked.
+        fatal: the event is on a matched PCR and its payload is one tlkit interprets (a UEFI variable
+            or authority, a separator, an action) or it is on PCR 7: the result does not pass.
+            Non-fatal mismatches (e.g. a systemd-boot EV_IPL string, gdc-host's S-CRTM version) are
+            reported in ``reasons`` only.
+    """
+
+    index: int
+    pcr: int
+    type_name: str
+    bank: str
+    fatal: bool
+
+
+@dataclass(frozen=True)
 class ReplayResult:
     """Outcome of :meth:`EventLog.verify` for one bank.
 
@@ -231,7 +255,8 @@ class ReplayResult:
         passed: every PCR both covered by the log and given matched (possibly thanks to a named
             quirk), and at least one did.
         reasons: machine-readable strings: ``pcr-mismatch:N``, ``no-pcr-covered``,
-            ``quirk-applied:NAME:N`` (informational, present also when passed).
+            ``quirk-applied:NAME:N`` (informational, present also when passed),
+            ``payload-digest-mismatch:I`` for every event in :attr:`payload_mismatches` (fatal or not).
         bank: the bank replayed.
         matched: PCRs that replay to the given value.
         mismatched: PCRs that do not.
@@ -242,6 +267,10 @@ class ReplayResult:
         divergences: one :class:`Divergence` per mismatched PCR.
         replayed: the replayed values (after quirks) for every PCR the log covers.
         expected: the values that were given.
+        payload_mismatches: events whose digest should be, but is not, the hash of their data
+            (:meth:`Event.data_matches_digest` is ``False`` for :attr:`bank`). A matching replay proves
+            the digests, not the data: an edited ``SecureBoot`` byte still replays, and is caught
+            here. ``passed`` is False when any of them is :attr:`PayloadMismatch.fatal`.
     """
 
     passed: bool
@@ -255,6 +284,7 @@ class ReplayResult:
     divergences: tuple[Divergence, ...] = field(repr=False)
     replayed: Mapping[int, bytes] = field(repr=False, compare=False)
     expected: Mapping[int, bytes] = field(repr=False, compare=False)
+    payload_mismatches: tuple[PayloadMismatch, ...] = ()
 
     def __bool__(self) -> bool:
         return self.passed
@@ -267,6 +297,11 @@ class ReplayResult:
         if self.not_covered:
             lines.append(f"  not covered by the log: {list(self.not_covered)}")
         lines += [f"  {d.explanation}" for d in self.divergences]
+        lines += [
+            f"  event {m.index} ({m.type_name}, PCR {m.pcr}): its {m.bank} digest is not the hash of its "
+            f"data ({'fatal' if m.fatal else 'informational'})"
+            for m in self.payload_mismatches
+        ]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -280,6 +315,7 @@ class ReplayResult:
             "unchecked": list(self.unchecked),
             "quirks_applied": list(self.quirks_applied),
             "divergences": [d.to_dict() for d in self.divergences],
+            "payload_mismatches": [dict(m.__dict__) for m in self.payload_mismatches],
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -402,6 +438,7 @@ def verify_log(
     *,
     reference: EventLog | None = None,
     quirks: Sequence[Quirk] | None = None,
+    check_payloads: bool = True,
 ) -> ReplayResult:
     """See :meth:`EventLog.verify`."""
     alg = _bank(log, bank)
@@ -439,12 +476,17 @@ def verify_log(
                 reasons.append(f"quirk-applied:{q.name}:{p}")
     matched.sort()
     divergences = tuple(_explain(log, alg, p, (expected[p], replayed[p]), reference) for p in mismatched)
-    reasons = [f"pcr-mismatch:{p}" for p in mismatched] + reasons
+    payload = payload_mismatches(log, alg, set(matched)) if check_payloads else ()
+    reasons = (
+        [f"pcr-mismatch:{p}" for p in mismatched]
+        + [f"payload-digest-mismatch:{m.index}" for m in payload]
+        + reasons
+    )
     if not matched and not mismatched:
         reasons.insert(0, "no-pcr-covered")
     unchecked = tuple(p for p in replayed if p not in expected)
     return ReplayResult(
-        passed=bool(matched) and not mismatched,
+        passed=bool(matched) and not mismatched and not any(m.fatal for m in payload),
         reasons=tuple(reasons),
         bank=alg.name,
         matched=tuple(matched),
@@ -455,7 +497,27 @@ def verify_log(
         divergences=divergences,
         replayed=final,
         expected=expected,
+        payload_mismatches=payload,
     )
+
+
+def _payload_of(log: EventLog, index: int) -> Callable[[], object]:
+    return lambda: log[index].payload
+
+
+def payload_mismatches(log: EventLog, alg: HashAlg, matched: set[int]) -> tuple[PayloadMismatch, ...]:
+    """Every event whose ``alg`` digest should be, and is not, the hash of its data (see
+    :class:`PayloadMismatch` for which are fatal)."""
+    out = []
+    digs = log._bank_digests(alg.alg_id)
+    for i, (_, pcr, typ, _, data) in enumerate(log._recs):
+        if typ not in DERIVABLE_TYPES:
+            continue
+        ok = data_matches_digest(typ, pcr, data, digs[i], alg, payload=_payload_of(log, i))
+        if ok is False:
+            fatal = pcr in matched and (typ in INTERPRETED_TYPES or pcr == 7)
+            out.append(PayloadMismatch(i, pcr, event_type_name(typ), alg.name, fatal))
+    return tuple(out)
 
 
 # ------------------------------------------------------------------------------------------ diff

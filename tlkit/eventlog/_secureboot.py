@@ -1,9 +1,17 @@
 """Secure Boot state as recorded in PCR7 of a firmware log (PC Client PFP 1.06, 3.3.4.8).
 
 The summary is derived from the *unverified* log: it means something only after the log has
-replayed to quoted PCR7 (and PCR4/2 for image loads). Shim quirks are handled as in
-go-attestation ``ParseSecurebootState``: an authority may be a bare certificate instead of an
-EFI_SIGNATURE_DATA, and shim logs MokListTrusted and SbatLevel as EV_EFI_VARIABLE_AUTHORITY.
+replayed to quoted PCR7 (and PCR4/2 for image loads). Even then the replay covers only digests, so
+(as go-attestation ``ParseSecurebootState`` does) every event read here must also have a digest
+that is the hash of its data (:meth:`Event.data_matches_digest`), and PCR 7 must have the shape the
+PFP prescribes: only variable, authority, separator and action events; each Secure Boot variable
+once, before the separator. Events that break this are not used and are named in
+:attr:`SecureBootState.notes` (:data:`ANOMALIES` lists the codes that mean "do not trust this log";
+they catch the go-attestation event-log-disclosure attack of re-typing PCR 7 events to EV_UNUSED).
+
+Shim quirks are handled as in go-attestation: an authority may be a bare certificate instead of an
+EFI_SIGNATURE_DATA (with one extra logged byte, issue #157), and shim logs MokListTrusted and
+SbatLevel as EV_EFI_VARIABLE_AUTHORITY.
 """
 
 from __future__ import annotations
@@ -13,11 +21,34 @@ from typing import TYPE_CHECKING, Any
 
 from tlkit.eventlog._payloads import CertificateInfo, ImageLoad, SignatureList, TextEvent, UefiVariable
 from tlkit.eventlog._types import EventType as T
+from tlkit.tpm._alg import _BY_ID
 
 if TYPE_CHECKING:
-    from tlkit.eventlog._model import EventLog
+    import pandas as pd
 
-__all__ = ["AuthorityRecord", "ImageAuthority", "SecureBootState", "SignatureDatabase", "secure_boot_state"]
+    from tlkit.eventlog._model import Event, EventLog
+
+__all__ = [
+    "ANOMALIES",
+    "AuthorityRecord",
+    "ImageAuthority",
+    "SecureBootState",
+    "SignatureDatabase",
+    "secure_boot_state",
+]
+
+ANOMALIES: tuple[str, ...] = (
+    "payload-digest-mismatch",
+    "unexpected-event-type",
+    "variable-after-separator",
+    "duplicate-variable",
+    "duplicate-separator",
+    "pcr7-separator-missing",
+    "unexpected-efi-action",
+    "uefi-debug-mode",
+)
+"""Note codes (the part before ``:``) that mean the PCR 7 log is not what PFP firmware writes:
+a tampered or re-typed log, or firmware that cannot be trusted for a Secure Boot verdict."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +95,23 @@ class AuthorityRecord:
 @dataclass(frozen=True)
 class ImageAuthority:
     """An image load (EV_EFI_BOOT_SERVICES_APPLICATION/DRIVER, EV_EFI_RUNTIME_SERVICES_DRIVER) and
-    the authority events logged since the previous image load (empty: the authority was already
-    logged for an earlier image, or Secure Boot did not verify it)."""
+    the authority events that approved it (empty: the authority was already logged for an earlier
+    image — firmware and shim log each authority once — or Secure Boot did not verify it).
+
+    Pairing rule (the log does not link them; go-attestation does not pair them either, it only
+    splits authorities into pre- and post-separator lists):
+
+    * firmware (PFP 1.06, 3.3.4.8; EDK II DxeImageVerificationLib) measures the authority while it
+      verifies the image, *before* the image is measured into PCR 2/4: the authority belongs to the
+      next image load;
+    * shim up to 15.2 measured the image into PCR 4 first and then logged the authority it verified
+      it with, as a bare certificate: in a log without an ``SbatLevel`` (introduced with shim 15.3)
+      a bare-certificate authority belongs to the *previous* image load (go-tpm-tools
+      ``rhel8-uefi.bin``: the ``Shim`` authority, event 27, approved GRUB, event 26);
+    * shim 15.3 and later log the authority before the image, like firmware;
+    * ``SbatLevel`` and ``MokListTrusted`` are logged as authorities but approve nothing: they are
+      never paired.
+    """
 
     index: int
     type_name: str
@@ -90,7 +136,14 @@ class SecureBootState:
         dma_protection_disabled: the "DMA Protection Disabled" EV_EFI_ACTION is in PCR7.
         notes: machine-readable observations: ``secureboot-var-missing``, ``secureboot-var-empty``
             (a firmware quirk: the variable was measured with no data), ``authority-bare-certificate``,
-            ``dma-protection-disabled``, ``undecodable:<index>``.
+            ``dma-protection-disabled``, ``undecodable:<index>``; and the anomalies (see
+            :data:`ANOMALIES` and :attr:`anomalies`): ``payload-digest-mismatch:<index>`` (the event's
+            digest is not the hash of its data: its payload was ignored),
+            ``unexpected-event-type:<index>`` (a PCR 7 extend of a type the PFP does not put there,
+            e.g. EV_UNUSED), ``variable-after-separator:<index>`` and ``duplicate-variable:<index>``
+            (a Secure Boot variable logged after PCR 7's separator or twice: ignored),
+            ``duplicate-separator:<index>``, ``pcr7-separator-missing``,
+            ``unexpected-efi-action:<index>`` and ``uefi-debug-mode``.
     """
 
     enabled: bool | None
@@ -106,6 +159,33 @@ class SecureBootState:
     sbat_level: str | None
     dma_protection_disabled: bool
     notes: tuple[str, ...]
+
+    @property
+    def anomalies(self) -> tuple[str, ...]:
+        """The :attr:`notes` whose code is one of :data:`ANOMALIES` (empty for an honest PFP log)."""
+        return tuple(n for n in self.notes if n.split(":", 1)[0] in ANOMALIES)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per Secure Boot database (PK, KEK, db, dbx) as the log claims it.
+
+        Columns: ``variable``, ``event`` (index of its EV_EFI_VARIABLE_DRIVER_CONFIG event, ``None``
+        when not logged), ``certificates`` and ``hashes`` (counts) and ``subjects`` (the certificates'
+        subjects, ``"; "``-joined).
+        """
+        import pandas as pd  # noqa: PLC0415 - pandas is only needed for tables
+
+        rows = []
+        for name, db in (("PK", self.pk), ("KEK", self.kek), ("db", self.db), ("dbx", self.dbx)):
+            rows.append(
+                {
+                    "variable": name,
+                    "event": db.index if db is not None else None,
+                    "certificates": len(db.certificates) if db is not None else 0,
+                    "hashes": db.hash_count if db is not None else 0,
+                    "subjects": "; ".join(db.subjects) if db is not None else "",
+                }
+            )
+        return pd.DataFrame(rows, columns=["variable", "event", "certificates", "hashes", "subjects"])
 
     def to_dict(self) -> dict[str, Any]:
         def db(x: SignatureDatabase | None) -> dict[str, Any] | None:
@@ -142,6 +222,7 @@ class SecureBootState:
             "sbat_level": self.sbat_level,
             "dma_protection_disabled": self.dma_protection_disabled,
             "notes": list(self.notes),
+            "anomalies": list(self.anomalies),
         }
 
 
@@ -165,11 +246,42 @@ def _authority(index: int, v: UefiVariable, before_sep: bool) -> AuthorityRecord
     return AuthorityRecord(index, v.name, None, None, "other", before_sep)
 
 
+_PCR7_TYPES = frozenset(
+    int(t)
+    for t in (
+        T.EV_NO_ACTION,
+        T.EV_SEPARATOR,
+        T.EV_EFI_ACTION,
+        T.EV_EFI_VARIABLE_DRIVER_CONFIG,
+        T.EV_EFI_VARIABLE_AUTHORITY,
+        T.EV_EFI_VARIABLE_BOOT,
+        T.EV_EFI_VARIABLE_BOOT2,
+        T.EV_EFI_SPDM_DEVICE_POLICY,
+        T.EV_EFI_SPDM_DEVICE_AUTHORITY,
+    )
+)
+"""What PFP 1.06 (3.3.4.8 and 10.4.1) logs into PCR 7."""
+
+_SB_VARS = ("SecureBoot", "PK", "KEK", "db", "dbx", "dbt", "dbr")
+_NOT_APPROVALS = ("sbat-level", "mok-list-trusted")
+
+
+def _payload_ok(e: Event) -> bool | None:
+    """False when, in any bank this OpenSSL can hash, the digest is not the hash of the data."""
+    verdicts = [
+        e.data_matches_digest(_BY_ID[a].name) for a, _ in e.digest_list if a in _BY_ID and _BY_ID[a].available
+    ]
+    if False in verdicts:
+        return False
+    return True if True in verdicts else None
+
+
 def secure_boot_state(log: EventLog) -> SecureBootState:
-    """Summarise Secure Boot from PCR7 (and PCR14 shim events) of an unverified log."""
+    """Summarise Secure Boot from PCR7 (and PCR14 shim events) of an unverified log (module rules)."""
     notes: list[str] = []
     enabled: bool | None = None
     sb_data: bytes | None = None
+    sb_logged = False
     dbs: dict[str, SignatureDatabase] = {}
     authorities: list[AuthorityRecord] = []
     images: list[ImageAuthority] = []
@@ -179,9 +291,25 @@ def secure_boot_state(log: EventLog) -> SecureBootState:
     sbat: str | None = None
     dma_off = False
     sep7 = False
+    pcr7_extended = False
+    seen_vars: set[str] = set()
+    old_shim = not any(
+        e.event_type == T.EV_EFI_VARIABLE_AUTHORITY and getattr(e.payload, "name", None) == "SbatLevel"
+        for e in log
+    )
     for e in log:
         t = e.event_type
+        if e.pcr == 7 and t != T.EV_NO_ACTION:
+            pcr7_extended = True
+            if t not in _PCR7_TYPES:
+                notes.append(f"unexpected-event-type:{e.index}")
+                continue
+            if t in (T.EV_SEPARATOR, T.EV_EFI_ACTION) and _payload_ok(e) is False:
+                notes.append(f"payload-digest-mismatch:{e.index}")
+                continue
         if t == T.EV_SEPARATOR and e.pcr == 7:
+            if sep7:
+                notes.append(f"duplicate-separator:{e.index}")
             sep7 = True
         elif t in (T.EV_EFI_VARIABLE_DRIVER_CONFIG, T.EV_EFI_VARIABLE_AUTHORITY) or (
             t in (T.EV_EFI_VARIABLE_BOOT, T.EV_EFI_VARIABLE_BOOT2) and e.pcr == 7
@@ -190,17 +318,38 @@ def secure_boot_state(log: EventLog) -> SecureBootState:
             if not isinstance(v, UefiVariable):
                 notes.append(f"undecodable:{e.index}")
                 continue
+            if v.name == "SecureBoot" and e.pcr == 7:
+                sb_logged = True
+            if _payload_ok(e) is False:
+                notes.append(f"payload-digest-mismatch:{e.index}")
+                continue
             if t == T.EV_EFI_VARIABLE_AUTHORITY:
                 a = _authority(e.index, v, not sep7)
                 authorities.append(a)
-                pending.append(a)
                 if a.form == "bare-certificate" and "authority-bare-certificate" not in notes:
                     notes.append("authority-bare-certificate")
                 if a.form == "sbat-level":
                     sbat = v.value if isinstance(v.value, str) else v.data.decode("utf-8", errors="replace")
                 if a.form == "mok-list-trusted":
                     mok_trusted = bool(v.data[:1] == b"\x01")
+                if a.form in _NOT_APPROVALS:
+                    continue
+                if old_shim and a.form == "bare-certificate" and images:
+                    last = images[-1]
+                    images[-1] = ImageAuthority(
+                        last.index, last.type_name, last.pcr, last.path, (*last.authorities, a)
+                    )
+                else:
+                    pending.append(a)
                 continue
+            if e.pcr == 7 and v.name in _SB_VARS and t == T.EV_EFI_VARIABLE_DRIVER_CONFIG:
+                if sep7:
+                    notes.append(f"variable-after-separator:{e.index}")
+                    continue
+                if v.name in seen_vars:
+                    notes.append(f"duplicate-variable:{e.index}")
+                    continue
+                seen_vars.add(v.name)
             if v.name == "SecureBoot" and e.pcr == 7:
                 sb_data = v.data
                 if not v.data:
@@ -228,14 +377,22 @@ def secure_boot_state(log: EventLog) -> SecureBootState:
             path = p.device_path.text if isinstance(p, ImageLoad) else ""
             images.append(ImageAuthority(e.index, e.type_name, e.pcr, path, tuple(pending)))
             pending = []
-        elif t == T.EV_EFI_ACTION and e.pcr == 7 and e.data.rstrip(b"\x00") == b"DMA Protection Disabled":
-            dma_off = True
-            notes.append("dma-protection-disabled")
+        elif t == T.EV_EFI_ACTION and e.pcr == 7:
+            text = e.data.rstrip(b"\x00")
+            if text == b"DMA Protection Disabled":
+                dma_off = True
+                notes.append("dma-protection-disabled")
+            elif text == b"UEFI Debug Mode":
+                notes.append("uefi-debug-mode")
+            else:
+                notes.append(f"unexpected-efi-action:{e.index}")
         elif t == T.EV_IPL and e.pcr == 14:
             p = e.payload
             if isinstance(p, TextEvent) and p.text.startswith("MokList"):
                 mok_present = True
-    if sb_data is None:
+    if pcr7_extended and not sep7:
+        notes.append("pcr7-separator-missing")
+    if not sb_logged:
         notes.insert(0, "secureboot-var-missing")
     return SecureBootState(
         enabled=enabled,
