@@ -254,13 +254,11 @@ _PCR7_TYPES = frozenset(
         T.EV_EFI_ACTION,
         T.EV_EFI_VARIABLE_DRIVER_CONFIG,
         T.EV_EFI_VARIABLE_AUTHORITY,
-        T.EV_EFI_VARIABLE_BOOT,
-        T.EV_EFI_VARIABLE_BOOT2,
         T.EV_EFI_SPDM_DEVICE_POLICY,
         T.EV_EFI_SPDM_DEVICE_AUTHORITY,
     )
 )
-"""What PFP 1.06 (3.3.4.8 and 10.4.1) logs into PCR 7."""
+"""What PFP 1.06 (3.3.4.8 and 10.4.1) logs into PCR 7 (go-attestation accepts the same, minus SPDM)."""
 
 _SB_VARS = ("SecureBoot", "PK", "KEK", "db", "dbx", "dbt", "dbr")
 _NOT_APPROVALS = ("sbat-level", "mok-list-trusted")
@@ -311,9 +309,7 @@ def secure_boot_state(log: EventLog) -> SecureBootState:
             if sep7:
                 notes.append(f"duplicate-separator:{e.index}")
             sep7 = True
-        elif t in (T.EV_EFI_VARIABLE_DRIVER_CONFIG, T.EV_EFI_VARIABLE_AUTHORITY) or (
-            t in (T.EV_EFI_VARIABLE_BOOT, T.EV_EFI_VARIABLE_BOOT2) and e.pcr == 7
-        ):
+        elif t in (T.EV_EFI_VARIABLE_DRIVER_CONFIG, T.EV_EFI_VARIABLE_AUTHORITY):
             v = e.payload
             if not isinstance(v, UefiVariable):
                 notes.append(f"undecodable:{e.index}")
