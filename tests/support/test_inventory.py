@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import REPO
 from tlkit.errors import DataError
+from tlkit.support import image_generation
 from tlkit.support._inventory import (
     INVENTORY_COLUMNS,
     InventoryResult,
@@ -377,6 +378,16 @@ def test_generation_from_image_sku(
     assert row["generation_source"] == ("image-sku" if gen else "unknown")
 
 
+def test_sku_generation_is_image_generation() -> None:
+    """The importer has no SKU rules of its own: every image-sku generation is image_generation's."""
+    f = load_inventory(SAMPLES / "az-vm-list.json", check=False).frame
+    sku_rows = f[f["generation_source"] == "image-sku"]
+    assert len(sku_rows) > 0
+    for _, row in sku_rows.iterrows():
+        urn = f"{row['image_publisher']}:{row['image_offer']}:{row['image_sku']}"
+        assert row["generation"] == f"V{image_generation(urn).generation}"
+
+
 GEN1_IMAGE = {
     "publisher": "MicrosoftWindowsServer",
     "offer": "WindowsServer",
@@ -486,8 +497,18 @@ def test_image_kinds() -> None:
     assert got["image_version"].iloc[1] == "1.2.3"
     # Images check_vm can't identify are a note, never a record error; a managed image is a blocker.
     assert list(got["blockers"]) == ["", "", "managed-image", "", "", "", ""]
-    assert got["os"].iloc[0] == "Ubuntu Server 22.04"
-    assert got["os"].iloc[1:].isna().all()
+    assert list(got["os"].fillna("<NA>")) == [
+        "Ubuntu Server 22.04",
+        "gallery image (OS unknown)",
+        "managed image (OS unknown)",
+        "<NA>",
+        "shared gallery image (OS unknown)",
+        "community gallery image (OS unknown)",
+        "<NA>",
+    ]
+    # Shared and community gallery images are checked like any gallery image: SecurityType unknown.
+    unknown_type = "Gallery image SecurityType not given"
+    assert [unknown_type in n for n in got["notes"]] == [False, True, False, False, True, True, False]
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,7 @@ def test_inventory_figures(frame: pd.DataFrame) -> None:
     fig = tl_status_by_os_figure(frame)
     labels = {t.get_text() for t in fig.axes[0].get_yticklabels()}
     assert "Ubuntu Server 22.04" in labels
-    assert "Linux (not identified)" in labels
+    assert {"gallery image (OS unknown)", "managed image (OS unknown)"} <= labels
     assert sum(p.get_width() for p in fig.axes[0].patches) == len(frame)
     plt.close(fig)
 
@@ -80,4 +80,12 @@ def test_inventory_figures(frame: pd.DataFrame) -> None:
 def test_blockers_figure_without_blockers(frame: pd.DataFrame) -> None:
     fig = blockers_figure(frame[frame["compatible"].fillna(False)])
     assert fig.axes[0].texts[0].get_text() == "no blockers"
+    plt.close(fig)
+
+
+def test_tl_status_by_os_without_identified_os() -> None:
+    unchecked = load_inventory(SAMPLES / "az-vm-list.json", check=False).frame
+    fig = tl_status_by_os_figure(unchecked)
+    labels = {t.get_text() for t in fig.axes[0].get_yticklabels()}
+    assert labels == {"Linux (not identified)", "Windows (not identified)"}
     plt.close(fig)

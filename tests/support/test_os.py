@@ -9,22 +9,25 @@ from hypothesis import strategies as st
 from tlkit.errors import DataError
 from tlkit.support import (
     GalleryImage,
+    ImageGeneration,
     ManagedImage,
     MarketplaceImage,
     identify_os,
+    image_generation,
     os_status,
     os_table,
     parse_image,
 )
+from tlkit.support._snapshots import load_csv
 
 
 @pytest.mark.parametrize(
     ("urn", "distro", "version", "generation"),
     [
         ("Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest", "ubuntu", "22.04", 2),
-        ("Canonical:0001-com-ubuntu-server-jammy:22_04-lts:latest", "ubuntu", "22.04", None),
+        ("Canonical:0001-com-ubuntu-server-jammy:22_04-lts:latest", "ubuntu", "22.04", 1),
         ("Canonical:0001-com-ubuntu-server-focal:20_04-lts-gen2:20.04.202405010", "ubuntu", "20.04", 2),
-        ("Canonical:UbuntuServer:18.04-LTS:latest", "ubuntu", "18.04", None),
+        ("Canonical:UbuntuServer:18.04-LTS:latest", "ubuntu", "18.04", 1),
         ("Canonical:UbuntuServer:18_04-lts-gen2:latest", "ubuntu", "18.04", 2),
         ("Canonical:ubuntu-24_04-lts:server:latest", "ubuntu", "24.04", 2),
         ("Canonical:ubuntu-24_04-lts:server-gen1:latest", "ubuntu", "24.04", 1),
@@ -35,18 +38,18 @@ from tlkit.support import (
             "2019",
             2,
         ),
-        ("MicrosoftWindowsServer:WindowsServer:2019-Datacenter:latest", "windows-server", "2019", None),
+        ("MicrosoftWindowsServer:WindowsServer:2019-Datacenter:latest", "windows-server", "2019", 1),
         (
             "MicrosoftWindowsServer:WindowsServer:2022-datacenter-azure-edition:latest",
             "windows-server",
             "2022-azure-edition",
-            None,
+            2,
         ),
-        ("MicrosoftWindowsServer:WindowsServer:2012-R2-Datacenter:latest", "windows-server", "2012-r2", None),
+        ("MicrosoftWindowsServer:WindowsServer:2012-R2-Datacenter:latest", "windows-server", "2012-r2", 1),
         ("RedHat:RHEL:9-lvm-gen2:latest", "rhel", "9", 2),
         ("RedHat:RHEL:9-lvm-gen2:9.4.2024081415", "rhel", "9.4", 2),
         ("RedHat:RHEL:94_gen2:latest", "rhel", "9.4", 2),
-        ("RedHat:RHEL:8_10:latest", "rhel", "8.10", None),
+        ("RedHat:RHEL:8_10:latest", "rhel", "8.10", 1),
         ("SUSE:sles-15-sp5:gen2:latest", "sles", "15sp5", 2),
         ("SUSE:sles-sap-15-sp5:gen2:latest", "sles", "15sp5", 2),
         ("Debian:debian-12:12-gen2:latest", "debian", "12", 2),
@@ -72,10 +75,10 @@ from tlkit.support import (
         ),
     ],
 )
-def test_marketplace_images(urn: str, distro: str, version: str, generation: int | None) -> None:
+def test_marketplace_images(urn: str, distro: str, version: str, generation: int) -> None:
     info = identify_os(urn)
     assert (info.distro, info.version, info.generation) == (distro, version, generation)
-    assert info.generation_basis == (None if generation is None else "sku-heuristic")
+    assert info.generation_basis == "sku-heuristic"
 
 
 def test_explicit_generation_wins_over_sku() -> None:
@@ -231,6 +234,122 @@ def test_gallery_image_with_os_text() -> None:
     bare = identify_os(GalleryImage("/x/galleries/g/images/d"))
     assert bare.distro is None
     assert "OS not given" in bare.reason
+
+
+GID = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/galleries/g/images/d/versions/1.0.0"
+SHARED = "/SharedGalleries/abc-123/Images/img/Versions/1.0.0"
+COMMUNITY = "/CommunityGalleries/pub-1/Images/img/Versions/latest"
+MID = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/images/gold"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "display"),
+    [
+        (GID, "gallery", "gallery image (OS unknown)"),
+        (SHARED, "shared-gallery", "shared gallery image (OS unknown)"),
+        ("/SharedGalleries/abc-123/Images/img", "shared-gallery", "shared gallery image (OS unknown)"),
+        (COMMUNITY, "community-gallery", "community gallery image (OS unknown)"),
+        ({"sharedGalleryImageId": SHARED}, "shared-gallery", "shared gallery image (OS unknown)"),
+        ({"communityGalleryImageId": COMMUNITY}, "community-gallery", "community gallery image (OS unknown)"),
+        (MID, "managed-image", "managed image (OS unknown)"),
+        ("Canonical:UbuntuServer:18.04-LTS", "marketplace", "Ubuntu Server 18.04"),
+    ],
+)
+def test_image_kinds_and_display_without_os(value: object, kind: str, display: str) -> None:
+    img = parse_image(value)  # type: ignore[arg-type]
+    assert img.kind == kind
+    info = identify_os(img)
+    assert info.display == display
+    if kind != "marketplace":
+        assert isinstance(img, GalleryImage | ManagedImage)
+        assert info.distro is None
+        label = display.removesuffix(" (OS unknown)")
+        assert info.reason == f"{label} OS not given (pass os='Ubuntu 22.04' or similar)"
+
+
+def test_shared_gallery_dict_keeps_security_type_and_os() -> None:
+    img = parse_image(
+        {
+            "communityGalleryImageId": COMMUNITY,
+            "features": [{"name": "SecurityType", "value": "TrustedLaunchSupported"}],
+            "hyperVGeneration": "V2",
+            "os": "Ubuntu 22.04",
+        }
+    )
+    assert img == GalleryImage(COMMUNITY, "TrustedLaunchSupported", 2, "Ubuntu 22.04")
+    assert identify_os(img).display == "Ubuntu Server 22.04"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "/SharedGalleries/abc",
+        "/SharedGalleries/abc/Images",
+        "/CommunityGalleries/pub/Images/img/Versions/1/extra",
+        "/CommunityGalleries//Images/img",
+    ],
+)
+def test_malformed_shared_gallery_ids(bad: str) -> None:
+    with pytest.raises(DataError) as e:
+        parse_image(bad)
+    assert (e.value.field, e.value.record) == ("id", bad)
+
+
+@pytest.mark.parametrize(
+    ("urn", "generation", "rule_basis", "rule_start"),
+    [
+        ("MicrosoftWindowsServer:WindowsServer:2019-Datacenter", 1, "heuristic", "no Gen2 marker"),
+        ("Canonical:0001-com-ubuntu-server-focal:20_04-lts", 1, "heuristic", "no Gen2 marker"),
+        ("RedHat:RHEL:8-lvm", 1, "heuristic", "no Gen2 marker"),
+        (
+            "MicrosoftWindowsServer:WindowsServer:2019-datacenter-gensecond",
+            2,
+            "naming-convention",
+            "sku contains",
+        ),
+        ("RedHat:RHEL:8-lvm-gen2", 2, "naming-convention", "sku contains"),
+        (
+            "MicrosoftWindowsServer:WindowsServer:2025-datacenter-azure-edition",
+            2,
+            "heuristic",
+            "Windows Server Azure Edition",
+        ),
+        ("Canonical:0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm", 2, "heuristic", "confidential VM"),
+        ("Canonical:ubuntu-24_04-lts:server-gen1", 1, "heuristic", "sku contains 'gen1'"),
+        ("Canonical:ubuntu-24_04-lts:server", 2, "heuristic", "ubuntu-24_04-lts style"),
+        ("Contoso:AnyOffer:AnySku", 1, "heuristic", "no Gen2 marker"),
+    ],
+)
+def test_image_generation_rules_come_from_data(
+    urn: str, generation: int, rule_basis: str, rule_start: str
+) -> None:
+    g = image_generation(urn)
+    assert (g.generation, g.basis, g.rule_basis) == (generation, "sku-heuristic", rule_basis)
+    assert g.rule.startswith(rule_start)
+    assert identify_os(urn).generation == generation
+
+
+def test_image_generation_explicit_and_sku_less_images() -> None:
+    explicit = {"publisher": "p", "offer": "o", "sku": "2019-Datacenter", "hyperVGeneration": "V2"}
+    assert image_generation(explicit) == ImageGeneration(2, "explicit", None)
+    assert image_generation({"id": GID, "hyperVGeneration": "V1"}) == ImageGeneration(1, "explicit", None)
+    assert image_generation(SHARED) == ImageGeneration(None, None, None)
+    assert image_generation(MID) == ImageGeneration(None, None, None)
+    arm = image_generation("Canonical:0001-com-ubuntu-server-jammy:22_04-lts-arm64")
+    assert (arm.generation, arm.architecture) == (2, "Arm64")
+
+
+def test_image_generation_table_rows_have_a_basis() -> None:
+    rows = load_csv("image_generation.csv")
+    assert {r["basis"] for r in rows} == {"naming-convention", "heuristic"}
+    assert all(r["note"] for r in rows)
+    # The last row is the catch-all (an unmarked sku is Gen1), so every Marketplace sku gets a guess.
+    assert (rows[-1]["publisher"], rows[-1]["offer"], rows[-1]["sku_regex"], rows[-1]["generation"]) == (
+        "*",
+        "*",
+        ".",
+        "1",
+    )
 
 
 def test_os_table() -> None:

@@ -81,11 +81,8 @@ def test_ga_reasons_and_reporting() -> None:
         ("Standard_M128ms", JAMMY, "size-not-supported"),
         ("Standard_D4pds_v5", JAMMY, "size-currently-not-supported"),
         ("Standard_H16r", JAMMY, "size-unknown"),
-        (
-            "Standard_D4s_v5",
-            "Canonical:0001-com-ubuntu-server-jammy:22_04-lts:latest",
-            "image-generation-unknown",
-        ),
+        # An unmarked SKU is the Gen1 variant (image_generation.csv heuristic, as in the inventory).
+        ("Standard_D4s_v5", "Canonical:0001-com-ubuntu-server-jammy:22_04-lts:latest", "image-gen1"),
         ("Standard_D4s_v5", "Canonical:ubuntu-24_04-lts:server-gen1:latest", "image-gen1"),
         (
             "Standard_D4s_v5",
@@ -96,6 +93,11 @@ def test_ga_reasons_and_reporting() -> None:
         (
             "Standard_D4s_v5",
             {"id": "/s/providers/Microsoft.Compute/galleries/g/images/d"},
+            "gallery-security-type-unknown",
+        ),
+        (
+            "Standard_D4s_v5",
+            {"sharedGalleryImageId": "/SharedGalleries/abc-123/Images/img/Versions/1.0.0"},
             "gallery-security-type-unknown",
         ),
     ],
@@ -255,13 +257,33 @@ def test_explicit_tl_on_undetermined_inputs_is_not_refused() -> None:
         api_version="2025-11-01",
         security_profile="TrustedLaunch",
         size="Standard_H16r",
-        image="Canonical:0001-com-ubuntu-server-jammy:22_04-lts:latest",
+        image={"communityGalleryImageId": "/CommunityGalleries/pub-1/Images/img/Versions/latest"},
     )
     assert d.effective_security_type == "TrustedLaunch"
     assert d.reasons == (
         "explicit-trusted-launch",
         "size-unknown-not-checked",
-        "image-generation-unknown-not-checked",
+        "gallery-security-type-unknown-not-checked",
+    )
+
+
+def test_explicit_tl_on_unmarked_gen1_sku_is_refused() -> None:
+    urn = "Canonical:0001-com-ubuntu-server-jammy:22_04-lts:latest"
+    d = tlad(
+        client="arm",
+        api_version="2025-11-01",
+        security_profile="TrustedLaunch",
+        size="Standard_D4s_v5",
+        image=urn,
+    )
+    assert (d.effective_security_type, d.error_code, d.reasons) == (
+        None,
+        "image-not-supported",
+        ("explicit-trusted-launch", "image-gen1"),
+    )
+    assert d.error == (
+        f'Use of TrustedLaunch setting is not supported for the provided image "{urn}". Please select '
+        "Trusted Launch Supported Gen2 OS Image. For more information, see https://aka.ms/TrustedLaunch-FAQ"
     )
 
 

@@ -7,8 +7,10 @@ What it does:
 - parses Azure VM **size names** (:func:`parse_size`) per Microsoft's naming conventions;
 - gives a size's Trusted Launch **status** in a snapshot with the deciding table row
   (:func:`size_status`);
-- identifies an **OS / image** (Marketplace URN, Azure Compute Gallery, managed image, free-form
-  OS string) and checks it against the snapshot's OS table (:func:`os_status`);
+- identifies an **OS / image** (Marketplace URN, Azure Compute Gallery image: subscription, shared
+  or community gallery, managed image, free-form OS string) and checks it against the snapshot's
+  OS table (:func:`os_status`); the image's Hyper-V generation comes from :func:`image_generation`
+  (explicit, else the SKU rules in ``data/support/image_generation.csv``);
 - builds a per-VM **compatibility report** with blockers and remediations (:func:`check_vm`);
 - resolves what a deployment really gets under **TLaD** (:func:`resolve_tlad`) and whether a
   TL VM may be **resized** (:func:`check_resize`).
@@ -50,12 +52,14 @@ from tlkit.support._matrix import (
 )
 from tlkit.support._os import (
     GalleryImage,
+    ImageGeneration,
     ImageLike,
     ManagedImage,
     MarketplaceImage,
     OsInfo,
     OsStatus,
     identify_os,
+    image_generation,
     os_status,
     os_table,
     parse_image,
@@ -74,6 +78,7 @@ __all__ = [
     "CompatibilityReport",
     "FeatureRule",
     "GalleryImage",
+    "ImageGeneration",
     "ImageLike",
     "InventoryResult",
     "InventorySummary",
@@ -93,6 +98,7 @@ __all__ = [
     "check_vm",
     "feature_key",
     "identify_os",
+    "image_generation",
     "load_inventory",
     "normalise_security_type",
     "os_status",

@@ -55,7 +55,7 @@ import pandas as pd
 
 from tlkit.errors import DataError, TlkitError
 from tlkit.support._compat import check_vm
-from tlkit.support._os import identify_os
+from tlkit.support._os import MarketplaceImage, image_generation, parse_image
 from tlkit.support._sizes import parse_size
 from tlkit.support._snapshots import AsOf, resolve_snapshot
 
@@ -702,10 +702,6 @@ def _load_disks(disks: object) -> dict[str, str]:
 
 _Compat = tuple[str | None, str | None, bool | None, bool | None, str, str, str | None]
 _NO_CHECK: Final[_Compat] = (None, None, None, None, "", "", None)
-# Fallback when the support tables' SKU rules give no generation (tlkit.support.identify_os):
-# Azure Edition and confidential (cvm) SKUs are Gen2-only; otherwise an unmarked SKU of a
-# dual-generation offer is the Gen1 variant (facts 7.1 naming convention; a heuristic).
-_UNMARKED_GEN2_RE: Final = re.compile(r"azure-edition|(^|[-_])cvm($|[-_])", re.IGNORECASE)
 
 
 class _Support:
@@ -715,7 +711,7 @@ class _Support:
         self._check = check
         self.snapshot = resolve_snapshot(as_of).id  # DataError here: as_of is unusable for the whole file
         self._sizes: dict[str, str | None] = {}
-        self._gens: dict[tuple[str, str, str], str] = {}
+        self._gens: dict[tuple[str, str, str], str | None] = {}
         self._reports: dict[tuple[Any, ...], _Compat | _RecordDefectError] = {}
 
     def validate_size(self, size: str, field: str) -> None:
@@ -731,20 +727,14 @@ class _Support:
             raise _RecordDefectError(field, err)
 
     def sku_generation(self, publisher: str | None, offer: str | None, sku: str | None) -> str | None:
-        """``"V1"``/``"V2"`` suggested by a Marketplace SKU name, ``None`` without a Marketplace image."""
+        """``"V1"``/``"V2"`` a Marketplace SKU name suggests (:func:`tlkit.support.image_generation`,
+        rules in ``data/support/image_generation.csv``); ``None`` without a Marketplace image."""
         if not (publisher and offer and sku):
             return None
         key = (publisher, offer, sku)
         if key not in self._gens:
-            gen: int | None = None
-            try:
-                info = identify_os({"publisher": publisher, "offer": offer, "sku": sku, "version": "latest"})
-                gen = info.generation
-            except TlkitError:
-                gen = None
-            if gen is None:
-                gen = 2 if _UNMARKED_GEN2_RE.search(sku) else 1
-            self._gens[key] = f"V{gen}"
+            gen = image_generation(MarketplaceImage(publisher, offer, sku)).generation
+            self._gens[key] = None if gen is None else f"V{gen}"
         return self._gens[key]
 
     def compat(self, vm: _Vm, generation: str | None) -> _Compat:
@@ -765,7 +755,7 @@ class _Support:
         if hit is None:
             image: dict[str, str | None] | None = None
             kind = _image_kind(vm)
-            if kind in {"gallery", "managed-image"}:
+            if kind in _ID_KINDS:
                 image = {"id": vm.image_id}
             elif kind == "marketplace":
                 image = {
@@ -778,10 +768,8 @@ class _Support:
                 rep = check_vm(
                     vm.vm_size, image, os_type=vm.os_type, generation=generation, as_of=self.snapshot
                 )
-                known = rep.os_detail is not None and rep.os_detail.os.distro is not None
-                os_name = rep.os_detail.os.display if known and rep.os_detail is not None else None
                 hit = (
-                    os_name,
+                    rep.os_detail.os.display if rep.os_detail is not None else None,
                     rep.size_status,
                     rep.os_supported,
                     rep.compatible,
@@ -798,24 +786,24 @@ class _Support:
         return hit
 
 
-def _image_kind(vm: _Vm) -> str:
-    """``marketplace``, ``gallery`` (Azure Compute Gallery), ``shared-gallery``, ``community-gallery``,
-    ``managed-image``, ``other`` (an id of another kind) or ``none`` (no imageReference: attached disk).
+_ID_KINDS: Final = frozenset({"gallery", "shared-gallery", "community-gallery", "managed-image"})
 
-    Only Marketplace, gallery and managed images are passed to :func:`check_vm`; for the others the
-    OS is not identified (a note in the report), never a record error.
+
+def _image_kind(vm: _Vm) -> str:
+    """The image's ``kind`` as :func:`tlkit.support.parse_image` reads it (``marketplace``, ``gallery``,
+    ``shared-gallery``, ``community-gallery``, ``managed-image``), ``other`` (an id or a partial
+    reference that is not an image reference) or ``none`` (no imageReference: attached disk).
+
+    Only ``other`` and ``none`` are not passed to :func:`check_vm`; for them the OS is not
+    identified (a note in the report), never a record error.
     """
     if vm.image_id:
-        low = vm.image_id.lower()
-        if low.startswith("/sharedgalleries/"):
-            return "shared-gallery"
-        if low.startswith("/communitygalleries/"):
-            return "community-gallery"
-        if "/providers/microsoft.compute/galleries/" in low:
-            return "gallery"
-        if "/providers/microsoft.compute/images/" in low:
-            return "managed-image"
-        return "other"
+        if not vm.image_id.startswith("/"):
+            return "other"
+        try:
+            return parse_image(vm.image_id).kind
+        except TlkitError:
+            return "other"
     if vm.image_publisher and vm.image_offer and vm.image_sku:
         return "marketplace"
     return "other" if vm.image_publisher or vm.image_offer or vm.image_sku else "none"

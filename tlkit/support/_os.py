@@ -5,8 +5,11 @@ Inputs:
 - a Marketplace image reference (:class:`MarketplaceImage`, ``"Publisher:Offer:Sku:Version"`` or an
   ARM ``imageReference`` dict), mapped to a distro and version through
   ``data/support/image_offers.csv`` (publisher / offer / sku globs + a version regex);
-- an Azure Compute Gallery image (:class:`GalleryImage`, an id containing ``/galleries/``) with its
-  ``SecurityType`` feature;
+- an Azure Compute Gallery image (:class:`GalleryImage`) with its ``SecurityType`` feature: a
+  subscription gallery id (``/subscriptions/.../providers/Microsoft.Compute/galleries/...``), a
+  direct shared gallery id (``/SharedGalleries/{name}/Images/{image}[/Versions/{v}]``, ARM
+  ``sharedGalleryImageId``) or a community gallery id (``/CommunityGalleries/...``, ARM
+  ``communityGalleryImageId``); :attr:`GalleryImage.kind` tells them apart;
 - a managed image (:class:`ManagedImage`, an id containing ``/providers/Microsoft.Compute/images/``);
 - a free-form OS string (``"Ubuntu 22.04"``, ``"Windows Server 2022"``, ``"RHEL 9.4"``,
   ``"SLES 15 SP5"``), read with the aliases in ``data/support/os_distros.csv``.
@@ -21,10 +24,13 @@ Outcomes (documented choice): :func:`os_status` returns ``supported`` True/False
 - :class:`~tlkit.errors.DataError`: input that is not an OS or image at all (empty, no name token,
   a malformed URN or resource id).
 
-Hyper-V generation: an explicit ``generation`` wins; otherwise SKU naming heuristics
-(``data/support/image_generation.csv``: ``-gen2``, ``gensecond``, ``-g2``, ``gen2``, ``gen1``,
-``arm64``) give a guess marked ``generation_basis="sku-heuristic"``. The Gen1→TL upgrade leaves a
-stale ``imageReference``, so an image's SKU is not proof of a VM's generation.
+Hyper-V generation (:func:`image_generation`, the one place that decides it for an image): an
+explicit ``generation`` wins; otherwise the first matching SKU rule of
+``data/support/image_generation.csv`` gives a guess marked ``generation_basis="sku-heuristic"``.
+The rules carry their basis: ``-gen2``/``gensecond``/``-g2`` is the naming convention of reference
+notes §7.1; ``arm64``, ``gen1``, Azure Edition, ``cvm`` and "no marker → Gen1" are heuristics.
+The Gen1→TL upgrade leaves a stale ``imageReference``, so an image's SKU is not proof of a VM's
+generation.
 """
 
 from __future__ import annotations
@@ -46,12 +52,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GalleryImage",
+    "ImageGeneration",
     "ImageLike",
     "ManagedImage",
     "MarketplaceImage",
     "OsInfo",
     "OsStatus",
     "identify_os",
+    "image_generation",
     "os_status",
     "os_table",
     "parse_generation",
@@ -75,8 +83,23 @@ class MarketplaceImage:
     def urn(self) -> str:
         return f"{self.publisher}:{self.offer}:{self.sku}:{self.version}"
 
+    @property
+    def kind(self) -> str:
+        """Image kind: always ``"marketplace"``."""
+        return "marketplace"
+
     def __str__(self) -> str:
         return self.urn
+
+
+_SHARED_PREFIXES = {"/sharedgalleries/": "shared-gallery", "/communitygalleries/": "community-gallery"}
+_SHARED_ID = re.compile(r"^/(?:sharedgalleries|communitygalleries)/[^/]+/images/[^/]+(?:/versions/[^/]+)?/?$")
+_KIND_LABELS = {
+    "gallery": "gallery image",
+    "shared-gallery": "shared gallery image",
+    "community-gallery": "community gallery image",
+    "managed-image": "managed image",
+}
 
 
 @dataclass(frozen=True)
@@ -89,6 +112,13 @@ class GalleryImage:
     os: str | None = None
     architecture: str | None = None
 
+    @property
+    def kind(self) -> str:
+        """``"gallery"`` (a subscription's gallery), ``"shared-gallery"`` (direct shared gallery,
+        ``/SharedGalleries/...``) or ``"community-gallery"`` (``/CommunityGalleries/...``)."""
+        low = self.id.lower()
+        return next((k for p, k in _SHARED_PREFIXES.items() if low.startswith(p)), "gallery")
+
     def __str__(self) -> str:
         return self.id
 
@@ -100,6 +130,11 @@ class ManagedImage:
     id: str
     hyper_v_generation: int | None = None
     os: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """Image kind: always ``"managed-image"``."""
+        return "managed-image"
 
     def __str__(self) -> str:
         return self.id
@@ -224,7 +259,8 @@ def parse_image(value: str | Mapping[str, Any] | ImageLike) -> ImageLike:
     """Read an image reference: a URN ``"Publisher:Offer:Sku[:Version]"``, a gallery or managed image
     resource id, an ARM ``imageReference``-like dict, or an already-built image object.
 
-    Dict keys understood: ``publisher``/``offer``/``sku``/``version`` or ``id``; optional
+    Dict keys understood: ``publisher``/``offer``/``sku``/``version``, or ``id`` /
+    ``sharedGalleryImageId`` / ``communityGalleryImageId``; optional
     ``securityType`` (or ``features: [{name: SecurityType, value}]``), ``hyperVGeneration``,
     ``architecture`` and ``os``.
 
@@ -249,12 +285,22 @@ def _parse_image_str(text: str) -> ImageLike:
     t = text.strip()
     low = t.lower()
     if low.startswith("/"):
+        if low.startswith(tuple(_SHARED_PREFIXES)):
+            if not _SHARED_ID.match(low):
+                raise DataError(
+                    "shared/community gallery id must be "
+                    "'/SharedGalleries|CommunityGalleries/{gallery}/Images/{image}[/Versions/{version}]'",
+                    record=text,
+                    field="id",
+                )
+            return GalleryImage(id=t)
         if "/providers/microsoft.compute/galleries/" in low and "/images/" in low:
             return GalleryImage(id=t)
         if "/providers/microsoft.compute/images/" in low:
             return ManagedImage(id=t)
         raise DataError(
-            "resource id is neither an Azure Compute Gallery image nor a managed image",
+            "resource id is neither an Azure Compute Gallery (subscription, shared or community) image "
+            "nor a managed image",
             record=text,
             field="id",
         )
@@ -271,7 +317,13 @@ def _parse_image_str(text: str) -> ImageLike:
 
 def _parse_image_mapping(d: Mapping[str, Any]) -> ImageLike:
     keys = {str(k).lower(): v for k, v in d.items()}
-    record = keys.get("id") or keys.get("offer") or dict(d)
+    record = (
+        keys.get("id")
+        or keys.get("sharedgalleryimageid")
+        or keys.get("communitygalleryimageid")
+        or keys.get("offer")
+        or dict(d)
+    )
     security = keys.get("securitytype", keys.get("security_type"))
     if security is None:
         security = _features_security_type(keys.get("features"), record)
@@ -282,8 +334,9 @@ def _parse_image_mapping(d: Mapping[str, Any]) -> ImageLike:
     )
     arch = keys.get("architecture")
     os_text = keys.get("os")
-    if keys.get("id"):
-        img = _parse_image_str(str(keys["id"]))
+    image_id = keys.get("id") or keys.get("sharedgalleryimageid") or keys.get("communitygalleryimageid")
+    if image_id:
+        img = _parse_image_str(str(image_id))
         if isinstance(img, GalleryImage):
             return GalleryImage(
                 img.id,
@@ -422,22 +475,65 @@ def _fill(template: str, groups: tuple[str | None, ...]) -> str:
     return out.strip(".").replace("..", ".")
 
 
-def _image_generation(img: MarketplaceImage) -> tuple[int | None, str | None, str | None]:
+@dataclass(frozen=True)
+class ImageGeneration:
+    """The Hyper-V generation an image implies, and on what basis.
+
+    Attributes:
+        generation: 1, 2 or None (not determined).
+        basis: ``"explicit"`` (``hyperVGeneration`` given), ``"sku-heuristic"`` (a rule of
+            ``image_generation.csv`` matched the SKU) or None.
+        architecture: ``"x64"``/``"Arm64"`` when given or implied by the rule, else None.
+        rule_basis: the matched rule's ``basis`` column (``"naming-convention"`` / ``"heuristic"``),
+            ``""`` when no rule was used.
+        rule: the matched rule's note (why it implies that generation), ``""`` when no rule was used.
+    """
+
+    generation: int | None
+    basis: str | None
+    architecture: str | None = None
+    rule_basis: str = ""
+    rule: str = ""
+
+
+def image_generation(image: str | Mapping[str, Any] | ImageLike) -> ImageGeneration:
+    """Hyper-V generation of an image: explicit ``hyperVGeneration`` first, else (Marketplace
+    images) the first matching SKU rule of ``data/support/image_generation.csv``.
+
+    Gallery and managed images have no SKU: without an explicit generation the result is None.
+
+    Raises:
+        DataError: ``image`` is not an image reference (see :func:`parse_image`).
+    """
+    img = parse_image(image)
+    arch = img.architecture if isinstance(img, MarketplaceImage | GalleryImage) else None
     if img.hyper_v_generation is not None:
-        return img.hyper_v_generation, "explicit", img.architecture
-    pub, offer, sku = img.publisher.lower(), img.offer.lower(), img.sku.lower()
-    arch = img.architecture
+        return ImageGeneration(img.hyper_v_generation, "explicit", arch)
+    if not isinstance(img, MarketplaceImage):
+        return ImageGeneration(None, None, arch)
+    return _sku_generation(img.publisher.lower(), img.offer.lower(), img.sku.lower(), arch)
+
+
+@lru_cache(maxsize=4096)
+def _sku_generation(pub: str, offer: str, sku: str, arch: str | None) -> ImageGeneration:
     for rule in _gen_rules():
         if not (fnmatchcase(pub, rule["publisher"]) and fnmatchcase(offer, rule["offer"])):
             continue
         if re.search(rule["sku_regex"], sku):
-            return int(rule["generation"]), "sku-heuristic", rule["architecture"] or arch
-    return None, None, arch
+            return ImageGeneration(
+                int(rule["generation"]),
+                "sku-heuristic",
+                rule["architecture"] or arch,
+                rule["basis"],
+                rule["note"],
+            )
+    return ImageGeneration(None, None, arch)
 
 
 @lru_cache(maxsize=4096)
 def _identify_marketplace(img: MarketplaceImage) -> OsInfo:
-    gen, basis, arch = _image_generation(img)
+    g = image_generation(img)
+    gen, basis, arch = g.generation, g.basis, g.architecture
     pub, offer, sku = img.publisher.lower(), img.offer.lower(), img.sku.lower()
     for row in _offers():
         if not (
@@ -490,7 +586,10 @@ def identify_os(value: str | Mapping[str, Any] | ImageLike | OsInfo) -> OsInfo:
     """Identify the OS of a free-form OS string, an image reference or an image object.
 
     A string shaped like a URN (``a:b:c[:d]``, no spaces) or starting with ``/`` is read as an image
-    reference; other strings as free-form OS names. Gallery/managed images use their ``os`` text when given.
+    reference; other strings as free-form OS names. Gallery/managed images use their ``os`` text when
+    given; without it ``distro`` is None and ``display`` names the image kind
+    (``"gallery image (OS unknown)"``, ``"shared gallery image (OS unknown)"``,
+    ``"community gallery image (OS unknown)"``, ``"managed image (OS unknown)"``).
     """
     if isinstance(value, OsInfo):
         return value
@@ -515,16 +614,16 @@ def identify_os(value: str | Mapping[str, Any] | ImageLike | OsInfo) -> OsInfo:
             arch,
             base.reason,
         )
-    kind = "gallery" if isinstance(img, GalleryImage) else "managed"
+    label = _KIND_LABELS[img.kind]
     return OsInfo(
         None,
         None,
-        img.id,
+        f"{label} (OS unknown)",
         None,
         img.hyper_v_generation,
         basis,
         arch,
-        reason=f"{kind} image OS not given (pass os='Ubuntu 22.04' or similar)",
+        reason=f"{label} OS not given (pass os='Ubuntu 22.04' or similar)",
     )
 
 

@@ -54,7 +54,15 @@ def data_dir() -> Path:
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "feature_keys.csv": ("feature", "aliases", "remediation"),
     "features.csv": ("snapshot", "feature", "label", "windows", "linux", "except_size_min_version", "note"),
-    "image_generation.csv": ("publisher", "offer", "sku_regex", "generation", "architecture"),
+    "image_generation.csv": (
+        "publisher",
+        "offer",
+        "sku_regex",
+        "generation",
+        "architecture",
+        "basis",
+        "note",
+    ),
     "image_offers.csv": (
         "publisher",
         "offer",

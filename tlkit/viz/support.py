@@ -141,8 +141,10 @@ def blockers_figure(frame: pd.DataFrame, *, top: int = 10) -> Figure:
 def tl_status_by_os_figure(frame: pd.DataFrame, *, by: str = "os") -> Figure:
     """Stacked horizontal bars: TL status counts per operating system (column ``by``).
 
-    VMs whose OS was not identified (``by`` empty: gallery or managed images without OS details)
-    are grouped as ``"<os_type> (not identified)"``.
+    Gallery and managed images without OS details appear under the image kind
+    (``"gallery image (OS unknown)"``, the :class:`~tlkit.support.OsInfo` display); VMs with no
+    image at all (``by`` empty: attached OS disk, or ``check=False``) are grouped as
+    ``"<os_type> (not identified)"``.
     """
     fallback = frame["os_type"].astype("string").fillna("OS") + " (not identified)"
     labels = frame[by].astype("string").fillna(fallback)
