@@ -98,6 +98,51 @@ def test_gallery_security_type(security_type: str | None, compatible: bool) -> N
         assert any("SecurityType not given" in n for n in r.notes)
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        ("sharedGalleryImageId", "/SharedGalleries/abc-123/Images/img/Versions/1.0.0"),
+        ("communityGalleryImageId", "/CommunityGalleries/pub-1/Images/img/Versions/latest"),
+    ],
+)
+def test_shared_and_community_gallery_images_are_gallery_images(key: tuple[str, str]) -> None:
+    base = {key[0]: key[1], "hyperVGeneration": "V2", "os": "Ubuntu 22.04"}
+    ok = check_vm("Standard_D4s_v5", {**base, "securityType": "TrustedLaunchSupported"}, as_of="2026-07")
+    assert (ok.compatible, ok.os_detail.os.display if ok.os_detail else None) == (True, "Ubuntu Server 22.04")
+    cvm_only = check_vm(
+        "Standard_D4s_v5", {**base, "securityType": "ConfidentialVMSupported"}, as_of="2026-07"
+    )
+    assert codes(cvm_only) == ("gallery-image-not-tl",)
+    preview = check_vm(
+        "Standard_D4s_v4", {**base, "os": "Ubuntu 20.04", "securityType": "TrustedLaunch"}, as_of="2021-02"
+    )
+    assert codes(preview) == ("feature-not-supported",)
+    bare = check_vm("Standard_D4s_v5", key[1], generation=2, as_of="2026-07")
+    assert bare.os_detail is not None
+    assert bare.os_detail.os.display == (
+        "shared gallery image (OS unknown)"
+        if key[0].startswith("shared")
+        else "community gallery image (OS unknown)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sku", "generation", "blockers"),
+    [
+        ("2019-Datacenter", 1, ("gen1",)),
+        ("2019-datacenter-gensecond", 2, ()),
+        ("2022-datacenter-azure-edition", 2, ()),
+    ],
+)
+def test_generation_from_sku_rules(sku: str, generation: int, blockers: tuple[str, ...]) -> None:
+    r = check_vm("Standard_D4s_v5", f"MicrosoftWindowsServer:WindowsServer:{sku}:latest", as_of="2026-07")
+    assert (r.generation, codes(r)) == (generation, blockers)
+    assert f"Generation {generation} inferred from the image SKU name ('{sku}')" in " | ".join(r.notes)
+    assert check_vm(
+        "Standard_D4s_v5", f"MicrosoftWindowsServer:WindowsServer:{sku}:latest", generation=2, as_of="2026-07"
+    ).compatible
+
+
 def test_gallery_absent_security_type_is_a_blocker() -> None:
     image = {"id": GALLERY, "hyperVGeneration": "V2", "os": "Ubuntu 22.04", "features": []}
     r = check_vm("Standard_D4s_v5", image, as_of="2026-07")
