@@ -11,6 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from tests.conftest import REPO
+from tests.eventlog.logs import GT, log_bytes, short
 from tlkit.errors import DataError
 from tlkit.eventlog import EventLog, EventType, parse, secure_boot_state
 from tlkit.viz.eventlog import (
@@ -159,3 +160,23 @@ def test_secure_boot_frame_escaped_comma_and_missing_db(rhel8: EventLog) -> None
     assert list(frame["certificates"]) == [0, 0, 0, 0]
     assert list(frame["subjects"]) == ["", "", "", ""]
     assert frame["event"].isna().all()
+
+
+@pytest.mark.parametrize(
+    "rel", [GT + "rhel8-uefi.bin", GT + "gdc-host.bin", GT + "glinux-alex.bin"], ids=short
+)
+def test_prefix_replays_equal_replay_of_every_prefix(rel: str) -> None:
+    """The single replay_trace pass gives what EventLog.replay(upto=) gives for every prefix
+    (gdc-host and glinux-alex start PCR 0 at locality 3)."""
+    log = parse(log_bytes(rel))
+    bank = "sha256"
+    states = prefix_replays(log, bank)
+    assert states == [log.replay(bank, upto=i + 1) for i in range(len(log))]
+
+
+def test_secure_boot_frame_is_to_frame_with_common_names(rhel8: EventLog) -> None:
+    sb = secure_boot_state(rhel8)
+    full, short_names = sb.to_frame(), secure_boot_frame(sb)
+    assert full.drop(columns="subjects").equals(short_names.drop(columns="subjects"))
+    assert full["subjects"][0] == "CN=newpk"
+    assert short_names["subjects"][0] == "newpk"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -137,3 +138,17 @@ def test_sha1_log_defaults_to_its_only_bank() -> None:
     s.slider.value = 37
     assert s.status.value == f"event 37: PCR 4 = {log.replay('sha1')[4].hex()}"
     assert "sha1 value after event 37" in s.table.value
+
+
+def test_event_shows_the_payload_check(rhel8: EventLog) -> None:
+    s = PcrStepper(rhel8)
+    s.slider.value = 3
+    assert s.event.value.endswith("H(data) = digest: yes")  # SecureBoot variable
+    s.slider.value = 26
+    assert s.event.value.endswith("H(data) = digest: not derivable")  # GRUB image load
+    flipped = rhel8.replaced(3, dataclasses.replace(rhel8[3], data=rhel8[3].data[:-1] + b"\x00"))
+    t = PcrStepper(flipped)
+    t.slider.value = 3
+    assert "SecureBoot = disabled" in t.event.value
+    assert t.event.value.endswith('H(data) = digest: <b style="color:#c44e52">NO</b>')
+    assert t.values_after(3) == s.values_after(3)  # the replay does not see the edit

@@ -4,10 +4,11 @@
   image load, separator, action, bootloader, not extended).
 - :func:`boot_stages`: the log cut into boot stages at each EFI application load and at
   ExitBootServices, with the PCRs each stage extends.
-- :func:`prefix_replays`: the PCR values after each event, from :meth:`tlkit.eventlog.EventLog.replay`
-  on every prefix of the log.
+- :func:`prefix_replays`: the PCR values after each event, from one
+  :meth:`tlkit.eventlog.EventLog.replay_trace` pass.
 - :func:`pcr_timeline_figure`: an event-index × PCR map of which PCRs each stage touches.
-- :func:`secure_boot_frame`: the PK/KEK/db/dbx rows of a :class:`tlkit.eventlog.SecureBootState`.
+- :func:`secure_boot_frame`: :meth:`tlkit.eventlog.SecureBootState.to_frame` with the subjects
+  shortened to their common names.
 
 Nothing here parses, replays or verifies by itself: events and PCR values come from
 :mod:`tlkit.eventlog`, whose results are unverified until compared with quoted PCRs. The stage cut
@@ -148,13 +149,22 @@ def boot_stages(log: EventLog) -> pd.DataFrame:
 
 
 def prefix_replays(log: EventLog, bank: str = "sha256") -> list[dict[int, bytes]]:
-    """``out[i]`` is ``{pcr: value}`` after events ``0..i``: :meth:`EventLog.replay` of each prefix.
+    """``out[i]`` is ``{pcr: value}`` after events ``0..i``, from one
+    :meth:`EventLog.replay_trace` pass (linear in the log; ``out[-1] == log.replay(bank)``).
 
-    The values are what the (unverified) log implies at that point. Raises what
-    :meth:`EventLog.replay` raises (e.g. :class:`tlkit.errors.DataError` for a bank the log lacks).
+    The values are what the (unverified) log implies at that point; consecutive entries may share
+    one dict (treat them as read-only). Raises what
+    :meth:`EventLog.replay_trace` raises (e.g. :class:`tlkit.errors.DataError` for a bank the log lacks).
     """
-    events = list(log)
-    return [log.with_events(events[: i + 1]).replay(bank) for i in range(len(events))]
+    steps = {s.index: s for s in log.replay_trace(bank)}
+    state: dict[int, bytes] = {}
+    out: list[dict[int, bytes]] = []
+    for i in range(len(log)):
+        step = steps.get(i)
+        if step is not None:
+            state = {**state, step.pcr: step.value_after}
+        out.append(state)
+    return out
 
 
 def pcr_timeline_figure(
@@ -246,21 +256,13 @@ def _common_name(subject: str) -> str:
 
 
 def secure_boot_frame(state: SecureBootState) -> pd.DataFrame:
-    """One row per Secure Boot database (PK, KEK, db, dbx) as the log claims it.
-
-    Columns: ``variable``, ``event`` (index of the EV_EFI_VARIABLE_DRIVER_CONFIG event, ``None`` when
-    not logged), ``certificates`` and ``hashes`` (counts) and ``subjects`` (the certificates' common
-    names, ``"; "``-joined; the full subjects are in ``state.<db>.subjects``).
-    """
-    rows = []
-    for name, db in (("PK", state.pk), ("KEK", state.kek), ("db", state.db), ("dbx", state.dbx)):
-        rows.append(
-            {
-                "variable": name,
-                "event": db.index if db is not None else None,
-                "certificates": len(db.certificates) if db is not None else 0,
-                "hashes": db.hash_count if db is not None else 0,
-                "subjects": "; ".join(_common_name(s) for s in db.subjects) if db is not None else "",
-            }
-        )
-    return pd.DataFrame(rows, columns=["variable", "event", "certificates", "hashes", "subjects"])
+    """:meth:`SecureBootState.to_frame` (one row per PK, KEK, db, dbx as the log claims it) with
+    ``subjects`` shortened to the certificates' common names, ``"; "``-joined (the full subjects are
+    in ``state.<db>.subjects``)."""
+    frame = state.to_frame()
+    short = []
+    for name in frame["variable"]:
+        db = {"PK": state.pk, "KEK": state.kek, "db": state.db, "dbx": state.dbx}[str(name)]
+        short.append("; ".join(_common_name(s) for s in db.subjects) if db is not None else "")
+    frame["subjects"] = short
+    return frame

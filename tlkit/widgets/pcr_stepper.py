@@ -1,10 +1,11 @@
 """PCR stepper: walk through an event log one event at a time and watch the PCRs evolve.
 
 Wiring only: the PCR values after each event come from :func:`tlkit.viz.eventlog.prefix_replays`
-(:meth:`tlkit.eventlog.EventLog.replay` of every prefix of the log), event descriptions from
-:class:`tlkit.eventlog.Event`. Handlers write into widget values (``HTML.value``, ``Label.value``),
-never print. The values shown are what the unverified log implies; they prove something only once the
-final ones match quoted PCRs (:meth:`tlkit.eventlog.EventLog.verify`).
+(one :meth:`tlkit.eventlog.EventLog.replay_trace` pass), event descriptions and the payload check
+(:meth:`tlkit.eventlog.Event.data_matches_digest`) from :class:`tlkit.eventlog.Event`. Handlers
+write into widget values (``HTML.value``, ``Label.value``), never print. The values shown are what
+the unverified log implies; they prove something only once the final ones match quoted PCRs
+(:meth:`tlkit.eventlog.EventLog.verify`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tlkit.viz.eventlog import prefix_replays
 __all__ = ["PcrStepper"]
 
 _CHANGED = "background:#ffe08a;font-weight:bold"
+_CHECK = {True: "yes", False: '<b style="color:#c44e52">NO</b>', None: "not derivable"}
 
 
 class PcrStepper:
@@ -35,7 +37,9 @@ class PcrStepper:
         back, step, reset: buttons: previous event, next event, back to event 0.
         status: Label ``"event N: PCR p = <hex>"`` (the PCR the event extended and its value after it),
             or ``"event N: EV_NO_ACTION, no PCR extended"``.
-        event: HTML with the current event's index, PCR, type, claimed digest and description.
+        event: HTML with the current event's index, PCR, type, claimed digest, description and whether
+            the digest is the hash of the event data (``H(data) = digest: yes``, ``NO``, or
+            ``not derivable`` for types whose digest is not defined from the data).
         table: HTML table with one row per PCR the log extends and its value after the current event;
             the row of the PCR just extended has ``class="changed"``; PCRs not extended yet show ``—``.
         widget: the assembled box to display.
@@ -101,10 +105,12 @@ class PcrStepper:
         else:
             self.status.value = f"event {index}: EV_NO_ACTION, no PCR extended"
         digest = e.digest(self.bank)
+        check = _CHECK[e.data_matches_digest(self.bank)]
         self.event.value = (
             f"<b>event {index}</b> of {len(self.log)} — PCR {e.pcr}, {html.escape(e.type_name)}<br>"
             f"claimed {html.escape(self.bank)} digest: <code>{digest.hex() if digest else '—'}</code><br>"
-            f"{html.escape(e.description)}"
+            f"{html.escape(e.description)}<br>"
+            f"H(data) = digest: {check}"
         )
         rows = []
         for pcr in self.pcrs:
