@@ -1,8 +1,7 @@
-"""tlkit.viz.tpm: byte maps of real quotes, extend tables, tampering tables, fingerprint figure."""
+"""tlkit.viz.tpm: real quotes' byte layouts in words, and the fingerprint figure."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -12,14 +11,8 @@ from matplotlib.figure import Figure
 
 from tests.conftest import REPO
 from tlkit.errors import ParseError
-from tlkit.tpm import Attest, Signature, read_pcrs
-from tlkit.viz.tpm import (
-    annotate_attest,
-    annotate_signature,
-    digest_fingerprint_figure,
-    extend_steps,
-    tamper_table,
-)
+from tlkit.tpm import Attest, Signature
+from tlkit.viz.tpm import annotate_attest, annotate_signature, digest_fingerprint_figure
 
 KEYLIME = REPO / "data" / "fixtures" / "quotes" / "keylime"
 NONCE = bytes.fromhex("db1db298db6d60e6385b7231743e9c3056a18003")
@@ -46,9 +39,9 @@ def test_annotate_attest_lays_out_the_keylime_quote() -> None:
         (80, 1, "clockInfo.safe"),
         (81, 8, "firmwareVersion"),
         (89, 4, "pcrSelect.count"),
-        (93, 2, "pcrSelect.hash"),
-        (95, 1, "pcrSelect.sizeofSelect"),
-        (96, 3, "pcrSelect.pcrSelect"),
+        (93, 2, "pcrSelect[0].hash"),
+        (95, 1, "pcrSelect[0].sizeofSelect"),
+        (96, 3, "pcrSelect[0].pcrSelect"),
         (99, 2, "pcrDigest.size"),
         (101, 32, "pcrDigest.buffer"),
     ]
@@ -63,9 +56,15 @@ def test_annotate_attest_lays_out_the_keylime_quote() -> None:
     assert by_field.loc["extraData.buffer", "bytes"] == NONCE.hex()[:32] + "… (20 B)"
     assert by_field.loc["clockInfo.clock", "value"] == "5994 ms since the clock was last reset"
     assert by_field.loc["firmwareVersion", "value"] == "0x2016051100162800 (vendor-defined)"
-    assert by_field.loc["pcrSelect.hash", "value"] == "sha256"
-    assert by_field.loc["pcrSelect.pcrSelect", "value"] == "PCR 15,16,22"
-    assert by_field.loc["pcrSelect.pcrSelect", "bytes"] == "008041"
+    assert by_field.loc["pcrSelect[0].hash", "value"] == "sha256"
+    assert by_field.loc["pcrSelect[0].sizeofSelect", "value"] == "3 bytes: room for 24 PCRs"
+    assert by_field.loc["pcrSelect[0].pcrSelect", "value"] == "PCR 15,16,22"
+    assert by_field.loc["pcrSelect[0].pcrSelect", "bytes"] == "008041"
+    assert by_field.loc["clockInfo.safe", "value"] == "YES"
+    assert by_field.loc["qualifiedSigner.size", "value"] == "34 bytes"
+    layout = Attest.layout(message)
+    assert table.offset.tolist() == [s.offset for s in layout]
+    assert table["size"].tolist() == [s.size for s in layout]
 
 
 def test_annotate_attest_of_a_non_quote_keeps_the_rest_raw() -> None:
@@ -108,41 +107,6 @@ def test_annotate_random_bytes_raises_only_parse_error(data: bytes) -> None:
             assert table["size"].sum() == len(data)
             continue
         assert error.offset is not None
-
-
-def test_extend_steps_values() -> None:
-    table = extend_steps(["shim", "grub"], pcr=23)
-    zero = bytes(32)
-    d1, d2 = hashlib.sha256(b"shim").digest(), hashlib.sha256(b"grub").digest()
-    p1 = hashlib.sha256(zero + d1).digest()
-    p2 = hashlib.sha256(p1 + d2).digest()
-    assert table.to_dict("list") == {
-        "step": [0, 1, 2],
-        "measurement": ["(startup)", "shim", "grub"],
-        "digest": ["", d1.hex(), d2.hex()],
-        "pcr": [zero.hex(), p1.hex(), p2.hex()],
-    }
-    assert extend_steps(["grub", "shim"], pcr=23).pcr.iloc[-1] != p2.hex()
-    assert extend_steps([], pcr=0, locality=3).pcr.tolist() == ["00" * 31 + "03"]
-
-
-def test_tamper_table_on_the_keylime_quote() -> None:
-    table = tamper_table(
-        _read("quote.out"), _read("quotesig.out"), read_pcrs(_read("quotepcr.out")), NONCE, _read("akpub.pem")
-    )
-    assert len(table) == 17 + 4
-    assert not table.passed.any()
-    reasons = dict(zip(table.field, table.reasons, strict=True))
-    assert reasons["magic"] == "signature-invalid, bad-magic"
-    assert reasons["extraData.buffer"] == "signature-invalid, nonce-mismatch"
-    assert reasons["pcrDigest.buffer"] == "signature-invalid, pcr-digest-mismatch"
-    assert reasons["pcrSelect.pcrSelect"] == "signature-invalid, pcr-selection-mismatch"
-    assert reasons["clockInfo.clock"] == "signature-invalid"
-    assert reasons["sig.buffer"] == "signature-invalid"
-    again = tamper_table(
-        _read("quote.out"), _read("quotesig.out"), read_pcrs(_read("quotepcr.out")), NONCE, _read("akpub.pem")
-    )
-    assert again.equals(table)
 
 
 def test_fingerprint_figure() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import REPO
-from tlkit.tpm import read_pcrs
+from tlkit.tpm import Attest, Signature, read_pcrs
 from tlkit.widgets.quote_lab import QuoteLab
 
 KEYLIME = REPO / "data" / "fixtures" / "quotes" / "keylime"
@@ -63,3 +63,20 @@ def test_signature_part_switches_fields() -> None:
     lab.field.value = "hash"
     assert lab.position.value == 0
     assert lab.position.max == 1
+
+
+def test_fields_follow_the_tpm_layout_and_accept_a_signature_object() -> None:
+    lab = _lab()
+    assert list(lab.field.options) == list(Attest.layout(_read("quote.out")).fields)
+    assert "pcrSelect[0].pcrSelect" in lab.field.options
+    sig = Signature.from_bytes(_read("quotesig.out"))
+    pcrs = read_pcrs(_read("quotepcr.out"))
+    other = QuoteLab(_read("quote.out"), sig, pcrs, NONCE, _read("akpub.pem"))
+    assert other.verdict.value == "<b>untouched quote</b>: passed"
+    other.field.value = "pcrSelect[0].pcrSelect"
+    other.position.value = 1
+    other.flip.click()
+    assert other.verdict.value == (
+        "message byte 97 (pcrSelect[0].pcrSelect): 0x80 → 0x81 — "
+        "<b>FAILED: signature-invalid, pcr-selection-mismatch</b>"
+    )

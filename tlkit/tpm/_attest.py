@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from tlkit._binary import Reader, Writer
 from tlkit.errors import ParseError
+from tlkit.tpm._layout import ByteLayout, SpanRecorder
 from tlkit.tpm._selection import PcrSelection
 
 __all__ = [
+    "ATTEST_TYPE_NAMES",
     "TPM_GENERATED_VALUE",
     "TPM_ST_ATTEST_QUOTE",
     "Attest",
@@ -33,6 +35,7 @@ TPM_ST_ATTEST_TIME = 0x8019
 TPM_ST_ATTEST_CREATION = 0x801A
 TPM_ST_ATTEST_NV_DIGEST = 0x801C
 
+#: TPM_ST_ATTEST_* tag -> short name (``0x8018`` -> ``"quote"``).
 ATTEST_TYPE_NAMES = {
     TPM_ST_ATTEST_NV: "nv",
     TPM_ST_ATTEST_COMMAND_AUDIT: "command-audit",
@@ -111,32 +114,57 @@ class Attest:
         return cls(t[0], t[1], t[2], t[3], clock, t[8], t[10] if t[9] is None else QuoteInfo(t[9], t[10]))
 
     @classmethod
+    def layout(cls, data: bytes) -> ByteLayout:
+        """Which bytes of a TPMS_ATTEST hold which field, recorded by the decoder itself.
+
+        Fields (Part 2, 10.12.12): ``magic``, ``type``, ``qualifiedSigner.size/.buffer``,
+        ``extraData.size/.buffer``, ``clockInfo.clock/.resetCount/.restartCount/.safe``,
+        ``firmwareVersion``, then for a quote (TPMS_QUOTE_INFO, 10.12.4) ``pcrSelect.count``,
+        ``pcrSelect[i].hash/.sizeofSelect/.pcrSelect`` per bank and ``pcrDigest.size/.buffer``;
+        for other types one ``attested`` span with the raw TPMU_ATTEST. Unverified.
+
+        Raises:
+            ParseError: the bytes are not a TPMS_ATTEST (same as :meth:`from_bytes`).
+        """
+        b = data if type(data) is bytes else bytes(data)
+        _, rec = cls._decode(b)
+        return rec.layout("TPMS_ATTEST", b)
+
+    @classmethod
     def _parse(cls, data: bytes) -> Attest:
         """The careful decoder: exact ParseError offsets for any malformed input."""
+        return cls._decode(data)[0]
+
+    @classmethod
+    def _decode(cls, data: bytes) -> tuple[Attest, SpanRecorder]:
         r = Reader(data, what="TPMS_ATTEST")
-        magic = r.u32("magic")
-        typ = r.u16("type")
-        signer = r.sized_u16("qualifiedSigner")
-        extra = r.sized_u16("extraData")
-        clock = r.u64("clockInfo.clock")
-        resets = r.u32("clockInfo.resetCount")
-        restarts = r.u32("clockInfo.restartCount")
+        rec = SpanRecorder(r)
+        magic = rec.add("magic", "TPM_GENERATED", r.u32("magic"))
+        typ = rec.add("type", "TPMI_ST_ATTEST", r.u16("type"))
+        signer = rec.sized("qualifiedSigner", "TPM2B_NAME", r.sized_u16("qualifiedSigner"), "name")
+        extra = rec.sized("extraData", "TPM2B_DATA", r.sized_u16("extraData"))
+        # TPMS_CLOCK_INFO (Part 2, 10.11.1)
+        clock = rec.add("clockInfo.clock", "UINT64", r.u64("clockInfo.clock"))
+        resets = rec.add("clockInfo.resetCount", "UINT32", r.u32("clockInfo.resetCount"))
+        restarts = rec.add("clockInfo.restartCount", "UINT32", r.u32("clockInfo.restartCount"))
         at = r.offset
         safe = r.u8("clockInfo.safe")
         if safe > 1:
             raise ParseError(
                 f"clockInfo.safe must be 0 or 1 (TPMI_YES_NO), got {safe}", offset=at, what=r.what
             )
-        fw = r.u64("firmwareVersion")
+        rec.add("clockInfo.safe", "TPMI_YES_NO", bool(safe))
+        fw = rec.add("firmwareVersion", "UINT64", r.u64("firmwareVersion"))
         attested: QuoteInfo | bytes
         if typ == TPM_ST_ATTEST_QUOTE:
-            sel = PcrSelection.read(r)
-            digest = r.sized_u16("pcrDigest")
+            sel = PcrSelection.read(r, rec, field="pcrSelect")
+            digest = rec.sized("pcrDigest", "TPM2B_DIGEST", r.sized_u16("pcrDigest"))
             r.expect_end()
             attested = QuoteInfo(sel, digest)
         else:
-            attested = r.take(r.remaining, "attested")
-        return cls(magic, typ, signer, extra, ClockInfo(clock, resets, restarts, bool(safe)), fw, attested)
+            attested = rec.add("attested", "TPMU_ATTEST", r.take(r.remaining, "attested"))
+        attest = cls(magic, typ, signer, extra, ClockInfo(clock, resets, restarts, bool(safe)), fw, attested)
+        return attest, rec
 
     def to_bytes(self) -> bytes:
         """Marshal to TPMS_ATTEST wire bytes."""

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tlkit.errors import DataError, PolicyError
 from tlkit.tpm._alg import HashAlg
 from tlkit.tpm._selection import PcrSelection, _bank, as_selection
 
-__all__ = ["PCR_COUNT", "PcrBanks", "PcrValues"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["PCR_COUNT", "ExtendStep", "ExtendTrace", "PcrBanks", "PcrValues", "extend_steps"]
 
 PCR_COUNT = 24
 #: PCRs that start at all ones (DRTM, PC Client PTP 4.6.2).
@@ -238,3 +241,79 @@ class PcrBanks:
 
     def __repr__(self) -> str:
         return f"PcrBanks(banks={tuple(self._banks)!r}, locality={self.locality})"
+
+
+@dataclass(frozen=True, slots=True)
+class ExtendStep:
+    """One row of :func:`extend_steps`.
+
+    Attributes:
+        step: 0 for the startup value, then 1, 2, ... per measurement.
+        label: the measurement as given (text), or its hex (bytes); ``"(startup)"`` for step 0.
+        data: the measured bytes (``b""`` for step 0).
+        digest: ``H(data)`` with the bank's hash (``b""`` for step 0).
+        value: the PCR after this step.
+    """
+
+    step: int
+    label: str
+    data: bytes
+    digest: bytes
+    value: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ExtendTrace:
+    """The values one PCR takes while a sequence of measurements is extended into it.
+
+    Attributes:
+        pcr: the PCR index.
+        bank: the bank's hash algorithm.
+        steps: the startup value, then one :class:`ExtendStep` per measurement.
+    """
+
+    pcr: int
+    bank: HashAlg
+    steps: tuple[ExtendStep, ...]
+
+    def __iter__(self) -> Iterator[ExtendStep]:
+        return iter(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    @property
+    def final(self) -> bytes:
+        """The PCR value after the last measurement."""
+        return self.steps[-1].value
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ``step``, ``measurement`` (label), ``digest`` and ``pcr`` (hex)."""
+        import pandas as pd  # noqa: PLC0415 - pandas is only needed for tables
+
+        rows = [(s.step, s.label, s.digest.hex(), s.value.hex()) for s in self.steps]
+        return pd.DataFrame(rows, columns=["step", "measurement", "digest", "pcr"])
+
+
+def extend_steps(
+    measurements: Iterable[bytes | str],
+    *,
+    pcr: int = 23,
+    bank: int | str | HashAlg = "sha256",
+    locality: int = 0,
+) -> ExtendTrace:
+    """Extend measurements one by one into a fresh PCR, like ``TPM2_PCR_Event`` (Part 3, 22.3).
+
+    Each measurement (text is UTF-8 encoded) is hashed with the bank's algorithm and extended:
+    ``PCR := H(PCR || H(data))``. The PCR starts at its startup value (:class:`PcrBanks` with
+    ``locality``), which is step 0.
+    """
+    alg = _bank(bank)
+    banks = PcrBanks(banks=(alg,), locality=locality)
+    steps = [ExtendStep(0, "(startup)", b"", b"", banks.read(pcr, alg))]
+    for i, m in enumerate(measurements, start=1):
+        data = m.encode() if isinstance(m, str) else bytes(m)
+        digest = alg.digest(data)
+        value = banks.extend(pcr, digest, alg)
+        steps.append(ExtendStep(i, m if isinstance(m, str) else data.hex(), data, digest, value))
+    return ExtendTrace(pcr, alg, tuple(steps))

@@ -14,6 +14,7 @@ from typing import Any
 from tlkit._binary import Reader, Writer
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
 from tlkit.tpm._alg import HashAlg, hash_alg
+from tlkit.tpm._layout import SpanRecorder
 
 __all__ = ["MAX_SELECTION_BANKS", "PcrSelection"]
 
@@ -135,26 +136,38 @@ class PcrSelection:
         return w.getvalue()
 
     @classmethod
-    def read(cls, r: Reader) -> PcrSelection:
-        """Unmarshal a TPML_PCR_SELECTION at the reader's cursor (for nested structures)."""
+    def read(cls, r: Reader, rec: SpanRecorder | None = None, *, field: str = "pcrSelect") -> PcrSelection:
+        """Unmarshal a TPML_PCR_SELECTION at the reader's cursor (for nested structures).
+
+        With ``rec`` every wire field is recorded as ``<field>.count`` and
+        ``<field>[i].hash / .sizeofSelect / .pcrSelect`` (see :meth:`tlkit.tpm.Attest.layout`).
+        """
         start = r.offset
         count = r.u32("TPML_PCR_SELECTION.count")
         if count > MAX_SELECTION_BANKS:
             raise ParseError(
                 f"TPML_PCR_SELECTION.count {count} exceeds {MAX_SELECTION_BANKS}", offset=start, what=r.what
             )
+        if rec is not None:
+            rec.add(f"{field}.count", "UINT32", count)
         items: list[tuple[HashAlg, tuple[int, ...]]] = []
         sizes: list[int] = []
-        for _ in range(count):
+        for i in range(count):
             at = r.offset
             alg_id = r.u16("TPMS_PCR_SELECTION.hash")
             try:
                 alg = hash_alg(alg_id)
             except UnsupportedAlgorithmError:
                 raise ParseError(f"unknown PCR bank hash 0x{alg_id:04x}", offset=at, what=r.what) from None
+            if rec is not None:
+                rec.add(f"{field}[{i}].hash", "TPMI_ALG_HASH", alg)
             size = r.u8("TPMS_PCR_SELECTION.sizeofSelect")
-            mask = r.take(size, "TPMS_PCR_SELECTION.pcrSelect")
-            items.append((alg, _mask_to_pcrs(mask)))
+            if rec is not None:
+                rec.add(f"{field}[{i}].sizeofSelect", "UINT8", size)
+            pcrs = _mask_to_pcrs(r.take(size, "TPMS_PCR_SELECTION.pcrSelect"))
+            if rec is not None:
+                rec.add(f"{field}[{i}].pcrSelect", "BYTE[sizeofSelect]", pcrs)
+            items.append((alg, pcrs))
             sizes.append(size)
         return cls(tuple(items), tuple(sizes))
 

@@ -15,8 +15,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from tlkit._binary import Reader, Writer
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
 from tlkit.tpm._alg import HASH_ALGS, HashAlg, hash_alg
+from tlkit.tpm._layout import ByteLayout, SpanRecorder
 
 __all__ = [
+    "SIG_ALG_NAMES",
     "TPM_ALG_ECDSA",
     "TPM_ALG_RSAPSS",
     "TPM_ALG_RSASSA",
@@ -34,6 +36,7 @@ TPM_ALG_ECSCHNORR = 0x001C
 
 RSA_SIG_ALGS = frozenset({TPM_ALG_RSASSA, TPM_ALG_RSAPSS})
 ECC_SIG_ALGS = frozenset({TPM_ALG_ECDSA, TPM_ALG_ECDAA, TPM_ALG_SM2, TPM_ALG_ECSCHNORR})
+#: TPM_ALG_ID of a signature scheme -> short name (``0x0014`` -> ``"rsassa"``).
 SIG_ALG_NAMES = {
     TPM_ALG_HMAC: "hmac",
     TPM_ALG_NULL: "null",
@@ -108,26 +111,40 @@ class Signature:
         return encode_dss_signature(int.from_bytes(self.ecdsa_r, "big"), int.from_bytes(self.ecdsa_s, "big"))
 
     @classmethod
-    def read(cls, r: Reader) -> Signature:
-        """Unmarshal a TPMT_SIGNATURE at the reader's cursor."""
+    def read(cls, r: Reader, rec: SpanRecorder | None = None) -> Signature:
+        """Unmarshal a TPMT_SIGNATURE at the reader's cursor (``rec``: see :meth:`layout`)."""
         at = r.offset
         alg = r.u16("sigAlg")
+        if alg not in RSA_SIG_ALGS and alg not in ECC_SIG_ALGS and alg not in (TPM_ALG_HMAC, TPM_ALG_NULL):
+            raise ParseError(f"unsupported signature algorithm 0x{alg:04x}", offset=at, what=r.what)
+        if rec is not None:
+            rec.add("sigAlg", "TPMI_ALG_SIG_SCHEME", alg)
         if alg == TPM_ALG_NULL:
             return cls(alg, None)
-        if alg not in RSA_SIG_ALGS and alg not in ECC_SIG_ALGS and alg != TPM_ALG_HMAC:
-            raise ParseError(f"unsupported signature algorithm 0x{alg:04x}", offset=at, what=r.what)
         hat = r.offset
         hid = r.u16("hash")
         try:
             h = hash_alg(hid)
         except UnsupportedAlgorithmError:
             raise ParseError(f"unknown signature hash 0x{hid:04x}", offset=hat, what=r.what) from None
-        if alg in RSA_SIG_ALGS:
-            return cls(alg, h, rsa=r.sized_u16("sig"))
-        if alg == TPM_ALG_HMAC:
-            return cls(alg, h, hmac=r.take(h.digest_size, "digest"))
-        sr = r.sized_u16("signatureR")
+        if rec is not None:
+            rec.add("hash", "TPMI_ALG_HASH", h)
+        if alg in RSA_SIG_ALGS:  # TPMS_SIGNATURE_RSA (11.3.1)
+            sig = r.sized_u16("sig")
+            if rec is not None:
+                rec.sized("sig", "TPM2B_PUBLIC_KEY_RSA", sig)
+            return cls(alg, h, rsa=sig)
+        if alg == TPM_ALG_HMAC:  # TPMT_HA (10.3.2)
+            digest = r.take(h.digest_size, "digest")
+            if rec is not None:
+                rec.add("digest", "TPMU_HA", digest)
+            return cls(alg, h, hmac=digest)
+        sr = r.sized_u16("signatureR")  # TPMS_SIGNATURE_ECC (11.3.2)
+        if rec is not None:
+            rec.sized("signatureR", "TPM2B_ECC_PARAMETER", sr)
         ss = r.sized_u16("signatureS")
+        if rec is not None:
+            rec.sized("signatureS", "TPM2B_ECC_PARAMETER", ss)
         return cls(alg, h, ecdsa_r=sr, ecdsa_s=ss)
 
     @classmethod
@@ -141,6 +158,23 @@ class Signature:
         sig = cls.read(r)
         r.expect_end()
         return sig
+
+    @classmethod
+    def layout(cls, data: bytes) -> ByteLayout:
+        """Which bytes of a TPMT_SIGNATURE hold which field, recorded by the decoder itself.
+
+        Fields: ``sigAlg``, ``hash``, then ``sig.size/.buffer`` (RSA), ``signatureR.size/.buffer`` and
+        ``signatureS.size/.buffer`` (ECC), ``digest`` (HMAC), or nothing more (TPM_ALG_NULL). Unverified.
+
+        Raises:
+            ParseError: the bytes are not a TPMT_SIGNATURE (same as :meth:`from_bytes`).
+        """
+        b = data if type(data) is bytes else bytes(data)
+        r = Reader(b, what="TPMT_SIGNATURE")
+        rec = SpanRecorder(r)
+        cls.read(r, rec)
+        r.expect_end()
+        return rec.layout("TPMT_SIGNATURE", b)
 
     def write(self, w: Writer) -> None:
         w.u16(self.sig_alg)

@@ -1,21 +1,18 @@
 """Tables and figures that explain TPM PCRs and quotes (presentation only).
 
-- :func:`annotate_attest` / :func:`annotate_signature`: a byte map (offset, size, field, bytes, value)
-  of a quote's TPMS_ATTEST / TPMT_SIGNATURE, laid out from the structures :mod:`tlkit.tpm` parsed.
-- :func:`extend_steps`: the PCR values after each extend of a sequence of measurements.
-- :func:`tamper_table`: what :func:`tlkit.tpm.verify_quote` answers when one byte of each field is
-  changed.
+- :func:`annotate_attest` / :func:`annotate_signature`: a quote's TPMS_ATTEST / TPMT_SIGNATURE byte
+  layout (:meth:`tlkit.tpm.Attest.layout`, :meth:`tlkit.tpm.Signature.layout`) as a table for reading:
+  long byte strings shortened, each value spelled out in words.
 - :func:`digest_fingerprint_figure`: digests drawn as rows of coloured byte cells.
 
-Nothing here parses or verifies by itself: decoding and checks are :mod:`tlkit.tpm`'s, and this module
-only lays their results out for reading. It does not call ``plt.show()``.
+Nothing here parses, computes PCRs or verifies: the wire layout, :func:`tlkit.tpm.extend_steps` and
+:func:`tlkit.tpm.tamper_quote` are :mod:`tlkit.tpm`'s, and this module only words their results. It does
+not call ``plt.show()``.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -23,23 +20,22 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from tlkit.errors import UnsupportedAlgorithmError
-from tlkit.tpm import TPM_GENERATED_VALUE, Attest, PcrBanks, QuoteInfo, Signature, hash_alg, verify_quote
+from tlkit.tpm import (
+    ATTEST_TYPE_NAMES,
+    SIG_ALG_NAMES,
+    TPM_GENERATED_VALUE,
+    Attest,
+    ByteLayout,
+    FieldSpan,
+    HashAlg,
+    Signature,
+    hash_alg,
+)
 
-__all__ = [
-    "annotate_attest",
-    "annotate_signature",
-    "digest_fingerprint_figure",
-    "extend_steps",
-    "tamper_table",
-]
+__all__ = ["annotate_attest", "annotate_layout", "annotate_signature", "digest_fingerprint_figure"]
 
-_COLUMNS = ["offset", "size", "field", "bytes", "value"]
+ANNOTATION_COLUMNS = ["offset", "size", "field", "bytes", "value"]
 _HEX_SHOWN = 16
-
-
-def _spec_name(prefix: str, short: str) -> str:
-    """``("TPM_ST_ATTEST_", "command-audit")`` → ``TPM_ST_ATTEST_COMMAND_AUDIT``; hex codes stay."""
-    return short if short.startswith("0x") else prefix + short.upper().replace("-", "_")
 
 
 def _hex(b: bytes) -> str:
@@ -47,31 +43,13 @@ def _hex(b: bytes) -> str:
     return h if len(b) <= _HEX_SHOWN else f"{h[: 2 * _HEX_SHOWN]}… ({len(b)} B)"
 
 
-class _Layout:
-    """Rows of a byte map, advancing an offset through ``data``."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.pos = 0
-        self.rows: list[dict[str, Any]] = []
-
-    def add(self, field: str, size: int, value: str) -> bytes:
-        chunk = self.data[self.pos : self.pos + size]
-        self.rows.append(
-            {"offset": self.pos, "size": size, "field": field, "bytes": _hex(chunk), "value": value}
-        )
-        self.pos += size
-        return chunk
-
-    def sized(self, field: str, content: bytes, value: str) -> None:
-        self.add(f"{field}.size", 2, f"{len(content)} bytes")
-        self.add(f"{field}.buffer", len(content), value)
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=_COLUMNS)
+def _symbol(prefix: str, names: Mapping[int, str], code: int) -> str:
+    """``("TPM_ST_ATTEST_", {...}, 0x8018)`` → ``TPM_ST_ATTEST_QUOTE``; unknown codes as hex."""
+    name = names.get(code)
+    return prefix + name.upper().replace("-", "_") if name else f"0x{code:04x}"
 
 
-def _name_value(name: bytes) -> str:
+def _name(name: bytes) -> str:
     if len(name) < 2:
         return "empty"
     alg_id = int.from_bytes(name[:2], "big")
@@ -82,121 +60,81 @@ def _name_value(name: bytes) -> str:
     return f"{alg} qualified name of the signing key (TPM 2.0 Part 1, 16.6)"
 
 
-def annotate_attest(message: bytes) -> pd.DataFrame:
-    """A byte map of a TPMS_ATTEST (TPM 2.0 Part 2, 10.12.12; TPMS_QUOTE_INFO 10.12.4).
+def _alg(v: object) -> str:
+    return v.name if isinstance(v, HashAlg) else str(v)
 
-    One row per wire field: ``offset`` and ``size`` in bytes, ``field`` (spec name), ``bytes`` (hex, long
-    fields shortened) and ``value`` (decoded meaning). The message is parsed with
-    :meth:`tlkit.tpm.Attest.from_bytes` (unverified data: this shows what the bytes *claim*).
+
+def _int(v: object) -> int:
+    return v if isinstance(v, int) else 0
+
+
+def _bytes(v: object) -> bytes:
+    return v if isinstance(v, bytes) else b""
+
+
+#: Field name (suffix after the last ``]``) → how its value reads in words.
+_WORDS: dict[str, Callable[[object], str]] = {
+    "magic": lambda v: "TPM_GENERATED_VALUE" if v == TPM_GENERATED_VALUE else "NOT TPM_GENERATED_VALUE",
+    "type": lambda v: _symbol("TPM_ST_ATTEST_", ATTEST_TYPE_NAMES, _int(v)),
+    "qualifiedSigner.buffer": lambda v: _name(_bytes(v)),
+    "extraData.buffer": lambda v: "qualifying data: the verifier's nonce",
+    "clockInfo.clock": lambda v: f"{v} ms since the clock was last reset",
+    "clockInfo.resetCount": lambda v: f"{v} TPM resets (reboots)",
+    "clockInfo.restartCount": lambda v: f"{v} restarts/resumes since the last reset",
+    "clockInfo.safe": lambda v: "YES" if v else "NO",
+    "firmwareVersion": lambda v: f"0x{_int(v):016x} (vendor-defined)",
+    "pcrSelect.count": lambda v: f"{v} bank(s)",
+    ".hash": _alg,
+    ".sizeofSelect": lambda v: f"{v} bytes: room for {8 * _int(v)} PCRs",
+    ".pcrSelect": lambda v: "PCR " + ",".join(map(str, v)) if isinstance(v, tuple) and v else "none",
+    "pcrDigest.buffer": lambda v: "hash of the selected PCR values, in selection order",
+    "attested": lambda v: "not a quote: attested structure left undecoded",
+    "sigAlg": lambda v: _symbol("TPM_ALG_", SIG_ALG_NAMES, _int(v)),
+    "hash": _alg,
+    "sig.buffer": lambda v: f"RSA signature ({8 * len(_bytes(v))} bits)",
+    "signatureR.buffer": lambda v: "ECDSA r",
+    "signatureS.buffer": lambda v: "ECDSA s",
+    "digest": lambda v: "HMAC",
+}
+
+
+def _words(span: FieldSpan) -> str:
+    key = span.field
+    if key.endswith(".size"):
+        return f"{_int(span.value)} bytes"
+    if "]" in key:
+        key = key[key.rindex("]") + 1 :]
+    fn = _WORDS.get(key)
+    if fn is not None:
+        return fn(span.value)
+    return span.value.hex() if isinstance(span.value, bytes) else str(span.value)
+
+
+def annotate_layout(layout: ByteLayout) -> pd.DataFrame:
+    """A :class:`tlkit.tpm.ByteLayout` for reading: ``offset``, ``size``, ``field``, ``bytes`` (hex, long
+    fields shortened) and ``value`` (the decoded value in words)."""
+    rows = [(s.offset, s.size, s.field, _hex(layout.raw(s)), _words(s)) for s in layout]
+    return pd.DataFrame(rows, columns=ANNOTATION_COLUMNS)
+
+
+def annotate_attest(message: bytes) -> pd.DataFrame:
+    """The byte layout of a TPMS_ATTEST (TPM 2.0 Part 2, 10.12.12) in words; see :func:`annotate_layout`.
+
+    The message is parsed (unverified data: this shows what the bytes *claim*).
 
     Raises:
         ParseError: the message is not a TPMS_ATTEST.
     """
-    attest = Attest.from_bytes(message)
-    lay = _Layout(message)
-    magic_ok = "TPM_GENERATED_VALUE" if attest.magic == TPM_GENERATED_VALUE else "NOT TPM_GENERATED_VALUE"
-    lay.add("magic", 4, magic_ok)
-    lay.add("type", 2, _spec_name("TPM_ST_ATTEST_", attest.type_name))
-    lay.sized("qualifiedSigner", attest.qualified_signer, _name_value(attest.qualified_signer))
-    lay.sized("extraData", attest.extra_data, "qualifying data: the verifier's nonce")
-    ci = attest.clock_info
-    lay.add("clockInfo.clock", 8, f"{ci.clock} ms since the clock was last reset")
-    lay.add("clockInfo.resetCount", 4, f"{ci.reset_count} TPM resets (reboots)")
-    lay.add("clockInfo.restartCount", 4, f"{ci.restart_count} restarts/resumes since the last reset")
-    lay.add("clockInfo.safe", 1, "YES" if ci.safe else "NO")
-    lay.add("firmwareVersion", 8, f"0x{attest.firmware_version:016x} (vendor-defined)")
-    info = attest.attested
-    if isinstance(info, QuoteInfo):
-        items = info.pcr_select.items()
-        lay.add("pcrSelect.count", 4, f"{len(items)} bank(s)")
-        for (alg, pcrs), size in zip(items, info.pcr_select.size_of_select, strict=True):
-            lay.add("pcrSelect.hash", 2, alg.name)
-            lay.add("pcrSelect.sizeofSelect", 1, f"{size} bytes: room for {8 * size} PCRs")
-            lay.add("pcrSelect.pcrSelect", size, "PCR " + ",".join(map(str, pcrs)) if pcrs else "none")
-        lay.sized("pcrDigest", info.pcr_digest, "hash of the selected PCR values, in selection order")
-    else:
-        lay.add("attested", len(message) - lay.pos, "not a quote: attested structure left undecoded")
-    return lay.frame()
+    return annotate_layout(Attest.layout(message))
 
 
 def annotate_signature(signature: bytes) -> pd.DataFrame:
-    """A byte map of a TPMT_SIGNATURE (TPM 2.0 Part 2, 11.3.4), columns as :func:`annotate_attest`.
+    """The byte layout of a TPMT_SIGNATURE (TPM 2.0 Part 2, 11.3.4) in words; see :func:`annotate_layout`.
 
     Raises:
         ParseError: the bytes are not a TPMT_SIGNATURE.
     """
-    sig = Signature.from_bytes(signature)
-    lay = _Layout(signature)
-    lay.add("sigAlg", 2, _spec_name("TPM_ALG_", sig.sig_alg_name))
-    lay.add("hash", 2, sig.hash.name if sig.hash is not None else "unknown")
-    if sig.rsa is not None:
-        lay.sized("sig", sig.rsa, f"RSA signature ({8 * len(sig.rsa)} bits)")
-    elif sig.ecdsa_r is not None and sig.ecdsa_s is not None:
-        lay.sized("signatureR", sig.ecdsa_r, "ECDSA r")
-        lay.sized("signatureS", sig.ecdsa_s, "ECDSA s")
-    else:
-        lay.add("signature", len(signature) - lay.pos, "undecoded")
-    return lay.frame()
-
-
-def extend_steps(
-    measurements: Iterable[bytes | str], *, pcr: int = 23, bank: str = "sha256", locality: int = 0
-) -> pd.DataFrame:
-    """PCR ``pcr`` after each measurement, extended like ``TPM2_PCR_Event`` (digest = H(data), then
-    PCR := H(PCR || digest); TPM 2.0 Part 3, 22.3 "TPM2_PCR_Event").
-
-    Columns: ``step``, ``measurement``, ``digest`` and ``pcr`` (hex). Row 0 is the startup value.
-    """
-    banks = PcrBanks(banks=(bank,), locality=locality)
-    rows = [{"step": 0, "measurement": "(startup)", "digest": "", "pcr": banks.read(pcr, bank).hex()}]
-    for i, m in enumerate(measurements, start=1):
-        data = m.encode() if isinstance(m, str) else m
-        banks.extend_data(pcr, data)
-        after = banks.read(pcr, bank)
-        label = m if isinstance(m, str) else _hex(m)
-        rows.append(
-            {"step": i, "measurement": label, "digest": hash_alg(bank).digest(data).hex(), "pcr": after.hex()}
-        )
-    return pd.DataFrame(rows, columns=["step", "measurement", "digest", "pcr"])
-
-
-def tamper_table(
-    message: bytes,
-    signature: bytes,
-    pcrs: Any,
-    nonce: bytes,
-    ak: Any,
-    *,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Change one byte in every field of the quote (message and signature) and verify each copy.
-
-    For each row of :func:`annotate_attest` / :func:`annotate_signature`, one byte at a seeded random
-    position inside the field is XORed with a seeded random non-zero mask, and
-    :func:`tlkit.tpm.verify_quote` runs on the result. Columns: ``part`` (``"message"`` or
-    ``"signature"``), ``field``, ``offset``, ``passed`` and ``reasons`` (comma-separated).
-    """
-    rng = random.Random(seed)
-    rows = []
-    for part, table in (("message", annotate_attest(message)), ("signature", annotate_signature(signature))):
-        for start, size, field in zip(table["offset"], table["size"], table["field"], strict=True):
-            if size == 0:
-                continue
-            offset = int(start) + rng.randrange(int(size))
-            mask = rng.randrange(1, 256)
-            msg, sig = bytearray(message), bytearray(signature)
-            (msg if part == "message" else sig)[offset] ^= mask
-            result = verify_quote(bytes(msg), bytes(sig), pcrs, nonce, ak)
-            rows.append(
-                {
-                    "part": part,
-                    "field": field,
-                    "offset": offset,
-                    "passed": result.passed,
-                    "reasons": ", ".join(result.reasons),
-                }
-            )
-    return pd.DataFrame(rows, columns=["part", "field", "offset", "passed", "reasons"])
+    return annotate_layout(Signature.layout(signature))
 
 
 def digest_fingerprint_figure(

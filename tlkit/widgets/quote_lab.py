@@ -1,19 +1,19 @@
 """Quote lab: change one byte of a TPM quote and see which check of ``verify_quote`` catches it.
 
-Wiring only: the field map comes from :func:`tlkit.viz.tpm.annotate_attest` /
-:func:`tlkit.viz.tpm.annotate_signature`, the verdict from :func:`tlkit.tpm.verify_quote`. Handlers
-write into widget values (``HTML.value``), never print.
+Wiring only: the field map comes from :meth:`tlkit.tpm.Attest.layout` /
+:meth:`tlkit.tpm.Signature.layout`, the change and its verdict from :func:`tlkit.tpm.tamper_quote`
+(the untouched quote's from :func:`tlkit.tpm.verify_quote`). Handlers write into widget values
+(``HTML.value``), never print.
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, Literal
 
 import ipywidgets as w
 
-from tlkit.tpm import verify_quote
-from tlkit.viz.tpm import annotate_attest, annotate_signature
+from tlkit.tpm import Attest, Signature, tamper_quote, verify_quote
 
 __all__ = ["QuoteLab"]
 
@@ -23,7 +23,7 @@ class QuoteLab:
 
     Args:
         message: TPMS_ATTEST bytes of a quote.
-        signature: TPMT_SIGNATURE bytes.
+        signature: TPMT_SIGNATURE bytes or a :class:`tlkit.tpm.Signature`.
         pcrs: PCR values claimed for the quote (as :func:`tlkit.tpm.verify_quote` accepts them).
         nonce: the verifier's nonce.
         ak: the attestation key (as :func:`tlkit.tpm.verify_quote` accepts it).
@@ -37,19 +37,18 @@ class QuoteLab:
         widget: the assembled box to display.
     """
 
-    def __init__(self, message: bytes, signature: bytes, pcrs: Any, nonce: bytes, ak: Any) -> None:
+    def __init__(
+        self, message: bytes, signature: bytes | Signature, pcrs: Any, nonce: bytes, ak: Any
+    ) -> None:
         self.message, self.signature, self.pcrs, self.nonce, self.ak = message, signature, pcrs, nonce, ak
-        self._fields: dict[str, dict[str, tuple[int, int]]] = {}
-        for part, table in (
-            ("message", annotate_attest(message)),
-            ("signature", annotate_signature(signature)),
-        ):
-            spans: dict[str, tuple[int, int]] = {}
-            for start, size, field in zip(table["offset"], table["size"], table["field"], strict=True):
-                if int(size) > 0:
-                    label = field if field not in spans else f"{field} @{int(start)}"
-                    spans[label] = (int(start), int(size))
-            self._fields[part] = spans
+        sig_bytes = signature.to_bytes() if isinstance(signature, Signature) else signature
+        self._fields: dict[str, dict[str, tuple[int, int]]] = {
+            part: {s.field: (s.offset, s.size) for s in layout if s.size > 0}
+            for part, layout in (
+                ("message", Attest.layout(message)),
+                ("signature", Signature.layout(sig_bytes)),
+            )
+        }
         self.part = w.Dropdown(options=["message", "signature"], value="message", description="part")
         self.field = w.Dropdown(options=list(self._fields["message"]), description="field")
         self.position = w.IntSlider(value=0, min=0, max=0, description="byte")
@@ -86,16 +85,18 @@ class QuoteLab:
         return start + int(self.position.value)
 
     def _on_flip(self, _button: Any) -> None:
-        data = bytearray(self.message if self.part.value == "message" else self.signature)
-        offset = self.offset
-        before = data[offset]
-        data[offset] ^= int(self.mask.value)
-        if self.part.value == "message":
-            result = verify_quote(bytes(data), self.signature, self.pcrs, self.nonce, self.ak)
-        else:
-            result = verify_quote(self.message, bytes(data), self.pcrs, self.nonce, self.ak)
-        verdict = "passed" if result.passed else "FAILED: " + ", ".join(result.reasons)
+        part: Literal["message", "signature"] = "message" if self.part.value == "message" else "signature"
+        report = tamper_quote(
+            self.message,
+            self.signature,
+            self.pcrs,
+            self.nonce,
+            self.ak,
+            positions=[(part, self.offset, int(self.mask.value))],
+        )
+        (o,) = report.outcomes
+        verdict = "passed" if o.passed else "FAILED: " + ", ".join(o.reasons)
         self.verdict.value = (
-            f"{html.escape(self.part.value)} byte {offset} ({html.escape(self.field.value)}): "
-            f"0x{before:02x} → 0x{data[offset]:02x} — <b>{html.escape(verdict)}</b>"
+            f"{html.escape(o.part)} byte {o.offset} ({html.escape(o.field)}): "
+            f"0x{o.before:02x} → 0x{o.after:02x} — <b>{html.escape(verdict)}</b>"
         )
