@@ -9,6 +9,7 @@ import pytest
 from tlkit.support import (
     STATUSES,
     SizeStatus,
+    check_vm,
     parse_size,
     size_status,
     size_table,
@@ -149,11 +150,31 @@ def test_unknown_is_a_status_not_an_exception() -> None:
 def test_arm64_on_family_row_is_unknown() -> None:
     st = size_status("Standard_B2pts_v2", as_of="2026-07")
     assert st.status == U
-    assert st.reasons == ("matched-family-row", "arm64-family-row")
+    assert st.reasons == ("matched-family-row", "arm64-series-not-listed")
     assert st.matched_row is not None
     assert st.matched_row.label == "B-family"
     # before the Arm64 rows existed, Cobalt sizes were not documented either
-    assert size_status("Standard_D4ps_v6", as_of="2025-04").status == U
+    early = size_status("Standard_D4ps_v6", as_of="2025-04")
+    assert (early.status, early.note) == (
+        U,
+        "Arm64 size whose series is not listed; TL-2025a lists no supported Arm64 series",
+    )
+
+
+@pytest.mark.parametrize("size", ["Standard_D8pds_v6", "Standard_D16plds_v6", "Standard_E8pds_v6"])
+@pytest.mark.parametrize(("as_of", "tag"), [("2025-04b", "TL-2025b"), ("2026-07", "TL-2026")])
+def test_cobalt_local_disk_series_are_not_listed(size: str, as_of: str, tag: str) -> None:
+    """Dpdsv6/Dpldsv6/Epdsv6: the reference notes list only Dpsv6, Dplsv6, Epsv6 (no support invented)."""
+    st = size_status(size, as_of=as_of)
+    assert (st.status, st.reasons) == (U, ("matched-family-row", "arm64-series-not-listed"))
+    why = f"Arm64 size whose series is not listed; {tag} lists only Dpsv6, Dplsv6, Epsv6"
+    assert st.note == f"{why} as supported Arm64 series"
+    rep = check_vm(size, "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-arm64", as_of=as_of)
+    assert rep.reasons == ("size-unknown",)
+    assert st.note in rep.notes
+    # the listed series themselves are supported
+    listed = size.replace("pds", "ps").replace("plds", "pls")
+    assert size_status(listed, as_of=as_of).status == "supported"
 
 
 def test_most_specific_row_wins_and_order_does_not_matter() -> None:

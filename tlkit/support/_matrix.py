@@ -11,8 +11,11 @@ Rows live in ``data/support/size_status.csv``, one per table cell entry of a doc
 The most specific matching row wins (series with exact features and accelerator > series >
 family with required features > family > any); ties go to the first row in the file. A size no
 row matches is ``"unknown"`` with a reason, never an exception. One documented rule sits on top
-of the table: an Arm64 size matched only by a *family* row marked supported is ``"unknown"``,
-because Trusted Launch on Arm64 is documented only for the listed Arm64 series.
+of the table: an Arm64 size matched only by a *family* row marked supported is ``"unknown"``
+(reason ``arm64-series-not-listed``), because Trusted Launch on Arm64 is documented only for the
+Arm64 series the table lists (TL-2025b/TL-2026: Dpsv6, Dplsv6, Epsv6). The same-generation
+local-disk series (Dpdsv6, Dpldsv6, Epdsv6) are not listed in the recorded sources, so they stay
+``"unknown"``; the note names the snapshot's listed Arm64 series.
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ class SizeStatus:
         snapshot: the snapshot id.
         note: the row's note plus any rule applied, human-readable.
         reasons: machine-readable reasons (``"matched-series-row"``, ``"matched-family-row"``,
-            ``"matched-any-row"``, ``"no-matching-row"``, ``"no-size-table"``, ``"arm64-family-row"``,
+            ``"matched-any-row"``, ``"no-matching-row"``, ``"no-size-table"``, ``"arm64-series-not-listed"``,
             ``"m-family-no-tl"``, ``"basis-inferred"``, ``"family-unknown-to-parser"``).
     """
 
@@ -183,6 +186,30 @@ def rows_for(snapshot: Snapshot) -> tuple[MatrixRow, ...]:
     return _rows().get(snapshot.id, ())
 
 
+def _row_series(row: MatrixRow) -> str:
+    """Compact series name of a series row (``"Dpsv6"``): family + feature letters + ``v<N>``."""
+    version = "" if row.version in ("", "*", "1") else f"v{row.version}"
+    return f"{row.family}{row.features.replace('*', '')}{version}"
+
+
+@cache
+def _arm64_series(snap: Snapshot) -> tuple[str, ...]:
+    """Supported Arm64 series rows of a snapshot (``p`` = Arm in the size naming convention)."""
+    return tuple(
+        _row_series(r)
+        for r in rows_for(snap)
+        if r.kind == "series" and r.status == "supported" and "p" in r.features
+    )
+
+
+def _arm64_note(snap: Snapshot) -> str:
+    msgs = load_json("messages.json")["notes"]
+    listed = _arm64_series(snap)
+    if listed:
+        return str(msgs["arm64-series-not-listed"]["text"]).format(tag=snap.tag, series=", ".join(listed))
+    return str(msgs["arm64-series-none-listed"]["text"]).format(tag=snap.tag)
+
+
 def _source_text(snap: Snapshot) -> str:
     return f"{snap.tag} (ms.date {snap.ms_date}): {snap.source}"
 
@@ -250,8 +277,8 @@ def _status_cached(info: SizeInfo, snap: Snapshot) -> SizeStatus:
     status = best.status
     if best.kind == "family" and info.architecture == "Arm64" and status == "supported":
         status = "unknown"
-        reasons.append("arm64-family-row")
-        notes.append(msgs["arm64-family-row"]["text"].format(row=best.label))
+        reasons.append("arm64-series-not-listed")
+        notes.append(_arm64_note(snap))
     return SizeStatus(
         info, status, info.series, info.family, best, source, snap.id, "; ".join(notes), tuple(reasons)
     )
