@@ -25,7 +25,7 @@ def _read(name: str) -> bytes:
 def test_annotate_attest_lays_out_the_keylime_quote() -> None:
     message = _read("quote.out")
     table = annotate_attest(message)
-    assert list(table.columns) == ["offset", "size", "field", "bytes", "value"]
+    assert list(table.columns) == ["offset", "size", "field", "spec_name", "bytes", "value"]
     assert list(zip(table.offset, table["size"], table.field, strict=True)) == [
         (0, 4, "magic"),
         (4, 2, "type"),
@@ -61,6 +61,7 @@ def test_annotate_attest_lays_out_the_keylime_quote() -> None:
     assert by_field.loc["pcrSelect[0].pcrSelect", "value"] == "PCR 15,16,22"
     assert by_field.loc["pcrSelect[0].pcrSelect", "bytes"] == "008041"
     assert by_field.loc["clockInfo.safe", "value"] == "YES"
+    assert by_field.loc["clockInfo.safe", "spec_name"] == "TPMI_YES_NO"
     assert by_field.loc["qualifiedSigner.size", "value"] == "34 bytes"
     layout = Attest.layout(message)
     assert table.offset.tolist() == [s.offset for s in layout]

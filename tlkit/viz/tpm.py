@@ -34,7 +34,7 @@ from tlkit.tpm import (
 
 __all__ = ["annotate_attest", "annotate_layout", "annotate_signature", "digest_fingerprint_figure"]
 
-ANNOTATION_COLUMNS = ["offset", "size", "field", "bytes", "value"]
+ANNOTATION_COLUMNS = ["offset", "size", "field", "spec_name", "bytes", "value"]
 _HEX_SHOWN = 16
 
 
@@ -111,9 +111,10 @@ def _words(span: FieldSpan) -> str:
 
 
 def annotate_layout(layout: ByteLayout) -> pd.DataFrame:
-    """A :class:`tlkit.tpm.ByteLayout` for reading: ``offset``, ``size``, ``field``, ``bytes`` (hex, long
-    fields shortened) and ``value`` (the decoded value in words)."""
-    rows = [(s.offset, s.size, s.field, _hex(layout.raw(s)), _words(s)) for s in layout]
+    """A :class:`tlkit.tpm.ByteLayout` for reading: ``offset``, ``size``, ``field``, ``spec_name`` (the
+    TPM 2.0 Part 2 type), ``bytes`` (hex, long fields shortened) and ``value`` (the decoded value in words).
+    """
+    rows = [(s.offset, s.size, s.field, s.spec_name, _hex(layout.raw(s)), _words(s)) for s in layout]
     return pd.DataFrame(rows, columns=ANNOTATION_COLUMNS)
 
 
