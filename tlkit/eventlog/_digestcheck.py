@@ -16,23 +16,23 @@ claim nobody signed. Rules, by type:
   the data minus its last byte: shim before rhboot/shim commit 8a27a480 logged one byte more than
   it measured (handled exactly as go-attestation ``ParseSecurebootState``, issue #157);
 * EV_IPL on PCR 8 (GRUB ``grub_cmd``/``kernel_cmdline`` strings): the text after the first space,
-  without or with the trailing NUL; on PCR 12 (systemd-boot): the whole data; on PCR 9 and 14
-  (files, MOK lists) and elsewhere: not derivable. These are the rules of tpm2-tools
-  ``lib/tpm2_eventlog.c`` ``verify_digests``.
+  without or with the trailing NUL (or, trivially, the whole data); on PCR 12 (systemd-boot): the
+  whole data; on PCR 9 and 14 (files, MOK lists) and elsewhere: not derivable. These are the rules
+  of tpm2-tools ``lib/tpm2_eventlog.c`` ``verify_digests``.
 
 Everything else (and EV_NO_ACTION, which is never extended) is "not derivable" (``None``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from tlkit.eventlog._types import EventType as T
 from tlkit.tpm._alg import HashAlg
 
-__all__ = ["DERIVABLE_TYPES", "INTERPRETED_TYPES", "data_matches_digest"]
+__all__ = ["DERIVABLE_TYPES", "INTERPRETED_TYPES", "WHOLE_DATA_TYPES", "data_matches_digest"]
 
-_WHOLE_DATA = frozenset(
+WHOLE_DATA_TYPES: frozenset[int] = frozenset(
     int(t)
     for t in (
         T.EV_SEPARATOR,
@@ -46,11 +46,12 @@ _WHOLE_DATA = frozenset(
         T.EV_COMPACT_HASH,
     )
 )
+"""Types whose digest is the hash of the whole event data and nothing else."""
 _VAR_BOOT = int(T.EV_EFI_VARIABLE_BOOT)
 _AUTHORITY = int(T.EV_EFI_VARIABLE_AUTHORITY)
 _IPL = int(T.EV_IPL)
 
-DERIVABLE_TYPES: frozenset[int] = _WHOLE_DATA | {_VAR_BOOT, _AUTHORITY, _IPL}
+DERIVABLE_TYPES: frozenset[int] = WHOLE_DATA_TYPES | {_VAR_BOOT, _AUTHORITY, _IPL}
 """Event types whose digest may be derivable from their data (EV_IPL only on PCRs 8 and 12)."""
 
 INTERPRETED_TYPES: frozenset[int] = frozenset(
@@ -69,14 +70,14 @@ INTERPRETED_TYPES: frozenset[int] = frozenset(
 ExitBootServices / DMA actions): a payload mismatch on one of them fails verification."""
 
 
-def _inputs(event_type: int, pcr: int, data: bytes, payload: Callable[[], object]) -> Iterator[bytes] | None:
+def _inputs(event_type: int, pcr: int, data: bytes) -> Iterator[bytes] | None:
     """The byte strings whose hash the digest may be (most likely first), or None (not derivable)."""
-    if event_type in _WHOLE_DATA:
+    if event_type in WHOLE_DATA_TYPES:
         return iter((data,))
     if event_type == _VAR_BOOT:
-        return _var_boot(data, payload)
+        return _var_boot(data)
     if event_type == _AUTHORITY:
-        return _authority(data, payload)
+        return _authority(data)
     if event_type == _IPL:
         if pcr == 8:
             return _grub_string(data)
@@ -85,47 +86,61 @@ def _inputs(event_type: int, pcr: int, data: bytes, payload: Callable[[], object
     return None
 
 
-def _var_boot(data: bytes, payload: Callable[[], object]) -> Iterator[bytes]:
+def _variable_data(data: bytes) -> bytes | None:
+    """VariableData of a UEFI_VARIABLE_DATA (PFP 1.06, 10.4.4: GUID, UINT64 name length in
+    characters, UINT64 data length, UTF-16 name, data), or None when the sizes do not fit."""
+    if len(data) < 32:
+        return None
+    name_len = int.from_bytes(data[16:24], "little")
+    data_len = int.from_bytes(data[24:32], "little")
+    start = 32 + 2 * name_len
+    if start + data_len > len(data):
+        return None
+    return data[start : start + data_len]
+
+
+def _var_boot(data: bytes) -> Iterator[bytes]:
     yield data
-    var_data = getattr(payload(), "data", None)
-    if isinstance(var_data, bytes):
+    var_data = _variable_data(data)
+    if var_data is not None:
         yield var_data
 
 
-def _authority(data: bytes, payload: Callable[[], object]) -> Iterator[bytes]:
+def _authority(data: bytes) -> Iterator[bytes]:
     yield data
-    from tlkit.eventlog._payloads import CertificateInfo, UefiVariable  # noqa: PLC0415 - lazy
-
-    p = payload()
-    if data and isinstance(p, UefiVariable) and isinstance(p.value, CertificateInfo):
+    var_data = _variable_data(data)
+    # a bare DER certificate where an EFI_SIGNATURE_DATA (owner GUID first) belongs: go-attestation's
+    # ErrSigMissingGUID case, the only one it retries without the last byte
+    if var_data is not None and _is_bare_certificate(var_data):
         yield data[:-1]
+
+
+def _is_bare_certificate(var_data: bytes) -> bool:
+    """A DER SEQUENCE with a two-byte length (X.509, ITU-T X.690 8.1.3.5) filling the data, or the
+    data minus one trailing byte."""
+    if len(var_data) < 4 or var_data[:2] != b"\x30\x82":
+        return False
+    return 4 + int.from_bytes(var_data[2:4], "big") in (len(var_data), len(var_data) - 1)
 
 
 def _grub_string(data: bytes) -> Iterator[bytes]:
     j = data.find(b" ")
-    if j < 0 or j + 1 >= len(data) or data[-1:] != b"\x00":
-        return
-    yield data[j + 1 : -1]
-    yield data[j + 1 :]
+    if j >= 0 and j + 1 < len(data) and data[-1:] == b"\x00":
+        yield data[j + 1 : -1]
+        yield data[j + 1 :]
+    yield data
 
 
 def data_matches_digest(
-    event_type: int,
-    pcr: int,
-    data: bytes,
-    digest: bytes | None,
-    alg: HashAlg,
-    *,
-    payload: Callable[[], object],
+    event_type: int, pcr: int, data: bytes, digest: bytes | None, alg: HashAlg
 ) -> bool | None:
     """True/False when the digest is defined from the data (module rules), else None.
 
-    ``None`` also when ``digest`` is missing or this OpenSSL cannot compute ``alg``. ``payload`` is
-    called (lazily) only for the EV_EFI_VARIABLE_BOOT and authority alternatives.
+    ``None`` also when ``digest`` is missing or this OpenSSL cannot compute ``alg``.
     """
     if digest is None or not alg.available:
         return None
-    inputs = _inputs(event_type, pcr, data, payload)
+    inputs = _inputs(event_type, pcr, data)
     if inputs is None:
         return None
     return any(alg.digest(b) == digest for b in inputs)

@@ -146,9 +146,7 @@ class Event:
             UnsupportedAlgorithmError: ``bank`` is not a hash algorithm tlkit knows.
         """
         alg = hash_alg(bank)
-        return data_matches_digest(
-            self.event_type, self.pcr, self.data, self.digest(alg.alg_id), alg, payload=lambda: self.payload
-        )
+        return data_matches_digest(self.event_type, self.pcr, self.data, self.digest(alg.alg_id), alg)
 
 
 def _alg_id(bank: str | HashAlg) -> int:
