@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from tests.conftest import expected_pcrs, fixture_path
 from tests.eventlog.logs import GA, GT, KL
 from tlkit.cli import main
+from tlkit.eventlog import parse, write
 
 
 def _pcrs_file(tmp_path: Path, rel: str) -> Path:
@@ -128,3 +130,23 @@ def test_diff_and_verify_with_reference(tmp_path: Path, capsys: pytest.CaptureFi
     assert rc == 1
     div = json.loads(capsys.readouterr().out)["sha256"]["divergences"][0]
     assert (div["pcr"], div["first_divergent_event"]) == (e.pcr, 20)
+
+
+def test_verify_fails_on_an_edited_secure_boot_byte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rel = GT + "rhel8-uefi.bin"
+    log = parse(fixture_path(rel).read_bytes())
+    e = log[3]
+    edited = log.replaced(3, dataclasses.replace(e, data=e.data[:-1] + b"\x00"))
+    f = tmp_path / "edited.bin"
+    f.write_bytes(write(edited))
+    pcrs = _pcrs_file(tmp_path, rel)
+    rc = main(["eventlog", "verify", str(f), "--pcrs", str(pcrs), "--bank", "sha256", "--format", "json"])
+    assert rc == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["sha256"]["reasons"] == ["payload-digest-mismatch:3"]
+    assert out["sha256"]["payload_mismatches"][0]["fatal"] is True
+    rc = main(["eventlog", "verify", str(f), "--pcrs", str(pcrs), "--bank", "sha256", "--no-payload-check"])
+    assert rc == 0
+    assert "PASS" in capsys.readouterr().out
