@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -10,6 +11,7 @@ from tlkit.errors import DataError
 from tlkit.support import (
     Blocker,
     CompatibilityReport,
+    MarketplaceImage,
     check_vm,
     feature_key,
     region_status,
@@ -280,3 +282,36 @@ def test_feature_keys_and_lists() -> None:
     labels = [f.label for f in unsupported_features("2025-04")]
     assert labels[0].startswith("Azure Site Recovery")
     assert [f.feature for f in unsupported_features("2026-07")] == ["managed-image", "hibernation"]
+
+
+def test_memo_does_not_depend_on_call_history() -> None:
+    """The check_vm memo is keyed on canonical values: True is never served 1's cached report."""
+    assert check_vm("Standard_D2s_v5", generation=1).generation == 1
+    with pytest.raises(DataError) as ei:
+        check_vm("Standard_D2s_v5", generation=True)  # type: ignore[arg-type]
+    assert ei.value.field == "generation"
+    img = MarketplaceImage("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts", hyper_v_generation=2)
+    assert check_vm("Standard_D2s_v5", img).generation == 2
+    with pytest.raises(DataError) as ei:
+        check_vm("Standard_D2s_v5", replace(img, hyper_v_generation=True))
+    assert ei.value.field == "hyperVGeneration"
+    # "V2", 2 and an equal dict image share one canonical entry (dicts are memoised too)
+    as_dict = {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2"}
+    first = check_vm("Standard_D2s_v5", as_dict, generation="V2")
+    assert check_vm("Standard_D2s_v5", dict(as_dict), generation=2) is first
+    assert check_vm("Standard_D2s_v5", JAMMY, generation=2) is first  # the same image as a URN
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"size": ["Standard_D2s_v5"]}, "size"),
+        ({"size": "Standard_D2s_v5", "os": ["Ubuntu"]}, "os"),
+        ({"size": "Standard_D2s_v5", "region": {"r": 1}}, "region"),
+        ({"size": "Standard_D2s_v5", "features": [["ASR"]]}, "features"),
+    ],
+)
+def test_unhashable_arguments_are_data_errors(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(DataError) as ei:
+        check_vm(**kwargs)  # type: ignore[arg-type]
+    assert ei.value.field == field

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -19,6 +20,7 @@ from tlkit.support import image_generation
 from tlkit.support._inventory import (
     INVENTORY_COLUMNS,
     InventoryResult,
+    _is_text,
     load_inventory,
     normalise_security_type,
 )
@@ -258,6 +260,44 @@ def test_unusable_file_raises_data_error_naming_it(tmp_path: Path, content: byte
 def test_missing_file_is_a_data_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"nope\.json: cannot read"):
         load_inventory(tmp_path / "nope.json")
+
+
+def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    """Directories, devices and FIFOs are refused up front (a FIFO or /dev/zero would block or fill
+    memory); the message names the path and what it is."""
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    cases = [
+        (tmp_path, f"{tmp_path.name}: cannot read: is a directory"),
+        (".", ".: cannot read: is a directory"),
+        ("/dev/null", "null: cannot read: not a regular file"),
+        (fifo, "pipe.json: cannot read: not a regular file"),
+        (tmp_path / "nope.csv", "nope.csv: cannot read: no such file"),
+    ]
+    for source, message in cases:
+        with pytest.raises(DataError) as ei:
+            load_inventory(source, check=False)
+        assert ei.value.message == message
+        with pytest.raises(DataError) as ei:
+            load_inventory([], disks=source, check=False)
+        assert ei.value.message == f"unusable disk export: {message}"
+
+
+@pytest.mark.parametrize(
+    ("text", "is_text"),
+    [
+        ("[]", True),
+        ("  {}", True),
+        ("a,b\n1,2", True),
+        ("vmSize\r", True),
+        ("export.json", False),
+        (".", False),
+        ("", False),
+        ('"just a string"', False),
+    ],
+)
+def test_str_source_is_text_or_path_by_shape_only(text: str, is_text: bool) -> None:
+    assert _is_text(text) is is_text
 
 
 def test_empty_list_is_an_empty_inventory() -> None:

@@ -6,13 +6,15 @@ import copy
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tlkit.errors import DataError
-from tlkit.support._inventory import load_inventory
+from tlkit.support._inventory import _is_text, load_inventory
 
 json_scalars = (
     st.none() | st.booleans() | st.integers(-10, 10**6) | st.floats(allow_nan=False) | st.text(max_size=12)
@@ -134,11 +136,39 @@ def test_random_records_raise_only_data_error_and_are_conserved(
 @settings(max_examples=100, deadline=None)
 @given(obj=json_values)
 def test_arbitrary_json_raises_only_data_error(obj: Any) -> None:
+    # A Python str handed to load_inventory is a file path unless it looks like export text (the
+    # documented rule), so a parsed JSON *string* goes in as JSON bytes only: hypothesis draws
+    # strings such as ".", "/" or "data" (constants mined from tlkit's source; the pool grows with
+    # every module imported, so a full-folder run draws them more often) and the outcome must not
+    # depend on the working directory.
+    sources: list[Any] = [json.dumps(obj).encode()]
+    if not isinstance(obj, str):
+        sources.append(obj)
+    for source in sources:
+        try:
+            res = load_inventory(source, check=False)
+        except DataError:
+            continue
+        assert res.records_in == len(res.frame) + len(res.errors)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=12) | st.sampled_from([".", "..", "/", "", "data", "tests", "/dev/null"]))
+def test_random_strings_are_export_text_or_a_regular_file(text: str) -> None:
+    """A str is text or a path by its shape alone; a path that is not a regular file (directory,
+    device, missing) is a DataError naming it, never a read of whatever happens to be there."""
+    as_text = _is_text(text)
+    path = Path(text)
+    if not as_text and not path.is_file():
+        with pytest.raises(DataError, match=r"cannot read|not a usable path") as ei:
+            load_inventory(text, check=False)
+        assert ei.value.record == (path.name or str(path))
+        return
     try:
-        res = load_inventory(obj, check=False)
+        res = load_inventory(text, check=False)
     except DataError:
         return
-    assert res.records_in == len(res.frame) + len(res.errors)
+    assert res.source == ("<text>" if as_text else path.name)
 
 
 COLUMNS = ["id", "name", "vmSize", "gen", "securityType", "secureBoot", "vTpm", "imgSku", "osDiskId"]

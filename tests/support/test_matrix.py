@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from tlkit.errors import DataError
 from tlkit.support import (
     STATUSES,
     SizeStatus,
@@ -211,3 +212,12 @@ def test_unknown_family_is_unknown_status() -> None:
     st = size_status("Standard_Q4s_v5", "2026-07")
     assert st.status == U
     assert st.reasons == ("no-matching-row", "family-unknown-to-parser")
+
+
+@pytest.mark.parametrize("limit", [True, 1.0, -1, "2"])
+def test_supported_alternatives_limit_must_be_an_int(limit: object) -> None:
+    info = parse_size("Standard_D2_v3")
+    assert len(supported_alternatives(info, "2026-07", limit=1)) == 1
+    with pytest.raises(DataError) as ei:
+        supported_alternatives(info, "2026-07", limit=limit)  # type: ignore[arg-type]
+    assert ei.value.field == "limit"

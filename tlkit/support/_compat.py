@@ -18,7 +18,7 @@ Decision rules (all texts and remediations come from ``data/support/messages.jso
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -193,27 +193,30 @@ def check_vm(
         DataError: unusable input (unparseable size, malformed image, unknown feature name...).
     """
     snap = resolve_snapshot(as_of)
-    kw: dict[str, Any] = {
-        "os": os,
-        "os_type": _os_type_arg(os_type),
-        "generation": generation,
-        "features": tuple(_as_list(features)),
-        "region": region,
-        "snap": snap,
-    }
-    try:
-        return _check_cached(size, image, **kw)
-    except TypeError:  # unhashable image dict: compute without the memo
-        return _check(size, image, **kw)
+    if not isinstance(size, str):
+        raise DataError(f"VM size must be a string, not {type(size).__name__}", record=size, field="size")
+    # The memo key is built from canonical values only (parsed image object, int generation,
+    # feature keys): equal-but-different inputs such as True / 1 / "V1" can't share an entry, and
+    # an unhashable input can't reach the cache.
+    return _check_cached(
+        size,
+        _image_arg(image),
+        os=_text_arg(os, "os"),
+        os_type=_os_type_arg(os_type),
+        generation=parse_generation(generation),
+        features=tuple(dict.fromkeys(feature_key(f) for f in _as_list(features))),
+        region=_text_arg(region, "region"),
+        snap=snap,
+    )
 
 
 def _check(
     size: str,
-    image: str | Mapping[str, Any] | ImageLike | None,
+    img: ImageLike | None,
     *,
     os: str | None,
     os_type: str | None,
-    generation: int | str | None,
+    generation: int | None,
     features: tuple[str, ...],
     region: str | None,
     snap: Snapshot,
@@ -239,7 +242,6 @@ def _check(
     if info.architecture == "Arm64":
         notes.append(_note("arm64-images"))
 
-    img: ImageLike | None = parse_image(image) if image is not None else None
     os_info: OsInfo | None = None
     if img is not None:
         if isinstance(img, GalleryImage | ManagedImage) and img.os is None and os is not None:
@@ -252,7 +254,7 @@ def _check(
     elif os is not None:
         os_info = identify_os(os)
 
-    feature_keys: list[str] = [feature_key(f) for f in features]
+    feature_keys: list[str] = list(features)
     if isinstance(img, ManagedImage) and "managed-image" not in feature_keys:
         feature_keys.append("managed-image")
     if isinstance(img, GalleryImage):
@@ -276,7 +278,7 @@ def _check(
             _blocker("image-not-tl", snap, image=img.urn, security_type=img.security_type or "absent")
         )
 
-    gen = parse_generation(generation)
+    gen = generation
     if gen is None and os_info is not None and os_info.generation is not None:
         gen = os_info.generation
         if os_info.generation_basis == "sku-heuristic" and isinstance(img, MarketplaceImage):
@@ -360,8 +362,27 @@ def _check(
     )
 
 
-_check_cached = lru_cache(maxsize=65536)(_check)
-"""``_check`` memoized for hashable arguments (a fleet report calls check_vm once per VM)."""
+_check_cached = lru_cache(maxsize=65536, typed=True)(_check)
+"""``_check`` memoized on canonical arguments (a fleet report calls check_vm once per VM)."""
+
+
+def _image_arg(image: str | Mapping[str, Any] | ImageLike | None) -> ImageLike | None:
+    """The parsed image, its ``hyper_v_generation`` validated (1, 2 or None; never ``True``)."""
+    if image is None:
+        return None
+    img = parse_image(image)
+    g = img.hyper_v_generation
+    if g is not None and type(g) is not int:
+        img = replace(img, hyper_v_generation=parse_generation(g, record=str(img), field="hyperVGeneration"))
+    elif g is not None and g not in (1, 2):
+        parse_generation(g, record=str(img), field="hyperVGeneration")
+    return img
+
+
+def _text_arg(value: object, field: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise DataError(f"{field} must be a string, not {type(value).__name__}", record=value, field=field)
 
 
 def _as_list(features: Iterable[str]) -> list[str]:

@@ -44,6 +44,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -626,22 +627,46 @@ def _load_source(source: object) -> tuple[list[Any], str, str]:
         cols = set(source.columns)
         shape = "resource-graph" if "properties" in cols else "resource-graph-projected"
         return rows, shape, "<DataFrame>"
-    is_text = isinstance(source, str) and ("\n" in source or source.lstrip()[:1] in {"[", "{"})
-    if isinstance(source, (str, Path)) and not is_text:
+    if isinstance(source, str) and _is_text(source):
+        return _parse_bytes(source.encode(), "<text>", kind=None)
+    if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        label = path.name
-        try:
-            raw = path.read_bytes()
-        except OSError as e:
-            raise DataError(f"{label}: cannot read: {e.strerror or e}", record=label) from None
-        except ValueError as e:  # e.g. an embedded NUL in the path
-            raise DataError(f"{label!r}: not a usable path: {e}", record=label) from None
-        return _parse_bytes(raw, label, kind={".csv": "csv", ".json": "json"}.get(path.suffix.lower()))
-    if isinstance(source, (bytes, bytearray, str)):
-        data = source.encode() if isinstance(source, str) else bytes(source)
-        return _parse_bytes(data, "<text>", kind=None)
+        return _parse_bytes(
+            _read_file(path), path.name or str(path), kind=_SUFFIX_KINDS.get(path.suffix.lower())
+        )
+    if isinstance(source, (bytes, bytearray)):
+        return _parse_bytes(bytes(source), "<text>", kind=None)
     records, hint = _records_from_json(source, "<object>")
     return records, _detect(records, hint, "<object>"), "<object>"
+
+
+_SUFFIX_KINDS: Final = {".csv": "csv", ".json": "json"}
+
+
+def _is_text(source: str) -> bool:
+    """A ``str`` source is export *text* when it holds a line break or starts (after blanks) with
+    ``[`` or ``{``; any other string is a file path. The rule looks only at the string, never at
+    the file system."""
+    return "\n" in source or "\r" in source or source.lstrip()[:1] in {"[", "{"}
+
+
+def _read_file(path: Path) -> bytes:
+    """The bytes of a regular file; anything else (missing, a directory, a device or FIFO such as
+    ``/dev/zero`` or ``/dev/stdin``, an unusable path) is a DataError naming the path."""
+    label = path.name or str(path)
+    try:
+        if path.is_file():
+            return path.read_bytes()
+        what = "no such file"
+        if path.is_dir():
+            what = "is a directory"
+        elif path.exists():
+            what = "not a regular file"
+    except OSError as e:
+        what = str(e.strerror or e)
+    except ValueError as e:  # e.g. an embedded NUL in the path
+        raise DataError(f"{label!r}: not a usable path: {e}", record=label) from None
+    raise DataError(f"{label}: cannot read: {what}", record=label)
 
 
 def _parse_bytes(raw: bytes, label: str, *, kind: str | None) -> tuple[list[Any], str, str]:
@@ -675,11 +700,14 @@ def _load_disks(disks: object) -> dict[str, str]:
         and all(isinstance(v, str) for v in disks.values())
     ):
         return {str(k).lower(): v.upper() for k, v in disks.items()}
-    if isinstance(disks, (str, Path)):
-        label = Path(disks).name
+    if isinstance(disks, (str, os.PathLike)):
+        path = Path(disks)
+        label = path.name or str(path)
         try:
-            obj = json.loads(Path(disks).read_text(encoding="utf-8-sig"))
-        except (OSError, ValueError) as e:
+            obj = json.loads(_read_file(path).decode("utf-8-sig"))
+        except DataError as e:
+            raise DataError(f"unusable disk export: {e.message}", record=label) from None
+        except ValueError as e:
             raise DataError(f"{label}: unusable disk export: {e}", record=label) from None
     else:
         obj, label = disks, "<disks>"

@@ -287,7 +287,13 @@ def _status_cached(info: SizeInfo, snap: Snapshot) -> SizeStatus:
 def supported_alternatives(
     info: SizeInfo, as_of: str | _dt.date | Snapshot | None = None, limit: int = 6
 ) -> tuple[str, ...]:
-    """Labels of supported rows to suggest for a resize: same family first, then same section."""
+    """Labels of supported rows to suggest for a resize: same family first, then same section.
+
+    Raises:
+        DataError: ``limit`` is not a non-negative integer.
+    """
+    if type(limit) is not int or limit < 0:
+        raise DataError(f"limit must be a non-negative int, not {limit!r}", record=limit, field="limit")
     return _alternatives(info, resolve_snapshot(as_of), limit)
 
 
