@@ -910,9 +910,11 @@ def load_inventory(
     """Read a VM export into one tidy row per VM, with Trusted Launch status and compatibility.
 
     Args:
-        source: a path (``.json`` or ``.csv``), JSON text/bytes, an already-parsed JSON object
-            (list, single resource, ``{"value": [...]}``, ``{"data": [...]}``) or a DataFrame of
-            Resource Graph rows. The shape is detected (see the module docstring).
+        source: a path (``.json`` or ``.csv``; only regular files are read), JSON/CSV text or
+            bytes, an already-parsed JSON object (list, single resource, ``{"value": [...]}``,
+            ``{"data": [...]}``) or a DataFrame of Resource Graph rows. A ``str`` is text when it
+            holds a line break or starts with ``[``/``{``, otherwise a path (decided by its shape,
+            never by what exists on disk). The shape is detected (see the module docstring).
         as_of: support-matrix snapshot for the compatibility columns (id, ``"YYYY-MM"``, date or
             :class:`~tlkit.support.Snapshot`; ``None``: the newest),
             passed to :func:`tlkit.support.check_vm`.
