@@ -214,3 +214,40 @@ def test_random_events_never_raise(typ: int, pcr: int, data: bytes, digest: byte
     honest = make_event(pcr, typ, data, ("sha256",))
     assert honest.data_matches_digest("sha256") in (None, True) or (typ == EventType.EV_IPL and pcr == 8)
     assert data_matches_digest(typ, pcr, data, None, SHA256) is None
+
+
+_EVENT = st.tuples(
+    _TYPES,
+    st.sampled_from([7, 8, 9, 12]),
+    st.one_of(st.binary(max_size=64), st.just(b"grub_cmd: ls\x00"), st.just(b"nospace\x00")),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(events=st.lists(_EVENT, min_size=1, max_size=12))
+def test_verify_agrees_with_data_matches_digest(events: list[tuple[int, int, bytes, bool, bool]]) -> None:
+    """verify's inlined fast paths give exactly Event.data_matches_digest's verdicts."""
+    built = []
+    for typ, pcr, data, honest, grub in events:
+        measured = data[data.find(b" ") + 1 : -1] if grub else data
+        kind = EventType.EV_SEPARATOR if typ == EventType.EV_NO_ACTION else typ  # keep every event extended
+        built.append(make_event(pcr, kind, data, ("sha256",), measured=measured if honest else b"?" + data))
+    log = EventLog.from_events(built, banks=("sha256",))
+    r = log.verify(log.replay("sha256"), "sha256")
+    assert [m.index for m in r.payload_mismatches] == [
+        e.index for e in log if e.data_matches_digest("sha256") is False
+    ]
+    assert all(m.fatal == (m.pcr == 7 or m.type_name in _INTERPRETED) for m in r.payload_mismatches)
+
+
+_INTERPRETED = {
+    "EV_SEPARATOR",
+    "EV_ACTION",
+    "EV_EFI_ACTION",
+    "EV_EFI_VARIABLE_DRIVER_CONFIG",
+    "EV_EFI_VARIABLE_BOOT",
+    "EV_EFI_VARIABLE_BOOT2",
+    "EV_EFI_VARIABLE_AUTHORITY",
+}

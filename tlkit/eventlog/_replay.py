@@ -506,6 +506,14 @@ def verify_log(
     )
 
 
+def _grub_text(data: bytes, new: Any) -> bytes | None:
+    """H(text after the first space, without the trailing NUL), as in ``_digestcheck._grub_string``."""
+    j = data.find(b" ")
+    if j < 0 or j + 1 >= len(data) or data[-1:] != b"\x00":
+        return None
+    return bytes(new(data[j + 1 : -1]).digest())
+
+
 def payload_mismatches(log: EventLog, alg: HashAlg, matched: set[int]) -> tuple[PayloadMismatch, ...]:
     """Every event whose ``alg`` digest should be, and is not, the hash of its data (see
     :class:`PayloadMismatch` for which are fatal)."""
@@ -514,12 +522,17 @@ def payload_mismatches(log: EventLog, alg: HashAlg, matched: set[int]) -> tuple[
         return ()
     digs = log._bank_digests(alg.alg_id)
     new = alg._ctor()
+    whole, ipl = WHOLE_DATA_TYPES, int(EventType.EV_IPL)
     for i, (_, pcr, typ, _, data) in enumerate(log._recs):
         if typ not in DERIVABLE_TYPES:
             continue
         d = digs[i]
-        if typ in WHOLE_DATA_TYPES:
-            ok = None if d is None else new(data).digest() == d  # inlined: the common case
+        if d is None:
+            continue
+        if typ in whole:
+            ok: bool | None = new(data).digest() == d  # inlined: the common cases
+        elif typ == ipl and pcr == 8 and _grub_text(data, new) == d:
+            continue  # GRUB's usual form (the text, no NUL); the other forms via data_matches_digest
         else:
             ok = data_matches_digest(typ, pcr, data, d, alg)
         if ok is False:
