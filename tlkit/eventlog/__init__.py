@@ -31,8 +31,11 @@ Quick start::
     log.to_frame()                                 # one row per event (pandas)
     log.replay("sha256")                           # {pcr: bytes} the log implies
     result = log.verify(quoted_pcrs, "sha256")     # ReplayResult: passed, reasons, divergences
-    log.verified_events(result)                    # events of the PCRs that matched
+    result.payload_mismatches                      # events whose data is not what their digest hashed
+    log[4].data_matches_digest("sha256")           # True / False / None (digest not defined from data)
+    log.verified_events(result)                    # events of the PCRs that matched, data checked
     secure_boot_state(log).db.subjects             # certificates in db, as logged
+    secure_boot_state(log).anomalies               # () unless PCR 7 was re-typed, reordered, edited
 
 What it does not do: it trusts nothing on its own. Everything :func:`parse` returns is unverified —
 the event type and data are not covered by the PCR extend — until the replay has been matched
