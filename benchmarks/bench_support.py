@@ -8,7 +8,7 @@ reference measured in the same run: one plain ``dict`` lookup per VM (the floor 
 table query in Python).
 
 Steps: ``parse_size`` cold (caches cleared) and warm (memoized), ``size_status`` cold and warm,
-and ``check_vm`` cold and warm (memoized on hashable arguments; the first pass computes each of the
+and ``check_vm`` cold and warm (memoized on canonical arguments; the first pass computes each of the
 ~5.5k distinct size/image/snapshot combinations once).
 """
 
