@@ -600,8 +600,7 @@ def identify_os(value: str | Mapping[str, Any] | ImageLike | OsInfo) -> OsInfo:
     img = parse_image(value)
     if isinstance(img, MarketplaceImage):
         return _identify_marketplace(img)
-    basis = "explicit" if img.hyper_v_generation is not None else None
-    arch = img.architecture if isinstance(img, GalleryImage) else None
+    g = image_generation(img)
     if img.os:
         base = _identify_string(img.os)
         return OsInfo(
@@ -609,9 +608,9 @@ def identify_os(value: str | Mapping[str, Any] | ImageLike | OsInfo) -> OsInfo:
             base.version,
             base.display,
             base.os_type,
-            img.hyper_v_generation,
-            basis,
-            arch,
+            g.generation,
+            g.basis,
+            g.architecture,
             base.reason,
         )
     label = _KIND_LABELS[img.kind]
@@ -620,9 +619,9 @@ def identify_os(value: str | Mapping[str, Any] | ImageLike | OsInfo) -> OsInfo:
         None,
         f"{label} (OS unknown)",
         None,
-        img.hyper_v_generation,
-        basis,
-        arch,
+        g.generation,
+        g.basis,
+        g.architecture,
         reason=f"{label} OS not given (pass os='Ubuntu 22.04' or similar)",
     )
 
