@@ -18,7 +18,8 @@ Normalisation rules (facts notes 7.1, 7.2):
   original (``<absent>``/``<null>`` for the first two).
 - Hyper-V generation comes from the instance view, else the OS disk resource (``disks=``), else
   the security type (Trusted Launch and confidential VMs are Generation 2 by definition), else the
-  image SKU naming convention; ``generation_source`` says which.
+  image SKU rules of :func:`tlkit.support.image_generation` (``data/support/image_generation.csv``:
+  naming convention and heuristics); ``generation_source`` says which.
 - A VM that is Generation 2 by instance view, disk or security type but whose Marketplace
   ``imageReference`` names a Gen1 SKU is flagged ``stale_image_reference`` (GEN1 known issue: the
   reference is not updated by a Gen1 -> Trusted Launch upgrade).
