@@ -185,6 +185,10 @@ def test_size_statuses_become_blockers() -> None:
     unknown = check_vm("Standard_H16r", JAMMY)
     assert codes(unknown) == ("size-unknown",)
     assert "TrustedLaunchDisabled" in unknown.blockers[0].remediation
+    assert unknown.blockers[0].message == (
+        "VM size Standard_H16r (Hr) has no Trusted Launch status in this snapshot's size table: "
+        "no TL-2026 row covers family H / series Hr"
+    )
 
 
 def test_gpu_notes() -> None:

@@ -234,8 +234,10 @@ def _check(
         }[st.status]
         suggest = ", ".join(supported_alternatives(info, snap)) or "a supported family of this snapshot"
         row = st.matched_row.label if st.matched_row else ""
-        blockers.append(_blocker(code, snap, size=info.name, series=info.series, row=row, suggest=suggest))
-    if st.note:
+        blockers.append(
+            _blocker(code, snap, size=info.name, series=info.series, row=row, suggest=suggest, why=st.note)
+        )
+    if st.note and st.status != "unknown":  # an unknown size's note is the blocker message's reason
         notes.append(st.note)
     if _family_rows().get(info.family, {}).get("gpu") == "yes":
         notes.append(_note("gpu-drivers"))
