@@ -270,3 +270,60 @@ def scan_attest(b: bytes) -> ScannedAttest | None:
         except ParseError:
             return None
     return magic, typ, signer, extra, clock, resets, restarts, safe, fw, sel, b[s + 2 :]
+
+
+def cached_selection(wire: bytes) -> PcrSelection | None:
+    """The parsed TPML_PCR_SELECTION ``wire`` (cached by its bytes), or None if it does not parse."""
+    sel = _SELECTIONS.get(wire)
+    if sel is None:
+        try:
+            sel = _selection(wire)
+        except ParseError:
+            return None
+    return sel
+
+
+def scan_quote(b: bytes, known_wire: bytes | None) -> tuple[int, bytes, bytes | None, bytes] | None:
+    """``(magic, extraData, selection bytes, pcrDigest)`` of a well-formed TPM_ST_ATTEST_QUOTE, or
+    None ("not a quote, or malformed: use :func:`scan_attest`").
+
+    The verifier's fast path. The selection bytes are returned undecoded (decode them with
+    :func:`cached_selection`), or as None when they are exactly ``known_wire``, bytes the caller knows
+    to decode to its own selection: then they need no decoding at all. Whatever it accepts (with a
+    decodable selection), :meth:`Attest.from_bytes` accepts with the same values (tested).
+    """
+    n = len(b)
+    if n < 10:
+        return None
+    magic, typ, size = _HEAD.unpack_from(b, 0)
+    if typ != TPM_ST_ATTEST_QUOTE:
+        return None
+    o = 8 + size
+    if o + 2 > n:
+        return None
+    (size,) = _U16.unpack_from(b, o)
+    e = o + 2 + size
+    # clockInfo (8 + 4 + 4 + 1) and firmwareVersion (8) follow extraData; safe is TPMI_YES_NO
+    if e + 25 > n or b[e + 16] > 1:
+        return None
+    start = e + 25
+    wire: bytes | None
+    if known_wire is not None and b.startswith(known_wire, start):
+        s = start + len(known_wire)
+        wire = None
+    else:
+        if start + 4 > n:
+            return None
+        (count,) = _U32.unpack_from(b, start)
+        s = start + 4
+        for _ in range(min(count, 17)):
+            if s + 3 > n:
+                return None
+            s += 3 + b[s + 2]
+        wire = b[start:s]
+    if s + 2 > n:
+        return None
+    (size,) = _U16.unpack_from(b, s)
+    if s + 2 + size != n:
+        return None
+    return magic, b[o + 2 : e], wire, b[s + 2 :]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from tlkit._binary import Reader, Writer
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
@@ -46,6 +46,10 @@ class PcrSelection:
 
     _items: tuple[tuple[HashAlg, tuple[int, ...]], ...]
     size_of_select: tuple[int, ...] = field(default=(), compare=False)
+    #: TPML_PCR_SELECTION bytes known to decode to this selection (set by :meth:`from_bytes` and
+    #: by :func:`tlkit.tpm.verify_quote` once a quote matched it); lets the verifier compare bytes
+    #: instead of decoding the selection again.
+    _known_wire: ClassVar[bytes | None] = None
 
     def __post_init__(self) -> None:
         if not self.size_of_select:
@@ -174,9 +178,11 @@ class PcrSelection:
     @classmethod
     def from_bytes(cls, data: bytes) -> PcrSelection:
         """Parse a complete TPML_PCR_SELECTION (unverified data)."""
-        r = Reader(bytes(data), what="TPML_PCR_SELECTION")
+        wire = bytes(data)
+        r = Reader(wire, what="TPML_PCR_SELECTION")
         sel = cls.read(r)
         r.expect_end()
+        object.__setattr__(sel, "_known_wire", wire)
         return sel
 
 

@@ -15,11 +15,10 @@ and some older ones the maximum length; both verify.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, cast
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
@@ -27,13 +26,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from tlkit.errors import DataError, ParseError
+from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
 from tlkit.tpm._alg import HASH_ALGS, HashAlg
-from tlkit.tpm._attest import TPM_GENERATED_VALUE, TPM_ST_ATTEST_QUOTE, Attest, scan_attest
+from tlkit.tpm._attest import TPM_GENERATED_VALUE, Attest, cached_selection, scan_attest, scan_quote
 from tlkit.tpm._pcr import PcrValues
 from tlkit.tpm._public import PublicArea, PublicKey, load_public_key
 from tlkit.tpm._selection import PcrSelection
 from tlkit.tpm._signature import (
+    RSA_SIG_ALGS,
     TPM_ALG_ECDSA,
     TPM_ALG_RSAPSS,
     TPM_ALG_RSASSA,
@@ -72,13 +72,38 @@ _CRYPTO_HASHES: dict[str, hashes.HashAlgorithm] = {
 with contextlib.suppress(_CryptoUnsupported):
     _CRYPTO_HASHES["sm3_256"] = hashes.SM3()
 _PKCS1 = padding.PKCS1v15()
-_PSS = {
-    name: padding.PSS(mgf=padding.MGF1(h), salt_length=padding.PSS.AUTO) for name, h in _CRYPTO_HASHES.items()
-}
-_ECDSA = {name: ec.ECDSA(h) for name, h in _CRYPTO_HASHES.items()}
-_HASHLIB = {a.alg_id: getattr(hashlib, a.hashlib_name) for a in HASH_ALGS if hasattr(hashlib, a.hashlib_name)}
+# (TPM_ALG_RSASSA | TPM_ALG_RSAPSS, hash alg_id) -> (padding, hash); hash alg_id -> ECDSA scheme.
+# Built once: the padding and hash objects are immutable and shared by every call.
+_RSA_ARGS: dict[tuple[int, int], tuple[padding.AsymmetricPadding, hashes.HashAlgorithm]] = {}
+_EC_ARGS: dict[int, ec.ECDSA] = {}
+for _alg in HASH_ALGS:
+    _ch = _CRYPTO_HASHES.get(_alg.name)
+    if _ch is not None:
+        _RSA_ARGS[TPM_ALG_RSASSA, _alg.alg_id] = (_PKCS1, _ch)
+        _pss = padding.PSS(mgf=padding.MGF1(_ch), salt_length=padding.PSS.AUTO)
+        _RSA_ARGS[TPM_ALG_RSAPSS, _alg.alg_id] = (_pss, _ch)
+        _EC_ARGS[_alg.alg_id] = ec.ECDSA(_ch)
+_new = object.__new__
+_set = object.__setattr__
 # Concrete key classes seen so far -> "rsa" / "ec" (ABC isinstance checks are slow on the hot path).
 _KIND: dict[type, str] = {}
+
+
+#: Keys loaded from PEM / DER / TPM2B_PUBLIC / TPMT_PUBLIC bytes, by those bytes (bounded).
+_LOADED: dict[bytes | str, PublicKey] = {}
+
+
+def _load_key(ak: PublicKey | PublicArea | bytes | str) -> PublicKey:
+    """:func:`load_public_key`, remembering what it made of immutable ``bytes`` / ``str`` input."""
+    if type(ak) is not bytes and type(ak) is not str:
+        return load_public_key(ak)
+    key = _LOADED.get(ak)
+    if key is None:
+        key = load_public_key(ak)
+        if len(_LOADED) >= 64:
+            _LOADED.clear()
+        _LOADED[ak] = key
+    return key
 
 
 def _key_kind(key: object) -> str | None:
@@ -126,14 +151,18 @@ class QuoteVerification:
         message: bytes,
         signature_input: bytes | Signature,
     ) -> QuoteVerification:
-        """Same as the constructor, minus the frozen-dataclass ``__setattr__`` cost (hot path)."""
-        obj = object.__new__(cls)
-        obj.__dict__.update(
-            passed=passed,
-            reasons=reasons,
-            pcr_digest=pcr_digest,
-            message=message,
-            signature_input=signature_input,
+        """Same as the constructor, minus the frozen-dataclass ``__setattr__`` per field (hot path)."""
+        obj = _new(cls)
+        _set(
+            obj,
+            "__dict__",
+            {
+                "passed": passed,
+                "reasons": reasons,
+                "pcr_digest": pcr_digest,
+                "message": message,
+                "signature_input": signature_input,
+            },
         )
         return obj
 
@@ -169,21 +198,25 @@ class QuoteVerification:
 def _check_signature(key: PublicKey, kind: str | None, sig: ScannedSignature, message: bytes) -> str | None:
     """None if ``sig`` is a valid signature of ``message`` under ``key`` (of ``kind``), else a reason."""
     alg, h, rsa_sig, r, s, _ = sig
-    ch = _CRYPTO_HASHES.get(h.name) if h is not None else None
-    if ch is None or h is None:
-        return UNSUPPORTED_SCHEME
     try:
-        if alg in (TPM_ALG_RSASSA, TPM_ALG_RSAPSS):
+        if alg in RSA_SIG_ALGS:
+            args = _RSA_ARGS.get((alg, h.alg_id)) if h is not None else None
+            if args is None:
+                return UNSUPPORTED_SCHEME
             if kind != "rsa" or rsa_sig is None:
                 return SIGNATURE_INVALID
-            cast(rsa.RSAPublicKey, key).verify(
-                rsa_sig, message, _PKCS1 if alg == TPM_ALG_RSASSA else _PSS[h.name], ch
-            )
+            rsa_key: rsa.RSAPublicKey = key  # type: ignore[assignment]
+            rsa_key.verify(rsa_sig, message, args[0], args[1])
         elif alg == TPM_ALG_ECDSA:
+            scheme = _EC_ARGS.get(h.alg_id) if h is not None else None
+            if scheme is None:
+                return UNSUPPORTED_SCHEME
             if kind != "ec" or r is None or s is None:
                 return SIGNATURE_INVALID
-            der = encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big"))
-            cast(ec.EllipticCurvePublicKey, key).verify(der, message, _ECDSA[h.name])
+            ec_key: ec.EllipticCurvePublicKey = key  # type: ignore[assignment]
+            ec_key.verify(
+                encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big")), message, scheme
+            )
         else:
             return UNSUPPORTED_SCHEME
     except (InvalidSignature, ValueError):
@@ -202,11 +235,13 @@ def _digest_alg(pcr_digest: bytes) -> HashAlg | None:
 
 def _ordered_values(
     pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]], selection: PcrSelection
-) -> tuple[bytes, ...] | None:
+) -> PcrValues | None:
     """The supplied values in the quote's selection order, or None if the PCR sets differ."""
     if isinstance(pcrs, PcrValues):
         if pcrs.selection is selection or pcrs.selection == selection:
-            return pcrs.values
+            if pcrs.selection._known_wire is None:  # next time, compare bytes (see scan_quote)
+                object.__setattr__(pcrs.selection, "_known_wire", selection._known_wire)
+            return pcrs
         table: Mapping[Any, Mapping[Any, bytes | str]] = pcrs.as_dict()
     elif isinstance(pcrs, Mapping):
         table = pcrs
@@ -220,7 +255,7 @@ def _ordered_values(
     if wanted != have:
         return None
     try:
-        return PcrValues.from_dict(table, selection).values
+        return PcrValues.from_dict(table, selection)
     except DataError:
         return None
 
@@ -262,12 +297,13 @@ def verify_quote(
         ParseError: ``ak`` bytes are not a public key.
         TypeError: arguments of the wrong type.
     """
-    kind = _key_kind(ak)
+    kind = _KIND.get(type(ak)) or _key_kind(ak)
+    key: PublicKey
     if kind is None:
-        key = load_public_key(ak)
+        key = _load_key(ak)
         kind = _key_kind(key)
     else:
-        key = cast(PublicKey, ak)
+        key = ak  # type: ignore[assignment]
     if type(message) is not bytes:
         if not isinstance(message, (bytes, bytearray, memoryview)):
             raise TypeError(f"message must be bytes, not {type(message).__name__}")
@@ -294,32 +330,50 @@ def verify_quote(
             found.append(bad)
 
     computed: bytes | None = None
-    att = scan_attest(message)
-    if att is None:
-        found.append(NOT_A_QUOTE)  # scan_attest rejects exactly what Attest.from_bytes rejects
-    else:
-        if att[0] != TPM_GENERATED_VALUE:
-            found.append(BAD_MAGIC)
-        if att[3] != nonce:
-            found.append(NONCE_MISMATCH)
-        selection = att[9]
-        if att[1] != TPM_ST_ATTEST_QUOTE or selection is None:
-            found.append(NOT_A_QUOTE)
+    values: PcrValues | None = None
+    checked: tuple[int, bytes, bytes] | None = None  # magic, extraData, pcrDigest
+    quote = scan_quote(message, pcrs.selection._known_wire if type(pcrs) is PcrValues else None)
+    if quote is not None:
+        wire = quote[2]
+        if wire is None:  # exactly the supplied PcrValues' selection
+            values = pcrs  # type: ignore[assignment]
+            checked = (quote[0], quote[1], quote[3])
         else:
-            if type(pcrs) is PcrValues and (pcrs.selection is selection or pcrs.selection == selection):
-                values: tuple[bytes, ...] | None = pcrs.values
+            selection = cached_selection(wire)
+            if selection is None:
+                found.append(NOT_A_QUOTE)  # as Attest.from_bytes would reject it
             else:
                 values = _ordered_values(pcrs, selection)
-            alg = sig[1] if sig is not None and sig[1] is not None else _digest_alg(att[10])
-            if values is None:
-                found.append(SELECTION_MISMATCH)
-            elif alg is None:
+                if values is None:
+                    found.append(SELECTION_MISMATCH)
+                checked = (quote[0], quote[1], quote[3])
+    else:
+        att = scan_attest(message)  # not a quote, or malformed: scan_attest tells which
+        if att is None:
+            found.append(NOT_A_QUOTE)  # scan_attest rejects exactly what Attest.from_bytes rejects
+        else:
+            found.append(NOT_A_QUOTE)  # another TPM_ST_ATTEST_* type
+            checked = (att[0], att[3], b"")
+    if checked is not None:
+        magic, extra, digest = checked
+        if magic != TPM_GENERATED_VALUE:
+            found.append(BAD_MAGIC)
+        if extra != nonce:
+            found.append(NONCE_MISMATCH)
+        if values is not None:
+            alg = sig[1] if sig is not None and sig[1] is not None else _digest_alg(digest)
+            if alg is None:
                 found.append(DIGEST_MISMATCH)
             else:
-                new = _HASHLIB.get(alg.alg_id, alg.new)
-                computed = new(b"".join(values)).digest()
-                if computed != att[10]:
-                    found.append(DIGEST_MISMATCH)
+                try:
+                    computed = values._digest(alg)
+                except UnsupportedAlgorithmError:
+                    found.append(UNSUPPORTED_SCHEME)
+                else:
+                    if computed != digest:
+                        found.append(DIGEST_MISMATCH)
 
-    reasons = tuple(r for r in REASONS if r in found) if found else ()
-    return QuoteVerification._fast(not reasons, reasons, computed, message, signature)
+    if not found:
+        return QuoteVerification._fast(True, (), computed, message, signature)
+    reasons = tuple(r for r in REASONS if r in found)
+    return QuoteVerification._fast(False, reasons, computed, message, signature)
