@@ -131,12 +131,16 @@ class PcrValues:
 
     def _digest(self, alg: HashAlg) -> bytes:
         """:meth:`digest`, memoised per algorithm (the values are immutable)."""
-        memo: dict[int, bytes] = self.__dict__.setdefault("_digests", {})
-        d = memo.get(alg.alg_id)
-        if d is None:
-            new = _HASHLIB.get(alg.alg_id)
-            data = b"".join(self.values)
-            d = memo[alg.alg_id] = new(data).digest() if new is not None else alg.digest(data)
+        memo: dict[int, bytes] | None = self.__dict__.get("_digests")
+        if memo is None:
+            memo = self.__dict__["_digests"] = {}
+        else:
+            d = memo.get(alg.alg_id)
+            if d is not None:
+                return d
+        new = _HASHLIB.get(alg.alg_id)
+        data = b"".join(self.values)
+        d = memo[alg.alg_id] = new(data).digest() if new is not None else alg.digest(data)
         return d
 
     def __len__(self) -> int:

@@ -28,7 +28,14 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
 from tlkit.tpm._alg import HASH_ALGS, HashAlg
-from tlkit.tpm._attest import TPM_GENERATED_VALUE, Attest, cached_selection, scan_attest, scan_quote
+from tlkit.tpm._attest import (
+    _SELECTIONS,
+    TPM_GENERATED_VALUE,
+    Attest,
+    cached_selection,
+    scan_attest,
+    scan_quote,
+)
 from tlkit.tpm._pcr import PcrValues
 from tlkit.tpm._public import PublicArea, PublicKey, load_public_key
 from tlkit.tpm._selection import PcrSelection
@@ -233,14 +240,19 @@ def _digest_alg(pcr_digest: bytes) -> HashAlg | None:
     return None
 
 
+def _remember_wire(mine: PcrSelection, quoted: PcrSelection) -> None:
+    """``mine`` equals the ``quoted`` selection: remember the quoted bytes, to compare them next time."""
+    if mine._known_wire is None:
+        mine.__dict__["_known_wire"] = quoted._known_wire  # not a field: frozen-ness unaffected
+
+
 def _ordered_values(
     pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]], selection: PcrSelection
 ) -> PcrValues | None:
     """The supplied values in the quote's selection order, or None if the PCR sets differ."""
     if isinstance(pcrs, PcrValues):
         if pcrs.selection is selection or pcrs.selection == selection:
-            if pcrs.selection._known_wire is None:  # next time, compare bytes (see scan_quote)
-                object.__setattr__(pcrs.selection, "_known_wire", selection._known_wire)
+            _remember_wire(pcrs.selection, selection)
             return pcrs
         table: Mapping[Any, Mapping[Any, bytes | str]] = pcrs.as_dict()
     elif isinstance(pcrs, Mapping):
@@ -331,31 +343,34 @@ def verify_quote(
 
     computed: bytes | None = None
     values: PcrValues | None = None
-    checked: tuple[int, bytes, bytes] | None = None  # magic, extraData, pcrDigest
-    quote = scan_quote(message, pcrs.selection._known_wire if type(pcrs) is PcrValues else None)
+    fields = True  # magic, nonce (and digest, with values) can be checked
+    magic, extra, digest = 0, b"", b""
+    mine = pcrs if type(pcrs) is PcrValues else None  # the common case; subclasses take the long way
+    quote = scan_quote(message, mine.selection._known_wire if mine is not None else None)
     if quote is not None:
-        wire = quote[2]
+        magic, extra, wire, digest = quote
         if wire is None:  # exactly the supplied PcrValues' selection
-            values = pcrs  # type: ignore[assignment]
-            checked = (quote[0], quote[1], quote[3])
+            values = mine
         else:
-            selection = cached_selection(wire)
+            selection = _SELECTIONS.get(wire) or cached_selection(wire)
             if selection is None:
                 found.append(NOT_A_QUOTE)  # as Attest.from_bytes would reject it
+                fields = False
+            elif mine is not None and mine.selection == selection:
+                values = mine
+                _remember_wire(mine.selection, selection)
             else:
                 values = _ordered_values(pcrs, selection)
                 if values is None:
                     found.append(SELECTION_MISMATCH)
-                checked = (quote[0], quote[1], quote[3])
     else:
-        att = scan_attest(message)  # not a quote, or malformed: scan_attest tells which
+        found.append(NOT_A_QUOTE)  # a malformed message, or another TPM_ST_ATTEST_* type
+        att = scan_attest(message)  # tells which: another type still has magic and extraData
         if att is None:
-            found.append(NOT_A_QUOTE)  # scan_attest rejects exactly what Attest.from_bytes rejects
+            fields = False
         else:
-            found.append(NOT_A_QUOTE)  # another TPM_ST_ATTEST_* type
-            checked = (att[0], att[3], b"")
-    if checked is not None:
-        magic, extra, digest = checked
+            magic, extra = att[0], att[3]
+    if fields:
         if magic != TPM_GENERATED_VALUE:
             found.append(BAD_MAGIC)
         if extra != nonce:
