@@ -10,6 +10,12 @@ RSASSA-PSS signatures are verified with the salt length recovered from the signa
 (``PSS.AUTO``, like OpenSSL's verify default that ``tpm2_checkquote`` relies on): TPM 2.0
 implementations use the digest length (TPM 2.0 Part 1, Annex B "RSASSA-PSS", current revisions)
 and some older ones the maximum length; both verify.
+
+Speed (``benchmarks/bench_quote.py``): the checks cost little beside the signature itself. The
+message is scanned with ``struct`` (:func:`scan_quote`; anything unusual goes to the careful
+decoders); when the supplied :class:`PcrValues`' selection already matched a quote, its bytes are
+compared instead of decoded; the PCR digest is memoised on the (immutable) :class:`PcrValues`;
+padding / hash objects are built once per scheme; keys given as bytes are loaded once per value.
 """
 
 from __future__ import annotations
@@ -298,7 +304,8 @@ def verify_quote(
             They must cover exactly the quoted selection (in any bank order).
         nonce: the verifier's nonce; must equal ``extraData``.
         ak: the attestation key: a ``cryptography`` public key (fastest), a :class:`PublicArea`
-            (its key is converted once and cached), or PEM / DER / TPM2B_PUBLIC / TPMT_PUBLIC bytes.
+            (its key is converted once and cached), or PEM / DER / TPM2B_PUBLIC / TPMT_PUBLIC bytes
+            (loaded once per distinct value).
 
     Returns:
         A :class:`QuoteVerification`. A bad quote (including unparseable message or signature
