@@ -18,6 +18,7 @@ from tlkit.tpm import (
     VirtualTpm,
     hash_alg,
 )
+from tlkit.viz import table
 
 REAL = _fixtures.all_quotes() if _fixtures.FIXTURES_PRESENT else []
 SELECTION = PcrSelection.of({"sha256": [0, 1, 7], "sha1": [0, 23]})
@@ -151,9 +152,9 @@ def test_keylime_layout_offsets_and_spec_names() -> None:
         layout["nope"]
 
 
-def test_layout_frame() -> None:
+def test_layout_rows_as_table() -> None:
     q = _fixtures.keylime()
-    frame = Attest.layout(q.message).to_frame()
+    frame = table(Attest.layout(q.message))
     assert list(frame.columns) == ["offset", "size", "field", "spec_name", "bytes", "value"]
     assert len(frame) == 17
     assert int(frame["size"].sum()) == len(q.message) == 133
@@ -164,7 +165,7 @@ def test_layout_frame() -> None:
     assert row["extraData.buffer", "value"] == _fixtures.KEYLIME_NONCE.hex()
     assert row["clockInfo.safe", "value"] is True
     sig = Signature.layout(q.signature if isinstance(q.signature, bytes) else q.signature.to_bytes())
-    assert sig.to_frame()["field"].tolist() == ["sigAlg", "hash", "sig.size", "sig.buffer"]
+    assert table(sig)["field"].tolist() == ["sigAlg", "hash", "sig.size", "sig.buffer"]
 
 
 def test_multi_bank_selection_and_non_quote_layouts() -> None:

@@ -19,6 +19,7 @@ from tlkit.tpm import (
     read_pcrs,
     tamper_quote,
 )
+from tlkit.viz import table
 
 
 def _keylime_report(seed: int = 0) -> tuple[_fixtures.RealQuote, TamperReport]:
@@ -56,7 +57,7 @@ def test_keylime_every_field_change_is_detected() -> None:
 
 def test_report_frame() -> None:
     _, report = _keylime_report()
-    frame = report.to_frame()
+    frame = table(report)
     assert list(frame.columns) == ["part", "field", "offset", "before", "after", "passed", "reasons"]
     assert len(frame) == 21
     assert not frame.passed.any()
@@ -148,7 +149,7 @@ def test_extend_steps_values() -> None:
     ]
     assert trace.final == p2
     assert (trace.pcr, trace.bank.name) == (23, "sha256")
-    assert trace.to_frame().to_dict("list") == {
+    assert table(trace).to_dict("list") == {
         "step": [0, 1, 2],
         "measurement": ["(startup)", "shim", "0067727562"],
         "digest": ["", d1.hex(), d2.hex()],

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar, overload
+from typing import TypeVar, overload
 
 from tlkit._binary import Reader
 from tlkit.errors import DataError
 from tlkit.tpm._alg import HashAlg
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["ByteLayout", "FieldSpan", "SpanRecorder"]
 
@@ -100,17 +97,22 @@ class ByteLayout:
         """The bytes of one span."""
         return self.data[span.offset : span.end]
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per field: ``offset, size, field, spec_name, bytes`` (hex) and ``value``.
+    def to_rows(self) -> list[dict[str, object]]:
+        """One record per field: ``offset, size, field, spec_name, bytes`` (hex) and ``value``.
 
-        In the frame, buffer values are shown as hex and hash algorithms by name.
+        Buffer values are given as hex and hash algorithms by name (``tlkit.viz.table`` makes a
+        DataFrame of it).
         """
-        import pandas as pd  # noqa: PLC0415 - pandas is only needed for tables
-
-        rows = [
-            (s.offset, s.size, s.field, s.spec_name, self.raw(s).hex(), _plain(s.value)) for s in self.spans
+        return [
+            dict(
+                zip(
+                    LAYOUT_COLUMNS,
+                    (s.offset, s.size, s.field, s.spec_name, self.raw(s).hex(), _plain(s.value)),
+                    strict=True,
+                )
+            )
+            for s in self.spans
         ]
-        return pd.DataFrame(rows, columns=list(LAYOUT_COLUMNS))
 
 
 def _plain(value: SpanValue) -> object:

@@ -12,14 +12,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tlkit.errors import DataError, PolicyError
 from tlkit.tpm._alg import HASH_ALGS, HashAlg
 from tlkit.tpm._selection import PcrSelection, _bank, as_selection
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["PCR_COUNT", "ExtendStep", "ExtendTrace", "PcrBanks", "PcrValues", "extend_steps"]
 
@@ -306,12 +303,12 @@ class ExtendTrace:
         """The PCR value after the last measurement."""
         return self.steps[-1].value
 
-    def to_frame(self) -> pd.DataFrame:
-        """Columns ``step``, ``measurement`` (label), ``digest`` and ``pcr`` (hex)."""
-        import pandas as pd  # noqa: PLC0415 - pandas is only needed for tables
-
-        rows = [(s.step, s.label, s.digest.hex(), s.value.hex()) for s in self.steps]
-        return pd.DataFrame(rows, columns=["step", "measurement", "digest", "pcr"])
+    def to_rows(self) -> list[dict[str, object]]:
+        """One record per step: ``step``, ``measurement`` (label), ``digest`` and ``pcr`` (hex)."""
+        return [
+            {"step": s.step, "measurement": s.label, "digest": s.digest.hex(), "pcr": s.value.hex()}
+            for s in self.steps
+        ]
 
 
 def extend_steps(

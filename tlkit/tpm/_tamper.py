@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from tlkit.errors import DataError
 from tlkit.tpm._attest import Attest
@@ -20,9 +20,6 @@ from tlkit.tpm._pcr import PcrValues
 from tlkit.tpm._public import PublicArea, PublicKey
 from tlkit.tpm._signature import Signature
 from tlkit.tpm._verify import QuoteVerification, verify_quote
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["TamperOutcome", "TamperReport", "tamper_quote"]
 
@@ -105,23 +102,26 @@ class TamperReport:
     def __bool__(self) -> bool:
         return self.passed
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per change; ``before``/``after`` as ``0x..`` text, ``reasons`` comma-separated."""
-        import pandas as pd  # noqa: PLC0415 - pandas is only needed for tables
-
-        rows = [
-            (
-                o.part,
-                o.field,
-                o.offset,
-                f"0x{o.before:02x}",
-                f"0x{o.after:02x}",
-                o.passed,
-                ", ".join(o.reasons),
+    def to_rows(self) -> list[dict[str, object]]:
+        """One record per change; ``before``/``after`` as ``0x..`` text, ``reasons`` comma-separated."""
+        return [
+            dict(
+                zip(
+                    TAMPER_COLUMNS,
+                    (
+                        o.part,
+                        o.field,
+                        o.offset,
+                        f"0x{o.before:02x}",
+                        f"0x{o.after:02x}",
+                        o.passed,
+                        ", ".join(o.reasons),
+                    ),
+                    strict=True,
+                )
             )
             for o in self.outcomes
         ]
-        return pd.DataFrame(rows, columns=list(TAMPER_COLUMNS))
 
 
 def _field_at(layout: ByteLayout, offset: int) -> str:

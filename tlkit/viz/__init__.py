@@ -1,5 +1,12 @@
-"""Matplotlib figures for tlkit results.
+"""Matplotlib figures and tables for tlkit results.
 
-Each function takes computed results (DataFrames, replay results) and returns a
+Each figure function takes computed results (DataFrames, replay results) and returns a
 :class:`matplotlib.figure.Figure`; none computes domain results and none calls ``plt.show()``.
+:func:`table` turns a result with ``to_rows()`` (e.g. :class:`tlkit.tpm.TamperReport`) into a
+DataFrame. Domain-specific modules: :mod:`tlkit.viz.tpm`, :mod:`tlkit.viz.eventlog`,
+:mod:`tlkit.viz.support`.
 """
+
+from tlkit.viz._tables import SupportsRows, table
+
+__all__ = ["SupportsRows", "table"]
