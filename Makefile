@@ -58,6 +58,7 @@ regen-notebooks: install
 	cd notebooks && for nb in [0-9]*.ipynb; do \
 	  ../$(PY) -m jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.store_widget_state=False $$nb || exit 1; done
+	$(PY) scripts/tidy_notebooks.py notebooks/*.ipynb
 
 lab: install
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
