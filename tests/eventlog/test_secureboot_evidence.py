@@ -212,3 +212,32 @@ def test_check_evidence_gce_attestation_bundles(rel: str, nonce: bytes) -> None:
         tampered, message=q.message, signature=q.signature, pcrs=q.pcrs, nonce=q.nonce, ak=q.ak
     )
     assert r.reasons == (f"log:{bank}:pcr-mismatch:{log[3].pcr}", f"log:{bank}:payload-digest-mismatch:3")
+
+
+def test_check_evidence_passes_with_informational_payload_mismatch() -> None:
+    """arch-linux's systemd-boot EV_IPL (event 24) is an informational mismatch: evidence passes."""
+    from tlkit.tpm import PcrSelection, VirtualTpm
+
+    log = parse(log_bytes(GT + "arch-linux-workstation.bin"))
+    tpm = VirtualTpm(seed=7, banks=("sha1", "sha256"))
+    for ev in log:
+        if ev.event_type != EventType.EV_NO_ACTION:
+            for b in ("sha1", "sha256"):
+                tpm.pcrs.extend(ev.pcr, ev.digests[b], b)
+    q = tpm.quote(PcrSelection.of({"sha256": range(24)}), b"n")
+    r = check_evidence(
+        log, message=q.message, signature=q.signature, pcrs=q.pcrs, nonce=b"n", ak=tpm.ak_public
+    )
+    assert r.replays["sha256"].passed
+    assert r.passed
+    assert r.reasons == ("log:sha256:payload-digest-mismatch:24",)
+    assert [(m.index, m.fatal) for m in r.replays["sha256"].payload_mismatches] == [(24, False)]
+    # a dropped PCR 7 fails the evidence through the replay
+    dropped = log.with_events([e for e in log if e.pcr != 7 or e.event_type == EventType.EV_NO_ACTION])
+    r2 = check_evidence(
+        dropped, message=q.message, signature=q.signature, pcrs=q.pcrs, nonce=b"n", ak=tpm.ak_public
+    )
+    assert not r2.passed
+    shifted = sum(1 for e in log[:24] if e.pcr == 7 and e.event_type != EventType.EV_NO_ACTION)
+    assert shifted == 6
+    assert r2.reasons == ("log:sha256:pcr-not-replayed:7", "log:sha256:payload-digest-mismatch:18")

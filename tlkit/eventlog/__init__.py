@@ -72,6 +72,7 @@ from tlkit.eventlog._payloads import (
 )
 from tlkit.eventlog._quirks import EBS_MISSING, KNOWN_QUIRKS, Quirk
 from tlkit.eventlog._replay import (
+    FIRMWARE_PCRS,
     ChainStep,
     Divergence,
     LogDiff,
@@ -92,6 +93,7 @@ from tlkit.eventlog._types import EventType, event_type_name
 __all__ = [
     "ANOMALIES",
     "EBS_MISSING",
+    "FIRMWARE_PCRS",
     "KNOWN_QUIRKS",
     "CertificateInfo",
     "ChainStep",

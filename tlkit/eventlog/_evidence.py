@@ -27,10 +27,12 @@ class EvidenceResult:
     """Outcome of :func:`check_evidence`.
 
     Attributes:
-        passed: the quote verified and the log replayed to its PCRs in every checked bank.
+        passed: the quote verified, the log parsed, at least one bank was checked and every
+            :class:`ReplayResult` in :attr:`replays` passed. Nothing else decides it.
         reasons: ``quote:<reason>`` from :func:`tlkit.tpm.verify_quote` and ``log:<bank>:<reason>``
             from :meth:`EventLog.verify`, plus ``log:unparsable`` / ``log:no-common-bank``.
-            Quirk notes (``log:<bank>:quirk-applied:...``) may appear even when passed.
+            Informational reasons of a passing replay (``log:<bank>:quirk-applied:...``, a non-fatal
+            ``log:<bank>:payload-digest-mismatch:I``) are listed even when passed.
         quote: the quote verification result.
         replays: ``{bank: ReplayResult}`` for each bank both the quote and the log carry.
     """
@@ -98,5 +100,5 @@ def check_evidence(
             r = parsed.verify(normalise_pcrs(table, b), b, reference=reference, quirks=quirks)
             replays[b] = r
             reasons += [f"log:{b}:{x}" for x in r.reasons]
-    failing = [r for r in reasons if ":quirk-applied:" not in r]
-    return EvidenceResult(not failing, tuple(reasons), q, replays)
+    passed = q.passed and parsed is not None and bool(replays) and all(r.passed for r in replays.values())
+    return EvidenceResult(passed, tuple(reasons), q, replays)

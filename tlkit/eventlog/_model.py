@@ -7,7 +7,7 @@ what the log says, until :meth:`EventLog.verify` has compared its replay with qu
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -18,6 +18,7 @@ from tlkit.eventlog._digestcheck import data_matches_digest
 from tlkit.eventlog._frame import log_to_frame
 from tlkit.eventlog._payloads import SpecIdAlgorithm, SpecIdEvent, bank_name, decode_payload, parse_spec_id
 from tlkit.eventlog._replay import (
+    FIRMWARE_PCRS,
     ChainStep,
     LogDiff,
     ReplayResult,
@@ -399,27 +400,50 @@ class EventLog(Sequence[Event]):
         reference: EventLog | None = None,
         quirks: Sequence[Quirk] | None = None,
         check_payloads: bool = True,
+        required: Iterable[int] = FIRMWARE_PCRS,
     ) -> ReplayResult:
         """Compare this log's replay with PCR values (typically from a verified quote).
 
         Args:
             pcrs: ``{pcr: value}`` for ``bank`` (or ``{bank: {pcr: value}}`` / a ``PcrValues``).
             bank: the bank to replay.
-            reference: a known-good log; on a mismatch, the first event whose digest differs from
-                the reference's is reported as the divergent event.
+            reference: a known-good log (same platform, a boot that verified). With it, each
+                mismatched PCR's :attr:`Divergence.first_divergent_event` is the first event whose
+                digest, type or count differs from the reference's.
             quirks: firmware quirks to try when a PCR fails (default: every known quirk); pass
                 ``()`` for strict replay.
             check_payloads: also check, for every event type whose digest is defined as the hash of
                 its data, that it is (:meth:`Event.data_matches_digest`); mismatches are listed in
                 ``payload_mismatches`` and fail the result when fatal (see :class:`PayloadMismatch`).
                 ``False`` skips the check (replay only).
+            required: PCRs the log must account for (default :data:`FIRMWARE_PCRS`, 0–7): a given
+                value that is not the PCR's initial value while the log has no event for that PCR
+                fails the result (``pcr-not-replayed:N``, :attr:`ReplayResult.not_replayed`) —
+                otherwise a log could drop a whole PCR and still pass. Other PCRs (IMA's 10,
+                runtime 11–16, 23) are merely ``not_covered``. Pass ``()`` to allow partial logs.
 
         Returns:
             a :class:`ReplayResult`: ``passed`` when every PCR the log covers and ``pcrs`` gives
-            matches (PCRs the log does not cover are listed as ``not_covered``, never as matched) and
-            no fatal payload mismatch was found.
+            matches (PCRs the log does not cover are listed as ``not_covered``, never as matched),
+            no required PCR is missing from the log and no fatal payload mismatch was found.
+
+        Which event is wrong: without ``reference``, :attr:`Divergence.first_divergent_event` is
+        usually ``None``. A hash chain only says that the final value differs, not where: the
+        log alone locates the divergence only when the expected value equals the PCR's initial
+        value or the value after one of its events (later events logged but not extended); the
+        explanation may still name a startup locality that would make PCR 0 match. With
+        ``reference=`` a known-good log, the first event that differs from it is named whenever
+        the two logs differ on that PCR (the CLI: ``tlkit eventlog verify --reference GOOD_LOG``).
         """
-        return verify_log(self, pcrs, bank, reference=reference, quirks=quirks, check_payloads=check_payloads)
+        return verify_log(
+            self,
+            pcrs,
+            bank,
+            reference=reference,
+            quirks=quirks,
+            check_payloads=check_payloads,
+            required=required,
+        )
 
     def verified_events(self, result: ReplayResult) -> tuple[Event, ...]:
         """The events of the PCRs ``result`` matched — the only ones a verifier may rely on.

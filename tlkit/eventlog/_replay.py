@@ -11,7 +11,7 @@ Replay rules (TCG PC Client PFP 1.06, 3.3.4 "PCR usage" and 10.4.5 "EV_NO_ACTION
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from tlkit.eventlog._model import EventLog
 
 __all__ = [
+    "FIRMWARE_PCRS",
     "ChainStep",
     "Divergence",
     "LogDiff",
@@ -45,6 +46,10 @@ __all__ = [
     "replay_trace",
     "verify_log",
 ]
+
+FIRMWARE_PCRS: tuple[int, ...] = tuple(range(8))
+"""PCRs 0–7, which PC Client firmware extends and logs (PFP 1.06, 3.3.4): by default a verification
+fails when one of them holds an extended value but the log has no event for it."""
 
 _NO_ACTION = int(EventType.EV_NO_ACTION)
 _HCRTM = int(EventType.EV_EFI_HCRTM_EVENT)
@@ -258,15 +263,20 @@ class ReplayResult:
 
     Attributes:
         passed: every PCR both covered by the log and given matched (possibly thanks to a named
-            quirk), and at least one did.
-        reasons: machine-readable strings: ``pcr-mismatch:N``, ``no-pcr-covered``,
+            quirk), at least one did, no required PCR was left out of the log
+            (:attr:`not_replayed`) and no payload mismatch is fatal.
+        reasons: machine-readable strings: ``pcr-mismatch:N``, ``pcr-not-replayed:N``, ``no-pcr-covered``,
             ``quirk-applied:NAME:N`` (informational, present also when passed),
             ``payload-digest-mismatch:I`` for every event in :attr:`payload_mismatches` (fatal or not).
         bank: the bank replayed.
         matched: PCRs that replay to the given value.
         mismatched: PCRs that do not.
         not_covered: PCRs given but never extended by the log (e.g. 10 for IMA, 11–15, 23); they are
-            neither matched nor failed.
+            neither matched nor failed. A PCR of ``required`` (default the firmware PCRs 0–7) whose
+            given value is not its :func:`initial_pcr_value` is not here but in :attr:`not_replayed`.
+        not_replayed: required PCRs that were extended (their value is not the initial one) but that
+            the log has no event for: the log omits what was measured, the result fails
+            (``pcr-not-replayed:N``).
         unchecked: PCRs the log extends but for which no value was given.
         quirks_applied: names of the quirks that made a PCR match.
         divergences: one :class:`Divergence` per mismatched PCR.
@@ -290,6 +300,7 @@ class ReplayResult:
     replayed: Mapping[int, bytes] = field(repr=False, compare=False)
     expected: Mapping[int, bytes] = field(repr=False, compare=False)
     payload_mismatches: tuple[PayloadMismatch, ...] = ()
+    not_replayed: tuple[int, ...] = ()
 
     def __bool__(self) -> bool:
         return self.passed
@@ -301,6 +312,10 @@ class ReplayResult:
             lines.append(f"  quirks applied: {', '.join(self.quirks_applied)}")
         if self.not_covered:
             lines.append(f"  not covered by the log: {list(self.not_covered)}")
+        lines += [
+            f"  PCR {p} was extended (its value is not the initial one) but the log has no event for it"
+            for p in self.not_replayed
+        ]
         lines += [f"  {d.explanation}" for d in self.divergences]
         lines += [
             f"  event {m.index} ({m.type_name}, PCR {m.pcr}): its {m.bank} digest is not the hash of its "
@@ -317,6 +332,7 @@ class ReplayResult:
             "matched": list(self.matched),
             "mismatched": list(self.mismatched),
             "not_covered": list(self.not_covered),
+            "not_replayed": list(self.not_replayed),
             "unchecked": list(self.unchecked),
             "quirks_applied": list(self.quirks_applied),
             "divergences": [d.to_dict() for d in self.divergences],
@@ -324,7 +340,8 @@ class ReplayResult:
         }
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per PCR: pcr, status (match/mismatch/not-covered/unchecked), expected, replayed."""
+        """One row per PCR: pcr, status (match/mismatch/not-replayed/not-covered/unchecked), expected,
+        replayed."""
         import pandas as pd  # noqa: PLC0415 - pandas is only needed for tables
 
         rows = []
@@ -333,6 +350,8 @@ class ReplayResult:
                 status = "match"
             elif pcr in self.mismatched:
                 status = "mismatch"
+            elif pcr in self.not_replayed:
+                status = "not-replayed"
             elif pcr in self.not_covered:
                 status = "not-covered"
             else:
@@ -444,6 +463,7 @@ def verify_log(
     reference: EventLog | None = None,
     quirks: Sequence[Quirk] | None = None,
     check_payloads: bool = True,
+    required: Iterable[int] = FIRMWARE_PCRS,
 ) -> ReplayResult:
     """See :meth:`EventLog.verify`."""
     alg = _bank(log, bank)
@@ -452,10 +472,15 @@ def verify_log(
         if len(v) != alg.digest_size:
             raise DataError(f"PCR {p} value has {len(v)} bytes; {alg.name} needs {alg.digest_size}", record=p)
     replayed = replay_bank(log, alg)
-    matched, mismatched, not_covered = [], [], []
+    must = set(required)
+    loc = _locality(log)
+    matched, mismatched, not_covered, not_replayed = [], [], [], []
     for pcr in sorted(expected):
         if pcr not in replayed:
-            not_covered.append(pcr)
+            if pcr in must and expected[pcr] != initial_pcr_value(pcr, alg.digest_size, loc):
+                not_replayed.append(pcr)
+            else:
+                not_covered.append(pcr)
         elif replayed[pcr] == expected[pcr]:
             matched.append(pcr)
         else:
@@ -484,14 +509,15 @@ def verify_log(
     payload = payload_mismatches(log, alg, set(matched)) if check_payloads else ()
     reasons = (
         [f"pcr-mismatch:{p}" for p in mismatched]
+        + [f"pcr-not-replayed:{p}" for p in not_replayed]
         + [f"payload-digest-mismatch:{m.index}" for m in payload]
         + reasons
     )
-    if not matched and not mismatched:
+    if not matched and not mismatched and not not_replayed:
         reasons.insert(0, "no-pcr-covered")
     unchecked = tuple(p for p in replayed if p not in expected)
     return ReplayResult(
-        passed=bool(matched) and not mismatched and not any(m.fatal for m in payload),
+        passed=bool(matched) and not mismatched and not not_replayed and not any(m.fatal for m in payload),
         reasons=tuple(reasons),
         bank=alg.name,
         matched=tuple(matched),
@@ -503,6 +529,7 @@ def verify_log(
         replayed=final,
         expected=expected,
         payload_mismatches=payload,
+        not_replayed=tuple(not_replayed),
     )
 
 

@@ -134,7 +134,10 @@ class SecureBootState:
         mok_list_trusted: shim's MokListTrusted value, if logged.
         sbat_level: shim's SbatLevel text, if logged.
         dma_protection_disabled: the "DMA Protection Disabled" EV_EFI_ACTION is in PCR7.
-        notes: machine-readable observations: ``secureboot-var-missing``, ``secureboot-var-empty``
+        notes: machine-readable observations: ``pcr7-not-logged`` (the log has no PCR 7 event at
+            all: it says nothing about Secure Boot, and a quoted PCR 7 that is not zero makes
+            :meth:`EventLog.verify` fail with ``pcr-not-replayed:7``), ``secureboot-var-missing``,
+            ``secureboot-var-empty``
             (a firmware quirk: the variable was measured with no data), ``authority-bare-certificate``,
             ``dma-protection-disabled``, ``undecodable:<index>``; and the anomalies (see
             :data:`ANOMALIES` and :attr:`anomalies`): ``payload-digest-mismatch:<index>`` (the event's
@@ -390,6 +393,8 @@ def secure_boot_state(log: EventLog) -> SecureBootState:
         notes.append("pcr7-separator-missing")
     if not sb_logged:
         notes.insert(0, "secureboot-var-missing")
+    if not pcr7_extended:
+        notes.insert(0, "pcr7-not-logged")
     return SecureBootState(
         enabled=enabled,
         secure_boot_data=sb_data,
