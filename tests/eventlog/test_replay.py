@@ -115,7 +115,7 @@ def test_ebs_quirk_is_only_applied_on_failure_and_named() -> None:
         b"Exit Boot Services Returned with Success",
     ]
     assert fixed.replay("sha1")[5] == expected[5]
-    assert KNOWN_QUIRKS == (EBS_MISSING,)
+    assert KNOWN_QUIRKS[0] is EBS_MISSING
     # a log that has both events gets nothing from the quirk
     assert EBS_MISSING.apply(fixed) is None
 

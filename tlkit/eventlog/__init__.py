@@ -12,7 +12,9 @@ What this package does:
 * :meth:`EventLog.replay` / :meth:`EventLog.replay_all` compute PCR values (StartupLocality,
   H-CRTM and DRTM initial values, every EV_NO_ACTION skipped).
 * :meth:`EventLog.verify` compares a replay with PCR values and explains mismatches; named
-  firmware :data:`KNOWN_QUIRKS` (e.g. :data:`EBS_MISSING`) are tried only on failure and reported.
+  firmware :data:`KNOWN_QUIRKS` (the three ExitBootServices workarounds of go-attestation:
+  :data:`EBS_MISSING`, :data:`EBS_FAILURE_MISSING`, :data:`EBS_FAILURE_SUCCESS_MISSING`) are
+  tried only on failure and reported.
   It also checks, for every event type whose digest is defined as the hash of its data,
   that it is (:meth:`Event.data_matches_digest`, :class:`PayloadMismatch`): a replay alone proves
   digests, not the data that explains them.
@@ -70,7 +72,13 @@ from tlkit.eventlog._payloads import (
     UefiVariable,
     parse_signature_lists,
 )
-from tlkit.eventlog._quirks import EBS_MISSING, KNOWN_QUIRKS, Quirk
+from tlkit.eventlog._quirks import (
+    EBS_FAILURE_MISSING,
+    EBS_FAILURE_SUCCESS_MISSING,
+    EBS_MISSING,
+    KNOWN_QUIRKS,
+    Quirk,
+)
 from tlkit.eventlog._replay import (
     FIRMWARE_PCRS,
     ChainStep,
@@ -92,6 +100,8 @@ from tlkit.eventlog._types import EventType, event_type_name
 
 __all__ = [
     "ANOMALIES",
+    "EBS_FAILURE_MISSING",
+    "EBS_FAILURE_SUCCESS_MISSING",
     "EBS_MISSING",
     "FIRMWARE_PCRS",
     "KNOWN_QUIRKS",

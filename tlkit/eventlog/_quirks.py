@@ -18,7 +18,7 @@ from tlkit.tpm._alg import _BY_ID
 if TYPE_CHECKING:
     from tlkit.eventlog._model import EventLog
 
-__all__ = ["EBS_MISSING", "KNOWN_QUIRKS", "Quirk"]
+__all__ = ["EBS_FAILURE_MISSING", "EBS_FAILURE_SUCCESS_MISSING", "EBS_MISSING", "KNOWN_QUIRKS", "Quirk"]
 
 
 @dataclass(frozen=True)
@@ -43,19 +43,30 @@ class Quirk:
         return self.fix(log)
 
 
+# PC Client PFP 1.06, 3.3.4.5 / 10.4.4: the EV_EFI_ACTION strings measured into PCR5 around
+# ExitBootServices(); spelled as in google/go-attestation attest/eventlog_workarounds.go.
 EBS_INVOCATION = "Exit Boot Services Invocation"
 EBS_SUCCESS = "Exit Boot Services Returned with Success"
+EBS_FAILURE = "Exit Boot Services Returned with Failure"
+
+_WORKAROUNDS = "google/go-attestation attest/eventlog_workarounds.go"
 
 
-def _ebs_fix(log: EventLog) -> EventLog | None:
-    from tlkit.eventlog._model import make_event  # noqa: PLC0415 - _model imports this module
+def _ebs_fix(*texts: str) -> Callable[[EventLog], EventLog | None]:
+    """A fix appending, as PCR5 EV_EFI_ACTION events in this order, those of ``texts`` the log does
+    not already have on PCR5 (``None`` when it has them all)."""
 
-    have = {e.data.rstrip(b"\x00") for e in log if e.pcr == 5 and e.event_type == EventType.EV_EFI_ACTION}
-    missing = [t for t in (EBS_INVOCATION, EBS_SUCCESS) if t.encode() not in have]
-    if not missing:
-        return None
-    banks = [a.bank for a in log.algorithms if a.alg_id in _BY_ID and _BY_ID[a.alg_id].available]
-    return log.appended(*(make_event(5, EventType.EV_EFI_ACTION, t.encode(), banks) for t in missing))
+    def fix(log: EventLog) -> EventLog | None:
+        from tlkit.eventlog._model import make_event  # noqa: PLC0415 - _model imports this module
+
+        have = {e.data.rstrip(b"\x00") for e in log if e.pcr == 5 and e.event_type == EventType.EV_EFI_ACTION}
+        missing = [t for t in texts if t.encode() not in have]
+        if not missing:
+            return None
+        banks = [a.bank for a in log.algorithms if a.alg_id in _BY_ID and _BY_ID[a.alg_id].available]
+        return log.appended(*(make_event(5, EventType.EV_EFI_ACTION, t.encode(), banks) for t in missing))
+
+    return fix
 
 
 EBS_MISSING = Quirk(
@@ -65,8 +76,33 @@ EBS_MISSING = Quirk(
         "The firmware extended PCR5 with the EV_EFI_ACTION events 'Exit Boot Services Invocation' and "
         "'Exit Boot Services Returned with Success' (PC Client PFP 1.06, 3.3.4.5) but did not log them."
     ),
-    source="google/go-attestation attest/eventlog_workarounds.go; tianocore/edk2#9925",
-    fix=_ebs_fix,
+    source=f'{_WORKAROUNDS} ("EBS Invocation + Success"); tianocore/edk2#9925',
+    fix=_ebs_fix(EBS_INVOCATION, EBS_SUCCESS),
 )
 
-KNOWN_QUIRKS: tuple[Quirk, ...] = (EBS_MISSING,)
+EBS_FAILURE_MISSING = Quirk(
+    name="EBS_FAILURE_MISSING",
+    pcrs=(5,),
+    description=(
+        "The firmware extended PCR5 with 'Exit Boot Services Invocation' and 'Exit Boot Services "
+        "Returned with Failure' (ExitBootServices() failed, PC Client PFP 1.06, 3.3.4.5) but did not "
+        "log them."
+    ),
+    source=f'{_WORKAROUNDS} ("EBS Invocation + Failure")',
+    fix=_ebs_fix(EBS_INVOCATION, EBS_FAILURE),
+)
+
+EBS_FAILURE_SUCCESS_MISSING = Quirk(
+    name="EBS_FAILURE_SUCCESS_MISSING",
+    pcrs=(5,),
+    description=(
+        "The firmware extended PCR5 with 'Exit Boot Services Invocation', 'Exit Boot Services Returned "
+        "with Failure' and then 'Exit Boot Services Returned with Success' (the OS loader retried "
+        "ExitBootServices(), PC Client PFP 1.06, 3.3.4.5) but did not log them."
+    ),
+    source=f'{_WORKAROUNDS} ("EBS Invocation + Failure + Success")',
+    fix=_ebs_fix(EBS_INVOCATION, EBS_FAILURE, EBS_SUCCESS),
+)
+
+KNOWN_QUIRKS: tuple[Quirk, ...] = (EBS_MISSING, EBS_FAILURE_MISSING, EBS_FAILURE_SUCCESS_MISSING)
+"""Every quirk :meth:`EventLog.verify` tries by default, in this order (go-attestation's order)."""
