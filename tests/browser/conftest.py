@@ -1,0 +1,283 @@
+"""Real-browser fixtures: Debian's Chromium driven by Python Playwright against Voila and JupyterLab.
+
+* The servers run on a temporary copy of ``notebooks/*.ipynb`` and ``data/`` (JupyterLab autosaves, and the
+  committed outputs must never be rewritten), listen on 127.0.0.1 on a free port without a token, and are
+  killed with their whole process group at teardown.
+* Readiness is polled (JupyterLab: ``GET /api/status``; Voila: the TCP port, because any other page would
+  start a kernel); a server that dies while starting is retried on a new port, then fails with its log.
+* Chromium is the system one (``apt-get install chromium``; Playwright's own browser download is never used).
+  It is missing -> skip on a user's machine, FAIL when ``CI=true`` (:func:`tests.conftest.require_binaries`).
+* A failing test leaves a screenshot in its ``tmp_path``; :func:`snapshot` keeps one for humans under
+  ``/tmp/tlkit-browser/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import IN_CI, REPO, require_binaries
+
+FIRST_RENDER_MS = 60_000
+"""Budget for a server's first page: kernel start plus executing the whole notebook."""
+UPDATE_MS = 30_000
+"""Budget for one round trip browser -> kernel -> browser on 2 busy cores."""
+SERVER_START_S = 60.0
+HUMAN_SCREENSHOTS = Path("/tmp/tlkit-browser")
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+# JupyterLab user settings for the test server: no news/update toast over the page, no autosave, and
+# every cell kept in the DOM (JupyterLab 4 may window out cells outside the viewport).
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+}
+
+
+def _need_module(name: str) -> Any:
+    """Import ``name``; skip (user machine) or fail (CI=true) when it is not installed."""
+    try:
+        return __import__(name, fromlist=["_"])
+    except ImportError:
+        msg = f"{name} is not installed (pip install -e '.[test]')"
+        if IN_CI:
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _port_open(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+    return False
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 (fixed 127.0.0.1 URL)
+            return bool(r.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class Server:
+    """A Jupyter-family server in its own process group; :meth:`stop` ends the group."""
+
+    def __init__(self, name: str, root: Path, env: dict[str, str]) -> None:
+        self.name, self.root, self.env = name, root, env
+        self.log = root.parent / f"{name}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.port = 0
+
+    def start(self, argv: Callable[[int], list[str]], ready: Callable[[int], bool]) -> None:
+        """Start ``argv(port)`` on a free port and poll ``ready(port)``; retry twice on an early exit."""
+        for _attempt in range(3):
+            self.port = _free_port()
+            with self.log.open("ab") as log:
+                self.proc = subprocess.Popen(
+                    argv(self.port),
+                    cwd=self.root,
+                    env=self.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            deadline = time.monotonic() + SERVER_START_S
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                if ready(self.port):
+                    return
+                time.sleep(0.2)
+            if self.proc.poll() is None:
+                break
+        self.stop()
+        tail = self.log.read_text(errors="replace")[-3000:]
+        pytest.fail(f"{self.name} did not become ready on port {self.port}; log tail:\n{tail}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        # Kernels started by the server share its process group; make sure none survives.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of the system Chromium (skip/fail per :func:`tests.conftest.require_binaries`)."""
+    require_binaries("chromium")
+    path = shutil.which("chromium")
+    assert path is not None
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str) -> Iterator[Any]:
+    """One headless Chromium for the session."""
+    sync_api = _need_module("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"_browser_rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """A fresh page (1280x900); on a failure its screenshot is saved to ``tmp_path/failure.png``."""
+    _need_module("playwright.sync_api").expect.set_options(timeout=UPDATE_MS)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(UPDATE_MS)
+    yield pg
+    rep = getattr(request.node, "_browser_rep_call", None)
+    if rep is not None and rep.failed:
+        shot = tmp_path / "failure.png"
+        with contextlib.suppress(Exception):
+            pg.screenshot(path=str(shot), full_page=True)
+            print(f"failure screenshot: {shot}")  # noqa: T201
+    context.close()
+
+
+def snapshot(target: Any, name: str) -> Path:
+    """Save a screenshot of a page or a locator for humans under ``/tmp/tlkit-browser/<name>.png``."""
+    HUMAN_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = HUMAN_SCREENSHOTS / f"{name}.png"
+    target.screenshot(path=str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``<tmp>/work/{notebooks,data}``: a copy, so ``../data`` resolves and nothing writes into the repo."""
+    work = tmp_path_factory.mktemp("browser") / "work"
+    (work / "notebooks").mkdir(parents=True)
+    for nb in sorted((REPO / "notebooks").glob("*.ipynb")):
+        shutil.copy2(nb, work / "notebooks" / nb.name)
+    shutil.copytree(REPO / "data", work / "data")
+    return work
+
+
+@pytest.fixture(scope="session")
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for the servers and their kernels: isolated Jupyter dirs, JupyterLab settings."""
+    home = tmp_path_factory.mktemp("jupyter-home")
+    settings = home / "lab-settings"
+    for rel, value in LAB_SETTINGS.items():
+        f = settings / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps(value))
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env.update(
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        JUPYTER_DATA_DIR=str(home / "data"),
+        IPYTHONDIR=str(home / "ipython"),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+        TQDM_DISABLE="1",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def voila(workdir: Path, server_env: dict[str, str]) -> Iterator[str]:
+    """Base URL of a Voila server over ``<workdir>/notebooks``; pages are ``/voila/render/<nb>``."""
+    _need_module("voila")
+    server = Server("voila", workdir / "notebooks", server_env)
+    server.start(
+        lambda port: [
+            sys.executable,
+            "-m",
+            "voila",
+            str(workdir / "notebooks"),
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+            "--Voila.port_retries=0",
+            "--show_tracebacks=True",
+        ],
+        _port_open,
+    )
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def lab(workdir: Path, server_env: dict[str, str]) -> Iterator[str]:
+    """Base URL of a JupyterLab server (no token, app exposed as ``window.jupyterapp``) over ``workdir``."""
+    _need_module("jupyterlab")
+    server = Server("jupyterlab", workdir, server_env)
+    server.start(
+        lambda port: [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--ServerApp.port_retries=0",
+            "--allow-root",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True",
+            f"--ServerApp.root_dir={workdir}",
+            "--LabApp.extension_manager=readonly",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.expose_app_in_browser=True",
+        ],
+        lambda port: _http_ok(f"http://127.0.0.1:{port}/api/status"),
+    )
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
