@@ -150,3 +150,34 @@ def test_verify_fails_on_an_edited_secure_boot_byte(
     rc = main(["eventlog", "verify", str(f), "--pcrs", str(pcrs), "--bank", "sha256", "--no-payload-check"])
     assert rc == 0
     assert "PASS" in capsys.readouterr().out
+
+
+def test_verify_hints_at_reference_only_when_no_divergent_event(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tlkit.eventlog import make_event
+
+    rel = GT + "rhel8-uefi.bin"
+    good = parse(fixture_path(rel).read_bytes())
+    e = good[20]
+    bad = good.replaced(20, make_event(e.pcr, e.event_type, e.data, good.banks, measured=b"evil"))
+    bad_path = tmp_path / "bad.bin"
+    bad_path.write_bytes(write(bad))
+    args = ["eventlog", "verify", str(bad_path), "--pcrs", str(_pcrs_file(tmp_path, rel)), "--bank", "sha256"]
+    assert main(args) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == (
+        "hint: a hash chain alone cannot say which event is wrong; rerun with --reference GOOD_LOG "
+        "(a log of a boot of the same platform that verified) to name the first divergent event"
+    )
+    assert main([*args, "--reference", str(fixture_path(rel))]) == 1
+    assert "hint:" not in capsys.readouterr().out
+    # a passing log, and a failure whose divergent event the chain itself locates, get no hint
+    assert main(["eventlog", "verify", str(fixture_path(rel)), "--pcrs", str(_pcrs_file(tmp_path, rel))]) == 0
+    assert "hint:" not in capsys.readouterr().out
+    table = expected_pcrs()["fixtures"][rel]["expected_pcrs"]
+    table["sha256"]["4"] = "00" * 32
+    p = tmp_path / "initial4.json"
+    p.write_text(json.dumps(table))
+    assert main(["eventlog", "verify", str(fixture_path(rel)), "--pcrs", str(p), "--bank", "sha256"]) == 1
+    assert "hint:" not in capsys.readouterr().out

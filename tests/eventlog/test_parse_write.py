@@ -214,11 +214,28 @@ def test_unusable_fixtures_raise_parse_error(rel: str, offset: int, message: str
     assert ei.value.index == 0
 
 
+def test_strictness_and_type_error_are_documented() -> None:
+    """specid-vendordata.bin is tpm2-tools' positive fixture: rejected on purpose, and said so."""
+    from tlkit.eventlog import EventLog
+    from tlkit.eventlog._payloads import parse_spec_id
+
+    doc = parse.__doc__ or ""
+    raises = doc.split("Raises:", 1)[1]
+    assert "ParseError:" in raises
+    assert "TypeError: ``data`` is not ``bytes``" in raises
+    assert "specid-vendordata.bin" in doc
+    assert "rejected here on purpose" in doc
+    assert "specid-vendordata.bin" in (parse_spec_id.__doc__ or "")
+    verify_doc = EventLog.verify.__doc__ or ""
+    assert "A hash chain only says that the final value differs, not where" in verify_doc
+    assert "--reference GOOD_LOG" in verify_doc
+
+
 def test_parse_accepts_bytearray_and_memoryview_not_str() -> None:
     data = log_bytes(TT + "event-uefiaction.bin")
     assert len(parse(bytearray(data))) == 2
     assert len(parse(memoryview(data))) == 2
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="parse\\(\\) needs bytes, not str"):
         parse("not bytes")  # type: ignore[arg-type]
 
 

@@ -82,6 +82,12 @@ def _read_pcrs(path: str) -> dict[str, Any]:
     return table
 
 
+_HINT = (
+    "hint: a hash chain alone cannot say which event is wrong; rerun with --reference GOOD_LOG "
+    "(a log of a boot of the same platform that verified) to name the first divergent event"
+)
+
+
 def _verify(args: argparse.Namespace) -> int:
     log = _load(args.file)
     table = _read_pcrs(args.pcrs)
@@ -105,6 +111,10 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         for r in results.values():
             sys.stdout.write(r.explain() + "\n")
+        if reference is None and any(
+            d.first_divergent_event is None for r in results.values() for d in r.divergences
+        ):
+            sys.stdout.write(_HINT + "\n")
     return 0 if ok else 1
 
 

@@ -44,10 +44,20 @@ def parse(data: bytes | bytearray | memoryview) -> EventLog:
     Payloads are decoded lazily; an undecodable payload is kept as raw bytes with
     :attr:`Event.payload_error` set.
 
+    Strictness: every record must fit in the size it declares. In particular the Spec ID event's
+    ``vendorInfo`` must lie inside its ``eventSize`` (PFP 1.06, 10.4.5.1): tpm2-tools'
+    ``test/integration/fixtures/specid-vendordata.bin`` — a *positive* fixture upstream, which
+    ``tpm2_eventlog`` accepts — declares ``eventSize`` 37 while its ``vendorInfoSize`` 4 makes the
+    structure 41 bytes, and is rejected here on purpose (ParseError at offset 69): a parser that
+    reads past a declared size would also accept a header that swallows the next record.
+
     Raises:
-        ParseError: empty input, a record cut short or claiming more bytes than remain, an
-            algorithm not announced by the Spec ID event, or a PCR index above 31 (other than
-            0xffffffff). The error carries the byte ``offset`` and event ``index``.
+        ParseError: empty input, a record cut short or claiming more bytes than remain (including
+            a Spec ID event whose vendor data overruns its declared size), an algorithm not
+            announced by the Spec ID event, or a PCR index above 31 (other than 0xffffffff). The
+            error carries the byte ``offset`` and event ``index``.
+        TypeError: ``data`` is not ``bytes``, ``bytearray`` or ``memoryview`` (e.g. a ``str`` or a
+            path: read the file first).
     """
     if isinstance(data, (bytearray, memoryview)):
         data = bytes(data)

@@ -169,7 +169,16 @@ def bank_name(alg_id: int) -> str:
 
 
 def parse_spec_id(data: bytes, base: int = 0) -> SpecIdEvent:
-    """Decode ``TCG_EfiSpecIDEventStruct`` (PFP 1.06, 10.4.5.1)."""
+    """Decode ``TCG_EfiSpecIDEventStruct`` (PFP 1.06, 10.4.5.1).
+
+    ``data`` is exactly the event's data (``eventSize`` bytes): ``vendorInfo`` must end inside it,
+    so tpm2-tools' positive fixture ``specid-vendordata.bin`` (``eventSize`` 37 for a 41-byte
+    structure) is rejected on purpose — see :func:`tlkit.eventlog.parse`.
+
+    Raises:
+        ParseError: a field cut short, more algorithms than bytes, an algorithm listed twice, or
+            vendor data past the end of ``data``.
+    """
     r = _R(data, base, "TCG_EfiSpecIDEventStruct")
     sig = r.take(16, "signature")
     platform_class = r.u32("platformClass")
