@@ -67,19 +67,82 @@ def _uefi_text(efivar: str) -> str | None:
     return "/".join(out)
 
 
+class _Pairs(list[tuple[Any, Any]]):
+    """A YAML mapping as its (key, value) pairs in order, repeated keys kept."""
+
+
+class _DuplicateKeyLoader(yaml.SafeLoader):
+    """A safe loader that keeps repeated mapping keys (``yaml.safe_load`` keeps only the last)."""
+
+
+def _pairs(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Pairs:
+    return _Pairs(
+        (loader.construct_object(k, deep=True), loader.construct_object(v, deep=True)) for k, v in node.value
+    )
+
+
+_DuplicateKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _pairs)
+
+
+def _plain(obj: Any) -> Any:
+    """Pairs with unique keys back to dicts (recursively); lists stay lists."""
+    if isinstance(obj, _Pairs):
+        keys = [k for k, _ in obj]
+        assert len(set(keys)) == len(keys), f"repeated keys {keys}"
+        return {k: _plain(v) for k, v in obj}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _tpm2_tools_yaml(name: str) -> dict[str, Any]:
+    """tpm2-tools' expected YAML for a log. For SHA1-format logs tpm2-tools writes ``events`` as
+    ONE mapping whose keys repeat per event (PCRIndex, EventType, ... PCRIndex, ...); it is split
+    back into one dict per event at each ``PCRIndex``, with ``EventNum`` added."""
+    text = fixture_path(f"{TT}event-pretty/{name}.yaml").read_text()
+    top = yaml.load(text, Loader=_DuplicateKeyLoader)  # a SafeLoader subclass
+    assert isinstance(top, _Pairs)
+    doc = {k: v for k, v in top if k != "events"}
+    raw = next(v for k, v in top if k == "events")
+    if isinstance(raw, _Pairs):
+        events: list[_Pairs] = []
+        for k, v in raw:
+            if k == "PCRIndex":
+                events.append(_Pairs())
+            events[-1].append((k, v))
+        doc["events"] = [{"EventNum": i, **_plain(e)} for i, e in enumerate(events)]
+    else:
+        doc["events"] = _plain(raw)
+    return {k: _plain(v) if k != "events" else v for k, v in doc.items()}
+
+
+def test_sha1_yaml_is_split_into_events_not_collapsed() -> None:
+    doc = _tpm2_tools_yaml("event-uefi-sha1-log.bin")
+    assert isinstance(
+        yaml.safe_load(fixture_path(f"{TT}event-pretty/event-uefi-sha1-log.bin.yaml").read_text())["events"],
+        dict,
+    )
+    events = doc["events"]
+    assert len(events) == len(parse(fixture_path(TT + "event-uefi-sha1-log.bin").read_bytes())) == 17
+    assert [e["EventType"] for e in events[:3]] == [
+        "EV_S_CRTM_VERSION",
+        "EV_EFI_VARIABLE_DRIVER_CONFIG",
+        "EV_EFI_VARIABLE_DRIVER_CONFIG",
+    ]
+    assert events[0]["Digests"] == [
+        {"AlgorithmId": "sha1", "Digest": "c42fedad268200cb1d15f97841c344e79dae3320"}
+    ]
+    assert events[1]["Event"]["UnicodeName"] == "SecureBoot"
+
+
 @pytest.mark.parametrize("name", YAMLS)
 def test_decoded_fields_agree_with_tpm2_tools_yaml(name: str) -> None:
-    doc = yaml.safe_load(fixture_path(f"{TT}event-pretty/{name}.yaml").read_text())
+    doc = _tpm2_tools_yaml(name)
     log = parse(fixture_path(TT + name).read_bytes())
     events: list[dict[str, Any]] = doc["events"]
-    if not isinstance(events, list):
-        # tpm2-tools writes SHA1-format logs as one mapping with repeated keys: only the PCRs compare.
-        assert name == "event-uefi-sha1-log.bin"
-        events = []
-    else:
-        assert len(events) == len(log)
-    checked = {"var": 0, "image": 0, "path": 0, "string": 0, "blob": 0}
-    for y, e in zip(events, log, strict=False):
+    assert len(events) == len(log)
+    checked = {"var": 0, "image": 0, "path": 0, "string": 0, "blob": 0, "hex": 0}
+    for y, e in zip(events, log, strict=True):
         assert y["EventNum"] == e.index
         assert y["PCRIndex"] == e.pcr
         assert y["EventType"] == e.type_name
@@ -91,6 +154,9 @@ def test_decoded_fields_agree_with_tpm2_tools_yaml(name: str) -> None:
         else:
             assert y["Digest"] == e.digests["sha1"].hex()
         ev = y.get("Event")
+        if isinstance(ev, str) and y["EventType"] == "EV_S_CRTM_VERSION":
+            assert ev == e.data.hex()
+            checked["hex"] += 1
         if not isinstance(ev, dict):
             continue
         p = e.payload
@@ -127,6 +193,9 @@ def test_decoded_fields_agree_with_tpm2_tools_yaml(name: str) -> None:
             assert blob is not None
             assert (blob.base, blob.length) == (ev["BlobBase"], ev["BlobLength"])
             checked["blob"] += 1
+    if name == "event-uefi-sha1-log.bin":
+        # every event of the SHA1-format log compared: 5 variables, 2 image loads, the S-CRTM version
+        assert (checked["var"], checked["image"], checked["hex"]) == (5, 2, 1)
     # the PCR section of the YAML equals our replay of every bank it lists
     for bank, pcrs in (doc.get("pcrs") or {}).items():
         ours = log.replay(bank)
