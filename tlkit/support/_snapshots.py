@@ -18,13 +18,13 @@ import calendar
 import csv
 import datetime as _dt
 import json
-import os
 import re
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from tlkit._data import data_root
 from tlkit.errors import DataError
 
 if TYPE_CHECKING:
@@ -41,14 +41,9 @@ __all__ = [
     "snapshots_frame",
 ]
 
-_ENV = "TLKIT_DATA_DIR"
-
-
 def data_dir() -> Path:
-    """The ``data/support`` directory (override the repository's ``data`` with ``$TLKIT_DATA_DIR``)."""
-    root = os.environ.get(_ENV)
-    base = Path(root) if root else Path(__file__).resolve().parents[2] / "data"
-    return base / "support"
+    """The ``data/support`` directory (see :func:`tlkit._data.data_root`; ``$TLKIT_DATA_DIR`` overrides)."""
+    return data_root() / "support"
 
 
 _COLUMNS: dict[str, tuple[str, ...]] = {
