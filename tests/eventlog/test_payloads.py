@@ -365,6 +365,37 @@ def test_systemd_event_tag() -> None:
     ]
 
 
+def test_sipa_tag_names_are_package_data() -> None:
+    """The SIPA names come from tlkit/eventlog/data/sipa_tags.csv, which the wheel ships."""
+    import importlib.resources
+    import tomllib
+    from pathlib import Path
+
+    from tests.conftest import REPO
+    from tlkit.eventlog._payloads import SIPA_TAGS_FILE, sipa_names
+
+    names = sipa_names()
+    assert len(names) == 80
+    assert names[0x00010001] == "TrustBoundary"
+    assert names[0x00050002] == "CodeIntegrity"
+    assert names[0x000B0001] == "KsrSignature"
+    assert sipa_names() is names  # read once
+    res = importlib.resources.files("tlkit.eventlog").joinpath(SIPA_TAGS_FILE)
+    assert res.is_file()
+    assert res.read_text(encoding="utf-8").splitlines()[0] == "tag_id,name"
+    package_data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    shipped = {
+        p.relative_to(REPO / "tlkit").as_posix()
+        for g in package_data["tlkit"]
+        for p in (REPO / "tlkit").glob(g)
+    }
+    assert {"eventlog/data/sipa_tags.csv", "eventlog/data/SOURCES.md"} <= shipped
+    sources = (REPO / "tlkit/eventlog/data/SOURCES.md").read_text()
+    assert "attest/win_events.go" in sources
+    assert "wbcl.h" in sources
+    assert Path(str(res)).name == "sipa_tags.csv"
+
+
 def test_windows_sipa_tags_nest() -> None:
     log = parse(log_bytes(GA + "option_rom_eventlog"))
     tag = log[45].payload

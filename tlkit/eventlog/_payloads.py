@@ -8,16 +8,21 @@ is not a hash of the event data).
 
 from __future__ import annotations
 
+import csv
+import functools
 import hashlib
+import importlib.resources
+import io
 import struct
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 
-from tlkit.errors import ParseError
+from tlkit.errors import DataError, ParseError
 from tlkit.eventlog import _guid as guids
 from tlkit.eventlog._devicepath import DevicePath, parse_device_path
 from tlkit.eventlog._guid import guid_str
@@ -25,6 +30,7 @@ from tlkit.eventlog._types import EventType as T
 from tlkit.tpm._alg import _BY_ID
 
 __all__ = [
+    "SIPA_TAGS_FILE",
     "CertificateInfo",
     "FirmwareBlob",
     "GptData",
@@ -46,6 +52,7 @@ __all__ = [
     "decode_payload",
     "parse_signature_lists",
     "parse_spec_id",
+    "sipa_names",
 ]
 
 
@@ -763,88 +770,35 @@ def _gpt(d: bytes, base: int) -> GptData:
 
 
 # -------------------------------------------------------------------------- EV_EVENT_TAG / SIPA
-_SIPA_NAMES: dict[int, str] = {
-    0x00010001: "TrustBoundary",
-    0x00010002: "ElamAggregation",
-    0x00010003: "LoadedModuleAggregation",
-    0x00010004: "TrustpointAggregation",
-    0x00010005: "KsrAggregation",
-    0x00010006: "KsrSignedMeasurementAggregation",
-    0x00020001: "Information",
-    0x00020002: "BootCounter",
-    0x00020003: "TransferControl",
-    0x00020004: "ApplicationReturn",
-    0x00020005: "BitlockerUnlock",
-    0x00020006: "EventCounter",
-    0x00020007: "CounterId",
-    0x00020008: "MorBitNotCancelable",
-    0x00020009: "ApplicationSvn",
-    0x0002000A: "SvnChainStatus",
-    0x0002000B: "MorBitApiStatus",
-    0x00030001: "BootDebugging",
-    0x00030002: "BootRevocationList",
-    0x00050001: "OsKernelDebug",
-    0x00050002: "CodeIntegrity",
-    0x00050003: "TestSigning",
-    0x00050004: "DataExecutionPrevention",
-    0x00050005: "SafeMode",
-    0x00050006: "WinPE",
-    0x00050007: "PhysicalAddressExtension",
-    0x00050008: "OsDevice",
-    0x00050009: "SystemRoot",
-    0x0005000A: "HypervisorLaunchType",
-    0x0005000B: "HypervisorPath",
-    0x0005000C: "HypervisorIommuPolicy",
-    0x0005000D: "HypervisorDebug",
-    0x0005000E: "DriverLoadPolicy",
-    0x0005000F: "SiPolicy",
-    0x00050010: "HypervisorMmioNxPolicy",
-    0x00050011: "HypervisorMsrFilterPolicy",
-    0x00050012: "VsmLaunchType",
-    0x00050013: "OsRevocationList",
-    0x00050014: "SmtLevel",
-    0x00050015: "VsmIdkInfo",
-    0x00050016: "FlightSigning",
-    0x00050017: "PagefileEncryptionEnabled",
-    0x00050018: "VsmIdksInfo",
-    0x00050019: "HibernationDisabled",
-    0x0005001A: "DumpsDisabled",
-    0x0005001B: "DumpEncryptionEnabled",
-    0x0005001C: "DumpEncryptionKeyDigest",
-    0x0005001D: "LsaIsoConfig",
-    0x0005001E: "SbcpInfo",
-    0x00050020: "HypervisorBootDmaProtection",
-    0x00060001: "NoAuthority",
-    0x00060002: "AuthorityPubKey",
-    0x00070001: "FilePath",
-    0x00070002: "ImageSize",
-    0x00070003: "HashAlgorithmId",
-    0x00070004: "AuthenticodeHash",
-    0x00070005: "AuthorityIssuer",
-    0x00070006: "AuthoritySerial",
-    0x00070007: "ImageBase",
-    0x00070008: "AuthorityPublisher",
-    0x00070009: "AuthoritySha1Thumbprint",
-    0x0007000A: "ImageValidated",
-    0x0007000B: "ModuleSvn",
-    0x00080001: "Quote",
-    0x00080002: "QuoteSignature",
-    0x00080003: "AikId",
-    0x00080004: "QuoteSignedMeasurement",
-    0x00090001: "ElamKeyname",
-    0x00090002: "ElamConfiguration",
-    0x00090003: "ElamPolicy",
-    0x00090004: "ElamMeasured",
-    0x000A0001: "VbsVsmRequired",
-    0x000A0002: "VbsSecurebootRequired",
-    0x000A0003: "VbsIommuRequired",
-    0x000A0004: "VbsNxRequired",
-    0x000A0005: "VbsMsrFilteringRequired",
-    0x000A0006: "VbsMandatoryEnforcement",
-    0x000A0007: "VbsHvciPolicy",
-    0x000A0008: "VbsMicrosoftBootChainRequired",
-    0x000B0001: "KsrSignature",
-}
+SIPA_TAGS_FILE = "data/sipa_tags.csv"
+"""Windows SIPA tag names, relative to this package (source: ``data/SOURCES.md`` beside it)."""
+
+
+@functools.cache
+def sipa_names() -> Mapping[int, str]:
+    """``{tag id: name}`` for the Windows Boot Configuration Log (WBCL) SIPA tags, read once from
+    :data:`SIPA_TAGS_FILE` (package data, found in a checkout, an editable install or a wheel).
+
+    Raises:
+        DataError: the file is missing or a row is malformed (a broken installation).
+    """
+    res = importlib.resources.files("tlkit.eventlog").joinpath(SIPA_TAGS_FILE)
+    try:
+        text = res.read_text(encoding="utf-8")
+    except OSError as e:
+        raise DataError(f"SIPA tag table {SIPA_TAGS_FILE} not found in tlkit.eventlog ({e})") from None
+    out: dict[int, str] = {}
+    for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        try:
+            tag, name = int(row["tag_id"], 16), row["name"].strip()
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise DataError(f"{SIPA_TAGS_FILE} line {n}: expected tag_id (hex),name", record=n) from None
+        if not name or tag in out:
+            raise DataError(f"{SIPA_TAGS_FILE} line {n}: empty or repeated entry", record=n)
+        out[tag] = name
+    return MappingProxyType(out)
+
+
 # systemd-stub / systemd-boot tags on PCR9/12 (systemd src/fundamental/tpm2-pcr.h).
 _SYSTEMD_TAGS: dict[int, str] = {0x8F3B22EC: "systemd:initrd", 0x8F3B22ED: "systemd:load-options"}
 _SIPA_CONTAINER = 0x00010000
@@ -862,7 +816,7 @@ class TaggedEvent:
     @property
     def name(self) -> str:
         """systemd tag name, SIPA name (flag bits 0xC0000000 ignored), else ``SIPA_0x...``."""
-        known = _SYSTEMD_TAGS.get(self.tag_id) or _SIPA_NAMES.get(self.tag_id & 0x3FFFFFFF)
+        known = _SYSTEMD_TAGS.get(self.tag_id) or sipa_names().get(self.tag_id & 0x3FFFFFFF)
         return known or f"SIPA_0x{self.tag_id:08x}"
 
     @property
