@@ -58,10 +58,25 @@ def test_every_blocker_has_a_remediation_and_source() -> None:
     assert "Resize to an equivalent supported size family" in size_b.remediation
     assert "D-family" not in size_b.remediation  # 2023-11 lists series, not families
     assert "Dsv3" in size_b.remediation
-    assert "Windows Server 2016 can't be upgraded in place" in gen_b.message
-    assert gen_b.remediation.startswith("Redeploy on a Gen2 Trusted Launch image")
-    assert any("imageReference keeps naming the Gen1 image" in n for n in r.notes)
+    # TL-2023b documents no Gen1 upgrade (GEN1 is 03/2026): redeploy, and no upgrade notes.
+    assert gen_b.message == "The image/VM is Generation 1; Trusted Launch requires Generation 2"
+    assert gen_b.remediation.startswith("Redeploy as a new Trusted Launch VM from a Gen2 image")
+    assert not any("imageReference keeps naming the Gen1 image" in n for n in r.notes)
+
+
+def test_gen1_upgrade_remediation_only_from_the_gen1_snapshot() -> None:
+    ws2016 = "MicrosoftWindowsServer:WindowsServer:2016-Datacenter:latest"
+    new = check_vm("Standard_D2s_v5", ws2016, generation=1, as_of="2026-07").blockers[0]
+    assert "Windows Server 2016 can't be upgraded in place" in new.message
+    assert new.remediation.startswith("Redeploy on a Gen2 Trusted Launch image")
+    r = check_vm("Standard_D2s_v5", JAMMY.replace("-gen2", ""), generation=1, as_of="2026-07")
+    assert "upgrade the Gen1 VM to Gen2 with Trusted Launch" in r.blockers[0].remediation
     assert any("Secure Boot is NOT on by default" in n for n in r.notes)
+    for as_of in ("2021-02", "2023-04", "2023-11", "2025-04", "2025-04b"):
+        old = check_vm("Standard_D2s_v5", JAMMY.replace("-gen2", ""), generation=1, as_of=as_of)
+        gen1 = next(b for b in old.blockers if b.code == "gen1")
+        assert gen1.remediation.startswith("Redeploy as a new Trusted Launch VM"), as_of
+        assert not any("Gen1 -> Gen2+TL upgrade" in n for n in old.notes), as_of
 
 
 def test_gen1_upgrade_path_for_eligible_os() -> None:
@@ -174,14 +189,19 @@ def test_os_not_supported_and_unknown() -> None:
     assert codes(r) == ("os-not-supported",)
     assert "18.04, 20.04, 22.04, 23.04, 23.10" in r.blockers[0].remediation
     u = check_vm("Standard_D4s_v5", os="FreeBSD 14", generation=2)
-    assert u.compatible
+    assert u.compatible is None
+    assert (u.verdict, u.undetermined, u.blockers) == ("undetermined", ("image-undetermined",), ())
+    assert not u
     assert u.os_supported is None
     assert any("not a distro tlkit knows" in n for n in u.notes)
 
 
 def test_size_statuses_become_blockers() -> None:
     assert codes(check_vm("Standard_M128ms", JAMMY)) == ("size-not-supported",)
-    assert codes(check_vm("Standard_D4pds_v5", JAMMY, as_of="2025-04")) == ("size-currently-not-supported",)
+    assert codes(check_vm("Standard_D4pds_v5", JAMMY, as_of="2025-04")) == (
+        "size-currently-not-supported",
+        "architecture-mismatch",
+    )
     unknown = check_vm("Standard_H16r", JAMMY)
     assert codes(unknown) == ("size-unknown",)
     assert "TrustedLaunchDisabled" in unknown.blockers[0].remediation
@@ -319,3 +339,119 @@ def test_unhashable_arguments_are_data_errors(kwargs: dict[str, object], field: 
     with pytest.raises(DataError) as ei:
         check_vm(**kwargs)  # type: ignore[arg-type]
     assert ei.value.field == field
+
+
+def test_arm64_size_with_unmarked_marketplace_image_is_an_architecture_mismatch() -> None:
+    r = check_vm("Standard_D2ps_v6", JAMMY)
+    assert r.compatible is False
+    assert codes(r) == ("architecture-mismatch",)
+    assert r.blockers[0].message == "The image is x64 but size Standard_D2ps_v6 is Arm64"
+    assert any(
+        n.startswith("Image architecture x64 inferred from the SKU name ('22_04-lts-gen2')") for n in r.notes
+    )
+    arm = check_vm("Standard_D2ps_v6", "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-arm64:latest")
+    assert arm.compatible is True
+    explicit = check_vm(
+        "Standard_D2ps_v6",
+        {
+            "publisher": "Canonical",
+            "offer": "0001-com-ubuntu-server-jammy",
+            "sku": "22_04-lts-gen2",
+            "architecture": "Arm64",
+        },
+    )
+    assert "architecture-mismatch" not in explicit.reasons
+    gallery = check_vm(
+        "Standard_D2ps_v6",
+        {
+            "id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/galleries/g/images/d",
+            "securityType": "TrustedLaunchSupported",
+        },
+        os="Ubuntu 22.04",
+    )
+    assert (gallery.compatible, gallery.undetermined) == (None, ("architecture-unknown",))
+    assert any(
+        n.startswith("Image architecture not known; size Standard_D2ps_v6 is Arm64") for n in gallery.notes
+    )
+
+
+def test_image_security_type_decides_the_image_condition() -> None:
+    flatcar = {
+        "publisher": "kinvolk",
+        "offer": "flatcar-container-linux",
+        "sku": "stable-gen2",
+        "securityType": "TrustedLaunchSupported",
+        "hyperVGeneration": "V2",
+    }
+    r = check_vm("Standard_D2s_v5", flatcar)
+    assert (r.compatible, r.reasons, r.image_security_type) == (True, (), "TrustedLaunchSupported")
+    assert any("SecurityType 'TrustedLaunchSupported' decides the image condition" in n for n in r.notes)
+    # An OS the table doesn't list at that version: the image's own SecurityType still wins.
+    rhel = {
+        "publisher": "RedHat",
+        "offer": "RHEL",
+        "sku": "9-lvm-gen2",
+        "version": "9.1.2023",
+        "securityType": "TrustedLaunchSupported",
+    }
+    assert check_vm("Standard_D2s_v5", rhel, as_of="2026-07").compatible is True
+    rhel_plain = {k: v for k, v in rhel.items() if k != "securityType"}
+    assert codes(check_vm("Standard_D2s_v5", rhel_plain, as_of="2026-07")) == ("os-not-supported",)
+    # Without a SecurityType, a distro with no OS-table row is unknown, not a failure.
+    centos = check_vm("Standard_D2s_v5", os="CentOS 8.4", generation=2, as_of="2026-07")
+    assert (centos.compatible, centos.os_supported, centos.reasons) == (None, None, ())
+    assert centos.undetermined == ("image-undetermined",)
+    # SecurityType alone tells Gen2 (Trusted Launch images are Generation 2).
+    g = check_vm(
+        "Standard_D2s_v5",
+        {
+            "id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/galleries/g/images/d",
+            "securityType": "TrustedLaunch",
+        },
+    )
+    assert (g.compatible, g.generation) == (True, 2)
+
+
+def test_nothing_checked_is_undetermined_not_compatible() -> None:
+    r = check_vm(
+        "Standard_D2s_v5",
+        {"id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/galleries/g/images/d"},
+    )
+    assert r.compatible is None
+    assert r.undetermined == ("generation-unknown", "image-undetermined")
+    assert r.to_dict()["compatible"] is None
+    assert r.to_dict()["verdict"] == "undetermined"
+    assert not r.passed
+
+
+def test_tl_security_type_on_a_gen1_image_is_flagged_inconsistent() -> None:
+    img = {
+        "id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/galleries/g/images/d",
+        "securityType": "TrustedLaunch",
+        "hyperVGeneration": "V1",
+    }
+    r = check_vm("Standard_D2s_v5", img, os="Ubuntu 22.04")
+    assert codes(r) == ("gen1",)
+    assert any(
+        n.startswith("Inconsistent image record: SecurityType 'TrustedLaunch' with hyperVGeneration V1")
+        for n in r.notes
+    )
+
+
+def test_size_not_supported_wording_follows_the_row() -> None:
+    gen2 = check_vm("Standard_D2_v3", JAMMY).blockers[0]
+    assert "doesn't support Generation 2" in gen2.message
+    m = check_vm("Standard_M64s", JAMMY).blockers[0]
+    assert m.code == "size-not-supported"
+    assert "Generation 2" not in m.message
+    assert "size table lists as not supported for Trusted Launch" in m.message
+
+
+def test_region_notes_and_clouds() -> None:
+    mars = check_vm("Standard_D2s_v5", JAMMY, region="Mars")
+    assert mars.compatible is True
+    assert any(n.startswith("Region name 'mars' is not validated") for n in mars.notes)
+    cn = check_vm("Standard_D2s_v5", JAMMY, region="chinanorth3", as_of="2021-02")
+    b = next(b for b in cn.blockers if b.code == "region-not-supported")
+    assert "(none)" not in b.message
+    assert "TL-2021 lists regions only for: public" in b.message

@@ -70,7 +70,8 @@ def test_check_vm_random(
         )
     except DataError:
         return
-    assert r.compatible is (not r.blockers)
+    assert (r.compatible is False) is bool(r.blockers)
+    assert (r.compatible is None) is bool(r.undetermined)
     assert r.size_status in ("supported", "currently-not-supported", "not-supported", "unknown")
 
 

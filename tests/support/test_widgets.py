@@ -22,14 +22,15 @@ def test_compat_explorer_reacts_to_size_os_and_date() -> None:
     assert "NOT compatible" in app.verdict.value
     assert "<code>size-not-supported</code>" in app.reasons.value
     assert "Resize to an equivalent supported size family" in app.remediations.value
-    app.image.value = "CentOS 8.4"
+    app.image.value = "RHEL 8.4"
     assert "<code>os-not-supported</code>" in app.reasons.value
     assert "OS: not listed" in app.verdict.value
     app.size.value = "Standard_D4s_v5"
+    app.generation.value = 2
     app.as_of.value = "2023-04"
     assert app.report is not None
     assert app.report.snapshot == "2023-04"
-    assert app.report.os_supported is True  # CentOS 8.4 was listed in TL-2023
+    assert app.report.os_supported is True  # RHEL 8.4 was listed in TL-2023
     assert app.report.reasons == ()
 
 

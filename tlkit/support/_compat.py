@@ -7,12 +7,18 @@ Decision rules (all texts and remediations come from ``data/support/messages.jso
 - gallery image whose ``SecurityType`` is known and doesn't allow TL → blocker; unknown → note;
 - Marketplace image whose known ``SecurityType`` lacks ``TrustedLaunch`` → blocker;
 - generation 1 (explicit, or inferred from the SKU name) → blocker with the Gen1 upgrade path;
-- OS ``supported=False`` → blocker; ``None`` → note (TL may still work; documented choice);
+- OS ``supported=False`` → blocker (only when the image has no SecurityType; a distro without a
+  table row → note); ``None`` → note;
 - each requested feature unsupported for the VM's OS family → blocker (preview / exempt → note);
 - region outside the snapshot's list → blocker;
-- image architecture known and different from the size's → blocker.
+- image architecture (explicit, or the SKU rules of ``image_architecture.csv``: unmarked → x64,
+  a labelled heuristic) different from the size's → blocker.
 
-``compatible`` is True only when there is no blocker.
+``compatible`` is False with a blocker, True when nothing blocks and every condition was checked,
+None (``undetermined`` says why) when nothing blocks but the generation, the image condition (no
+TL ``SecurityType`` and no OS-table verdict) or an Arm64 image's architecture is unknown.
+The image condition follows FAQ-2025 (notes §1.5): an image ``SecurityType`` that allows TL
+decides; the OS table is used only without one, and a distro missing from it is unknown.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from tlkit.support._os import (
     OsInfo,
     OsStatus,
     identify_os,
+    image_generation,
     os_status,
     parse_generation,
     parse_image,
@@ -90,10 +97,16 @@ class CompatibilityReport:
         os_supported: True / False / None (not given or undetermined).
         os_detail: the :class:`~tlkit.support.OsStatus`, None when no image/OS was given.
         generation: Hyper-V generation used (explicit > image > SKU heuristic), None if unknown.
-        compatible: no blockers.
+        compatible: three-valued verdict: ``False`` when there is a blocker, ``True`` when there is
+            none and every condition could be checked, ``None`` (undetermined) when there is no
+            blocker but something could not be checked (see ``undetermined``).
         blockers: every blocker found.
         notes: advisory notes (GPU drivers under Secure Boot, Gen1 upgrade issues, heuristics used).
         snapshot: snapshot id.
+        undetermined: why ``compatible`` is None: ``generation-unknown``, ``image-undetermined``
+            (no TL SecurityType and no OS table verdict), ``architecture-unknown`` (Arm64 size),
+            ``feature-os-family-unknown:<feature>``; empty when ``compatible`` is not None.
+        image_security_type: the image's own ``SecurityType`` feature, if given.
     """
 
     size: str
@@ -102,17 +115,24 @@ class CompatibilityReport:
     os_supported: bool | None
     os_detail: OsStatus | None
     generation: int | None
-    compatible: bool
+    compatible: bool | None
     blockers: tuple[Blocker, ...]
     notes: tuple[str, ...]
     snapshot: str
+    undetermined: tuple[str, ...] = ()
+    image_security_type: str | None = None
 
     @property
     def passed(self) -> bool:
-        return self.compatible
+        return self.compatible is True
 
     def __bool__(self) -> bool:
-        return self.compatible
+        return self.passed
+
+    @property
+    def verdict(self) -> str:
+        """``"compatible"``, ``"not-compatible"`` or ``"undetermined"``."""
+        return {True: "compatible", False: "not-compatible", None: "undetermined"}[self.compatible]
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -130,6 +150,9 @@ class CompatibilityReport:
             "os_supported": self.os_supported,
             "generation": self.generation,
             "compatible": self.compatible,
+            "verdict": self.verdict,
+            "undetermined": list(self.undetermined),
+            "image_security_type": self.image_security_type,
             "blockers": [b.to_dict() for b in self.blockers],
             "notes": list(self.notes),
             "reasons": list(self.reasons),
@@ -153,8 +176,8 @@ def _gen1_upgrade_excluded(os_info: OsInfo) -> bool:
     return any((os_info.version or "").startswith(v) for v in excluded)
 
 
-def _blocker(code: str, snap: Snapshot, **fmt: object) -> Blocker:
-    m = _msgs()["blockers"][code]
+def _blocker(code: str, snap: Snapshot, *, key: str | None = None, **fmt: object) -> Blocker:
+    m = _msgs()["blockers"][key or code]
     return Blocker(
         code, m["message"].format(**fmt), m["remediation"].format(**fmt), f"{snap.tag}: {m['source']}"
     )
@@ -210,6 +233,21 @@ def check_vm(
     )
 
 
+def _image_security_type(img: ImageLike | None) -> tuple[str | None, bool]:
+    """(the image's own ``SecurityType``, whether it allows Trusted Launch) (FAQ-2025, notes §1.5)."""
+    if isinstance(img, GalleryImage) and img.security_type is not None:
+        return img.security_type, img.security_type.lower() in tl_security_types("gallery")
+    if isinstance(img, MarketplaceImage) and img.security_type is not None:
+        return img.security_type, "trustedlaunch" in img.security_type.lower()
+    return None, False
+
+
+def _since(entry: Mapping[str, Any], snap: Snapshot) -> bool:
+    """Whether a messages.json entry with an optional ``since_snapshot`` applies in ``snap``."""
+    since = entry.get("since_snapshot")
+    return since is None or snap.date >= resolve_snapshot(str(since)).date
+
+
 def _check(
     size: str,
     img: ImageLike | None,
@@ -225,6 +263,7 @@ def _check(
     info = st.size
     blockers: list[Blocker] = []
     notes: list[str] = []
+    undetermined: list[str] = []
 
     if st.status != "supported":
         code = {
@@ -234,8 +273,13 @@ def _check(
         }[st.status]
         suggest = ", ".join(supported_alternatives(info, snap)) or "a supported family of this snapshot"
         row = st.matched_row.label if st.matched_row else ""
+        # Size table notes: only the 'no Gen2' rows (Av2/Dv2/Dv3/Ev3/NC/NV/NP/A) carry that reason.
+        no_gen2 = st.matched_row is not None and "Generation 2" in st.matched_row.note
+        key = "size-not-supported-listed" if code == "size-not-supported" and not no_gen2 else code
         blockers.append(
-            _blocker(code, snap, size=info.name, series=info.series, row=row, suggest=suggest, why=st.note)
+            _blocker(
+                code, snap, key=key, size=info.name, series=info.series, row=row, suggest=suggest, why=st.note
+            )
         )
     if st.note and st.status != "unknown":  # an unknown size's note is the blocker message's reason
         notes.append(st.note)
@@ -256,6 +300,11 @@ def _check(
     elif os is not None:
         os_info = identify_os(os)
 
+    sec_type, image_tl = _image_security_type(img)
+    if image_tl and img is not None and img.hyper_v_generation == 1:
+        notes.append(_note("image-inconsistent", security_type=sec_type))
+        image_tl = False
+
     feature_keys: list[str] = list(features)
     if isinstance(img, ManagedImage) and "managed-image" not in feature_keys:
         feature_keys.append("managed-image")
@@ -264,48 +313,66 @@ def _check(
             feature_keys.append("azure-compute-gallery")
         if img.security_type is None:
             notes.append(_note("gallery-security-type-unknown"))
-        elif img.security_type.lower() not in tl_security_types("gallery"):
+        elif not image_tl and img.hyper_v_generation != 1:
             blockers.append(
                 _blocker("gallery-image-not-tl", snap, security_type=img.security_type or "absent")
             )
-            since = _msgs()["notes"]["acg-default"]["since_snapshot"]
-            if snap.date >= resolve_snapshot(since).date:
+            if _since(_msgs()["notes"]["acg-default"], snap):
                 notes.append(_note("acg-default"))
     if (
         isinstance(img, MarketplaceImage)
-        and img.security_type is not None
-        and "trustedlaunch" not in img.security_type.lower()
+        and sec_type is not None
+        and not image_tl
+        and img.hyper_v_generation != 1
     ):
-        blockers.append(
-            _blocker("image-not-tl", snap, image=img.urn, security_type=img.security_type or "absent")
-        )
+        blockers.append(_blocker("image-not-tl", snap, image=img.urn, security_type=sec_type))
 
     gen = generation
     if gen is None and os_info is not None and os_info.generation is not None:
         gen = os_info.generation
         if os_info.generation_basis == "sku-heuristic" and isinstance(img, MarketplaceImage):
             notes.append(_note("generation-from-sku", generation=gen, sku=img.sku))
+    if gen is None and image_tl:
+        gen = 2
+        notes.append(_note("generation-from-security-type", security_type=sec_type))
     if gen == 1:
-        b = _blocker("gen1", snap)
-        excluded = os_info is not None and _gen1_upgrade_excluded(os_info)
+        upgrade = _since(_msgs()["blockers"]["gen1"], snap)
+        b = _blocker("gen1", snap, key="gen1" if upgrade else "gen1-redeploy")
+        excluded = upgrade and os_info is not None and _gen1_upgrade_excluded(os_info)
         if excluded and os_info is not None:
             x = _blocker("gen1-upgrade-not-supported", snap, os=os_info.display)
             b = Blocker(b.code, f"{b.message}; {x.message}", x.remediation, b.source)
         blockers.append(b)
-        notes.append(_note("gen1-upgrade"))
+        if _since(_msgs()["notes"]["gen1-upgrade"], snap):
+            notes.append(_note("gen1-upgrade"))
     elif gen is None:
         notes.append(_note("generation-unknown"))
+        undetermined.append("generation-unknown")
 
+    # Image condition (FAQ-2025, notes §1.5): the image's own SecurityType decides; the OS table
+    # is consulted only without one, and a distro with no table row is "unknown", not a failure.
     os_st: OsStatus | None = None
+    os_supported: bool | None = None
     if os_info is not None:
         os_st = os_status(os_info, snap)
-        if os_st.supported is False:
+        os_supported = os_st.supported
+        if image_tl:
+            if os_st.supported is not True:
+                notes.append(
+                    _note("image-security-type-decides", security_type=sec_type, reason=os_st.reason)
+                )
+        elif os_st.supported is False and "distro-not-listed" in os_st.reasons:
+            os_supported = None
+            notes.append(_note("os-row-missing", os=os_info.display, tag=snap.tag))
+        elif os_st.supported is False:
             listed = ", ".join(os_st.listed) if os_st.listed else "none for this distro"
             blockers.append(_blocker("os-not-supported", snap, os=os_info.display, listed=listed))
         elif os_st.supported is None:
             notes.append(_note("os-unknown", reason=os_st.reason))
     else:
         notes.append(_note("os-unknown", reason="no image or OS given"))
+    if not image_tl and os_supported is None and sec_type is None:
+        undetermined.append("image-undetermined")
 
     os_family = os_info.os_type if os_info is not None and os_info.os_type else os_type
     rules = {r.feature: r for r in unsupported_features(snap)}
@@ -326,6 +393,7 @@ def _check(
             blockers.append(_blocker(code, snap, label=rule.label, remediation=rule.remediation))
         elif "unsupported" in states:
             notes.append(_note("feature-os-family-unknown", label=rule.label, tag=snap.tag))
+            undetermined.append(f"feature-os-family-unknown:{key}")
         elif "preview" in states:
             notes.append(_note("feature-preview", label=rule.label, os_family=os_family or "one OS family"))
 
@@ -334,9 +402,15 @@ def _check(
         if rs.supported is not True:
             blockers.append(
                 _blocker(
-                    "region-not-supported", snap, region=rs.region, cloud=rs.cloud, listed=rs.listed or "none"
+                    "region-not-supported",
+                    snap,
+                    region=rs.region,
+                    cloud=rs.cloud,
+                    listed=rs.listed or rs.reason,
                 )
             )
+        elif rs.listed == "*":
+            notes.append(_note("region-not-validated", region=rs.region, tag=snap.tag, cloud=rs.cloud))
 
     img_arch = os_info.architecture if os_info is not None else None
     if img_arch is not None and img_arch != info.architecture:
@@ -349,19 +423,45 @@ def _check(
                 size_arch=info.architecture,
             )
         )
+    heuristic = os_info is not None and os_info.architecture_basis == "sku-heuristic"
+    if img_arch is not None and heuristic and (img_arch != info.architecture or img_arch == "Arm64"):
+        if isinstance(img, MarketplaceImage):
+            notes.append(
+                _note(
+                    "architecture-heuristic", arch=img_arch, sku=img.sku, rule=_arch_rule_note(img, img_arch)
+                )
+            )
+    elif img_arch is None and img is not None:
+        notes.append(_note("architecture-unknown", size=info.name, size_arch=info.architecture))
+        if info.architecture == "Arm64":
+            undetermined.append("architecture-unknown")
 
+    verdict: bool | None = False if blockers else (None if undetermined else True)
     return CompatibilityReport(
         size=info.name,
         size_status=st.status,
         size_detail=st,
-        os_supported=os_st.supported if os_st is not None else None,
+        os_supported=os_supported,
         os_detail=os_st,
         generation=gen,
-        compatible=not blockers,
+        compatible=verdict,
         blockers=tuple(blockers),
         notes=tuple(dict.fromkeys(notes)),
         snapshot=snap.id,
+        undetermined=tuple(dict.fromkeys(undetermined)) if not blockers else (),
+        image_security_type=sec_type,
     )
+
+
+def _arch_rule_note(img: MarketplaceImage, arch: str) -> str:
+    """The note of the SKU rule that gave ``arch`` (``image_architecture.csv``/``image_generation.csv``)."""
+    g = image_generation(img)
+    if g.architecture == arch and g.rule:
+        return g.rule
+    for rule in load_csv("image_architecture.csv"):
+        if rule["architecture"] == arch:
+            return rule["note"]
+    return "SKU rule"
 
 
 _check_cached = lru_cache(maxsize=65536, typed=True)(_check)

@@ -60,6 +60,7 @@ __all__ = [
     "OsStatus",
     "identify_os",
     "image_generation",
+    "image_or_os",
     "os_status",
     "os_table",
     "parse_generation",
@@ -157,6 +158,8 @@ class OsInfo:
         generation_basis: ``"explicit"``, ``"sku-heuristic"`` or None.
         architecture: ``"x64"``, ``"Arm64"`` or None.
         reason: why distro/version is None, if it is.
+        architecture_basis: ``"explicit"`` (given with the image), ``"sku-heuristic"`` (a rule of
+            ``data/support/image_architecture.csv`` or ``image_generation.csv``) or None.
     """
 
     distro: str | None
@@ -167,6 +170,7 @@ class OsInfo:
     generation_basis: str | None = None
     architecture: str | None = None
     reason: str = ""
+    architecture_basis: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -530,10 +534,38 @@ def _sku_generation(pub: str, offer: str, sku: str, arch: str | None) -> ImageGe
     return ImageGeneration(None, None, arch)
 
 
+@cache
+def _arch_rules() -> tuple[dict[str, str], ...]:
+    return tuple(load_csv("image_architecture.csv"))
+
+
+@lru_cache(maxsize=4096)
+def sku_architecture(publisher: str, offer: str, sku: str) -> str | None:
+    """Architecture a Marketplace SKU name suggests (first matching rule of
+    ``data/support/image_architecture.csv``; a heuristic: an unmarked SKU reads as x64)."""
+    pub, off, sk = publisher.lower(), offer.lower(), sku.lower()
+    for rule in _arch_rules():
+        if (
+            fnmatchcase(pub, rule["publisher"])
+            and fnmatchcase(off, rule["offer"])
+            and re.search(rule["sku_regex"], sk)
+        ):
+            return rule["architecture"]
+    return None
+
+
 @lru_cache(maxsize=4096)
 def _identify_marketplace(img: MarketplaceImage) -> OsInfo:
     g = image_generation(img)
     gen, basis, arch = g.generation, g.basis, g.architecture
+    arch_basis: str | None = None
+    if img.architecture is not None:
+        arch_basis = "explicit"
+    elif arch is not None:
+        arch_basis = "sku-heuristic"
+    else:
+        arch = sku_architecture(img.publisher, img.offer, img.sku)
+        arch_basis = "sku-heuristic" if arch is not None else None
     pub, offer, sku = img.publisher.lower(), img.offer.lower(), img.sku.lower()
     for row in _offers():
         if not (
@@ -569,6 +601,7 @@ def _identify_marketplace(img: MarketplaceImage) -> OsInfo:
             basis,
             arch,
             "" if version else f"no version derivable from {img.urn}",
+            arch_basis,
         )
     return OsInfo(
         None,
@@ -579,7 +612,24 @@ def _identify_marketplace(img: MarketplaceImage) -> OsInfo:
         basis,
         arch,
         reason=f"image offer {img.publisher}:{img.offer} is not in image_offers.csv",
+        architecture_basis=arch_basis,
     )
+
+
+def image_or_os(text: str) -> str:
+    """Whether a free-form input names an image (``"image"``: a Marketplace URN
+    ``Publisher:Offer:Sku[:Version]`` without blanks, or a resource id starting with ``/``) or an
+    OS (``"os"``: anything else, e.g. ``"Windows Server 2025 Datacenter: Azure Edition"``).
+
+    Raises:
+        DataError: ``text`` is not a string.
+    """
+    if not isinstance(text, str):
+        raise DataError(
+            f"expected an image or OS string, not {type(text).__name__}", record=text, field="image"
+        )
+    t = text.strip()
+    return "image" if _URN.match(t) or t.startswith("/") else "os"
 
 
 def identify_os(value: str | Mapping[str, Any] | ImageLike | OsInfo) -> OsInfo:
@@ -593,7 +643,7 @@ def identify_os(value: str | Mapping[str, Any] | ImageLike | OsInfo) -> OsInfo:
     """
     if isinstance(value, OsInfo):
         return value
-    if isinstance(value, str) and (_URN.match(value.strip()) or value.strip().startswith("/")):
+    if isinstance(value, str) and image_or_os(value) == "image":
         value = parse_image(value)
     if isinstance(value, str):
         return _identify_string(value)
@@ -612,6 +662,7 @@ def identify_os(value: str | Mapping[str, Any] | ImageLike | OsInfo) -> OsInfo:
             g.basis,
             g.architecture,
             base.reason,
+            "explicit" if g.architecture else None,
         )
     label = _KIND_LABELS[img.kind]
     return OsInfo(
@@ -623,6 +674,7 @@ def identify_os(value: str | Mapping[str, Any] | ImageLike | OsInfo) -> OsInfo:
         g.basis,
         g.architecture,
         reason=f"{label} OS not given (pass os='Ubuntu 22.04' or similar)",
+        architecture_basis="explicit" if g.architecture else None,
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as w
 
 from tlkit.errors import TlkitError
-from tlkit.support import CompatibilityReport, check_vm, snapshots
+from tlkit.support import CompatibilityReport, check_vm, image_or_os, snapshots, unsupported_features
 
 __all__ = ["EXAMPLE_IMAGES", "EXAMPLE_SIZES", "CompatExplorer"]
 
@@ -50,10 +50,6 @@ EXAMPLE_IMAGES = (
 """Suggested images (``PUBLISHER:OFFER:SKU:VERSION`` or a resource id) and free-form OS names."""
 
 
-def _is_image(text: str) -> bool:
-    return ":" in text or text.startswith("/")
-
-
 def _items(title: str, items: list[str]) -> str:
     if not items:
         return f"<b>{html.escape(title)}</b>: none"
@@ -69,7 +65,10 @@ class CompatExplorer:
         image: image reference or OS name (combobox).
         generation: ``auto`` (from the image name), 1 or 2.
         as_of: documentation snapshot (``None`` = newest).
-        verdict: HTML: compatible or not, size status, OS status, snapshot.
+        features: VM features in use (SelectMultiple over the keys of every snapshot's
+            unsupported-features list, :func:`tlkit.support.unsupported_features`).
+        region: ARM location name (empty = not checked).
+        verdict: HTML: compatible / NOT compatible / undetermined, size status, OS status, snapshot.
         reasons: HTML list of blockers (machine code + message).
         remediations: HTML list of what to do about each blocker.
         notes: HTML list of advisory notes.
@@ -93,18 +92,30 @@ class CompatExplorer:
             value=as_of,
             description="as of",
         )
+        keys: dict[str, str] = {}
+        for snap in snapshots():
+            for rule in unsupported_features(snap):
+                keys.setdefault(rule.feature, rule.label)
+        self.features = w.SelectMultiple(
+            options=[(label, key) for key, label in sorted(keys.items(), key=lambda kv: kv[1].lower())],
+            value=(),
+            description="features",
+            rows=4,
+        )
+        self.region = w.Text(value="", placeholder="e.g. westeurope", description="region")
         self.verdict = w.HTML()
         self.reasons = w.HTML()
         self.remediations = w.HTML()
         self.notes = w.HTML()
         self.report: CompatibilityReport | None = None
-        for control in (self.size, self.image, self.generation, self.as_of):
+        for control in (self.size, self.image, self.generation, self.as_of, self.features, self.region):
             control.observe(self.update, names="value")
         self.update()
         self.widget = w.VBox(
             [
                 w.HBox([self.size, self.image]),
                 w.HBox([self.generation, self.as_of]),
+                w.HBox([self.features, self.region]),
                 self.verdict,
                 self.reasons,
                 self.remediations,
@@ -118,12 +129,15 @@ class CompatExplorer:
     def update(self, _change: Any = None) -> None:
         """Re-run :func:`check_vm` for the current inputs and write the results into the HTML values."""
         text = self.image.value.strip()
+        is_image = bool(text) and image_or_os(text) == "image"
         try:
             self.report = check_vm(
                 self.size.value.strip(),
-                text if text and _is_image(text) else None,
-                os=text if text and not _is_image(text) else None,
+                text if is_image else None,
+                os=text if text and not is_image else None,
                 generation=self.generation.value,
+                features=tuple(self.features.value),
+                region=self.region.value.strip() or None,
                 as_of=self.as_of.value,
             )
         except TlkitError as e:
@@ -133,8 +147,11 @@ class CompatExplorer:
             return
         r = self.report
         os_text = {True: "listed", False: "not listed", None: "not determined"}[r.os_supported]
-        head = "compatible with Trusted Launch" if r.compatible else "NOT compatible with Trusted Launch"
-        colour = "#2e7d32" if r.compatible else "#c62828"
+        head, colour = {
+            True: ("compatible with Trusted Launch", "#2e7d32"),
+            False: ("NOT compatible with Trusted Launch", "#c62828"),
+            None: ("undetermined: " + ", ".join(r.undetermined), "#ef6c00"),
+        }[r.compatible]
         self.verdict.value = (
             f"<b style='color:{colour}'>{head}</b> "
             f"(size {html.escape(r.size)}: {html.escape(r.size_status)}; OS: {os_text}; "
