@@ -59,7 +59,10 @@ LAB_SETTINGS = {
         "checkForUpdates": False,
     },
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
+        "windowingMode": "none",
+        "autoStartDefaultKernel": True,
+    },
 }
 
 
@@ -89,7 +92,7 @@ def _port_open(port: int) -> bool:
 
 def _http_ok(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 (fixed 127.0.0.1 URL)
+        with urllib.request.urlopen(url, timeout=2) as r:
             return bool(r.status == 200)
     except (urllib.error.URLError, OSError):
         return False
@@ -184,7 +187,7 @@ def page(browser: Any, request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         shot = tmp_path / "failure.png"
         with contextlib.suppress(Exception):
             pg.screenshot(path=str(shot), full_page=True)
-            print(f"failure screenshot: {shot}")  # noqa: T201
+            print(f"failure screenshot: {shot}")
     context.close()
 
 

@@ -13,12 +13,16 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import FIRST_RENDER_MS, snapshot
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.browser
 
+NOTEBOOK_01_NONCE = "db1db298db6d60e6385b7231743e9c3056a18003"
+"""The verifier nonce notebook 01 passes to its QuoteLab (keylime's test quote)."""
+
 
 def html_text(value: str) -> str:
-    """What a browser shows as ``textContent`` for an ``HTML`` widget value (tags dropped, entities decoded)."""
+    """The ``textContent`` a browser shows for an ``HTML`` widget value (tags dropped, entities decoded)."""
     return html.unescape(re.sub(r"<[^>]+>", "", value))
 
 
@@ -71,3 +75,63 @@ def test_compat_explorer_verdict_follows_page_inputs(voila: str, page: Any) -> N
 
     assert len(seen) >= 2
     snapshot(box, "voila-03-compat-explorer")
+
+
+def test_quote_lab_flip_follows_page_inputs(voila: str, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    from tlkit.tpm import read_pcrs
+    from tlkit.widgets.quote_lab import QuoteLab
+
+    quotes = REPO / "data" / "fixtures" / "quotes" / "keylime"
+    local = QuoteLab(
+        (quotes / "quote.out").read_bytes(),
+        (quotes / "quotesig.out").read_bytes(),
+        read_pcrs((quotes / "quotepcr.out").read_bytes()),
+        bytes.fromhex(NOTEBOOK_01_NONCE),
+        (quotes / "akpub.pem").read_bytes(),
+    )
+
+    page.goto(f"{voila}/voila/render/01_vtpm_and_quotes.ipynb", timeout=FIRST_RENDER_MS)
+    flip = page.get_by_role("button", name="Flip and verify")
+    expect(flip).to_be_visible(timeout=FIRST_RENDER_MS)
+    # QuoteLab.widget = VBox([HBox([part, field]), HBox([position, mask]), flip, verdict])
+    box = page.locator(".widget-vbox", has=flip).last
+    part = box.locator(".widget-dropdown", has=page.locator("label", has_text="part")).locator("select")
+    field = box.locator(".widget-dropdown", has=page.locator("label", has_text="field")).locator("select")
+    handle = box.locator(".widget-slider .noUi-handle")
+    readout = box.locator(".widget-slider .widget-readout")
+    mask = box.locator(".widget-text", has=page.locator("label", has_text="XOR mask")).locator("input")
+    verdict = box.locator(":scope > .widget-html .widget-html-content")
+
+    # Part -> the kernel replaces the field choices in the page.
+    part.select_option("signature")
+    local.part.value = "signature"
+    expect(field.locator("option")).to_have_text([str(o) for o in local.field.options])
+
+    # Field -> the kernel resets the byte slider to 0 and sets its range.
+    chosen = next(f for f in local.field.options if _set_field(local, f) >= 2)
+    field.select_option(chosen)
+    expect(handle).to_have_attribute("aria-valuemax", re.compile(rf"^{local.position.max}(\.0+)?$"))
+    expect(readout).to_have_text("0")
+
+    # Slider keys, a typed mask, then the button: the verdict comes back from tamper_quote.
+    handle.focus()
+    handle.press("ArrowRight")
+    handle.press("ArrowRight")
+    expect(readout).to_have_text("2")
+    mask.fill("5")
+    mask.press("Tab")
+    local.position.value = 2
+    local.mask.value = 5
+    local.flip.click()
+    assert "signature" in local.verdict.value
+    flip.click()
+    expect(verdict).to_have_text(html_text(local.verdict.value))
+    snapshot(box, "voila-01-quote-lab")
+
+
+def _set_field(lab: Any, name: str) -> int:
+    """Select ``name`` in ``lab`` and return the byte slider's new maximum."""
+    lab.field.value = name
+    return int(lab.position.max)

@@ -1,0 +1,93 @@
+"""JupyterLab runs the event-log notebook and the PCR stepper answers buttons and keys in a real browser.
+
+The notebook leaves the stepper at some event; the test first presses ``reset`` (the kernel handles it
+after every cell has run), so each later state is known: expected labels come from a
+:class:`tlkit.widgets.pcr_stepper.PcrStepper` built in this process over the same log.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import FIRST_RENDER_MS, snapshot
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = "notebooks/02_event_logs.ipynb"
+LOG = REPO / "data" / "fixtures" / "eventlogs" / "go-tpm-tools" / "rhel8-uefi.bin"
+"""The log the notebook's stepper walks (its ``log`` cell)."""
+
+RUN_ALL = """async () => {
+  const timeout = new Promise((_, reject) =>
+    setTimeout(() => reject(new Error('run-all-cells still running after %d ms')), %d));
+  return await Promise.race([window.jupyterapp.commands.execute('notebook:run-all-cells'), timeout]);
+}"""
+
+
+KERNEL_READY = """() => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session
+    && panel.sessionContext.session.kernel;
+  return !!kernel && panel.context.isReady && kernel.connectionStatus === 'connected'
+    && kernel.status === 'idle';
+}"""
+
+
+def run_all_cells(page: Any, timeout_ms: int) -> None:
+    """Run every cell through JupyterLab's command and wait until the last one has finished."""
+    page.evaluate(RUN_ALL % (timeout_ms, timeout_ms))
+
+
+def test_pcr_stepper_follows_buttons_and_keys(lab: str, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    from tlkit.eventlog import parse
+    from tlkit.widgets.pcr_stepper import PcrStepper
+
+    local = PcrStepper(parse(LOG.read_bytes()), bank="sha256")
+
+    def status_at(index: int) -> str:
+        local.slider.value = index
+        return local.status.value
+
+    page.goto(f"{lab}/lab/tree/{NOTEBOOK}", timeout=FIRST_RENDER_MS)
+    # Run-all before the kernel is connected would open a "Select Kernel" dialog instead.
+    page.wait_for_function(KERNEL_READY, timeout=FIRST_RENDER_MS)
+    run_all_cells(page, 2 * FIRST_RENDER_MS)
+
+    # PcrStepper.widget = VBox([HBox([play, slider, back, step, reset]), status, event, table])
+    controls = page.locator(".widget-hbox", has=page.locator(".widget-slider")).filter(
+        has=page.get_by_role("button", name="reset")
+    )
+    stepper = page.locator(".widget-vbox", has=controls).last
+    status = stepper.locator(":scope > .widget-label")
+    event = stepper.locator(":scope > .widget-html").nth(0)
+    expect(status).to_have_text(re.compile(r"^event \d+: "), timeout=FIRST_RENDER_MS)
+
+    stepper.get_by_role("button", name="reset").click()
+    expect(status).to_have_text(status_at(0))
+    expect(event).to_contain_text(f"event 0 of {len(local.log)}")
+
+    stepper.get_by_role("button", name="step ▶").click()
+    expect(status).to_have_text(status_at(1))
+    stepper.get_by_role("button", name="step ▶").click()
+    expect(status).to_have_text(status_at(2))
+    stepper.get_by_role("button", name="◀ back").click()
+    expect(status).to_have_text(status_at(1))
+
+    # The slider is a noUiSlider: keys on its handle change the value in the page, the kernel's
+    # observer rewrites the label.
+    handle = stepper.locator(".widget-slider .noUi-handle")
+    handle.focus()
+    handle.press("ArrowRight")
+    expect(status).to_have_text(status_at(2))
+    handle.press("End")
+    last = len(local.log) - 1
+    expect(status).to_have_text(status_at(last))
+    expect(stepper.locator(".widget-slider .widget-readout")).to_have_text(str(last))
+
+    snapshot(stepper, "lab-02-pcr-stepper")
