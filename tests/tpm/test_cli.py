@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import fixture_path
 from tests.tpm._fixtures import KEYLIME, KEYLIME_NONCE
 from tlkit.cli import main
-from tlkit.tpm import Attest, QuoteInfo, Signature, read_pcrs, write_pcrs_raw
+from tlkit.tpm import Attest, Signature, read_pcrs, write_pcrs_raw
 
 
 @pytest.fixture
@@ -45,8 +45,6 @@ def test_raw_pcr_values(files: Path, tmp_path: Path) -> None:
     assert main(_args(files, "--nonce", KEYLIME_NONCE.hex(), pcrs=raw)) == 0  # selection from the quote
     assert main(_args(files, "--nonce", KEYLIME_NONCE.hex(), "--selection", "sha256:15,16,22", pcrs=raw)) == 0
     assert main(_args(files, "--nonce", KEYLIME_NONCE.hex(), "--selection", "sha256:15,16,23", pcrs=raw)) == 1
-    attest = Attest.from_bytes((files / "quote.out").read_bytes())
-    assert isinstance(attest.attested, QuoteInfo)
 
 
 def test_unusable_input(files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -81,3 +79,49 @@ def test_azure_bare_signature(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     capsys.readouterr()
     assert main(args[:8] + args[10:]) == 1  # without --sig-raw-rsassa the bytes are no TPMT_SIGNATURE
     assert capsys.readouterr().out.strip() == "FAIL: signature-invalid"
+
+
+def _damaged(files: Path, tmp_path: Path) -> Path:
+    """The quote message with extraData.size claiming more bytes than follow."""
+    msg = bytearray((files / "quote.out").read_bytes())
+    msg[4 + 2 + 2 + len(Attest.from_bytes(bytes(msg)).qualified_signer)] = 0x03
+    bad = tmp_path / "bad.msg"
+    bad.write_bytes(bytes(msg))
+    return bad
+
+
+def test_damaged_message_is_the_same_verdict_with_either_pcr_file(
+    files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = _damaged(files, tmp_path)
+    raw = tmp_path / "pcrs.bin"
+    raw.write_bytes(write_pcrs_raw(read_pcrs((files / "quotepcr.out").read_bytes())))
+    outputs = []
+    for pcrs in (files / "quotepcr.out", raw):
+        args = _args(files, "--nonce", KEYLIME_NONCE.hex(), "--format", "json", pcrs=pcrs)
+        args[args.index("--msg") + 1] = str(bad)
+        assert main(args) == 1
+        outputs.append(json.loads(capsys.readouterr().out))
+    assert outputs[0] == outputs[1]
+    assert outputs[0]["reasons"] == ["signature-invalid", "not-a-quote"]
+
+
+def test_key_on_unsupported_curve_exits_2(
+    files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from tlkit.tpm import VirtualTpm
+
+    der = (
+        VirtualTpm(seed=1)
+        .ak_public.to_cryptography()
+        .public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    )
+    oid = bytes.fromhex("2a8648ce3d030107")  # 1.2.840.10045.3.1.7 (P-256) -> ...3.1.9
+    (tmp_path / "odd.der").write_bytes(der.replace(oid, oid[:-1] + b"\x09"))
+    assert main(_args(files, "--nonce", KEYLIME_NONCE.hex(), ak=str(tmp_path / "odd.der"))) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tlkit: error:")
+    assert "1.2.840.10045.3.1.9" in err
+    assert "Traceback" not in err

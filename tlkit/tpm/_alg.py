@@ -11,6 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
+from cryptography.hazmat.primitives import hashes
+
 from tlkit.errors import UnsupportedAlgorithmError
 
 __all__ = ["HASH_ALGS", "HashAlg", "hash_alg"]
@@ -55,6 +58,25 @@ class HashAlg:
             return ctor  # type: ignore[no-any-return]
         return lambda data=b"": hashlib.new(self.hashlib_name, data)
 
+    def crypto_hash(self) -> hashes.HashAlgorithm:
+        """The ``cryptography`` hash object (for signature schemes and MGF1).
+
+        Raises:
+            UnsupportedAlgorithmError: not offered by this OpenSSL / ``cryptography`` build.
+        """
+        if not self.available:
+            self._ctor()  # raises the same error as digest()
+        factory = _CRYPTO_HASHES.get(self.name)
+        try:
+            if factory is None:
+                raise _CryptoUnsupported(self.name)
+            return factory()
+        except _CryptoUnsupported:
+            raise UnsupportedAlgorithmError(
+                f"{self.name} (TPM_ALG_ID 0x{self.alg_id:04x}) is not offered by this cryptography build",
+                alg_id=self.alg_id,
+            ) from None
+
     def new(self, data: bytes = b"") -> Any:
         """A fresh hashlib object (``update``/``digest``)."""
         return self._ctor()(data)
@@ -68,6 +90,13 @@ class HashAlg:
 
 
 _SM3 = _sm3_available()
+_CRYPTO_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+    "sm3_256": hashes.SM3,
+}
 
 SHA1 = HashAlg(0x0004, "sha1", 20, "sha1")
 SHA256 = HashAlg(0x000B, "sha256", 32, "sha256")
@@ -92,9 +121,12 @@ def hash_alg(key: int | str | HashAlg) -> HashAlg:
 
     Raises:
         UnsupportedAlgorithmError: the id or name is not a TPM hash algorithm tlkit knows.
+        TypeError: ``key`` is none of int, str, HashAlg (e.g. None).
     """
     if isinstance(key, HashAlg):
         return key
+    if isinstance(key, bool) or not isinstance(key, (int, str)):
+        raise TypeError(f"expected a TPM_ALG_ID (int), a bank name (str) or a HashAlg, not {key!r}")
     if isinstance(key, int):
         alg = _BY_ID.get(key)
         if alg is None:

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from tlkit._binary import Reader, Writer
 from tlkit.errors import ParseError
+from tlkit.tpm._alg import HASH_ALGS, HashAlg
 from tlkit.tpm._layout import ByteLayout, SpanRecorder
-from tlkit.tpm._selection import PcrSelection
+from tlkit.tpm._selection import MAX_SELECTION_BANKS, PcrSelection, _mask_to_pcrs
 
 __all__ = [
     "ATTEST_TYPE_NAMES",
@@ -109,7 +110,7 @@ class Attest:
         b = data if type(data) is bytes else bytes(data)
         t = scan_attest(b)
         if t is None:
-            return cls._parse(b)
+            return cls._decode(b)[0]
         clock = ClockInfo(t[4], t[5], t[6], t[7] == 1)
         return cls(t[0], t[1], t[2], t[3], clock, t[8], t[10] if t[9] is None else QuoteInfo(t[9], t[10]))
 
@@ -131,12 +132,8 @@ class Attest:
         return rec.layout("TPMS_ATTEST", b)
 
     @classmethod
-    def _parse(cls, data: bytes) -> Attest:
-        """The careful decoder: exact ParseError offsets for any malformed input."""
-        return cls._decode(data)[0]
-
-    @classmethod
     def _decode(cls, data: bytes) -> tuple[Attest, SpanRecorder]:
+        """The careful decoder (Reader-based): exact ParseError offsets for any malformed input."""
         r = Reader(data, what="TPMS_ATTEST")
         rec = SpanRecorder(r)
         magic = rec.add("magic", "TPM_GENERATED", r.u32("magic"))
@@ -201,20 +198,8 @@ _HEAD = struct.Struct(">IHH")
 _U16 = struct.Struct(">H")
 _CLOCK_FW = struct.Struct(">QIIBQ")
 _U32 = struct.Struct(">I")
-
-
-_SELECTIONS: dict[bytes, PcrSelection] = {}
-
-
-def _selection(wire: bytes) -> PcrSelection:
-    """Parsed TPML_PCR_SELECTIONs, cached by their exact bytes (immutable values; bounded cache)."""
-    sel = _SELECTIONS.get(wire)
-    if sel is None:
-        sel = PcrSelection.from_bytes(wire)
-        if len(_SELECTIONS) >= 256:
-            _SELECTIONS.clear()
-        _SELECTIONS[wire] = sel
-    return sel
+_BANK = struct.Struct(">HB")
+_HASH_BY_ID = {a.alg_id: a for a in HASH_ALGS}
 
 
 #: What :func:`scan_attest` returns: the TPMS_ATTEST fields without object construction.
@@ -222,13 +207,15 @@ ScannedAttest = tuple[int, int, bytes, bytes, int, int, int, int, int, "PcrSelec
 
 
 def scan_attest(b: bytes) -> ScannedAttest | None:
-    """Struct-based TPMS_ATTEST decoder for well-formed input; None means "use the careful path".
+    """The one fast TPMS_ATTEST decoder (``struct``-based); None means "use the careful decoder".
 
     Returns ``(magic, type, qualifiedSigner, extraData, clock, resetCount, restartCount, safe,
     firmwareVersion, pcrSelect, pcrDigest)`` for a quote, or with ``pcrSelect`` None and the raw
-    TPMU_ATTEST bytes last for other types. It accepts exactly the inputs :meth:`Attest.from_bytes`
-    accepts, with the same values (tested); it exists so that :func:`tlkit.tpm.verify_quote`
-    costs little more than the signature check.
+    TPMU_ATTEST bytes last for other types. It accepts exactly the inputs the careful decoder
+    (:meth:`Attest.layout`'s Reader-based one) accepts, with the same values (hypothesis-tested in
+    ``tests/tpm/test_decoders_fuzz.py``), and returns None for everything else, so that the careful
+    decoder reports the error with its offset. It keeps :meth:`Attest.from_bytes` and
+    :func:`tlkit.tpm.verify_quote` cheap; it keeps no state between calls.
     """
     n = len(b)
     if n < 10:
@@ -249,81 +236,29 @@ def scan_attest(b: bytes) -> ScannedAttest | None:
     o = e + 25
     if typ != TPM_ST_ATTEST_QUOTE:
         return magic, typ, signer, extra, clock, resets, restarts, safe, fw, None, b[o:]
+    # TPML_PCR_SELECTION (Part 2, 10.9.7) of TPMS_PCR_SELECTION (10.6.2)
     if o + 4 > n:
         return None
     (count,) = _U32.unpack_from(b, o)
+    if count > MAX_SELECTION_BANKS:
+        return None
     s = o + 4
-    for _ in range(min(count, 17)):
+    items: list[tuple[HashAlg, tuple[int, ...]]] = []
+    sizes: list[int] = []
+    for _ in range(count):
         if s + 3 > n:
             return None
-        s += 3 + b[s + 2]
+        alg_id, width = _BANK.unpack_from(b, s)
+        alg = _HASH_BY_ID.get(alg_id)
+        if alg is None or s + 3 + width > n:
+            return None
+        items.append((alg, _mask_to_pcrs(b[s + 3 : s + 3 + width])))
+        sizes.append(width)
+        s += 3 + width
     if s + 2 > n:
         return None
     (size,) = _U16.unpack_from(b, s)
     if s + 2 + size != n:
         return None
-    wire = b[o:s]
-    sel = _SELECTIONS.get(wire)
-    if sel is None:
-        try:
-            sel = _selection(wire)
-        except ParseError:
-            return None
+    sel = PcrSelection(tuple(items), tuple(sizes))
     return magic, typ, signer, extra, clock, resets, restarts, safe, fw, sel, b[s + 2 :]
-
-
-def cached_selection(wire: bytes) -> PcrSelection | None:
-    """The parsed TPML_PCR_SELECTION ``wire`` (cached by its bytes), or None if it does not parse."""
-    sel = _SELECTIONS.get(wire)
-    if sel is None:
-        try:
-            sel = _selection(wire)
-        except ParseError:
-            return None
-    return sel
-
-
-def scan_quote(b: bytes, known_wire: bytes | None) -> tuple[int, bytes, bytes | None, bytes] | None:
-    """``(magic, extraData, selection bytes, pcrDigest)`` of a well-formed TPM_ST_ATTEST_QUOTE, or
-    None ("not a quote, or malformed: use :func:`scan_attest`").
-
-    The verifier's fast path. The selection bytes are returned undecoded (decode them with
-    :func:`cached_selection`), or as None when they are exactly ``known_wire``, bytes the caller knows
-    to decode to its own selection: then they need no decoding at all. Whatever it accepts (with a
-    decodable selection), :meth:`Attest.from_bytes` accepts with the same values (tested).
-    """
-    n = len(b)
-    if n < 10:
-        return None
-    magic, typ, size = _HEAD.unpack_from(b, 0)
-    if typ != TPM_ST_ATTEST_QUOTE:
-        return None
-    o = 8 + size
-    if o + 2 > n:
-        return None
-    (size,) = _U16.unpack_from(b, o)
-    e = o + 2 + size
-    # clockInfo (8 + 4 + 4 + 1) and firmwareVersion (8) follow extraData; safe is TPMI_YES_NO
-    if e + 25 > n or b[e + 16] > 1:
-        return None
-    start = e + 25
-    wire: bytes | None
-    if known_wire is not None and b.startswith(known_wire, start):
-        s = start + len(known_wire)
-        wire = None
-    else:
-        if start + 4 > n:
-            return None
-        (count,) = _U32.unpack_from(b, start)
-        s = start + 4
-        for _ in range(min(count, 17)):
-            if s + 3 > n:
-                return None
-            s += 3 + b[s + 2]
-        wire = b[start:s]
-    if s + 2 > n:
-        return None
-    (size,) = _U16.unpack_from(b, s)
-    if s + 2 + size != n:
-        return None
-    return magic, b[o + 2 : e], wire, b[s + 2 :]

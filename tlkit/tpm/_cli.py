@@ -2,7 +2,9 @@
 
 ``tlkit quote verify --ak AK --msg quote.msg --sig quote.sig --pcrs quote.pcrs --nonce HEX``
 verifies tpm2-tools quote files like ``tpm2_checkquote``: exit 0 when the quote passes, 1 when it
-fails (reasons printed), 2 when the input is unusable.
+fails (reasons printed; a message that is not a well-formed quote is the ``not-a-quote`` verdict,
+whichever PCR file format is given), 2 when the input is unusable (unreadable files, a key that is
+not a key or of an unsupported algorithm, a PCR file that does not parse).
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ import argparse
 import json
 from pathlib import Path
 
-from tlkit.errors import DataError
+from tlkit.errors import DataError, ParseError
 from tlkit.tpm._attest import Attest, QuoteInfo
 from tlkit.tpm._files import is_serialized_pcrs, read_pcrs
 from tlkit.tpm._public import load_public_key
 from tlkit.tpm._selection import PcrSelection
 from tlkit.tpm._signature import Signature
-from tlkit.tpm._verify import verify_quote
+from tlkit.tpm._verify import QuoteVerification, verify_quote
 
 __all__ = ["register"]
 
@@ -77,13 +79,20 @@ def _verify(args: argparse.Namespace) -> int:
     if args.selection:
         selection = PcrSelection.parse_spec(args.selection)
     elif not is_serialized_pcrs(data):
-        attested = Attest.from_bytes(message).attested
+        try:
+            attested = Attest.from_bytes(message).attested
+        except ParseError:
+            attested = b""
         if not isinstance(attested, QuoteInfo):
-            raise DataError("raw PCR values need --selection: the message is not a quote", field="selection")
+            result = verify_quote(message, signature, {}, nonce, ak)  # reports not-a-quote
+            return _report(result, args.format)
         selection = attested.pcr_select
     pcrs = read_pcrs(data, selection)
-    result = verify_quote(message, signature, pcrs, nonce, ak)
-    if args.format == "json":
+    return _report(verify_quote(message, signature, pcrs, nonce, ak), args.format)
+
+
+def _report(result: QuoteVerification, fmt: str) -> int:
+    if fmt == "json":
         print(json.dumps(result.to_dict(), indent=2, sort_keys=True))
     elif result.passed:
         print("PASS")

@@ -9,13 +9,12 @@ last byte of PCR 0 carries the startup locality (TPM 2.0 Part 1, 34.3 and PC Cli
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from tlkit.errors import DataError, PolicyError
-from tlkit.tpm._alg import HASH_ALGS, HashAlg
+from tlkit.tpm._alg import HashAlg
 from tlkit.tpm._selection import PcrSelection, _bank, as_selection
 
 __all__ = ["PCR_COUNT", "ExtendStep", "ExtendTrace", "PcrBanks", "PcrValues", "extend_steps"]
@@ -26,10 +25,6 @@ DRTM_PCRS = range(17, 23)
 #: PCRs that TPM2_PCR_Reset may reset (16, 23 at any locality; 17-22 from locality 4 / dynamic launch).
 RESETTABLE_PCRS = frozenset({16, 17, 18, 19, 20, 21, 22, 23})
 STARTUP_LOCALITIES = (0, 3, 4)
-#: hashlib constructors by TPM_ALG_ID, for the algorithms hashlib names directly (hot path).
-_HASHLIB: dict[int, Callable[[bytes], Any]] = {
-    a.alg_id: getattr(hashlib, a.hashlib_name) for a in HASH_ALGS if hasattr(hashlib, a.hashlib_name)
-}
 
 
 @dataclass(frozen=True)
@@ -124,21 +119,8 @@ class PcrValues:
         Use the signing scheme's hash, not the banks' (Part 3, 18.4.1: "digest of the selected PCR
         using the hash of the signing key").
         """
-        return self._digest(_bank(alg))
-
-    def _digest(self, alg: HashAlg) -> bytes:
-        """:meth:`digest`, memoised per algorithm (the values are immutable)."""
-        memo: dict[int, bytes] | None = self.__dict__.get("_digests")
-        if memo is None:
-            memo = self.__dict__["_digests"] = {}
-        else:
-            d = memo.get(alg.alg_id)
-            if d is not None:
-                return d
-        new = _HASHLIB.get(alg.alg_id)
-        data = b"".join(self.values)
-        d = memo[alg.alg_id] = new(data).digest() if new is not None else alg.digest(data)
-        return d
+        h = alg if type(alg) is HashAlg else _bank(alg)
+        return bytes(h._ctor()(b"".join(self.values)).digest())
 
     def __len__(self) -> int:
         return len(self.values)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
@@ -400,6 +401,10 @@ def load_public_key(data: bytes | str | PublicArea | PublicKey) -> PublicKey:
 
     Raises:
         ParseError: the bytes are none of these formats.
+        UnsupportedAlgorithmError: a well-formed PEM/DER key of a type or curve ``cryptography``
+            cannot use (e.g. an unknown named-curve OID), or neither RSA nor EC.
+        VerificationError: a TPMT_PUBLIC / TPM2B_PUBLIC whose key material is unusable (e.g. an
+            ECC point off the curve, an unsupported TPM_ECC_CURVE).
     """
     if isinstance(data, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
         return data
@@ -411,12 +416,16 @@ def load_public_key(data: bytes | str | PublicArea | PublicKey) -> PublicKey:
             key = serialization.load_pem_public_key(raw)
         except ValueError as e:
             raise ParseError(f"unreadable PEM public key: {e}", offset=0, what="PEM") from None
+        except _CryptoUnsupported as e:
+            raise UnsupportedAlgorithmError(f"unsupported PEM public key: {e}") from None
         return _check_type(key)
     if raw[:1] == b"\x30":
         try:
             return _check_type(serialization.load_der_public_key(raw))
         except ValueError:
             pass
+        except _CryptoUnsupported as e:
+            raise UnsupportedAlgorithmError(f"unsupported DER public key: {e}") from None
     try:
         return PublicArea.from_tpm2b(raw).to_cryptography()
     except ParseError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from tlkit._binary import Reader, Writer
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
@@ -24,9 +24,20 @@ MAX_SELECTION_BANKS = 16
 DEFAULT_SIZE_OF_SELECT = 3
 
 
+#: ``_PCRS_AT[i][v]``: the PCRs that byte value ``v`` at pcrSelect position ``i`` selects (bit ``b``
+#: of byte ``i`` selects PCR ``8 * i + b``, Part 2, 10.6.1); a constant table for the first 4 bytes.
+_PCRS_AT: tuple[tuple[tuple[int, ...], ...], ...] = tuple(
+    tuple(tuple(8 * i + b for b in range(8) if v >> b & 1) for v in range(256)) for i in range(4)
+)
+
+
 def _mask_to_pcrs(mask: bytes) -> tuple[int, ...]:
-    """PCR indices set in a pcrSelect bit map (Part 2, 10.6.1)."""
-    return tuple(i * 8 + b for i, byte in enumerate(mask) if byte for b in range(8) if byte >> b & 1)
+    """PCR indices set in a pcrSelect bit map (Part 2, 10.6.1), ascending."""
+    out: tuple[int, ...] = ()
+    for i, byte in enumerate(mask):
+        if byte:
+            out += _PCRS_AT[i][byte] if i < 4 else tuple(8 * i + b for b in range(8) if byte >> b & 1)
+    return out
 
 
 def _bank(key: int | str | HashAlg) -> HashAlg:
@@ -46,10 +57,6 @@ class PcrSelection:
 
     _items: tuple[tuple[HashAlg, tuple[int, ...]], ...]
     size_of_select: tuple[int, ...] = field(default=(), compare=False)
-    #: TPML_PCR_SELECTION bytes known to decode to this selection (set by :meth:`from_bytes` and
-    #: by :func:`tlkit.tpm.verify_quote` once a quote matched it); lets the verifier compare bytes
-    #: instead of decoding the selection again.
-    _known_wire: ClassVar[bytes | None] = None
 
     def __post_init__(self) -> None:
         if not self.size_of_select:
@@ -178,11 +185,9 @@ class PcrSelection:
     @classmethod
     def from_bytes(cls, data: bytes) -> PcrSelection:
         """Parse a complete TPML_PCR_SELECTION (unverified data)."""
-        wire = bytes(data)
-        r = Reader(wire, what="TPML_PCR_SELECTION")
+        r = Reader(bytes(data), what="TPML_PCR_SELECTION")
         sel = cls.read(r)
         r.expect_end()
-        object.__setattr__(sel, "_known_wire", wire)
         return sel
 
 
