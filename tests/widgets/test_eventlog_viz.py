@@ -1,4 +1,5 @@
-"""tlkit.viz.eventlog: stage table, prefix replays and the PCR timeline figure on real logs."""
+"""tlkit.viz.eventlog: the PCR timeline figure and the Secure Boot table on real logs (stages and
+prefix replays are tlkit.eventlog's: tests/eventlog/test_stages.py)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,14 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.figure import Figure
 
+import tlkit.viz.eventlog as viz_eventlog
 from tests.conftest import REPO
-from tests.eventlog.logs import GT, log_bytes, short
-from tlkit.errors import DataError
-from tlkit.eventlog import EventLog, EventType, parse, secure_boot_state
+from tlkit.eventlog import EventLog, EventType, boot_stages, parse, secure_boot_state
 from tlkit.viz.eventlog import (
     GROUP_COLOURS,
     _common_name,
-    boot_stages,
     event_group,
     pcr_timeline_figure,
-    prefix_replays,
     secure_boot_frame,
 )
 
@@ -37,23 +35,16 @@ def ebs() -> EventLog:
     return parse((EVENTLOGS / "go-attestation" / "ebs_event_missing_eventlog").read_bytes())
 
 
-def test_boot_stages_rhel8(rhel8: EventLog) -> None:
-    st = boot_stages(rhel8)
-    assert list(st.columns) == ["stage", "first", "last", "events", "pcrs"]
-    assert st.to_dict("records") == [
-        {"stage": "firmware", "first": 0, "last": 22, "events": 23, "pcrs": (0, 1, 2, 3, 4, 5, 6, 7)},
-        {"stage": "shimx64.efi", "first": 23, "last": 25, "events": 3, "pcrs": (4, 14)},
-        {"stage": "grubx64.efi", "first": 26, "last": 76, "events": 51, "pcrs": (4, 7, 8, 9)},
-        {"stage": "image #77", "first": 77, "last": 80, "events": 4, "pcrs": (4, 8, 9)},
-        {"stage": "ExitBootServices", "first": 81, "last": 82, "events": 2, "pcrs": (5,)},
-    ]
-    assert int(st["events"].sum()) == len(rhel8)
-
-
-def test_boot_stages_sha1_log_without_ebs(ebs: EventLog) -> None:
-    st = boot_stages(ebs)
-    assert list(st["stage"]) == ["firmware", "grubx64.efi"]
-    assert (int(st["last"].iloc[-1]), int(st["events"].sum())) == (37, 38)
+def test_viz_is_plotting_only() -> None:
+    """Stages and prefix replays are domain results: they live in tlkit.eventlog, not here."""
+    assert set(viz_eventlog.__all__) == {
+        "GROUP_COLOURS",
+        "event_group",
+        "pcr_timeline_figure",
+        "secure_boot_frame",
+    }
+    assert not hasattr(viz_eventlog, "prefix_replays")
+    assert viz_eventlog.boot_stages is boot_stages  # imported for the figure, not defined here
 
 
 def test_event_groups() -> None:
@@ -63,19 +54,6 @@ def test_event_groups() -> None:
     assert event_group(EventType.EV_IPL) == "bootloader"
     assert event_group(0x12345678) == "other"
     assert set(GROUP_COLOURS) >= {"firmware", "configuration", "separator", "action", "other"}
-
-
-def test_prefix_replays_end_at_full_replay(rhel8: EventLog) -> None:
-    states = prefix_replays(rhel8, "sha384")
-    assert len(states) == len(rhel8)
-    assert states[0] == {}
-    assert states[-1] == rhel8.replay("sha384")
-    assert set(states[13]) == {0, 1, 4, 7}
-
-
-def test_prefix_replays_missing_bank(ebs: EventLog) -> None:
-    with pytest.raises(DataError):
-        prefix_replays(ebs, "sha256")
 
 
 def test_timeline_figure_axes(rhel8: EventLog) -> None:
@@ -160,18 +138,6 @@ def test_secure_boot_frame_escaped_comma_and_missing_db(rhel8: EventLog) -> None
     assert list(frame["certificates"]) == [0, 0, 0, 0]
     assert list(frame["subjects"]) == ["", "", "", ""]
     assert frame["event"].isna().all()
-
-
-@pytest.mark.parametrize(
-    "rel", [GT + "rhel8-uefi.bin", GT + "gdc-host.bin", GT + "glinux-alex.bin"], ids=short
-)
-def test_prefix_replays_equal_replay_of_every_prefix(rel: str) -> None:
-    """The single replay_trace pass gives what EventLog.replay(upto=) gives for every prefix
-    (gdc-host and glinux-alex start PCR 0 at locality 3)."""
-    log = parse(log_bytes(rel))
-    bank = "sha256"
-    states = prefix_replays(log, bank)
-    assert states == [log.replay(bank, upto=i + 1) for i in range(len(log))]
 
 
 def test_secure_boot_frame_is_to_frame_with_common_names(rhel8: EventLog) -> None:

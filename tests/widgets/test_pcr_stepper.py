@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +153,16 @@ def test_event_shows_the_payload_check(rhel8: EventLog) -> None:
     assert "SecureBoot = disabled" in t.event.value
     assert t.event.value.endswith('H(data) = digest: <b style="color:#c44e52">NO</b>')
     assert t.values_after(3) == s.values_after(3)  # the replay does not see the edit
+
+
+def test_stepper_uses_the_eventlog_api_not_viz(rhel8: EventLog) -> None:
+    """The widget wires EventLog.prefix_replays (tlkit.eventlog); it computes nothing itself."""
+    import ast
+
+    import tlkit.widgets.pcr_stepper as mod
+
+    tree = ast.parse(Path(mod.__file__).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any(m and m.startswith("tlkit.viz") for m in imported)
+    s = PcrStepper(rhel8, bank="sha1")
+    assert [s.values_after(i) for i in range(len(rhel8))] == rhel8.prefix_replays("sha1")

@@ -19,6 +19,9 @@ What this package does:
   that it is (:meth:`Event.data_matches_digest`, :class:`PayloadMismatch`): a replay alone proves
   digests, not the data that explains them.
   :meth:`EventLog.diff` pinpoints the first differing event against a known-good log.
+* :meth:`EventLog.replay_trace` / :meth:`EventLog.prefix_replays` give the replay step by step
+  (one pass), and :func:`boot_stages` cuts the log at each EFI application load and at
+  ExitBootServices — reading aids for notebooks, widgets and figures (:mod:`tlkit.viz.eventlog`).
 * :func:`secure_boot_state` summarises Secure Boot from the log (variables, authorities, shim),
   using only events whose digest is the hash of their data, and names re-typed, late or duplicate
   PCR 7 events in machine-readable notes (:data:`ANOMALIES`).
@@ -96,6 +99,7 @@ from tlkit.eventlog._secureboot import (
     SignatureDatabase,
     secure_boot_state,
 )
+from tlkit.eventlog._stages import BootStage, BootStages, boot_stages
 from tlkit.eventlog._types import EventType, event_type_name
 
 __all__ = [
@@ -105,6 +109,8 @@ __all__ = [
     "EBS_MISSING",
     "FIRMWARE_PCRS",
     "KNOWN_QUIRKS",
+    "BootStage",
+    "BootStages",
     "CertificateInfo",
     "ChainStep",
     "DevicePath",
@@ -140,6 +146,7 @@ __all__ = [
     "TaggedEvents",
     "TextEvent",
     "UefiVariable",
+    "boot_stages",
     "check_evidence",
     "event_type_name",
     "initial_pcr_value",

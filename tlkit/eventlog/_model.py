@@ -23,6 +23,7 @@ from tlkit.eventlog._replay import (
     LogDiff,
     ReplayResult,
     diff_logs,
+    prefix_replays,
     replay_all,
     replay_bank,
     replay_trace,
@@ -386,6 +387,13 @@ class EventLog(Sequence[Event]):
         """Every extend in log order as a :class:`ChainStep` (index, pcr, type, description,
         digest, PCR value after it): the replay step by step, for teaching and plots."""
         return replay_trace(self, bank)
+
+    def prefix_replays(self, bank: str | HashAlg = "sha256") -> list[dict[int, bytes]]:
+        """``out[i]`` is ``{pcr: value}`` after events ``0..i``: the replay step by step, from the
+        same single pass as :meth:`replay_trace` (linear in the log; ``out[-1] == replay(bank)``).
+        Consecutive entries may share one dict: treat them as read-only. Unverified, like
+        :meth:`replay`; raises what it raises."""
+        return prefix_replays(self, bank)
 
     def replay_all(self) -> dict[str, dict[int, bytes]]:
         """:meth:`replay` for every bank the log carries (skipping banks this OpenSSL cannot hash

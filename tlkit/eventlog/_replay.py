@@ -41,6 +41,7 @@ __all__ = [
     "ReplayResult",
     "diff_logs",
     "initial_pcr_value",
+    "prefix_replays",
     "replay_all",
     "replay_bank",
     "replay_trace",
@@ -82,22 +83,40 @@ def _bank(log: EventLog, bank: str | HashAlg) -> HashAlg:
 def replay_bank(log: EventLog, bank: str | HashAlg, *, upto: int | None = None) -> dict[int, bytes]:
     """``{pcr: value}`` for every PCR the log extends (module rules); ``upto`` stops before that index."""
     alg = _bank(log, bank)
-    recs = log._recs if upto is None else log._recs[:upto]
-    pcrs, used, final = _replay_pass(recs, alg, log.algorithms, None)
-    if used is not None and used != final:
-        # a StartupLocality / H-CRTM record after the first PCR0 extend: replay again knowing it
-        pcrs, _, _ = _replay_pass(recs, alg, log.algorithms, final)
+    pcrs = _run(log._recs if upto is None else log._recs[:upto], alg, log.algorithms, None)
     return dict(sorted(pcrs.items()))
 
 
+Step = tuple[int, int, bytes, bytes]
+"""One extend as ``_replay_pass`` records it: (record index, PCR, digest, PCR value after it)."""
+
+
+def _run(
+    recs: Sequence[Any], alg: HashAlg, algorithms: Sequence[Any], steps: list[Step] | None
+) -> dict[int, bytes]:
+    """The replay: :func:`_replay_pass`, run again with the final locality when a StartupLocality /
+    H-CRTM record comes after the first PCR0 extend. The one implementation behind
+    :func:`replay_bank`, :func:`replay_trace` and :func:`prefix_replays`."""
+    pcrs, used, final = _replay_pass(recs, alg, algorithms, None, steps)
+    if used is not None and used != final:
+        if steps is not None:
+            steps.clear()
+        pcrs, _, _ = _replay_pass(recs, alg, algorithms, final, steps)
+    return pcrs
+
+
 def _replay_pass(
-    recs: Sequence[Any], alg: HashAlg, algorithms: Sequence[Any], force_loc: int | None
+    recs: Sequence[Any],
+    alg: HashAlg,
+    algorithms: Sequence[Any],
+    force_loc: int | None,
+    steps: list[Step] | None = None,
 ) -> tuple[dict[int, bytes], int | None, int]:
     """One pass over the records; returns the PCRs, the locality PCR0 was started with and the
     locality the whole log implies (H-CRTM: 4, else the first StartupLocality, else 0).
 
     The locality is learnt on the way (StartupLocality EV_NO_ACTION, EV_EFI_HCRTM_EVENT) unless
-    ``force_loc`` is given.
+    ``force_loc`` is given. With ``steps``, every extend is appended to it as a :data:`Step`.
     """
     new = alg._ctor()  # the hashlib constructor itself: one call per extend
     aid = alg.alg_id
@@ -133,7 +152,9 @@ def _replay_pass(
             if pcr == 0:
                 used = start
             cur = initial_pcr_value(pcr, size, start)
-        pcrs[pcr] = new(cur + d).digest()
+        value = pcrs[pcr] = new(cur + d).digest()
+        if steps is not None:
+            steps.append((i, pcr, d, value))
     return pcrs, used, 4 if hcrtm else loc
 
 
@@ -170,24 +191,36 @@ def _chain(log: EventLog, alg: HashAlg, pcr: int) -> tuple[bytes, tuple[ChainSte
     return start, tuple(s for s in replay_trace(log, alg) if s.pcr == pcr)
 
 
+def _steps(log: EventLog, alg: HashAlg) -> list[Step]:
+    steps: list[Step] = []
+    _run(log._recs, alg, log.algorithms, steps)
+    return steps
+
+
 def replay_trace(log: EventLog, bank: str | HashAlg) -> tuple[ChainStep, ...]:
     """Every extend of the replay in log order, with the PCR value after it (see the module rules)."""
     alg = _bank(log, bank)
-    loc = _locality(log)
-    values: dict[int, bytes] = {}
-    steps = []
-    for e in log.events:
-        if e.event_type == _NO_ACTION:
-            continue
-        d = e.digest(alg.alg_id)
-        if d is None:
-            raise DataError(f"event {e.index} has no {alg.name} digest", record=e.index)
-        cur = values.get(e.pcr)
-        if cur is None:
-            cur = initial_pcr_value(e.pcr, alg.digest_size, loc)
-        cur = values[e.pcr] = alg.digest(cur + d)
-        steps.append(ChainStep(e.index, e.pcr, e.type_name, e.description, d, cur))
-    return tuple(steps)
+    out = []
+    for i, pcr, d, value in _steps(log, alg):
+        e = log[i]
+        out.append(ChainStep(i, pcr, e.type_name, e.description, d, value))
+    return tuple(out)
+
+
+def prefix_replays(log: EventLog, bank: str | HashAlg) -> list[dict[int, bytes]]:
+    """``out[i]`` is ``{pcr: value}`` after events ``0..i`` (one replay pass, linear in the log;
+    ``out[-1] == replay_bank(log, bank)`` up to key order). Consecutive entries may share one dict:
+    treat them as read-only."""
+    alg = _bank(log, bank)
+    after = {i: (pcr, value) for i, pcr, _, value in _steps(log, alg)}
+    state: dict[int, bytes] = {}
+    out: list[dict[int, bytes]] = []
+    for i in range(len(log)):
+        step = after.get(i)
+        if step is not None:
+            state = {**state, step[0]: step[1]}
+        out.append(state)
+    return out
 
 
 @dataclass(frozen=True)
@@ -440,9 +473,7 @@ def _explain(
                     break
     if first is None and pcr == 0:
         for loc in (0, 1, 2, 3, 4):
-            v = initial_pcr_value(0, alg.digest_size, loc)
-            for s in chain:
-                v = alg.digest(v + s.digest)
+            v = _replay_pass(log._recs, alg, log.algorithms, loc)[0].get(0)
             if v == expected and loc != _locality(log):
                 parts.append(
                     f"PCR0 would match with startup locality {loc} (a missing or wrong locality event)."

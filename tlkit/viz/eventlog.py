@@ -2,17 +2,15 @@
 
 - :func:`event_group`: the colour family of an event type (firmware code, configuration, authority,
   image load, separator, action, bootloader, not extended).
-- :func:`boot_stages`: the log cut into boot stages at each EFI application load and at
-  ExitBootServices, with the PCRs each stage extends.
-- :func:`prefix_replays`: the PCR values after each event, from one
-  :meth:`tlkit.eventlog.EventLog.replay_trace` pass.
-- :func:`pcr_timeline_figure`: an event-index × PCR map of which PCRs each stage touches.
+- :func:`pcr_timeline_figure`: an event-index × PCR map of which PCRs each stage touches, on the
+  bands of :func:`tlkit.eventlog.boot_stages`.
 - :func:`secure_boot_frame`: :meth:`tlkit.eventlog.SecureBootState.to_frame` with the subjects
   shortened to their common names.
 
-Nothing here parses, replays or verifies by itself: events and PCR values come from
-:mod:`tlkit.eventlog`, whose results are unverified until compared with quoted PCRs. The stage cut
-is a reading aid (a heuristic on event types), not a claim about what ran. No ``plt.show()``.
+Nothing here parses, replays, verifies or cuts stages: events, stages
+(:func:`tlkit.eventlog.boot_stages`) and PCR values (:meth:`tlkit.eventlog.EventLog.prefix_replays`)
+come from :mod:`tlkit.eventlog`, whose results are unverified until compared with quoted PCRs.
+No ``plt.show()``.
 """
 
 from __future__ import annotations
@@ -25,14 +23,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from tlkit.eventlog import EventLog, EventType, ImageLoad, SecureBootState
+from tlkit.eventlog import EventLog, EventType, SecureBootState, boot_stages
 
 __all__ = [
     "GROUP_COLOURS",
-    "boot_stages",
     "event_group",
     "pcr_timeline_figure",
-    "prefix_replays",
     "secure_boot_frame",
 ]
 
@@ -104,67 +100,9 @@ GROUP_COLOURS: dict[str, str] = {
 }
 """Colour per :func:`event_group` value (also the legend order)."""
 
-_EBS = b"Exit Boot Services Invocation"
-_APPS = (int(T.EV_EFI_BOOT_SERVICES_APPLICATION),)
-
-
 def event_group(event_type: int) -> str:
     """The colour family of an event type: one of the keys of :data:`GROUP_COLOURS`."""
     return _GROUPS.get(int(event_type), "other")
-
-
-def _image_name(log: EventLog, index: int) -> str:
-    payload = log[index].payload
-    text = payload.device_path.text if isinstance(payload, ImageLoad) else ""
-    name = text.replace("\\", "/").rsplit("/", 1)[-1] if text else ""
-    return name if name and "(" not in name else f"image #{index}"
-
-
-def boot_stages(log: EventLog) -> pd.DataFrame:
-    """The log cut into stages: ``firmware`` up to the first EFI application load, one stage per
-    EV_EFI_BOOT_SERVICES_APPLICATION (named after its file, e.g. ``shimx64.efi``, or ``image #N``
-    when its device path names no file), and
-    ``ExitBootServices`` from the "Exit Boot Services Invocation" action on.
-
-    Returns:
-        columns ``stage``, ``first`` and ``last`` (event indices, inclusive), ``events`` (count) and
-        ``pcrs`` (the sorted PCRs the stage's events extend; EV_NO_ACTION is not an extend).
-    """
-    starts: list[tuple[int, str]] = [(0, "firmware")]
-    for e in log:
-        if e.event_type in _APPS:
-            starts.append((e.index, _image_name(log, e.index)))
-        elif e.event_type == T.EV_EFI_ACTION and e.data.rstrip(b"\x00") == _EBS:
-            starts.append((e.index, "ExitBootServices"))
-    if len(starts) > 1 and starts[1][0] == 0:
-        starts.pop(0)
-    rows = []
-    for k, (first, name) in enumerate(starts):
-        last = starts[k + 1][0] - 1 if k + 1 < len(starts) else len(log) - 1
-        pcrs = sorted({e.pcr for e in log[first : last + 1] if e.event_type != T.EV_NO_ACTION})
-        rows.append(
-            {"stage": name, "first": first, "last": last, "events": last - first + 1, "pcrs": tuple(pcrs)}
-        )
-    return pd.DataFrame(rows, columns=["stage", "first", "last", "events", "pcrs"])
-
-
-def prefix_replays(log: EventLog, bank: str = "sha256") -> list[dict[int, bytes]]:
-    """``out[i]`` is ``{pcr: value}`` after events ``0..i``, from one
-    :meth:`EventLog.replay_trace` pass (linear in the log; ``out[-1] == log.replay(bank)``).
-
-    The values are what the (unverified) log implies at that point; consecutive entries may share
-    one dict (treat them as read-only). Raises what
-    :meth:`EventLog.replay_trace` raises (e.g. :class:`tlkit.errors.DataError` for a bank the log lacks).
-    """
-    steps = {s.index: s for s in log.replay_trace(bank)}
-    state: dict[int, bytes] = {}
-    out: list[dict[int, bytes]] = []
-    for i in range(len(log)):
-        step = steps.get(i)
-        if step is not None:
-            state = {**state, step.pcr: step.value_after}
-        out.append(state)
-    return out
 
 
 def pcr_timeline_figure(
@@ -175,7 +113,8 @@ def pcr_timeline_figure(
     pcrs: Sequence[int] | None = None,
 ) -> Figure:
     """Event index (x) × PCR (y): one marker per event, coloured by :func:`event_group`, on shaded
-    :func:`boot_stages` bands. EV_NO_ACTION events are drawn as hollow markers (never extended).
+    :func:`tlkit.eventlog.boot_stages` bands. EV_NO_ACTION events are drawn as hollow markers
+    (never extended).
 
     Args:
         log: the event log.
@@ -190,13 +129,13 @@ def pcr_timeline_figure(
     ypos = {p: k for k, p in enumerate(rows)}
     fig, ax = plt.subplots(figsize=(11, 0.42 * len(rows) + 1.8), layout="constrained")
     stages = boot_stages(log)
-    spans = [(int(a), int(b)) for a, b in zip(stages["first"], stages["last"], strict=True)]
+    spans = [(s.first, s.last) for s in stages]
     for k, (first, last) in enumerate(spans):
         ax.axvspan(first - 0.5, last + 0.5, color="#eeeeee" if k % 2 else "#ffffff", zorder=0)
     top = ax.secondary_xaxis("top")
     top.set_xticks(
         [(a + b) / 2 for a, b in spans],
-        [str(s) for s in stages["stage"]],
+        [s.stage for s in stages],
         rotation=30,
         ha="left",
         fontsize=8,

@@ -1,7 +1,7 @@
 """PCR stepper: walk through an event log one event at a time and watch the PCRs evolve.
 
-Wiring only: the PCR values after each event come from :func:`tlkit.viz.eventlog.prefix_replays`
-(one :meth:`tlkit.eventlog.EventLog.replay_trace` pass), event descriptions and the payload check
+Wiring only: the PCR values after each event come from
+:meth:`tlkit.eventlog.EventLog.prefix_replays` (one replay pass), event descriptions and the payload check
 (:meth:`tlkit.eventlog.Event.data_matches_digest`) from :class:`tlkit.eventlog.Event`. Handlers
 write into widget values (``HTML.value``, ``Label.value``), never print. The values shown are what
 the unverified log implies; they prove something only once the final ones match quoted PCRs
@@ -16,7 +16,6 @@ from typing import Any
 import ipywidgets as w
 
 from tlkit.eventlog import EventLog, EventType
-from tlkit.viz.eventlog import prefix_replays
 
 __all__ = ["PcrStepper"]
 
@@ -48,7 +47,7 @@ class PcrStepper:
     def __init__(self, log: EventLog, bank: str | None = None) -> None:
         self.log = log
         self.bank = bank if bank is not None else ("sha256" if "sha256" in log.banks else log.banks[0])
-        self._states = prefix_replays(log, self.bank)
+        self._states = log.prefix_replays(self.bank)
         self.pcrs: tuple[int, ...] = tuple(sorted(self._states[-1])) if self._states else ()
         last = max(len(log) - 1, 0)
         self.slider = w.IntSlider(value=0, min=0, max=last, description="event", continuous_update=True)
