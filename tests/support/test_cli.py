@@ -206,3 +206,33 @@ def test_tlad_preview_flag(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     data = json.loads(out)
     assert (data["effective_security_type"], data["silent_fallback"]) == ("Standard", True)
+
+
+def test_check_undetermined_is_null_in_json_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    gallery = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/galleries/g/images/d"
+    code, out, _ = run(capsys, "check", "--size", "Standard_D2s_v5", "--image", gallery, "--format", "json")
+    assert code == 1
+    data = json.loads(out)
+    assert (data["compatible"], data["verdict"]) == (None, "undetermined")
+    assert data["undetermined"] == ["generation-unknown", "image-undetermined"]
+    code, out, _ = run(capsys, "check", "--size", "Standard_D2s_v5", "--image", gallery)
+    assert "compatible: undetermined (generation-unknown, image-undetermined)" in out
+
+
+def test_tlad_unknown_flag_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        capsys,
+        "tlad",
+        "--client",
+        "arm",
+        "--api-version",
+        "2025-11-01",
+        "--size",
+        "Standard_D2s_v5",
+        "--image",
+        JAMMY,
+        "--flag",
+        "Bogus",
+    )
+    assert code == 2
+    assert "known: TrustedLaunchByDefaultPreview, UseStandardSecurityType" in err

@@ -53,7 +53,7 @@ def tlad(**kw: object):  # type: ignore[no-untyped-def]
 def test_default_matrix(case: tuple[str, str | None, tuple[str, ...], str, str, str, bool]) -> None:
     client, api, flags, as_of, effective, stage, applied = case
     d = tlad(client=client, api_version=api, flags=flags, as_of=as_of)
-    assert (d.effective_security_type, d.stage, d.tlad_applied) == (effective, stage, applied)
+    assert (d.effective_security_type, d.stage, d.tlad_in_force) == (effective, stage, applied)
     assert d.passed
     assert not d.silent_fallback
     assert d.reasons[0] == "security-profile-absent"
@@ -153,7 +153,7 @@ def test_explicit_trusted_launch_errors_substitute_size_and_image() -> None:
     assert both.error_code == "size-not-supported"
     assert both.reasons == ("explicit-trusted-launch", "size-not-supported", "image-gen1")
     ok = tlad(client="arm", api_version="2021-07-01", security_profile="TrustedLaunch", as_of="2022-05")
-    assert (ok.effective_security_type, ok.tlad_applied) == ("TrustedLaunch", False)
+    assert (ok.effective_security_type, ok.tlad_in_force) == ("TrustedLaunch", False)
 
 
 def test_standard_opt_out() -> None:
@@ -314,3 +314,53 @@ def test_source_disk_instead_of_image() -> None:
     with pytest.raises(DataError) as e:
         resolve_tlad(**base, disk={"hyperVGeneration": "V9"})  # type: ignore[arg-type]
     assert e.value.field == "hyperVGeneration"
+
+
+def test_unknown_flag_is_rejected_listing_the_known_ones() -> None:
+    with pytest.raises(DataError) as e:
+        resolve_tlad(
+            client="arm", size="Standard_D2s_v5", image=JAMMY, api_version="2025-11-01", flags=["Bogus"]
+        )
+    assert (
+        "unknown feature flag 'Bogus' (known: TrustedLaunchByDefaultPreview, UseStandardSecurityType)"
+        in str(e.value)
+    )
+    ok = resolve_tlad(
+        client="arm",
+        size="Standard_D2s_v5",
+        image=JAMMY,
+        api_version="2025-11-01",
+        flags=["Microsoft.Compute/UseStandardSecurityType"],
+    )
+    assert ok.snapshot
+
+
+def test_image_security_type_decides_the_tlad_image_condition() -> None:
+    # RHEL 9.1 is not in TL-2026's OS table, but the image says TrustedLaunchSupported (FAQ-2025 §1.5).
+    rhel = {"publisher": "RedHat", "offer": "RHEL", "sku": "9-lvm-gen2", "version": "9.1.2023"}
+    kw = {"client": "arm", "size": "Standard_D2s_v5", "api_version": "2025-11-01", "as_of": "2026-07"}
+    declared = resolve_tlad(image={**rhel, "securityType": "TrustedLaunchSupported"}, **kw)
+    assert declared.effective_security_type == "TrustedLaunch"
+    assert "image-security-type-tl" in declared.reasons
+    plain = resolve_tlad(image=rhel, **kw)
+    assert (plain.effective_security_type, plain.silent_fallback) == ("Standard", True)
+    assert "image-os-not-supported" in plain.reasons
+    # No SecurityType and a distro without an OS-table row: unknown, not a failure.
+    centos = resolve_tlad(image="OpenLogic:CentOS:8_4-gen2:latest", **kw)
+    assert centos.effective_security_type == "TrustedLaunch"
+    assert "image-os-unknown" in centos.reasons
+
+
+def test_resize_rollback_steps_only_where_documented() -> None:
+    new = check_resize("TrustedLaunch", "Standard_M64", as_of="2026-07")
+    assert any("UseStandardSecurityType" in s for s in new.rollback_steps)
+    for as_of in ("2021-02", "2022-05", "2023-04", "2023-11"):
+        old = check_resize("TrustedLaunch", "Standard_M64", as_of=as_of)
+        assert not any("UseStandardSecurityType" in s for s in old.rollback_steps), as_of
+        assert old.reasons[-1] == "rollback-not-documented"
+        assert old.rollback_steps[0].endswith(
+            "documents no way to turn Trusted Launch off on an existing VM: "
+            "redeploy as a new Standard VM at the target size (notes §4.1: TL-2021 to "
+            "TL-2023 'Trusted launch requires the creation of new virtual machines'; "
+            "the feature-flag rollback to Standard appears with FAQ-2025 / TL-2025a)"
+        )

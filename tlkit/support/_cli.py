@@ -1,6 +1,6 @@
 """``tlkit check`` and ``tlkit tlad``: the support functions on the command line.
 
-Exit codes: 0 compatible / accepted, 1 not compatible / refused, 2 unusable input (a
+Exit codes: 0 compatible / accepted, 1 not compatible, undetermined or refused, 2 unusable input (a
 :class:`~tlkit.errors.TlkitError` raised here is printed by :mod:`tlkit.cli`).
 
 Hook for other support commands: if ``tlkit.support._inventory`` exists and defines
@@ -27,7 +27,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "check",
         help="Trusted Launch compatibility of one VM (size, image/OS, ...)",
         description="Check one VM against a Trusted Launch support snapshot. "
-        "Exit 0 compatible, 1 not compatible, 2 bad input.",
+        "Exit 0 compatible, 1 not compatible or undetermined, 2 bad input. JSON: 'compatible' is "
+        "true, false or null (undetermined: nothing blocks but something could not be checked; "
+        "'undetermined' lists what), 'verdict' is compatible / not-compatible / undetermined.",
     )
     p.add_argument("--size", required=True, help="VM size, e.g. Standard_D4s_v5")
     src = p.add_mutually_exclusive_group()
@@ -110,13 +112,14 @@ def _run_check(args: argparse.Namespace) -> int:
         f"size: {report.size} ({report.size_detail.series}): {report.size_status}",
         f"os_supported: {report.os_supported}"
         + (f" ({report.os_detail.reason})" if report.os_detail else ""),
-        f"compatible: {report.compatible}",
+        f"compatible: {report.verdict}"
+        + (f" ({', '.join(report.undetermined)})" if report.undetermined else ""),
     ]
     for b in report.blockers:
         lines.append(f"BLOCKER {b.code}: {b.message}\n  remediation: {b.remediation}\n  source: {b.source}")
     lines.extend(f"note: {n}" for n in report.notes)
     _emit(report.to_dict(), args.format, lines)
-    return 0 if report.compatible else 1
+    return 0 if report.compatible is True else 1
 
 
 def _run_tlad(args: argparse.Namespace) -> int:
@@ -133,7 +136,7 @@ def _run_tlad(args: argparse.Namespace) -> int:
     lines = [
         f"snapshot: {decision.snapshot}",
         f"effective_security_type: {decision.effective_security_type}",
-        f"tlad_applied: {decision.tlad_applied} (stage {decision.stage})",
+        f"tlad_in_force: {decision.tlad_in_force} (stage {decision.stage})",
         f"silent_fallback: {decision.silent_fallback}",
         f"reasons: {', '.join(decision.reasons)}",
     ]

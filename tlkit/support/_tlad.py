@@ -74,7 +74,7 @@ class TladDecision:
         requested_security_type: ``TrustedLaunch``/``Standard``/``ConfidentialVM`` or None (absent).
         effective_security_type: what the VM gets; None when the request is refused.
         reported_security_type: how ARM reports it (``None`` for a non-TL VM on API < 2025-11-01).
-        tlad_applied: a default rule (tools or API path) was in force for this request.
+        tlad_in_force: a default rule (tools or API path) was in force for this request.
         stage: ``"none"``, ``"tools"``, ``"preview"`` or ``"ga"``.
         silent_fallback: TLaD applied but a condition failed, so the VM was created without TL and
             no error was raised.
@@ -90,7 +90,7 @@ class TladDecision:
     requested_security_type: str | None
     effective_security_type: str | None
     reported_security_type: str | None
-    tlad_applied: bool
+    tlad_in_force: bool
     stage: str
     silent_fallback: bool
     error: str | None
@@ -113,7 +113,7 @@ class TladDecision:
             "requested_security_type": self.requested_security_type,
             "effective_security_type": self.effective_security_type,
             "reported_security_type": self.reported_security_type,
-            "tlad_applied": self.tlad_applied,
+            "tlad_in_force": self.tlad_in_force,
             "stage": self.stage,
             "silent_fallback": self.silent_fallback,
             "error": self.error,
@@ -187,13 +187,21 @@ def _security_type(profile: str | Mapping[str, Any] | None) -> str | None:
 
 
 def _flags(flags: Iterable[str]) -> frozenset[str]:
+    """Registered feature flags (``Microsoft.Compute/Name`` or ``Name``); only the names in
+    ``tlad.json`` ``flags`` are known, anything else is a DataError listing them."""
     if isinstance(flags, str):
         flags = [flags]
+    known = sorted(str(v) for v in tlad_rules()["flags"].values())
     out = set()
     for f in flags:
         if not isinstance(f, str):
             raise DataError("flags must be feature-flag names", record=f, field="flags")
-        out.add(f.strip().split("/")[-1])
+        name = f.strip().split("/")[-1]
+        if name not in known:
+            raise DataError(
+                f"unknown feature flag {f!r} (known: {', '.join(known)})", record=f, field="flags"
+            )
+        out.add(name)
     return frozenset(out)
 
 
@@ -211,14 +219,24 @@ def _image_supports_tl(
         if img.security_type.lower() not in tl_security_types("gallery"):
             return False, "gallery-image-not-tl", gen
         return True, "gallery-image-tl", gen
+    # FAQ-2025 (notes §1.5): hyperVGeneration V2 and a SecurityType containing TrustedLaunch decide;
+    # the OS table is consulted only without a SecurityType, and a distro with no row is unknown.
+    declared_tl = img.security_type is not None and "trustedlaunch" in img.security_type.lower()
+    if gen is None and declared_tl and img.hyper_v_generation is None:
+        gen = 2
     if gen == 1:
         return False, "image-gen1", gen
     if gen is None:
         return False, "image-generation-unknown", gen
-    if img.security_type is not None and "trustedlaunch" not in img.security_type.lower():
-        return False, "image-security-type-not-tl", gen
-    if info.distro is not None and os_status(info, snap).supported is False:
+    if img.security_type is not None:
+        if not declared_tl:
+            return False, "image-security-type-not-tl", gen
+        return True, "image-security-type-tl", gen
+    st = os_status(info, snap) if info.distro is not None else None
+    if st is not None and st.supported is False and "distro-not-listed" not in st.reasons:
         return False, "image-os-not-supported", gen
+    if st is None or st.supported is not True:
+        return True, "image-os-unknown", gen
     return True, "image-tl", gen
 
 
@@ -448,6 +466,8 @@ def resolve_tlad(
         reasons.extend(failed)
         reasons.append("silent-fallback")
         return decide("Standard", applied=True, stage=stage, fallback=True)
+    if img_reason in {"image-security-type-tl", "image-os-unknown"}:
+        reasons.append(img_reason)
     reasons.append("all-conditions-met")
     return decide("TrustedLaunch", applied=True, stage=stage)
 
@@ -535,9 +555,17 @@ def check_resize(
             ("target-supported",),
             snap.id,
         )
-    min_api = rules["snapshots"].get(snap.id, {}).get("standard", {}).get("min_api")
+    standard = rules["snapshots"].get(snap.id, {}).get("standard", {})
+    min_api = standard.get("min_api")
     clause = rules["resize"]["api_clause_min_api"].format(min_api=min_api) if min_api else ""
-    steps = tuple(s.format(api_clause=clause) for s in rules["resize"]["rollback_steps"])
+    # The Standard rollback (UseStandardSecurityType) is documented only where the snapshot's
+    # tlad.json 'standard' entry requires that flag (FAQ-2025 / TL-2025a onward, notes §3.3-3.4).
+    documented = bool(standard.get("requires_flag"))
+    steps = (
+        tuple(s.format(api_clause=clause) for s in rules["resize"]["rollback_steps"])
+        if documented
+        else (rules["resize"]["no_rollback_step"].format(tag=snap.tag),)
+    )
     if st.status == "unknown":
         return ResizeDecision(
             current,
@@ -554,8 +582,10 @@ def check_resize(
         st.size.name,
         st.status,
         False,
-        rules["resize"]["refused_message"],
+        rules["resize"]["refused_message"]
+        if documented
+        else f"target size {st.size.name} is {st.status} for Trusted Launch in {snap.tag}",
         steps,
-        (f"target-{st.status}",),
+        (f"target-{st.status}",) if documented else (f"target-{st.status}", "rollback-not-documented"),
         snap.id,
     )

@@ -134,7 +134,7 @@ class TladExplorer:
             self.outcome.value = (
                 f"<b>gets {html.escape(d.effective_security_type or '?')}</b> "
                 f"(ARM reports securityType {html.escape(reported)}; TLaD applied: "
-                f"{'yes' if d.tlad_applied else 'no'}; stage: {html.escape(d.stage)}; "
+                f"{'yes' if d.tlad_in_force else 'no'}; stage: {html.escape(d.stage)}; "
                 f"snapshot {html.escape(d.snapshot)}).{extra}"
             )
         self.reasons.value = "<b>decision path</b>: " + " → ".join(
