@@ -172,7 +172,7 @@ def test_any_quote_verifies_and_any_changed_pcr_fails(
 ) -> None:
     tpm = VirtualTpm(seed=99, banks=("sha1", "sha256", "sha384"))
     for pcr, data in events:
-        tpm.pcrs.extend_data(pcr, data)
+        tpm.pcrs.extend_data(pcr, data, locality=2 if 17 <= pcr <= 22 else 0)  # DRTM PCRs: locality 2
     sel = PcrSelection.of({"sha384": sorted(pcrs), "sha1": sorted(pcrs)})
     q = tpm.quote(sel, nonce)
     assert verify_quote(q.message, q.signature, q.pcrs, nonce, tpm.ak_public).passed

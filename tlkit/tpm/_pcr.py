@@ -22,9 +22,35 @@ __all__ = ["PCR_COUNT", "ExtendStep", "ExtendTrace", "PcrBanks", "PcrValues", "e
 PCR_COUNT = 24
 #: PCRs that start at all ones (DRTM, PC Client PTP 4.6.2).
 DRTM_PCRS = range(17, 23)
-#: PCRs that TPM2_PCR_Reset may reset (16, 23 at any locality; 17-22 from locality 4 / dynamic launch).
+#: PCRs that TPM2_PCR_Reset may reset at some locality (0-15 never: only TPM2_Startup(CLEAR)).
 RESETTABLE_PCRS = frozenset({16, 17, 18, 19, 20, 21, 22, 23})
 STARTUP_LOCALITIES = (0, 3, 4)
+LOCALITIES = (0, 1, 2, 3, 4)
+#: Localities (bit ``L`` = locality ``L``) from which TPM2_PCR_Reset / TPM2_PCR_Extend of each PCR
+#: is allowed: the PC Client PTP "PCR Attributes" table as the TPM 2.0 reference implementation
+#: (and libtpms, hence swtpm) encodes it in ``PCR.c`` ``s_initAttributes``. At locality 0 the DRTM
+#: PCRs 17-22 can be neither reset nor extended.
+_RESET_LOCALITIES: dict[int, int] = {
+    16: 0x0F,
+    17: 0x10,
+    18: 0x10,
+    19: 0x10,
+    20: 0x14,
+    21: 0x14,
+    22: 0x14,
+    23: 0x0F,
+}
+_EXTEND_LOCALITIES: dict[int, int] = {17: 0x1C, 18: 0x1C, 19: 0x0C, 20: 0x0E, 21: 0x04, 22: 0x04}
+_ALL_LOCALITIES = 0x1F
+
+
+def _allowed(mask: int) -> str:
+    return ", ".join(str(loc) for loc in LOCALITIES if mask >> loc & 1)
+
+
+def _check_locality(locality: int) -> None:
+    if isinstance(locality, bool) or locality not in LOCALITIES:
+        raise DataError(f"locality must be one of {LOCALITIES}, got {locality!r}", field="locality")
 
 
 @dataclass(frozen=True)
@@ -60,7 +86,11 @@ class PcrValues:
         banks: Mapping[Any, Mapping[Any, bytes | str]],
         selection: PcrSelection | None = None,
     ) -> PcrValues:
-        """Build from ``{bank: {pcr: value}}`` (values as bytes or hex).
+        """Build from ``{bank: {pcr: value}}``.
+
+        PCR indices are ints (or decimal strings such as ``"7"``, as JSON keys are); values are
+        ``bytes`` / ``bytearray`` / ``memoryview`` or hex strings. Anything else (an ``int`` value,
+        ``None``, a float index) raises :class:`DataError`, as does a value of the wrong length.
 
         With ``selection`` the values are taken in that selection's order (extra values are
         ignored, missing ones raise :class:`DataError`); otherwise banks keep the mapping's order
@@ -71,10 +101,7 @@ class PcrValues:
             alg = _bank(key)
             bank = table.setdefault(alg.name, {})
             for idx, val in entries.items():
-                try:
-                    bank[int(idx)] = bytes.fromhex(val) if isinstance(val, str) else bytes(val)
-                except ValueError:
-                    raise DataError(f"bad PCR entry {idx!r}", record=idx, field=alg.name) from None
+                bank[_pcr_index(idx, alg)] = _pcr_value(idx, val, alg)
         if selection is None:
             selection = PcrSelection.of({name: list(regs) for name, regs in table.items()})
         out: list[bytes] = []
@@ -126,6 +153,31 @@ class PcrValues:
         return len(self.values)
 
 
+def _pcr_index(idx: object, alg: HashAlg) -> int:
+    """A PCR index from a mapping key: an int (not bool) or a decimal string."""
+    if isinstance(idx, int) and not isinstance(idx, bool):
+        return idx
+    if isinstance(idx, str) and idx.strip().isdecimal() and idx.strip().isascii():
+        return int(idx.strip())
+    raise DataError(f"{alg.name} PCR index {idx!r} is not an integer", record=idx, field=alg.name)
+
+
+def _pcr_value(idx: object, val: object, alg: HashAlg) -> bytes:
+    """A PCR value: bytes-like or a hex string; never an int (``bytes(32)`` would be 32 zero bytes)."""
+    if isinstance(val, (bytes, bytearray, memoryview)):
+        return bytes(val)
+    if isinstance(val, str):
+        try:
+            return bytes.fromhex(val)
+        except ValueError:
+            raise DataError(f"{alg.name} PCR {idx!r} value is not hex", record=idx, field=alg.name) from None
+    raise DataError(
+        f"{alg.name} PCR {idx!r} value must be bytes or a hex string, not {type(val).__name__}",
+        record=idx,
+        field=alg.name,
+    )
+
+
 class PcrBanks:
     """The PCRs of a TPM: 24 PCRs in each allocated bank.
 
@@ -167,9 +219,22 @@ class PcrBanks:
             raise DataError(f"PCR index {pcr!r} out of range 0..{PCR_COUNT - 1}", record=pcr, field="pcr")
         return alg, regs
 
-    def extend(self, pcr: int, digest: bytes, bank: int | str | HashAlg) -> bytes:
-        """TPM2_PCR_Extend of one bank (Part 3, 22.2); returns the new value."""
+    def extend(self, pcr: int, digest: bytes, bank: int | str | HashAlg, *, locality: int = 0) -> bytes:
+        """TPM2_PCR_Extend of one bank (Part 3, 22.2) issued at ``locality``; returns the new value.
+
+        Raises:
+            PolicyError: code ``"pcr-locality"``: the PCR is not extendable from ``locality``
+                (PCR 17-22 at locality 0; see :data:`_EXTEND_LOCALITIES`).
+            DataError: unknown bank, PCR index or digest size, or a locality outside 0..4.
+        """
         alg, regs = self._slot(pcr, bank)
+        _check_locality(locality)
+        mask = _EXTEND_LOCALITIES.get(pcr, _ALL_LOCALITIES)
+        if not mask >> locality & 1:
+            raise PolicyError(
+                f"PCR {pcr} is not extendable from locality {locality} (only from {_allowed(mask)})",
+                code="pcr-locality",
+            )
         if len(digest) != alg.digest_size:
             raise DataError(
                 f"{alg.name} digest must be {alg.digest_size} bytes, got {len(digest)}",
@@ -180,13 +245,18 @@ class PcrBanks:
         return regs[pcr]
 
     def extend_data(
-        self, pcr: int, data: bytes, banks: Iterable[int | str | HashAlg] | None = None
+        self,
+        pcr: int,
+        data: bytes,
+        banks: Iterable[int | str | HashAlg] | None = None,
+        *,
+        locality: int = 0,
     ) -> dict[str, bytes]:
         """Hash ``data`` with each bank's algorithm and extend it, like TPM2_PCR_Event (Part 3, 22.3)."""
         out: dict[str, bytes] = {}
         for key in self._banks if banks is None else banks:
             alg = _bank(key)
-            out[alg.name] = self.extend(pcr, alg.digest(bytes(data)), alg)
+            out[alg.name] = self.extend(pcr, alg.digest(bytes(data)), alg, locality=locality)
         return out
 
     def read(self, pcr: int, bank: int | str | HashAlg) -> bytes:
@@ -197,16 +267,42 @@ class PcrBanks:
     def read_hex(self, pcr: int, bank: int | str | HashAlg) -> str:
         return self.read(pcr, bank).hex()
 
-    def reset(self, pcr: int) -> None:
-        """TPM2_PCR_Reset (Part 3, 22.4) in every bank: resettable PCRs (16-23) become zero.
+    def reset(self, pcr: int, *, locality: int = 0) -> None:
+        """TPM2_PCR_Reset (Part 3, 22.4) issued at ``locality``, in every bank: the PCR becomes zero.
 
         Raises:
-            PolicyError: PCR 0-15 are not resettable (PC Client PTP 4.6.2); use :meth:`startup`.
+            PolicyError: code ``"pcr-not-resettable"`` for PCR 0-15 (only :meth:`startup` resets
+                them); code ``"pcr-locality"`` when the PCR is not resettable from ``locality``
+                (PCR 17-22 at locality 0: use :meth:`dynamic_launch`).
+            DataError: a PCR index outside 0..23 or a locality outside 0..4.
         """
-        if pcr not in RESETTABLE_PCRS:
+        if isinstance(pcr, bool) or not isinstance(pcr, int) or not 0 <= pcr < PCR_COUNT:
+            raise DataError(f"PCR index {pcr!r} out of range 0..{PCR_COUNT - 1}", record=pcr, field="pcr")
+        _check_locality(locality)
+        mask = _RESET_LOCALITIES.get(pcr)
+        if mask is None:
             raise PolicyError(f"PCR {pcr} is not resettable", code="pcr-not-resettable")
+        if not mask >> locality & 1:
+            raise PolicyError(
+                f"PCR {pcr} is not resettable from locality {locality} (only from {_allowed(mask)})",
+                code="pcr-locality",
+            )
         for name, regs in self._banks.items():
             regs[pcr] = _bank(name).zero
+
+    def dynamic_launch(self, data: bytes | None = None) -> None:
+        """A dynamic launch (DRTM, ``_TPM_Hash_Start``): PCR 17-22 become zero in every bank.
+
+        With ``data`` the launch measures it too, as ``_TPM_Hash_Data`` / ``_TPM_Hash_End`` do:
+        PCR 17 := H(0...0 || H(data)) in each bank (TPM 2.0 Part 1, "Dynamic Root of Trust
+        Measurement"; PC Client PTP "PCR Attributes": 17-22 reset by the DRTM event).
+        """
+        for name, regs in self._banks.items():
+            alg = _bank(name)
+            for pcr in DRTM_PCRS:
+                regs[pcr] = alg.zero
+            if data is not None:
+                regs[17] = alg.digest(alg.zero + alg.digest(bytes(data)))
 
     def startup(self, locality: int | None = None) -> None:
         """TPM2_Startup(CLEAR) after a TPM reset: every PCR back to its initial value."""

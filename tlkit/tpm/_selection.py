@@ -41,9 +41,10 @@ def _mask_to_pcrs(mask: bytes) -> tuple[int, ...]:
 
 
 def _bank(key: int | str | HashAlg) -> HashAlg:
+    """:func:`hash_alg` for a bank named in user data: an unknown or mistyped bank is a DataError."""
     try:
         return hash_alg(key)
-    except UnsupportedAlgorithmError as e:
+    except (UnsupportedAlgorithmError, TypeError) as e:
         raise DataError(str(e), field="bank") from None
 
 
@@ -78,11 +79,16 @@ class PcrSelection:
         items: list[tuple[HashAlg, tuple[int, ...]]] = []
         for key, pcrs in pairs:
             alg = _bank(key)
-            idx = sorted(set(pcrs))
-            for p in idx:
-                if not isinstance(p, int) or not 0 <= p < 8 * 255:
-                    raise DataError(f"PCR index {p!r} out of range", record=alg.name, field="pcr")
-            items.append((alg, tuple(idx)))
+            try:
+                given = list(pcrs)
+            except TypeError:
+                raise DataError(f"{alg.name} PCRs must be a list", record=alg.name, field="pcr") from None
+            for p in given:
+                if not isinstance(p, int) or isinstance(p, bool) or not 0 <= p < 8 * 255:
+                    raise DataError(
+                        f"PCR index {p!r} is not an integer in 0..2039", record=alg.name, field="pcr"
+                    )
+            items.append((alg, tuple(sorted(set(given)))))
         return cls(tuple(items))
 
     @classmethod
