@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests.eventlog.logs import GA, GT, TT, log_bytes
 from tlkit.errors import ParseError, TlkitError
-from tlkit.eventlog import EventLog, parse, secure_boot_state, write
+from tlkit.eventlog import EventLog, boot_stages, parse, secure_boot_state, write
 from tlkit.eventlog._payloads import decode_payload
 from tlkit.eventlog._types import EventType
 
@@ -31,6 +31,8 @@ def _exercise(log: EventLog) -> None:
     for e in log:
         _ = e.description, e.payload_error, e.digests
     secure_boot_state(log)
+    stages = boot_stages(log)
+    assert sum(s.events for s in stages) == len(log)
     write(log)
 
 
