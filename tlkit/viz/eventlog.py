@@ -100,6 +100,7 @@ GROUP_COLOURS: dict[str, str] = {
 }
 """Colour per :func:`event_group` value (also the legend order)."""
 
+
 def event_group(event_type: int) -> str:
     """The colour family of an event type: one of the keys of :data:`GROUP_COLOURS`."""
     return _GROUPS.get(int(event_type), "other")
