@@ -2,7 +2,8 @@
 
 * The servers run on a temporary copy of ``notebooks/*.ipynb`` and ``data/`` (JupyterLab autosaves, and the
   committed outputs must never be rewritten), listen on 127.0.0.1 on a free port without a token, and are
-  killed with their whole process group at teardown.
+  killed with their whole process group when the package's tests are done (fixtures are package-scoped, so
+  nothing keeps running during the rest of the suite). Server logs: ``<tmp>/browser*/{voila,jupyterlab}.log``.
 * Readiness is polled (JupyterLab: ``GET /api/status``; Voila: the TCP port, because any other page would
   start a kernel); a server that dies while starting is retried on a new port, then fails with its log.
 * Chromium is the system one (``apt-get install chromium``; Playwright's own browser download is never used).
@@ -101,9 +102,8 @@ def _http_ok(url: str) -> bool:
 class Server:
     """A Jupyter-family server in its own process group; :meth:`stop` ends the group."""
 
-    def __init__(self, name: str, root: Path, env: dict[str, str]) -> None:
-        self.name, self.root, self.env = name, root, env
-        self.log = root.parent / f"{name}.log"
+    def __init__(self, name: str, root: Path, env: dict[str, str], log: Path) -> None:
+        self.name, self.root, self.env, self.log = name, root, env, log
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
 
@@ -133,8 +133,14 @@ class Server:
         pytest.fail(f"{self.name} did not become ready on port {self.port}; log tail:\n{tail}")
 
     def stop(self) -> None:
+        """SIGTERM the server's group (it shuts its kernels down), SIGKILL whatever is left.
+
+        jupyter_client starts kernels in sessions of their own, so they are collected beforehand as
+        descendants of the server and killed individually if they outlive it.
+        """
         if self.proc is None or self.proc.poll() is not None:
             return
+        kernels = _descendants(self.proc.pid)
         for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, sig)
@@ -143,12 +149,27 @@ class Server:
                 break
             except subprocess.TimeoutExpired:
                 continue
-        # Kernels started by the server share its process group; make sure none survives.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        for pid in kernels:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="session")
+def _descendants(pid: int) -> list[int]:
+    """Live descendants of ``pid`` (Linux ``/proc``)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+@pytest.fixture(scope="package")
 def chromium() -> str:
     """Path of the system Chromium (skip/fail per :func:`tests.conftest.require_binaries`)."""
     require_binaries("chromium")
@@ -157,7 +178,7 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium: str) -> Iterator[Any]:
     """One headless Chromium for the session."""
     sync_api = _need_module("playwright.sync_api")
@@ -199,7 +220,7 @@ def snapshot(target: Any, name: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``<tmp>/work/{notebooks,data}``: a copy, so ``../data`` resolves and nothing writes into the repo."""
     work = tmp_path_factory.mktemp("browser") / "work"
@@ -210,7 +231,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return work
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Environment for the servers and their kernels: isolated Jupyter dirs, JupyterLab settings."""
     home = tmp_path_factory.mktemp("jupyter-home")
@@ -232,11 +253,11 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def voila(workdir: Path, server_env: dict[str, str]) -> Iterator[str]:
     """Base URL of a Voila server over ``<workdir>/notebooks``; pages are ``/voila/render/<nb>``."""
     _need_module("voila")
-    server = Server("voila", workdir / "notebooks", server_env)
+    server = Server("voila", workdir / "notebooks", server_env, workdir.parent / "voila.log")
     server.start(
         lambda port: [
             sys.executable,
@@ -255,11 +276,11 @@ def voila(workdir: Path, server_env: dict[str, str]) -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab(workdir: Path, server_env: dict[str, str]) -> Iterator[str]:
     """Base URL of a JupyterLab server (no token, app exposed as ``window.jupyterapp``) over ``workdir``."""
     _need_module("jupyterlab")
-    server = Server("jupyterlab", workdir, server_env)
+    server = Server("jupyterlab", workdir, server_env, workdir.parent / "jupyterlab.log")
     server.start(
         lambda port: [
             sys.executable,
