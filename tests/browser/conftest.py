@@ -178,6 +178,11 @@ def chromium() -> str:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _chromium_first(chromium: str) -> None:
+    """Check for Chromium before any server fixture starts (a missing browser costs no server start)."""
+
+
 @pytest.fixture(scope="package")
 def browser(chromium: str) -> Iterator[Any]:
     """One headless Chromium for the session."""

@@ -109,8 +109,10 @@ def test_quote_lab_flip_follows_page_inputs(voila: str, page: Any) -> None:
     local.part.value = "signature"
     expect(field.locator("option")).to_have_text([str(o) for o in local.field.options])
 
-    # Field -> the kernel resets the byte slider to 0 and sets its range.
-    chosen = next(f for f in local.field.options if _set_field(local, f) >= 2)
+    # Field -> the kernel resets the byte slider to 0 and sets its range (a range that differs from the
+    # first field's, so the wait below cannot pass before the kernel has answered).
+    first_max = local.position.max
+    chosen = next(f for f in local.field.options if _set_field(local, f) not in {0, 1, first_max})
     field.select_option(chosen)
     expect(handle).to_have_attribute("aria-valuemax", re.compile(rf"^{local.position.max}(\.0+)?$"))
     expect(readout).to_have_text("0")
