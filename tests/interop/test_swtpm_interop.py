@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from tests.conftest import REPO, require_binaries
+from tlkit.errors import PolicyError, ToolError
 from tlkit.lab import SwtpmKey, SwtpmQuote, SwtpmSession, pcr_spec
 from tlkit.tpm import (
     Attest,
@@ -48,7 +49,8 @@ SWTPM_TOOLS = (
     "tpm2_pcrevent", "tpm2_pcrread", "tpm2_getcap", "tpm2_flushcontext",
 )  # fmt: skip
 SEED = 20261129
-# Extendable from locality 0: 17-22 are DRTM PCRs (TPM 2.0 PC Client platform spec).
+# Extendable from locality 0: 17-22 are DRTM PCRs (PC Client PTP "PCR Attributes"; both swtpm and
+# PcrBanks refuse them at locality 0: test_drtm_pcrs_are_refused_at_locality_0_by_both).
 EXTENDABLE = [*range(17), 23]
 # TPM 2.0 Part 2, 7.4 TPM_RH: the endorsement hierarchy handle (its Name is the handle itself).
 TPM_RH_ENDORSEMENT = 0x4000000B
@@ -161,6 +163,53 @@ def test_hcrtm_pcr0_is_a_locality_4_start() -> None:
     model = PcrBanks(banks=banks, locality=4)
     model.extend_data(0, data)
     assert pcr0 == {bank: {0: model.read(0, bank)} for bank in banks}
+
+
+def test_drtm_pcrs_are_refused_at_locality_0_by_both() -> None:
+    """tpm2-tools talk to swtpm at locality 0: swtpm refuses TPM2_PCR_Reset and TPM2_PCR_Extend of
+    PCR 17-22 (and reset of 0-15), and PcrBanks refuses the same with PolicyError; no PCR changes."""
+    require_binaries(*SWTPM_TOOLS, "tpm2_pcrreset")
+    with SwtpmSession() as tpm:
+        banks = tuple(tpm.active_banks())
+        model = PcrBanks(banks=banks)
+        for pcr in range(17, 23):
+            with pytest.raises(ToolError):
+                tpm.pcr_reset(pcr)
+            with pytest.raises(PolicyError) as reset:
+                model.reset(pcr)
+            assert reset.value.code == "pcr-locality"
+            with pytest.raises(ToolError) as extend_err:
+                tpm.pcr_extend(pcr, {"sha256": bytes(32)})
+            assert "locality" in extend_err.value.stderr
+            with pytest.raises(PolicyError) as extend:
+                model.extend(pcr, bytes(32), "sha256")
+            assert extend.value.code == "pcr-locality"
+        for pcr in (0, 7, 15):
+            with pytest.raises(ToolError):
+                tpm.pcr_reset(pcr)
+            with pytest.raises(PolicyError) as fixed:
+                model.reset(pcr)
+            assert fixed.value.code == "pcr-not-resettable"
+        everything = {bank: range(24) for bank in banks}
+        assert tpm.pcr_read(everything) == model.values(PcrSelection.of(everything)).as_dict()
+        assert all(tpm.pcr_read({"sha256": [p]})["sha256"][p] == b"\xff" * 32 for p in (17, 22))
+
+
+def test_all_pcrs_of_two_banks_serialize_like_tpm2_quote(swtpm: SwtpmSession) -> None:
+    """A 24 + 24 PCR quote: the serialized PCR file holds 6 TPML_DIGEST lists of 8; tlkit writes the
+    same bytes as ``tpm2_quote -o`` from the values it reads, from swtpm's PCRs, and from PcrBanks."""
+    sel = PcrSelection.of({"sha1": range(24), "sha256": range(24)})
+    ak = swtpm.create_ak("ecc")
+    nonce = _rng("all-pcrs").randbytes(32)
+    q = swtpm.quote(sel, nonce, ak=ak)
+    values = read_pcrs(q.pcrs)
+    assert values.selection == sel
+    assert len(values) == 48
+    assert write_pcrs_serialized(values) == q.pcrs
+    read_back = PcrValues.from_dict(swtpm.pcr_read(sel), sel)
+    assert write_pcrs_serialized(read_back) == q.pcrs
+    assert verify_quote(q.message, q.signature, read_back, nonce, ak.pem).passed
+    assert (len(q.pcrs) - 136) // 532 == 6
 
 
 # -- swtpm quotes in verify_quote -----------------------------------------------------------------

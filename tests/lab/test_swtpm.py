@@ -17,7 +17,7 @@ import tlkit.lab
 from tests.conftest import require_binaries
 from tlkit.errors import DataError, MissingComponentError, TlkitError
 from tlkit.lab import SwtpmSession, ToolError, pcr_spec
-from tlkit.tpm import PcrSelection, hash_alg
+from tlkit.tpm import PcrSelection, hash_alg, read_pcrs, verify_quote
 
 TOOLS = ("swtpm", "tpm2_pcrextend", "tpm2_pcrread", "tpm2_pcrreset", "tpm2_getcap", "tpm2_flushcontext")
 KEY_TOOLS = ("tpm2_createek", "tpm2_createak", "tpm2_readpublic", "tpm2_quote")
@@ -46,12 +46,32 @@ def tpm() -> Iterator[SwtpmSession]:
 def test_pcr_spec_from_mapping_sorts_and_deduplicates() -> None:
     assert pcr_spec({"sha256": [7, 0, 7, 1], hash_alg("sha1"): range(3)}) == "sha256:0,1,7+sha1:0,1,2"
     assert pcr_spec("sha256:0,1") == "sha256:0,1"
+    assert pcr_spec("sha256:7,1+sha1:all") == str(PcrSelection.parse_spec("sha256:1,7+sha1:all"))
+    assert pcr_spec(PcrSelection.of({"sha256": [3], "sha1": []})) == "sha256:3"  # empty banks left out
 
 
-@pytest.mark.parametrize("bad", [{"sha256": [24]}, {"sha256": [-1]}, {}, {"sha256": []}])
-def test_pcr_spec_rejects_bad_selection(bad: dict[str, list[int]]) -> None:
+@pytest.mark.interop
+def test_quote_nonce_limit_is_tpm2_quote_s_64_bytes(tpm: SwtpmSession) -> None:
+    from tlkit.lab._swtpm import TPM2_QUOTE_MAX_NONCE
+    from tlkit.tpm._vtpm import MAX_NONCE
+
+    assert (TPM2_QUOTE_MAX_NONCE, MAX_NONCE) == (64, 66)  # the tool's limit is below TPM2B_DATA's
+    ak = tpm.create_ak("ecc")
+    q = tpm.quote({"sha256": [0]}, bytes(range(64)), ak=ak)
+    assert verify_quote(q.message, q.signature, read_pcrs(q.pcrs), bytes(range(64)), ak.pem).passed
+    with pytest.raises(DataError, match="at most 64 bytes"):
+        tpm.quote({"sha256": [0]}, bytes(65), ak=ak)
+    with pytest.raises(ToolError):  # what tpm2_quote itself says about 65 bytes
+        tpm.run(["tpm2_quote", "-c", ak.context, "-l", "sha256:0", "-q", bytes(65).hex()])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"sha256": [24]}, {"sha256": [-1]}, {}, {"sha256": []}, "sha256:x", "sha256:1_0", {"sha256": [None]}],
+)
+def test_pcr_spec_rejects_bad_selection(bad: object) -> None:
     with pytest.raises(DataError):
-        pcr_spec(bad)
+        pcr_spec(bad)  # type: ignore[arg-type]
 
 
 def test_missing_swtpm_binary_is_a_missing_component() -> None:

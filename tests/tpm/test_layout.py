@@ -77,7 +77,7 @@ def test_attest_spans_tile_and_match_the_parsed_fields(name: str, message: bytes
     assert v["magic"] == attest.magic
     assert v["type"] == attest.type == 0x8018
     assert v["qualifiedSigner.size"] == len(attest.qualified_signer)
-    assert v["qualifiedSigner.buffer"] == attest.qualified_signer
+    assert v["qualifiedSigner.name"] == attest.qualified_signer
     assert v["extraData.size"] == len(attest.extra_data)
     assert v["extraData.buffer"] == attest.extra_data
     assert v["clockInfo.clock"] == attest.clock_info.clock
@@ -98,7 +98,7 @@ def test_attest_spans_tile_and_match_the_parsed_fields(name: str, message: bytes
     assert layout.raw(layout["firmwareVersion"]) == attest.firmware_version.to_bytes(8, "big")
     assert layout.raw(layout["pcrSelect[0].hash"]) == items[0][0].alg_id.to_bytes(2, "big")
     assert layout.fields[:11] == (
-        "magic", "type", "qualifiedSigner.size", "qualifiedSigner.buffer", "extraData.size",
+        "magic", "type", "qualifiedSigner.size", "qualifiedSigner.name", "extraData.size",
         "extraData.buffer", "clockInfo.clock", "clockInfo.resetCount", "clockInfo.restartCount",
         "clockInfo.safe", "firmwareVersion",
     )  # fmt: skip
@@ -130,7 +130,7 @@ def test_keylime_layout_offsets_and_spec_names() -> None:
         (0, 4, "magic", "TPM_GENERATED"),
         (4, 2, "type", "TPMI_ST_ATTEST"),
         (6, 2, "qualifiedSigner.size", "UINT16"),
-        (8, 34, "qualifiedSigner.buffer", "TPM2B_NAME.name"),
+        (8, 34, "qualifiedSigner.name", "TPM2B_NAME.name"),
         (42, 2, "extraData.size", "UINT16"),
         (44, 20, "extraData.buffer", "TPM2B_DATA.buffer"),
         (64, 8, "clockInfo.clock", "UINT64"),

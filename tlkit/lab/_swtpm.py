@@ -27,10 +27,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple, Protocol, Self
+from typing import Any, NamedTuple, Self
 
 from tlkit.errors import DataError, MissingComponentError, ToolError
-from tlkit.tpm import HashAlg, hash_alg
+from tlkit.tpm import HashAlg, PcrSelection, hash_alg
+from tlkit.tpm._selection import as_selection
 
 __all__ = ["SwtpmKey", "SwtpmQuote", "SwtpmSession", "pcr_spec"]
 
@@ -74,34 +75,31 @@ class SwtpmKey:
     scheme: str = ""
 
 
-class _SelectionLike(Protocol):
-    def items(self) -> Iterable[tuple[Any, Iterable[int]]]: ...
+#: Largest qualifying data (nonce) ``tpm2_quote -q`` of tpm2-tools 5.4 accepts: 64 bytes, below the
+#: TPM's own limit (TPM2B_DATA, 66 bytes: ``tlkit.tpm._vtpm.MAX_NONCE``); a tool limit, checked in
+#: ``tests/lab/test_swtpm.py``.
+TPM2_QUOTE_MAX_NONCE = 64
 
 
-def pcr_spec(selection: str | _SelectionLike | Mapping[Any, Iterable[int]]) -> str:
+def pcr_spec(selection: str | PcrSelection | Mapping[Any, Iterable[int]]) -> str:
     """The tpm2-tools PCR selection string, e.g. ``"sha1:0,1+sha256:0,1"``.
 
-    ``selection`` is such a string (returned unchanged), a mapping ``{bank: [pcr, ...]}`` whose keys
-    are bank names or :class:`~tlkit.tpm.HashAlg`, or anything with the same ``items()`` shape
-    (such as a :class:`tlkit.tpm.PcrSelection`).
+    ``selection`` is such a string, a mapping ``{bank: [pcr, ...]}`` whose keys are bank names or
+    :class:`~tlkit.tpm.HashAlg`, or a :class:`tlkit.tpm.PcrSelection`; the text is
+    ``str(PcrSelection)`` (banks in the given order, PCRs sorted, empty banks left out).
 
     Raises:
-        DataError: an empty selection or a PCR index outside 0..23.
+        DataError: an empty selection, a PCR index outside 0..23, or an unreadable string.
     """
-    if isinstance(selection, str):
-        return selection
-    parts = []
-    for bank, indices in selection.items():
-        alg = hash_alg(bank)
-        pcrs = sorted(set(indices))
-        bad = [i for i in pcrs if not 0 <= i <= 23]
+    sel = as_selection(selection)
+    items = [(alg, pcrs) for alg, pcrs in sel.items() if pcrs]
+    for alg, pcrs in items:
+        bad = [i for i in pcrs if i > 23]
         if bad:
             raise DataError(f"PCR index must be 0..23, got {bad}", field=alg.name)
-        if pcrs:
-            parts.append(f"{alg.name}:{','.join(map(str, pcrs))}")
-    if not parts:
-        raise DataError("empty PCR selection")
-    return "+".join(parts)
+    if not items:
+        raise DataError("empty PCR selection", field="selection")
+    return str(PcrSelection.of(items))
 
 
 def _free_port_pair(tries: int = 50) -> tuple[int, int]:
@@ -520,7 +518,7 @@ class SwtpmSession:
         return digests
 
     def pcr_read(
-        self, selection: str | _SelectionLike | Mapping[Any, Iterable[int]]
+        self, selection: str | PcrSelection | Mapping[Any, Iterable[int]]
     ) -> dict[str, dict[int, bytes]]:
         """Current PCR values ``{bank: {pcr: value}}`` (``tpm2_pcrread``; unauthenticated, like the TPM
         command itself: only a quote proves them)."""
@@ -575,7 +573,7 @@ class SwtpmSession:
 
     def quote(
         self,
-        selection: str | _SelectionLike | Mapping[Any, Iterable[int]],
+        selection: str | PcrSelection | Mapping[Any, Iterable[int]],
         nonce: bytes,
         *,
         ak: SwtpmKey | None = None,
@@ -586,8 +584,11 @@ class SwtpmSession:
         key = ak or self._ak
         if key is None:
             raise DataError("no AK: call create_ak() first", field="ak")
-        if len(nonce) > 64:
-            raise DataError(f"nonce must be at most 64 bytes, got {len(nonce)}", field="nonce")
+        if len(nonce) > TPM2_QUOTE_MAX_NONCE:
+            raise DataError(
+                f"nonce must be at most {TPM2_QUOTE_MAX_NONCE} bytes for tpm2_quote, got {len(nonce)}",
+                field="nonce",
+            )
         msg, sig, pcrs = self._path("quote.msg"), self._path("quote.sig"), self._path("quote.pcrs")
         qualifying = ["-q", nonce.hex()] if nonce else []
         # tpm2_quote asks for RSASSA by default; a restricted key only signs with its own scheme.

@@ -118,7 +118,7 @@ class Attest:
     def layout(cls, data: bytes) -> ByteLayout:
         """Which bytes of a TPMS_ATTEST hold which field, recorded by the decoder itself.
 
-        Fields (Part 2, 10.12.12): ``magic``, ``type``, ``qualifiedSigner.size/.buffer``,
+        Fields (Part 2, 10.12.12): ``magic``, ``type``, ``qualifiedSigner.size/.name``,
         ``extraData.size/.buffer``, ``clockInfo.clock/.resetCount/.restartCount/.safe``,
         ``firmwareVersion``, then for a quote (TPMS_QUOTE_INFO, 10.12.4) ``pcrSelect.count``,
         ``pcrSelect[i].hash/.sizeofSelect/.pcrSelect`` per bank and ``pcrDigest.size/.buffer``;

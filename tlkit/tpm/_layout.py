@@ -146,13 +146,17 @@ class SpanRecorder:
         return value
 
     def sized(self, field: str, spec_name: str, value: bytes, member: str = "buffer") -> bytes:
-        """Record a TPM2B just read with ``Reader.sized_u16``: ``<field>.size`` then ``<field>.buffer``.
+        """Record a TPM2B just read with ``Reader.sized_u16``: ``<field>.size`` then ``<field>.<member>``.
 
-        ``member`` is the spec's name of the byte array (``buffer``; ``name`` for TPM2B_NAME).
+        ``member`` is the spec's name of the byte array (``buffer``; ``name`` for TPM2B_NAME, Part 2,
+        10.5.3), used for both the field path and the spec name (``qualifiedSigner.name``,
+        ``TPM2B_NAME.name``).
         """
         start, end = self._start, self._r.offset
         self.spans.append(FieldSpan(start, 2, f"{field}.size", "UINT16", len(value)))
-        self.spans.append(FieldSpan(start + 2, len(value), f"{field}.buffer", f"{spec_name}.{member}", value))
+        self.spans.append(
+            FieldSpan(start + 2, len(value), f"{field}.{member}", f"{spec_name}.{member}", value)
+        )
         self._start = end
         return value
 

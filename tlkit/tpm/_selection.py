@@ -93,7 +93,13 @@ class PcrSelection:
 
     @classmethod
     def parse_spec(cls, spec: str) -> PcrSelection:
-        """Parse the tpm2-tools text form, e.g. ``"sha256:0,1,2+sha1:all"`` (banks split by ``+``/``;``)."""
+        """Parse the tpm2-tools text form, e.g. ``"sha256:0,1,2+sha1:all"`` (banks split by ``+``/``;``).
+
+        PCR indices are plain decimal numbers (``"1_0"``, ``"0x10"``, ``"+1"`` are refused).
+
+        Raises:
+            DataError: not ``BANK:PCRS``, an unknown bank, a non-decimal or out-of-range index.
+        """
         items: list[tuple[str, list[int]]] = []
         for chunk in spec.replace("+", ";").split(";"):
             part = chunk.strip()
@@ -103,10 +109,13 @@ class PcrSelection:
             if not sep:
                 raise DataError(f"selection {part!r} is not BANK:PCRS", field="selection")
             text = pcrs.strip().lower()
-            try:
-                idx = list(range(24)) if text == "all" else [int(x, 0) for x in text.split(",") if x.strip()]
-            except ValueError:
-                raise DataError(f"bad PCR list {pcrs!r}", field="selection") from None
+            if text == "all":
+                idx = list(range(24))
+            else:
+                tokens = [x.strip() for x in text.split(",") if x.strip()]
+                if not all(t.isascii() and t.isdecimal() for t in tokens):
+                    raise DataError(f"bad PCR list {pcrs!r}: decimal indices only", field="selection")
+                idx = [int(t) for t in tokens]
             items.append((name.strip(), idx))
         if not items:
             raise DataError("empty PCR selection", field="selection")

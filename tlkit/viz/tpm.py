@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -31,10 +30,10 @@ from tlkit.tpm import (
     Signature,
     hash_alg,
 )
+from tlkit.tpm._layout import LAYOUT_COLUMNS
 
 __all__ = ["annotate_attest", "annotate_layout", "annotate_signature", "digest_fingerprint_figure"]
 
-ANNOTATION_COLUMNS = ["offset", "size", "field", "spec_name", "bytes", "value"]
 _HEX_SHOWN = 16
 
 
@@ -76,7 +75,7 @@ def _bytes(v: object) -> bytes:
 _WORDS: dict[str, Callable[[object], str]] = {
     "magic": lambda v: "TPM_GENERATED_VALUE" if v == TPM_GENERATED_VALUE else "NOT TPM_GENERATED_VALUE",
     "type": lambda v: _symbol("TPM_ST_ATTEST_", ATTEST_TYPE_NAMES, _int(v)),
-    "qualifiedSigner.buffer": lambda v: _name(_bytes(v)),
+    "qualifiedSigner.name": lambda v: _name(_bytes(v)),
     "extraData.buffer": lambda v: "qualifying data: the verifier's nonce",
     "clockInfo.clock": lambda v: f"{v} ms since the clock was last reset",
     "clockInfo.resetCount": lambda v: f"{v} TPM resets (reboots)",
@@ -115,7 +114,7 @@ def annotate_layout(layout: ByteLayout) -> pd.DataFrame:
     TPM 2.0 Part 2 type), ``bytes`` (hex, long fields shortened) and ``value`` (the decoded value in words).
     """
     rows = [(s.offset, s.size, s.field, s.spec_name, _hex(layout.raw(s)), _words(s)) for s in layout]
-    return pd.DataFrame(rows, columns=ANNOTATION_COLUMNS)
+    return pd.DataFrame(rows, columns=list(LAYOUT_COLUMNS))
 
 
 def annotate_attest(message: bytes) -> pd.DataFrame:
@@ -144,14 +143,17 @@ def digest_fingerprint_figure(
     """Each digest as one row of coloured cells, one cell per byte (0x00 dark … 0xff bright).
 
     Makes visible that a one-bit difference in the input (or a different extend order) gives an
-    unrelated digest. Digests of different lengths are right-padded with blank cells.
+    unrelated digest. Digests of different lengths are right-padded with blank cells. The figure is
+    a plain :class:`matplotlib.figure.Figure`, not kept in pyplot's state (display it as a cell's
+    last expression, or ``fig.savefig``).
     """
     items = list(digests.items()) if isinstance(digests, Mapping) else list(digests)
     width = max((len(d) for _, d in items), default=1)
     grid = np.full((len(items), width), np.nan)
     for i, (_, d) in enumerate(items):
         grid[i, : len(d)] = np.frombuffer(d, dtype=np.uint8)
-    fig, ax = plt.subplots(figsize=(0.25 * width + 2.5, 0.45 * len(items) + 1.0))
+    fig = Figure(figsize=(0.25 * width + 2.5, 0.45 * len(items) + 1.0))  # not registered with pyplot
+    ax = fig.add_subplot()
     ax.imshow(grid, cmap="viridis", vmin=0, vmax=255, aspect="auto", interpolation="nearest")
     ax.set_yticks(range(len(items)), [label for label, _ in items])
     ax.set_xticks(range(0, width, 4))
