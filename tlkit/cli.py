@@ -17,34 +17,33 @@ from tlkit.errors import TlkitError
 
 __all__ = ["main"]
 
-# (package providing ``_cli.register``) in the order they appear in ``tlkit --help``.
-_COMMAND_MODULES = (
-    "tlkit.tpm._cli",
-    "tlkit.eventlog._cli",
-    "tlkit.support._cli",
-)
+# Module providing ``register(subparsers)`` -> the top-level commands it adds, in ``--help`` order.
+# A command line naming one of these imports only its module (``tlkit eventlog ...`` does not load
+# pandas for the support tables); ``tlkit --help`` and unknown commands import them all.
+_COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "tlkit.tpm._cli": ("quote",),
+    "tlkit.eventlog._cli": ("eventlog",),
+    "tlkit.support._cli": ("check", "tlad", "inventory"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``tlkit`` parser; with ``command``, only the module that owns that command is imported."""
     parser = argparse.ArgumentParser(
         prog="tlkit",
         description="Learn and analyse Azure Trusted Launch: TPM quotes, event logs, support matrices.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
-            continue
-        module.register(sub)
+    owners = [m for m, commands in _COMMAND_MODULES.items() if command in commands]
+    for name in owners or _COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
