@@ -225,3 +225,71 @@ def test_truncated_real_quotes_raise_parse_error(item: tuple[str, bytes], data: 
     assert info.value.offset is not None
     with pytest.raises(ParseError):
         Attest.from_bytes(message[:cut])
+
+
+def _mutate(data: st.DataObject, sample: bytes) -> bytes:
+    buf = bytearray(sample)
+    for _ in range(data.draw(st.integers(0, 3))):
+        pos = data.draw(st.integers(0, len(buf) - 1))
+        buf[pos] = data.draw(st.sampled_from([0, 1, 2, 0x7F, 0x80, 0xFF, buf[pos] ^ 1]))
+    if data.draw(st.booleans()):
+        buf = buf[: data.draw(st.integers(0, len(buf)))]
+    return bytes(buf)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(MESSAGES), st.data())
+def test_attest_layout_accepts_what_from_bytes_accepts(item: tuple[str, bytes], data: st.DataObject) -> None:
+    """Mutated real quotes: layout and from_bytes agree on acceptance, the spans tile the input and
+    carry the parsed values; a rejection is a ParseError at the same offset from both."""
+    b = _mutate(data, item[1])
+    error: ParseError | None
+    try:
+        attest = Attest.from_bytes(b)
+    except ParseError as e:
+        error = e
+    else:
+        error = None
+    if error is not None:
+        with pytest.raises(ParseError) as info:
+            Attest.layout(b)
+        assert info.value.offset == error.offset is not None
+        return
+    layout = Attest.layout(b)
+    _assert_tiles(layout, b)
+    assert layout["magic"].value == attest.magic
+    assert layout["qualifiedSigner.name"].value == attest.qualified_signer
+    assert layout["extraData.buffer"].value == attest.extra_data
+    assert layout["firmwareVersion"].value == attest.firmware_version
+    if isinstance(attest.attested, QuoteInfo):
+        assert layout["pcrDigest.buffer"].value == attest.attested.pcr_digest
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(SIGNATURES), st.data())
+def test_signature_layout_accepts_what_from_bytes_accepts(
+    item: tuple[str, bytes], data: st.DataObject
+) -> None:
+    b = _mutate(data, item[1])
+    error: ParseError | None
+    try:
+        sig = Signature.from_bytes(b)
+    except ParseError as e:
+        error = e
+    else:
+        error = None
+    if error is not None:
+        with pytest.raises(ParseError) as info:
+            Signature.layout(b)
+        assert info.value.offset == error.offset is not None
+        return
+    layout = Signature.layout(b)
+    _assert_tiles(layout, b)
+    assert layout["sigAlg"].value == sig.sig_alg
+    if sig.rsa is not None:
+        assert layout["sig.buffer"].value == sig.rsa
+    if sig.ecdsa_r is not None:
+        assert (layout["signatureR.buffer"].value, layout["signatureS.buffer"].value) == (
+            sig.ecdsa_r,
+            sig.ecdsa_s,
+        )

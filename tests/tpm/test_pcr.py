@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tlkit.errors import DataError, ParseError, PolicyError
 from tlkit.tpm import PcrBanks, PcrSelection, PcrValues, hash_alg
@@ -244,3 +246,35 @@ def test_hash_alg_of_none_is_a_clear_type_error() -> None:
         hash_alg(None)  # type: ignore[arg-type]
     with pytest.raises(DataError):
         PcrSelection.of({None: [0]})
+
+
+_BANK_NAMES = st.sampled_from(["sha1", "sha256", "sha384", "sha512"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_BANK_NAMES, st.sets(st.integers(0, 23), min_size=1)), min_size=1, max_size=4))
+def test_parse_spec_round_trips_str(banks: list[tuple[str, set[int]]]) -> None:
+    sel = PcrSelection.of(banks)
+    assert PcrSelection.parse_spec(str(sel)) == sel
+    assert PcrSelection.parse_spec(str(sel).replace("+", ";")) == sel
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(10, 23), st.sampled_from(["{a}_{b}", "0x{h}", "+{n}", "{n}.0", "0o{o}", " {a} {b}", "{n}e0"])
+)
+def test_parse_spec_rejects_non_decimal_indices(n: int, form: str) -> None:
+    text = form.format(a=n // 10, b=n % 10, h=f"{n:x}", n=n, o=f"{n:o}")
+    with pytest.raises(DataError):
+        PcrSelection.parse_spec(f"sha256:0,{text}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_parse_spec_random_text_is_a_selection_or_a_data_error(text: str) -> None:
+    try:
+        sel = PcrSelection.parse_spec(text)
+    except DataError:
+        return
+    assert PcrSelection.parse_spec(str(sel)) == sel
+    assert all(0 <= p < 8 * 255 for _, pcrs in sel.items() for p in pcrs)
