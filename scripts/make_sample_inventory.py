@@ -35,8 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tlkit.support import parse_size, size_status
+
 # --- catalogue: real size names by family, and whether the family has Generation 2 -----------------
-# (family label, sizes, gen2 capable, TL capable in the 2026 table, gpu)
+# (family label, sizes, gen2 capable, TL capable (informational: per-size TL capability comes from
+# tlkit.support.size_status, see _tl_capable), gpu)
 SIZE_FAMILIES: tuple[tuple[str, tuple[str, ...], bool, bool, bool], ...] = (
     (
         "B",
@@ -208,16 +211,39 @@ def _guid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
+def _tl_capable(size: str) -> bool:
+    """TL capability of a size as tlkit's newest snapshot says (``size_status(size).status``), so the
+    samples can't contradict the library (a size the table doesn't cover is not TL capable)."""
+    return size_status(size).status == "supported"
+
+
+# Gen2-only series among the catalogue: Arm64 sizes (Arm64 images are Gen2 only), NDasrA100_v4 and
+# NC A100 v4 (Gen2-only per their size pages). Gen1 VMs are never drawn on them.
+_GEN2_ONLY_SERIES = ("NDasrv4",)
+
+
+def _gen1_capable(size: str) -> bool:
+    info = parse_size(size)
+    return not (
+        info.architecture == "Arm64" or info.accelerator == "A100" or info.series in _GEN2_ONLY_SERIES
+    )
+
+
 def _pick_size(
-    rng: random.Random, *, gen2: bool | None = None, tl: bool | None = None, gpu: bool | None = None
+    rng: random.Random,
+    *,
+    gen2: bool | None = None,
+    tl: bool | None = None,
+    gpu: bool | None = None,
+    gen1: bool = False,
 ) -> tuple[str, str]:
-    fams = [
-        f
-        for f in SIZE_FAMILIES
-        if (gen2 is None or f[2] == gen2) and (tl is None or f[3] == tl) and (gpu is None or f[4] == gpu)
-    ]
+    fams = [f for f in SIZE_FAMILIES if (gen2 is None or f[2] == gen2) and (gpu is None or f[4] == gpu)]
     fam = rng.choice(fams)
-    return fam[0], rng.choice(fam[1])
+    sizes = [s for s in fam[1] if (tl is None or _tl_capable(s) == tl) and (not gen1 or _gen1_capable(s))]
+    while not sizes:  # this family has no size for the request: draw another family
+        fam = rng.choice(fams)
+        sizes = [s for s in fam[1] if (tl is None or _tl_capable(s) == tl) and (not gen1 or _gen1_capable(s))]
+    return fam[0], rng.choice(sizes)
 
 
 def _standard_security(rng: random.Random) -> str:
@@ -307,7 +333,7 @@ def generate_fleet(seed: int, count: int) -> list[Vm]:
             fam = "Dpsv5" if scenario == "arm-v5" else "Dpsv6"
             vm.size = rng.choice(next(f[1] for f in SIZE_FAMILIES if f[0] == fam))
             vm.image, vm.gen = rng.choice(ARM64_IMAGES), "V2"
-            if scenario == "arm-v6" and rng.random() < 0.7:
+            if scenario == "arm-v6" and _tl_capable(vm.size) and rng.random() < 0.7:
                 vm.security, vm.vtpm, vm.secure_boot = "TrustedLaunch", True, True
             else:
                 vm.security = _standard_security(rng)
@@ -320,10 +346,10 @@ def generate_fleet(seed: int, count: int) -> list[Vm]:
             else:
                 vm.security = _standard_security(rng)
         elif scenario == "managed-image":
-            _, vm.size = _pick_size(rng, gpu=False)
+            _, vm.size = _pick_size(rng, gpu=False, gen1=True)
             vm.image_id, vm.gen, vm.security = managed_image_id, "V1", _standard_security(rng)
         elif scenario == "gen1":
-            _, vm.size = _pick_size(rng)
+            _, vm.size = _pick_size(rng, gen1=True)
             vm.image, vm.gen, vm.security = rng.choice(GEN1_IMAGES), "V1", _standard_security(rng)
         else:  # malformed: otherwise a plain Gen2 VM
             _, vm.size = _pick_size(rng, gen2=True, tl=True)

@@ -35,10 +35,10 @@ SHAPES = {
 # Columns that only some shapes carry, or that record the source itself.
 SOURCE_COLUMNS = ["source_format", "security_type_raw", "image_version", "power_state"]
 MALFORMED = {
-    143: "vm-web-test-0143",
-    145: "vm-sap-test-0145",
-    173: "vm-build-dev-0173",
-    226: "vm-sap-dev-0226",
+    143: "vm-ml-test-0143",
+    145: "vm-etl-prod-0145",
+    173: "vm-dc-prod-0173",
+    226: "vm-avd-prod-0226",
     235: None,
 }
 
@@ -125,30 +125,34 @@ def test_malformed_records_are_reported_with_index_and_reason(results: dict[str,
     assert list(errs.columns) == ["index", "name", "field", "reason"]
     got = {int(r.index): (r.field, r.reason) for r in errs.itertuples()}
     assert got[143] == ("hardwareProfile", "missing")
-    assert got[145] == ("hardwareProfile.vmSize", "expected a string, got int 42")
+    assert got[145] == ("hardwareProfile.vmSize", "expected a string, got int 64")
     assert got[226] == ("hardwareProfile.vmSize", "null")
     assert got[235] == ("name", "record has neither name nor id")
     assert got[173][0] == "hardwareProfile.vmSize"  # the garbage size name, rejected by the size parser
     csv_errs = {e.index: e for e in results["resource-graph.csv"].errors}
     assert (csv_errs[143].field, csv_errs[143].reason) == ("vmSize", "empty")
-    assert csv_errs[145].field == "vmSize"  # "42" as text: not a size name
+    assert csv_errs[145].field == "vmSize"  # "64" as text: not a size name
 
 
 def test_sample_counts(results: dict[str, InventoryResult]) -> None:
     f = results["az-vm-list.json"].frame
     assert f["tl_status"].value_counts().to_dict() == {
         "TL-full": 120,
-        "Gen1": 85,
-        "Gen2-Standard": 74,
+        "Gen1": 72,
+        "Gen2-Standard": 59,
+        "Unknown-gen": 28,
         "TL-partial": 28,
         "CVM": 8,
     }
     assert f["generation_source"].value_counts().to_dict() == {
         "instance-view": 195,
-        "os-disk": 59,
-        "security-type": 33,
-        "image-sku": 28,
+        "os-disk": 63,
+        "security-type": 29,
+        "unknown": 28,
     }
+    s = results["az-vm-list.json"].summary()
+    assert (s.compatible, s.not_compatible, s.undetermined) == (189, 107, 19)
+    assert dict(s.generation_guessed) == {"V1": 13, "V2": 15}
     assert int(f["stale_image_reference"].sum()) == 5
     assert set(f["security_type_raw"]) == {
         "<absent>",
@@ -239,7 +243,8 @@ def test_arm_instance_view_and_resource_graph_extended() -> None:
     ("content", "why"),
     [
         (b"", "empty file"),
-        (b"\xff\xfe\x00garbage", "not UTF-8"),
+        (b"\xc3\x28garbage", "not UTF-8"),
+        (b"\xff\xfe\x00\xd8", "not UTF-16"),
         (b'{"hello": "world"}', "neither a VM resource"),
         (b"[1, 2, 3]", "no record looks like a VM"),
         (b'[{"foo": 1}]', "no record looks like a VM"),
@@ -414,18 +419,23 @@ def test_generation_from_image_sku(
 ) -> None:
     image = {"publisher": publisher, "offer": offer, "sku": sku, "version": "latest"} if sku else None
     row = one(with_image(image), check=False)
-    assert (None if pd.isna(row["generation"]) else row["generation"]) == gen
-    assert row["generation_source"] == ("image-sku" if gen else "unknown")
+    # facts 7.1: never the generation from the SKU alone; the guess is kept apart with its rule.
+    assert pd.isna(row["generation"])
+    assert (row["generation_source"], row["tl_status"]) == ("unknown", "Unknown-gen")
+    assert (None if pd.isna(row["generation_guess"]) else row["generation_guess"]) == gen
+    basis = row["generation_guess_basis"]
+    assert pd.isna(basis) if gen is None else basis.split(":")[0] in ("naming-convention", "heuristic")
 
 
 def test_sku_generation_is_image_generation() -> None:
     """The importer has no SKU rules of its own: every image-sku generation is image_generation's."""
     f = load_inventory(SAMPLES / "az-vm-list.json", check=False).frame
-    sku_rows = f[f["generation_source"] == "image-sku"]
+    sku_rows = f[f["generation_guess"].notna()]
     assert len(sku_rows) > 0
+    assert (f["generation_source"] != "image-sku").all()
     for _, row in sku_rows.iterrows():
         urn = f"{row['image_publisher']}:{row['image_offer']}:{row['image_sku']}"
-        assert row["generation"] == f"V{image_generation(urn).generation}"
+        assert row["generation_guess"] == f"V{image_generation(urn).generation}"
 
 
 GEN1_IMAGE = {
@@ -454,8 +464,8 @@ def with_image(image: dict[str, Any] | None, **over: Any) -> dict[str, Any]:
         (vm(instanceView={"hyperVGeneration": "V1"}), {DISK: "V2"}, "V1", "instance-view", False),
         (vm(), {DISK: "V1"}, "V1", "os-disk", False),
         (vm(securityProfile=TL_ON), None, "V2", "security-type", False),
-        (vm(), None, "V2", "image-sku", False),
-        (with_image(GEN1_IMAGE), None, "V1", "image-sku", False),
+        (vm(), None, None, "unknown", False),
+        (with_image(GEN1_IMAGE), None, None, "unknown", False),
         (with_image(None), None, None, "unknown", False),
         (
             with_image(
@@ -627,3 +637,70 @@ def test_arm_rest_shape_of_the_sample_fleet(results: dict[str, InventoryResult])
     assert [(e.index, e.field) for e in res.errors] == [
         (e.index, "properties." + e.field) for e in base.errors if e.field != "name"
     ] + [(235, "name")]
+
+
+def test_deeply_nested_json_is_a_data_error_not_recursion() -> None:
+    with pytest.raises(DataError, match="nested too deeply"):
+        load_inventory("[" * 5000, check=False)
+    csv_text = "id,name,properties\n/x/vm1,vm1," + '"' + "[" * 5000 + '"\n'
+    res = load_inventory(csv_text, check=False)
+    assert [(e.index, e.field, e.reason) for e in res.errors] == [
+        (0, "properties", "not usable JSON: nested too deeply")
+    ]
+
+
+def test_csv_rows_with_the_wrong_field_count_are_reported() -> None:
+    text = (
+        "name,vmSize,securityType,gen\n"
+        "ok,Standard_D2s_v5,TrustedLaunch,V2\n"
+        "short,Standard_D2s_v5\n"
+        "long,Standard_D2s_v5,Standard,V2,extra\n"
+        "nullsec,Standard_D2s_v5,null,V2\n"
+    )
+    res = load_inventory(text, check=False)
+    assert [(e.index, e.name, e.field, e.reason) for e in res.errors] == [
+        (1, "short", "<row>", "CSV row has 2 fields, the header has 4"),
+        (2, "long", "<row>", "CSV row has 5 fields, the header has 4"),
+    ]
+    assert list(res.frame["name"]) == ["ok", "nullsec"]
+    null_row = res.frame.iloc[1]
+    assert (null_row["security_type"], null_row["security_type_raw"]) == ("Standard", "<null>")
+
+
+def test_utf16_export_with_bom_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([vm()]), encoding="utf-16")
+    res = load_inventory(path, check=False)
+    assert (len(res.frame), res.errors) == (1, ())
+
+
+def test_empty_string_source_says_empty() -> None:
+    with pytest.raises(DataError, match="empty source: neither export text nor a file path"):
+        load_inventory("")
+
+
+def test_tl_record_with_gen1_instance_view_is_flagged_inconsistent() -> None:
+    row = one(vm(securityProfile=TL_ON, instanceView={"hyperVGeneration": "V1"}))
+    assert row["notes"].startswith("inconsistent record: securityType TrustedLaunch with hyperVGeneration V1")
+
+
+def test_summary_counts_undetermined_and_the_guessed_generation_split_apart() -> None:
+    gallery = {"id": "/subscriptions/s1/resourceGroups/img/providers/Microsoft.Compute/galleries/g/images/i"}
+    recs = [
+        vm(name="a", securityProfile=TL_ON),
+        with_image(gallery, name="b"),
+        with_image(GEN1_IMAGE, name="c"),
+    ]
+    res = load_inventory(recs, as_of="2026-07")
+    f = res.frame.set_index("name")
+    assert f.loc["b", "verdict"] == "undetermined"
+    assert pd.isna(f.loc["b", "compatible"])
+    assert f.loc["b", "undetermined"] == "generation-unknown; image-undetermined"
+    s = res.summary()
+    assert (s.compatible, s.not_compatible, s.undetermined) == (1, 1, 1)
+    assert dict(s.generation_guessed) == {"V1": 1, "none": 1}
+    text = s.to_text()
+    assert "undetermined (nothing blocks, something unchecked): 1" in text
+    assert "generation unknown, image-SKU guess (heuristic): V1 1, none 1" in text
+    # check_vm still labels its own SKU heuristic for that row.
+    assert "inferred from the image SKU name ('2019-Datacenter')" in f.loc["c", "notes"]

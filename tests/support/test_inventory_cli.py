@@ -26,7 +26,8 @@ def test_text_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert "stale Gen1 imageReference after upgrade: 5" in out
     assert "top blockers:" in out
     assert "      85  gen1" in out
-    assert "  #143 vm-web-test-0143: hardwareProfile: missing" in out
+    assert "  #143 vm-ml-test-0143: hardwareProfile: missing" in out
+    assert "undetermined (nothing blocks, something unchecked): 19" in out
     assert "  #235 ?: name: record has neither name nor id" in out
 
 

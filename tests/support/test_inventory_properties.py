@@ -160,9 +160,9 @@ def test_random_strings_are_export_text_or_a_regular_file(text: str) -> None:
     as_text = _is_text(text)
     path = Path(text)
     if not as_text and not path.is_file():
-        with pytest.raises(DataError, match=r"cannot read|not a usable path") as ei:
+        with pytest.raises(DataError, match=r"cannot read|not a usable path|empty source") as ei:
             load_inventory(text, check=False)
-        assert ei.value.record == (path.name or str(path))
+        assert ei.value.record == (path.name or str(path) if text.strip() else text)
         return
     try:
         res = load_inventory(text, check=False)
@@ -207,3 +207,17 @@ def test_random_disk_exports_raise_only_data_error(disks: Any) -> None:
     except DataError:
         return
     assert res.records_in == 1 == len(res.frame) + len(res.errors)
+
+
+@settings(max_examples=20, deadline=None)
+@given(depth=st.integers(min_value=3000, max_value=20000), opener=st.sampled_from(["[", '{"a":']))
+def test_deeply_nested_json_raises_only_data_error(depth: int, opener: str) -> None:
+    """json.loads recurses per nesting level: a deep document is a DataError, never RecursionError
+    (whole source) or a lost record (the per-record ``properties`` JSON of a Resource Graph CSV)."""
+    with pytest.raises(DataError, match="nested too deeply"):
+        load_inventory(opener * depth, check=False)
+    res = load_inventory(
+        "id,name,properties\n/x/vm,vm," + '"' + (opener * depth).replace('"', '""') + '"\n', check=False
+    )
+    assert res.records_in == 1
+    assert [(e.field, e.reason) for e in res.errors] == [("properties", "not usable JSON: nested too deeply")]

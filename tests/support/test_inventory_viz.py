@@ -62,9 +62,16 @@ def test_inventory_figures(frame: pd.DataFrame) -> None:
     fig = compatible_share_figure(frame)
     heights = [p.get_height() for p in fig.axes[0].patches]
     assert sum(heights) == len(frame)
-    assert "66% of 315 VMs compatible" in fig.axes[0].get_title()
+    assert "60% of 315 VMs compatible, 19 undetermined" in fig.axes[0].get_title()
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
+        "compatible",
+        "blocked",
+        "undetermined",
+    ]
     plt.close(fig)
-    fig = blockers_figure(frame, top=3)
+    summary = load_inventory(SAMPLES / "az-vm-list.json", disks=SAMPLES / "disks.json").summary(top=3)
+    fig = blockers_figure(summary)
+    assert [p.get_width() for p in fig.axes[0].patches] == [n for _, n in summary.top_blockers][::-1]
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels[-1] == "gen1"
     assert len(labels) == 3
@@ -78,7 +85,7 @@ def test_inventory_figures(frame: pd.DataFrame) -> None:
 
 
 def test_blockers_figure_without_blockers(frame: pd.DataFrame) -> None:
-    fig = blockers_figure(frame[frame["compatible"].fillna(False)])
+    fig = blockers_figure([])
     assert fig.axes[0].texts[0].get_text() == "no blockers"
     plt.close(fig)
 

@@ -17,9 +17,18 @@ Normalisation rules (facts notes 7.1, 7.2):
   appears depends on the API version that produced the data); ``security_type_raw`` keeps the
   original (``<absent>``/``<null>`` for the first two).
 - Hyper-V generation comes from the instance view, else the OS disk resource (``disks=``), else
-  the security type (Trusted Launch and confidential VMs are Generation 2 by definition), else the
-  image SKU rules of :func:`tlkit.support.image_generation` (``data/support/image_generation.csv``:
-  naming convention and heuristics); ``generation_source`` says which.
+  the security type (Trusted Launch and confidential VMs are Generation 2 by definition);
+  ``generation_source`` says which. Otherwise ``generation`` is None (``tl_status``
+  ``Unknown-gen`` for a non-TL VM, as in the facts 7.3 query): facts 7.1 says not to infer the
+  generation from the image SKU alone. The SKU's suggestion (:func:`tlkit.support.image_generation`,
+  ``data/support/image_generation.csv``) is kept apart in ``generation_guess`` with its rule in
+  ``generation_guess_basis``; check_vm gets ``generation=None`` and labels its own SKU heuristic
+  in ``notes``. A TL/CVM record whose instance view says V1 is flagged in ``notes``
+  (``inconsistent record``).
+- ``compatible`` is True / False / null (undetermined: no blocker, but something could not be
+  checked; ``undetermined`` lists what) and ``verdict`` spells it out.
+- CSV rows whose field count differs from the header's are reported in ``errors``; a literal
+  ``null`` in a projected dynamic column (``securityType``, ``gen``, ...) means JSON null.
 - A VM that is Generation 2 by instance view, disk or security type but whose Marketplace
   ``imageReference`` names a Gen1 SKU is flagged ``stale_image_reference`` (GEN1 known issue: the
   reference is not updated by a Gen1 -> Trusted Launch upgrade).
@@ -103,11 +112,15 @@ _COLUMNS: Final[dict[str, str]] = {
     "vtpm": "boolean",
     "generation": "str",
     "generation_source": "str",
+    "generation_guess": "str",
+    "generation_guess_basis": "str",
     "stale_image_reference": "bool",
     "tl_status": "str",
     "size_status": "str",
     "os_supported": "boolean",
     "compatible": "boolean",
+    "verdict": "str",
+    "undetermined": "str",
     "blockers": "str",
     "notes": "str",
     "snapshot": "str",
@@ -171,6 +184,11 @@ class InventorySummary:
         by_tl_status: VM count per :data:`TL_STATUSES` value (all keys present).
         compatible: VMs that can run Trusted Launch at their size and OS (``compatible`` true).
         compatible_share: ``compatible / rows`` (0.0 for an empty frame).
+        not_compatible: VMs with at least one blocker (``compatible`` false).
+        undetermined: VMs checked without a blocker where something could not be checked
+            (``compatible`` null, ``verdict`` ``undetermined``); not counted as compatible.
+        generation_guessed: for VMs whose generation is unknown (``Unknown-gen`` when not TL/CVM),
+            the count per SKU-name guess (``V1``/``V2``/``none``): a heuristic split, reported apart.
         top_blockers: ``(blocker, count)`` pairs, most frequent first.
         stale_image_references: VMs flagged ``stale_image_reference``.
     """
@@ -186,6 +204,9 @@ class InventorySummary:
     compatible_share: float
     top_blockers: tuple[tuple[str, int], ...]
     stale_image_references: int
+    not_compatible: int = 0
+    undetermined: int = 0
+    generation_guessed: Mapping[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -200,6 +221,9 @@ class InventorySummary:
             "compatible_share": round(self.compatible_share, 4),
             "top_blockers": [list(b) for b in self.top_blockers],
             "stale_image_references": self.stale_image_references,
+            "not_compatible": self.not_compatible,
+            "undetermined": self.undetermined,
+            "generation_guessed": dict(self.generation_guessed),
         }
 
     def to_text(self) -> str:
@@ -211,6 +235,11 @@ class InventorySummary:
         lines += [f"  {k:<14} {v:>6}" for k, v in self.by_tl_status.items()]
         share = f"{self.compatible_share:.1%}"
         lines.append(f"compatible with Trusted Launch: {self.compatible}/{self.rows} ({share})")
+        lines.append(f"not compatible (blocked): {self.not_compatible}")
+        lines.append(f"undetermined (nothing blocks, something unchecked): {self.undetermined}")
+        if self.generation_guessed:
+            guess = ", ".join(f"{k} {v}" for k, v in self.generation_guessed.items())
+            lines.append(f"generation unknown, image-SKU guess (heuristic): {guess}")
         lines.append(f"stale Gen1 imageReference after upgrade: {self.stale_image_references}")
         if self.top_blockers:
             lines.append("top blockers:")
@@ -267,7 +296,9 @@ class InventoryResult:
         f = self.frame
         counts = f["tl_status"].value_counts()
         by_status = {s: int(counts.get(s, 0)) for s in TL_STATUSES}
-        compatible = int(f["compatible"].fillna(False).sum())
+        compatible = int((f["verdict"] == "compatible").sum())
+        unknown_gen = f[f["generation"].isna()]
+        guessed = unknown_gen["generation_guess"].fillna("none").value_counts()
         blockers: Counter[str] = Counter()
         for text in f["blockers"].dropna():
             blockers.update(b for b in str(text).split("; ") if b)
@@ -283,6 +314,9 @@ class InventoryResult:
             compatible_share=compatible / len(f) if len(f) else 0.0,
             top_blockers=tuple(blockers.most_common(top)),
             stale_image_references=int(f["stale_image_reference"].sum()),
+            not_compatible=int((f["verdict"] == "not-compatible").sum()),
+            undetermined=int((f["verdict"] == "undetermined").sum()),
+            generation_guessed={k: int(guessed.get(k, 0)) for k in ("V1", "V2", "none") if guessed.get(k, 0)},
         )
 
 
@@ -507,6 +541,8 @@ def _read_resource(vm: _Vm, rec: Mapping[str, Any]) -> None:
             raw = json.loads(raw) if raw.strip() else _ABSENT
         except ValueError as e:
             raise _RecordDefectError("properties", f"not valid JSON: {e}") from None
+        except RecursionError:
+            raise _RecordDefectError("properties", "not usable JSON: nested too deeply") from None
     props = _obj(raw, "properties", required=True)
     assert props is not None
     view = _obj(_get(props, "instanceView"), "properties.instanceView")
@@ -520,8 +556,14 @@ def _read_projected(vm: _Vm, rec: Mapping[str, Any]) -> None:
     _fill_envelope(vm, rec)
     vm.vm_size = _size(_get(rec, "vmSize"), "vmSize")
     vm.os_type = _text(_get(rec, "osType"), "osType")
-    vm.view_generation = _generation(_get(rec, "gen"), "gen")
-    _fill_security(vm, _get(rec, "securityType"), _get(rec, "secureBoot"), _get(rec, "vTpm"), "")
+    vm.view_generation = _generation(_csv_null(_get(rec, "gen")), "gen")
+    _fill_security(
+        vm,
+        _csv_null(_get(rec, "securityType")),
+        _csv_null(_get(rec, "secureBoot")),
+        _csv_null(_get(rec, "vTpm")),
+        "",
+    )
     if vm.security_type_raw == "":
         vm.security_type_raw = "<empty>"
     vm.image_publisher = _text(_get(rec, "imgPublisher"), "imgPublisher")
@@ -532,6 +574,11 @@ def _read_projected(vm: _Vm, rec: Mapping[str, Any]) -> None:
     disk_id = _text(_get(rec, "osDiskId"), "osDiskId")
     vm.os_disk_id = disk_id.lower() if disk_id else None
     vm.power_state = _power_state(_text(_get(rec, "powerState"), "powerState"))
+
+
+def _csv_null(value: Any) -> Any:
+    """A dynamic column exported as the literal text ``null`` (Resource Graph CSV) means JSON null."""
+    return None if isinstance(value, str) and value.strip().lower() == "null" else value
 
 
 _READERS: Final[dict[str, Callable[[_Vm, Mapping[str, Any]], None]]] = {
@@ -615,9 +662,12 @@ def _read_csv(text: str, source: str) -> tuple[list[Any], str]:
             f"(columns: {', '.join(header[:12]) or 'none'})",
             record=source,
         )
-    for r in rows:  # rows longer than the header carry their surplus under the None key
-        if None in r:
+    for r in rows:  # a row longer than the header carries its surplus under the None key,
+        n = len(r) - 1 + len(r[None]) if None in r else sum(v is not None for v in r.values())
+        if None in r:  # a shorter one has None values (DictReader restval)
             r["__surplus__"] = r.pop(None)
+        if n != len(header):
+            r[_FIELD_COUNT] = f"CSV row has {n} fields, the header has {len(header)}"
     return rows, shape
 
 
@@ -628,6 +678,8 @@ def _load_source(source: object) -> tuple[list[Any], str, str]:
         cols = set(source.columns)
         shape = "resource-graph" if "properties" in cols else "resource-graph-projected"
         return rows, shape, "<DataFrame>"
+    if isinstance(source, str) and not source.strip():
+        raise DataError("empty source: neither export text nor a file path", record=source)
     if isinstance(source, str) and _is_text(source):
         return _parse_bytes(source.encode(), "<text>", kind=None)
     if isinstance(source, (str, os.PathLike)):
@@ -642,6 +694,7 @@ def _load_source(source: object) -> tuple[list[Any], str, str]:
 
 
 _SUFFIX_KINDS: Final = {".csv": "csv", ".json": "json"}
+_FIELD_COUNT: Final = "__field_count__"
 
 
 def _is_text(source: str) -> bool:
@@ -672,10 +725,13 @@ def _read_file(path: Path) -> bytes:
 
 def _parse_bytes(raw: bytes, label: str, *, kind: str | None) -> tuple[list[Any], str, str]:
     """Parse JSON or CSV; ``kind`` from the file suffix, else sniffed from the first character."""
+    # A BOM decides the encoding (Windows tools such as PowerShell 5 `Out-File` write UTF-16 LE).
+    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as e:
-        raise DataError(f"{label}: not UTF-8 text (byte {e.start})", record=label) from None
+        name = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise DataError(f"{label}: not {name} text (byte {e.start})", record=label) from None
     if not text.strip():
         raise DataError(f"{label}: empty file", record=label)
     head = text.lstrip()[:1]
@@ -684,6 +740,8 @@ def _parse_bytes(raw: bytes, label: str, *, kind: str | None) -> tuple[list[Any]
             obj = json.loads(text)
         except ValueError as e:
             raise DataError(f"{label}: not valid JSON: {e}", record=label) from None
+        except RecursionError:
+            raise DataError(f"{label}: not usable JSON: nested too deeply", record=label) from None
         records, hint = _records_from_json(obj, label)
         return records, _detect(records, hint, label), label
     rows, shape = _read_csv(text, label)
@@ -710,6 +768,8 @@ def _load_disks(disks: object) -> dict[str, str]:
             raise DataError(f"unusable disk export: {e.message}", record=label) from None
         except ValueError as e:
             raise DataError(f"{label}: unusable disk export: {e}", record=label) from None
+        except RecursionError:
+            raise DataError(f"{label}: unusable disk export: nested too deeply", record=label) from None
     else:
         obj, label = disks, "<disks>"
     if isinstance(obj, Mapping):
@@ -729,8 +789,8 @@ def _load_disks(disks: object) -> dict[str, str]:
 
 # --- compatibility (tlkit.support.check_vm, memoised) ---------------------------------------------------
 
-_Compat = tuple[str | None, str | None, bool | None, bool | None, str, str, str | None]
-_NO_CHECK: Final[_Compat] = (None, None, None, None, "", "", None)
+_Compat = tuple[str | None, str | None, bool | None, bool | None, str | None, str, str, str, str | None]
+_NO_CHECK: Final[_Compat] = (None, None, None, None, None, "", "", "", None)
 
 
 class _Support:
@@ -766,8 +826,17 @@ class _Support:
             self._gens[key] = None if gen is None else f"V{gen}"
         return self._gens[key]
 
+    def sku_generation_basis(self, publisher: str | None, offer: str | None, sku: str | None) -> str | None:
+        """The basis of :meth:`sku_generation`'s guess: the matched rule's ``basis`` column and note
+        (``"naming-convention: ..."`` / ``"heuristic: ..."``); None without a guess."""
+        if not (publisher and offer and sku):
+            return None
+        g = image_generation(MarketplaceImage(publisher, offer, sku))
+        return f"{g.rule_basis}: {g.rule}" if g.generation is not None else None
+
     def compat(self, vm: _Vm, generation: str | None) -> _Compat:
-        """``(os, size_status, os_supported, compatible, blockers, notes, snapshot)`` from check_vm."""
+        """``(os, size_status, os_supported, compatible, verdict, undetermined, blockers, notes,
+        snapshot)`` from check_vm."""
         if not self._check:
             return _NO_CHECK
         assert vm.vm_size is not None
@@ -802,6 +871,8 @@ class _Support:
                     rep.size_status,
                     rep.os_supported,
                     rep.compatible,
+                    rep.verdict,
+                    "; ".join(rep.undetermined),
                     "; ".join(b.code for b in rep.blockers),
                     " | ".join(rep.notes),
                     rep.snapshot,
@@ -857,13 +928,19 @@ def _row(index: int, vm: _Vm, fmt: str, disk_gen: Mapping[str, str], support: _S
         gen, gen_source = disk_gen[vm.os_disk_id], "os-disk"
     elif vm.security_type in {"TrustedLaunch", "ConfidentialVM"}:
         gen, gen_source = "V2", "security-type"
-    elif sku_gen:
-        gen, gen_source = sku_gen, "image-sku"
-    else:
+    else:  # facts 7.1: "Do not infer generation from the image SKU alone" (7.3: Unknown-gen)
         gen, gen_source = None, "unknown"
-    stale = sku_gen == "V1" and gen == "V2" and gen_source != "image-sku"
+    stale = sku_gen == "V1" and gen == "V2"
     kind = _image_kind(vm)
-    os_name, size_status, os_ok, ok, blockers, notes, snapshot = support.compat(vm, gen)
+    os_name, size_status, os_ok, ok, verdict, undetermined, blockers, notes, snapshot = support.compat(
+        vm, gen
+    )
+    if vm.security_type in {"TrustedLaunch", "ConfidentialVM"} and vm.view_generation == "V1":
+        issue = (
+            f"inconsistent record: securityType {vm.security_type} with hyperVGeneration V1 "
+            "(Trusted Launch and confidential VMs are Generation 2)"
+        )
+        notes = f"{issue} | {notes}" if notes else issue
     return {
         "record": index,
         "name": vm.name,
@@ -888,11 +965,17 @@ def _row(index: int, vm: _Vm, fmt: str, disk_gen: Mapping[str, str], support: _S
         "vtpm": vm.vtpm,
         "generation": gen,
         "generation_source": gen_source,
+        "generation_guess": sku_gen,
+        "generation_guess_basis": support.sku_generation_basis(
+            vm.image_publisher, vm.image_offer, vm.image_sku
+        ),
         "stale_image_reference": stale,
         "tl_status": _tl_status(vm.security_type, vm.secure_boot, vm.vtpm, gen),
         "size_status": size_status,
         "os_supported": os_ok,
         "compatible": ok,
+        "verdict": verdict,
+        "undetermined": undetermined,
         "blockers": blockers,
         "notes": notes,
         "snapshot": snapshot or support.snapshot,
@@ -940,6 +1023,9 @@ def load_inventory(
     for i, rec in enumerate(records):
         if not isinstance(rec, Mapping):
             issues.append(RecordIssue(i, None, "<record>", f"expected an object, got {type(rec).__name__}"))
+            continue
+        if _FIELD_COUNT in rec:
+            issues.append(RecordIssue(i, _safe_name(rec), "<row>", str(rec[_FIELD_COUNT])))
             continue
         vm = _Vm()
         try:

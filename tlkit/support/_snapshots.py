@@ -41,6 +41,7 @@ __all__ = [
     "snapshots_frame",
 ]
 
+
 def data_dir() -> Path:
     """The ``data/support`` directory (see :func:`tlkit._data.data_root`; ``$TLKIT_DATA_DIR`` overrides)."""
     return data_root() / "support"

@@ -1,18 +1,21 @@
 """Figures for Trusted Launch support matrices and fleet inventories (presentation only).
 
 - :func:`support_heatmap`: size families x support-matrix snapshots, coloured by status.
-- :func:`compatible_share_figure`: how much of a fleet can run Trusted Launch, per TL status.
-- :func:`blockers_figure`: what keeps VMs from Trusted Launch, by cause.
+- :func:`compatible_share_figure`: how much of a fleet can run Trusted Launch, per TL status
+  (compatible / blocked / undetermined).
+- :func:`blockers_figure`: what keeps VMs from Trusted Launch, by cause (the counts of
+  :meth:`tlkit.support.InventoryResult.summary`).
 - :func:`tl_status_by_os_figure`: TL status counts per operating system.
 
-Inputs are tables computed by :mod:`tlkit.support` (``support_history``, ``load_inventory(...).frame``);
-nothing here decides support. No function calls ``plt.show()``.
+Inputs are tables computed by :mod:`tlkit.support` (``size_status_history(...)``,
+``load_inventory(...).frame`` and its ``summary()``); nothing here decides or counts support.
+No function calls ``plt.show()``.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -32,7 +35,6 @@ __all__ = [
 
 STATUS_COLORS: Mapping[str, str] = {
     "supported": "#2e7d32",
-    "preview": "#9ccc65",
     "currently-not-supported": "#f9a825",
     "not-supported": "#c62828",
     "unknown": "#bdbdbd",
@@ -99,32 +101,51 @@ def support_heatmap(
 
 
 def compatible_share_figure(frame: pd.DataFrame) -> Figure:
-    """Stacked bars per TL status: VMs whose size and OS allow Trusted Launch vs those that do not."""
+    """Stacked bars per TL status from the ``verdict`` column: compatible, blocked, and undetermined
+    (nothing blocks but something could not be checked) drawn apart; unchecked rows count as
+    undetermined."""
     order = [s for s in TL_STATUS_COLORS if s in set(frame["tl_status"])]
-    ok = frame["compatible"].astype("boolean").fillna(False).astype(bool)
-    yes = [int((ok & (frame["tl_status"] == s)).sum()) for s in order]
-    no = [int((~ok & (frame["tl_status"] == s)).sum()) for s in order]
+    verdict = frame["verdict"].astype("string").fillna("undetermined")
     fig, ax = plt.subplots(figsize=(7, 3.8))
     x = np.arange(len(order))
-    ax.bar(x, yes, color="#2e7d32", label="size and OS allow TL")
-    ax.bar(x, no, bottom=yes, color="#c62828", label="blocked")
+    bottom = np.zeros(len(order))
+    for key, colour, label in (
+        ("compatible", "#2e7d32", "compatible"),
+        ("not-compatible", "#c62828", "blocked"),
+        ("undetermined", "#ef6c00", "undetermined"),
+    ):
+        vals = np.array([int(((verdict == key) & (frame["tl_status"] == s)).sum()) for s in order])
+        ax.bar(x, vals, bottom=bottom, color=colour, label=label)
+        bottom += vals
     ax.set_xticks(x, order)
     ax.set_ylabel("VMs")
-    share = float(ok.mean()) if len(frame) else 0.0
+    n = len(frame)
+    share = float((verdict == "compatible").mean()) if n else 0.0
+    und = int((verdict == "undetermined").sum())
     ax.set_title(
-        f"Trusted Launch compatibility by current status ({share:.0%} of {len(frame)} VMs compatible)"
+        f"Trusted Launch compatibility by current status ({share:.0%} of {n} VMs compatible, "
+        f"{und} undetermined)"
     )
     ax.legend(frameon=False)
     fig.tight_layout()
     return fig
 
 
-def blockers_figure(frame: pd.DataFrame, *, top: int = 10) -> Figure:
-    """Horizontal bars: how many VMs each blocker (``blockers`` column, ``'; '``-joined) affects."""
-    counts: Counter[str] = Counter()
-    for text in frame["blockers"].dropna():
-        counts.update(b for b in str(text).split("; ") if b)
-    items = counts.most_common(top)[::-1]
+class _HasTopBlockers(Protocol):
+    @property
+    def top_blockers(self) -> tuple[tuple[str, int], ...]: ...
+
+
+def blockers_figure(counts: _HasTopBlockers | Sequence[tuple[str, int]], *, top: int = 10) -> Figure:
+    """Horizontal bars: how many VMs each blocker affects.
+
+    Args:
+        counts: an :class:`~tlkit.support.InventorySummary` (its ``top_blockers``; ask
+            ``result.summary(top=...)`` for more) or ``(blocker, count)`` pairs, most frequent first.
+        top: at most this many bars.
+    """
+    pairs = counts.top_blockers if hasattr(counts, "top_blockers") else counts
+    items = [(str(b), int(n)) for b, n in pairs][:top][::-1]
     fig, ax = plt.subplots(figsize=(7, 0.9 + 0.4 * max(len(items), 1)))
     if items:
         ax.barh([b for b, _ in items], [n for _, n in items], color="#c62828")
