@@ -32,14 +32,14 @@ def test_compat_explorer_verdict_follows_page_inputs(voila: str, page: Any) -> N
     from tlkit.widgets.compat_explorer import CompatExplorer
 
     page.goto(f"{voila}/voila/render/03_support_matrix.ipynb", timeout=FIRST_RENDER_MS)
-    size_label = page.locator("label.widget-label", has_text="VM size")
-    box = page.locator(".widget-vbox", has=size_label).first
+    size_label = page.locator("label.widget-label", has_text=re.compile(r"^VM size$"))
+    generation_label = page.locator("label.widget-label", has_text=re.compile(r"^generation$"))
+    # The innermost box holding both (the notebook's TladExplorer also has a "VM size").
+    box = page.locator(".widget-vbox").filter(has=size_label).filter(has=generation_label).last
     expect(box).to_be_visible(timeout=FIRST_RENDER_MS)
     size = box.locator(".widget-text", has=size_label).locator("input")
     image = box.locator(".widget-text", has=page.locator("label", has_text="image / OS")).locator("input")
-    generation = box.locator(".widget-dropdown", has=page.locator("label", has_text="generation")).locator(
-        "select"
-    )
+    generation = box.locator(".widget-dropdown", has=generation_label).locator("select")
     as_of = box.locator(".widget-dropdown", has=page.locator("label", has_text="as of")).locator("select")
     # CompatExplorer.widget = VBox([HBox, HBox, verdict, reasons, remediations, notes])
     verdict = box.locator(":scope > .widget-html").nth(0).locator(".widget-html-content")
