@@ -11,10 +11,11 @@ from __future__ import annotations
 import struct
 from typing import Literal
 
-from tlkit.errors import ParseError
+from tlkit.errors import DataError, ParseError
 
 Endian = Literal["big", "little"]
 
+_U8 = {"big": struct.Struct(">B"), "little": struct.Struct("<B")}
 _U16 = {"big": struct.Struct(">H"), "little": struct.Struct("<H")}
 _U32 = {"big": struct.Struct(">I"), "little": struct.Struct("<I")}
 _U64 = {"big": struct.Struct(">Q"), "little": struct.Struct("<Q")}
@@ -124,30 +125,34 @@ class Writer:
         self._parts: list[bytes] = []
         self.endian: Endian = endian
 
-    def u8(self, v: int) -> Writer:
-        self._parts.append(bytes((v,)))
+    def _pack(self, fmt: dict[str, struct.Struct], v: int, bits: int) -> Writer:
+        try:
+            self._parts.append(fmt[self.endian].pack(v))
+        except struct.error:
+            raise DataError(f"{v!r} does not fit an unsigned {bits}-bit field", field=f"u{bits}") from None
         return self
+
+    def u8(self, v: int) -> Writer:
+        """Write an unsigned byte. Raises DataError (as every writer method) when ``v`` does not fit."""
+        return self._pack(_U8, v, 8)
 
     def u16(self, v: int) -> Writer:
-        self._parts.append(_U16[self.endian].pack(v))
-        return self
+        return self._pack(_U16, v, 16)
 
     def u32(self, v: int) -> Writer:
-        self._parts.append(_U32[self.endian].pack(v))
-        return self
+        return self._pack(_U32, v, 32)
 
     def u64(self, v: int) -> Writer:
-        self._parts.append(_U64[self.endian].pack(v))
-        return self
+        return self._pack(_U64, v, 64)
 
     def raw(self, b: bytes) -> Writer:
         self._parts.append(bytes(b))
         return self
 
     def sized_u16(self, b: bytes) -> Writer:
-        """Write a TPM2B (16-bit size, then the bytes)."""
+        """Write a TPM2B (16-bit size, then the bytes); DataError when ``b`` exceeds 65535 bytes."""
         if len(b) > 0xFFFF:
-            raise ValueError(f"TPM2B payload of {len(b)} bytes does not fit a 16-bit size")
+            raise DataError(f"TPM2B payload of {len(b)} bytes does not fit a 16-bit size", field="size")
         return self.u16(len(b)).raw(b)
 
     def getvalue(self) -> bytes:

@@ -122,3 +122,34 @@ def test_public_area_with_symmetric_and_kdf() -> None:
     assert e.value.offset == 0
     with pytest.raises(ParseError):
         PublicArea.from_tpm2b(b"\x00\x05" + wire)
+
+
+def test_writers_raise_data_error_for_unmarshallable_user_structures() -> None:
+    from dataclasses import replace
+
+    from tlkit._binary import Writer
+    from tlkit.tpm import VirtualTpm
+    from tlkit.tpm._alg import SHA256
+
+    with pytest.raises(DataError, match="32-byte sha256 digest, got none"):
+        Signature(0x0005, SHA256).to_bytes()  # an HMAC signature without its digest
+    with pytest.raises(DataError, match="got 31 bytes"):
+        Signature(0x0005, SHA256, hmac=bytes(31)).to_bytes()
+    hmac = Signature(0x0005, SHA256, hmac=bytes(range(32)))
+    assert hmac.to_bytes() == b"\x00\x05\x00\x0b" + bytes(range(32))
+    assert Signature.from_bytes(hmac.to_bytes()) == hmac
+    with pytest.raises(DataError):
+        Signature.rsassa(bytes(70000)).to_bytes()
+    pub = VirtualTpm(seed=1).ak_public
+    with pytest.raises(DataError):
+        replace(pub, auth_policy=bytes(0x10000)).to_bytes()
+    with pytest.raises(DataError):
+        replace(pub, object_attributes=1 << 32).to_bytes()
+    q = VirtualTpm(seed=1).quote("sha256:0", b"n").attest
+    with pytest.raises(DataError):
+        replace(q, extra_data=bytes(0x10000)).to_bytes()
+    with pytest.raises(DataError):
+        replace(q, magic=-1).to_bytes()
+    for write in (lambda: Writer().u8(256), lambda: Writer().u16(1 << 16), lambda: Writer().u64(-1)):
+        with pytest.raises(DataError):
+            write()

@@ -19,6 +19,15 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from tlkit._binary import Reader, Writer
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError, VerificationError
 from tlkit.tpm._alg import HashAlg, hash_alg
+from tlkit.tpm._signature import (
+    TPM_ALG_ECDAA,
+    TPM_ALG_ECDSA,
+    TPM_ALG_ECSCHNORR,
+    TPM_ALG_NULL,
+    TPM_ALG_RSAPSS,
+    TPM_ALG_RSASSA,
+    TPM_ALG_SM2,
+)
 
 __all__ = [
     "AK_ATTRIBUTES",
@@ -31,13 +40,21 @@ __all__ = [
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
+# TPM_ALG_ID values (Part 2, 6.3); the signature schemes are named in tlkit.tpm._signature.
 TPM_ALG_RSA = 0x0001
 TPM_ALG_ECC = 0x0023
-TPM_ALG_NULL = 0x0010
 TPM_ALG_AES = 0x0006
 TPM_ALG_SM4 = 0x0013
 TPM_ALG_CAMELLIA = 0x0026
 TPM_ALG_CFB = 0x0043
+TPM_ALG_MGF1 = 0x0007
+TPM_ALG_RSAES = 0x0015
+TPM_ALG_OAEP = 0x0017
+TPM_ALG_ECDH = 0x0019
+TPM_ALG_ECMQV = 0x001D
+TPM_ALG_KDF1_SP800_56A = 0x0020
+TPM_ALG_KDF2 = 0x0021
+TPM_ALG_KDF1_SP800_108 = 0x0022
 
 # TPMA_OBJECT bits (Part 2, 8.3).
 FIXED_TPM = 1 << 1
@@ -71,13 +88,12 @@ SIGNING_ATTRIBUTES = AK_ATTRIBUTES & ~RESTRICTED
 
 SYM_ALGS = frozenset({TPM_ALG_AES, TPM_ALG_SM4, TPM_ALG_CAMELLIA})
 # TPMU_ASYM_SCHEME arms (Part 2, 11.2.3.5): schemes with a TPMS_SCHEME_HASH, RSAES empty, ECDAA hash+count.
-RSA_SCHEMES_WITH_HASH = frozenset({0x0014, 0x0016, 0x0017})  # RSASSA, RSAPSS, OAEP
-RSA_SCHEMES_EMPTY = frozenset({0x0015})  # RSAES
+RSA_SCHEMES_WITH_HASH = frozenset({TPM_ALG_RSASSA, TPM_ALG_RSAPSS, TPM_ALG_OAEP})
+RSA_SCHEMES_EMPTY = frozenset({TPM_ALG_RSAES})
 ECC_SCHEMES_WITH_HASH = frozenset(
-    {0x0018, 0x0019, 0x001B, 0x001C, 0x001D}
-)  # ECDSA, ECDH, SM2, ECSCHNORR, ECMQV
-TPM_ALG_ECDAA = 0x001A
-KDF_SCHEMES = frozenset({0x0007, 0x0020, 0x0021, 0x0022})  # MGF1, KDF1_SP800_56A, KDF2, KDF1_SP800_108
+    {TPM_ALG_ECDSA, TPM_ALG_ECDH, TPM_ALG_SM2, TPM_ALG_ECSCHNORR, TPM_ALG_ECMQV}
+)
+KDF_SCHEMES = frozenset({TPM_ALG_MGF1, TPM_ALG_KDF1_SP800_56A, TPM_ALG_KDF2, TPM_ALG_KDF1_SP800_108})
 
 # TPM_ECC_CURVE (Part 2, 6.4) <-> cryptography curves.
 TPM_ECC_NIST_P256 = 0x0003
@@ -88,7 +104,12 @@ CURVES: dict[int, type[ec.EllipticCurve]] = {
     0x0005: ec.SECP521R1,
 }
 CURVE_IDS = {"secp224r1": 0x0002, "secp256r1": 0x0003, "secp384r1": 0x0004, "secp521r1": 0x0005}
-SCHEME_IDS = {"rsassa": 0x0014, "rsapss": 0x0016, "ecdsa": 0x0018, "null": TPM_ALG_NULL}
+SCHEME_IDS = {
+    "rsassa": TPM_ALG_RSASSA,
+    "rsapss": TPM_ALG_RSAPSS,
+    "ecdsa": TPM_ALG_ECDSA,
+    "null": TPM_ALG_NULL,
+}
 
 
 @dataclass(frozen=True)

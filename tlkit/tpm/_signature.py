@@ -187,14 +187,26 @@ class Signature:
             if self.rsa is None:
                 raise DataError("RSA signature bytes missing", field="rsa")
             w.sized_u16(self.rsa)
-        elif self.sig_alg == TPM_ALG_HMAC:
-            w.raw(self.hmac or b"")
+        elif self.sig_alg == TPM_ALG_HMAC:  # TPMT_HA: exactly the hash's digest size (Part 2, 10.3.2)
+            if self.hmac is None or len(self.hmac) != self.hash.digest_size:
+                got = "none" if self.hmac is None else f"{len(self.hmac)} bytes"
+                raise DataError(
+                    f"HMAC signature needs a {self.hash.digest_size}-byte {self.hash.name} digest, got {got}",
+                    field="hmac",
+                )
+            w.raw(self.hmac)
         else:
             if self.ecdsa_r is None or self.ecdsa_s is None:
                 raise DataError("ECC signature r/s missing", field="ecdsa_r")
             w.sized_u16(self.ecdsa_r).sized_u16(self.ecdsa_s)
 
     def to_bytes(self) -> bytes:
+        """TPMT_SIGNATURE wire bytes.
+
+        Raises:
+            DataError: fields that cannot be marshalled (a missing or wrong-size HMAC digest,
+                missing RSA / ECC values, a buffer over 65535 bytes).
+        """
         w = Writer()
         self.write(w)
         return w.getvalue()

@@ -50,12 +50,11 @@ from tlkit.tpm._public import (
     TPM_ALG_AES,
     TPM_ALG_CFB,
     TPM_ALG_ECC,
-    TPM_ALG_NULL,
     TPM_ECC_NIST_P256,
     PublicArea,
 )
 from tlkit.tpm._selection import PcrSelection, as_selection
-from tlkit.tpm._signature import TPM_ALG_RSAPSS, TPM_ALG_RSASSA, Signature
+from tlkit.tpm._signature import TPM_ALG_NULL, TPM_ALG_RSAPSS, TPM_ALG_RSASSA, Signature
 
 __all__ = ["FIRMWARE_VERSION", "TPM_RH_ENDORSEMENT", "Quote", "VirtualTpm"]
 
