@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from tlkit.errors import DataError
+from tlkit.errors import DataError, UnsupportedAlgorithmError
 from tlkit.tpm._alg import HashAlg, hash_alg
 from tlkit.tpm._attest import TPM_GENERATED_VALUE, TPM_ST_ATTEST_QUOTE, Attest, ClockInfo, QuoteInfo
 from tlkit.tpm._files import write_pcrs_serialized
@@ -260,15 +260,10 @@ class VirtualTpm:
 
     def _sign(self, message: bytes) -> Signature:
         h = self.ak_hash
-        ch = {
-            "sha1": hashes.SHA1(),
-            "sha256": hashes.SHA256(),
-            "sha384": hashes.SHA384(),
-            "sha512": hashes.SHA512(),
-        }
-        algo = ch.get(h.name)
-        if algo is None:
-            raise DataError(f"the virtual TPM cannot sign with {h.name}", field="ak_hash")
+        try:
+            algo = h.crypto_hash()
+        except UnsupportedAlgorithmError:
+            raise DataError(f"the virtual TPM cannot sign with {h.name} here", field="ak_hash") from None
         key = self._ak_key
         if isinstance(key, ec.EllipticCurvePrivateKey):
             r, s = decode_dss_signature(key.sign(message, ec.ECDSA(algo, deterministic_signing=True)))
