@@ -224,3 +224,29 @@ def test_supported_alternatives_limit_must_be_an_int(limit: object) -> None:
     with pytest.raises(DataError) as ei:
         supported_alternatives(info, "2026-07", limit=limit)  # type: ignore[arg-type]
     assert ei.value.field == "limit"
+
+
+@pytest.mark.parametrize("size", ["Standard_DC2s_v2", "Standard_DC4s_v3", "Standard_DC2ds_v3"])
+def test_sgx_dc_sizes_are_not_read_as_dc_confidential(size: str) -> None:
+    assert size_status(size, "2023-04").status == "supported"  # listed by series in TL-2023
+    for as_of in ("2025-04", "2025-04b", "2026-07"):
+        st = size_status(size, as_of)
+        assert (st.status, st.matched_row) == ("unknown", None), as_of
+        assert "row covers family DC" in st.note
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        "Standard_DC4as_v5",
+        "Standard_DC4ads_v5",
+        "Standard_DC2es_v5",
+        "Standard_EC4as_v5",
+        "Standard_DC4as_cc_v5",
+    ],
+)
+def test_confidential_vm_sizes_match_the_confidential_rows(size: str) -> None:
+    st = size_status(size, "2026-07")
+    assert st.status == "not-supported"
+    assert st.matched_row is not None
+    assert st.matched_row.label.endswith("-Confidential-family")

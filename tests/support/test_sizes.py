@@ -212,3 +212,30 @@ def test_well_formed_name_of_an_unknown_family_parses() -> None:
     assert info.series == "Qsv5"
     assert parse_size("Standard_ZX8ds_v7").subfamily == "X"
     assert parse_size("Standard_D4s_v5").family_known
+
+
+def test_very_high_memory_x_letter() -> None:
+    info = parse_size("Standard_M896ixds_32_v3")
+    assert (info.family, info.vcpus, info.features, info.isolated, info.version) == (
+        "M",
+        896,
+        "ixds",
+        True,
+        3,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [
+        ("Standard_D２s_v5", "vcpus"),  # full-width digit
+        ("Standard_D2s_v٥", "segment"),  # Arabic-Indic digit
+        ("Standard_D" + "9" * 500 + "s_v5", "vcpus"),
+        ("Standard_D" + "9" * 5000 + "s_v5", "vcpus"),
+        ("Standard_E4-" + "9" * 9 + "s_v5", "constrained_vcpus"),
+    ],
+)
+def test_non_ascii_digits_and_huge_vcpu_counts_are_rejected(name: str, field: str) -> None:
+    with pytest.raises(DataError) as e:
+        parse_size(name)
+    assert e.value.field == field

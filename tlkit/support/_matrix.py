@@ -87,6 +87,8 @@ class MatrixRow:
             return False
         feats = frozenset(info.features) - {"i"}
         if self.kind == "family":
+            if "|" in self.features:  # any one of the alternatives (DC/EC-Confidential: a or e)
+                return any(frozenset(alt) <= feats for alt in self.features.split("|"))
             return frozenset(self.features) <= feats
         if self.version != "*" and int(self.version) != info.effective_version:
             return False

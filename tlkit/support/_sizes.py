@@ -134,12 +134,16 @@ def _options() -> frozenset[str]:
 
 
 _MAX_FAMILY_LETTERS = 3
-_PREFIX = re.compile(r"^(standard|basic)_", re.IGNORECASE)
+# re.ASCII: \d must not match other scripts' digits (full-width "２", Arabic-Indic "٥").
+_PREFIX = re.compile(r"^(standard|basic)_", re.IGNORECASE | re.ASCII)
 _BODY = re.compile(
-    r"^(?P<head>[A-Za-z]+)(?P<num>\d+)(?:-(?P<con>\d+))?(?P<feat>[A-Za-z]*)(?P<rest>(?:_[A-Za-z0-9]+)*)$"
+    r"^(?P<head>[A-Za-z]+)(?P<num>\d+)(?:-(?P<con>\d+))?(?P<feat>[A-Za-z]*)(?P<rest>(?:_[A-Za-z0-9]+)*)$",
+    re.ASCII,
 )
-_VERSION = re.compile(r"^[vV](\d{1,2})$")
-_ACCEL_SHAPE = re.compile(r"^[A-Z]+\d+[A-Z0-9]*$")
+_VERSION = re.compile(r"^[vV](\d{1,2})$", re.ASCII)
+_ACCEL_SHAPE = re.compile(r"^[A-Z]+\d+[A-Z0-9]*$", re.ASCII)
+_MAX_VCPU_DIGITS = 5
+"""The largest sizes have 4-digit vCPU counts (M1792ixds_32_v3); more than 5 digits is not a size."""
 
 
 def parse_size(name: str) -> SizeInfo:
@@ -187,6 +191,13 @@ def _parse_cached(text: str) -> SizeInfo:
             "index_numbered_versions": "",
             "confidential": "",
         }
+    for part, field in ((bm.group("num"), "vcpus"), (bm.group("con") or "", "constrained_vcpus")):
+        if len(part) > _MAX_VCPU_DIGITS:
+            raise DataError(
+                f"VM size {text[:40]!r}... has a {len(part)}-digit vCPU count (at most {_MAX_VCPU_DIGITS})",
+                record=text[:80],
+                field=field,
+            )
     number = int(bm.group("num"))
     constrained = int(bm.group("con")) if bm.group("con") is not None else None
     written = bm.group("feat").lower()
@@ -336,9 +347,9 @@ def _explain_body_failure(text: str, body: str) -> NoReturn:
             record=text,
             field="family",
         )
-    letters = re.match(r"^[A-Za-z]+", body)
+    letters = re.match(r"^[A-Za-z]+", body, re.ASCII)
     rest = body[letters.end() :] if letters else body
-    if not rest or not rest[0].isdigit():
+    if not rest or not ("0" <= rest[0] <= "9"):
         raise DataError(
             f"VM size {text!r} has no vCPU count after the family letters", record=text, field="vcpus"
         )
