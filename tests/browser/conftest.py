@@ -201,8 +201,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    """A fresh page (1280x900); on a failure its screenshot is saved to ``tmp_path/failure.png``."""
+def page(browser: Any, request: pytest.FixtureRequest, tmp_path: Path, workdir: Path) -> Iterator[Any]:
+    """A fresh page (1280x900). On a failure: a screenshot in ``tmp_path`` and the servers' log tails."""
     _need_module("playwright.sync_api").expect.set_options(timeout=UPDATE_MS)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
@@ -214,7 +214,38 @@ def page(browser: Any, request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         with contextlib.suppress(Exception):
             pg.screenshot(path=str(shot), full_page=True)
             print(f"failure screenshot: {shot}")
+        for log in sorted(workdir.parent.glob("*.log")):
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
+            print(f"--- {log} (last lines) ---\n{tail}")
     context.close()
+
+
+def tracebacks(page: Any) -> Any:
+    """Locator of the error outputs (JupyterLab and Voila render them as stderr with a traceback)."""
+    return page.locator(
+        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']", has_text="Traceback"
+    )
+
+
+def fail_on_tracebacks(page: Any, where: str) -> None:
+    """Fail with the text of the page's error outputs, if any (a dashboard must run through)."""
+    errors = tracebacks(page)
+    if errors.count():
+        text = "\n".join(errors.all_inner_texts())
+        pytest.fail(f"{where}: a cell raised:\n{text[-4000:]}")
+
+
+def open_voila(page: Any, url: str, ready: Any) -> None:
+    """Open a Voila page; wait for the ``ready`` locator or an error output, and fail on the latter.
+
+    Voila stops executing at the first error, so a widget after it would never appear: failing on the
+    traceback turns a 60 s timeout into the notebook's own error message.
+    """
+    from playwright.sync_api import expect
+
+    page.goto(url, timeout=FIRST_RENDER_MS)
+    expect(ready.or_(tracebacks(page)).first).to_be_visible(timeout=FIRST_RENDER_MS)
+    fail_on_tracebacks(page, url)
 
 
 def snapshot(target: Any, name: str) -> Path:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import FIRST_RENDER_MS, snapshot
+from tests.browser.conftest import FIRST_RENDER_MS, fail_on_tracebacks, snapshot
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.browser
@@ -58,6 +58,7 @@ def test_pcr_stepper_follows_buttons_and_keys(lab: str, page: Any) -> None:
     # Run-all before the kernel is connected would open a "Select Kernel" dialog instead.
     page.wait_for_function(KERNEL_READY, timeout=FIRST_RENDER_MS)
     run_all_cells(page, 2 * FIRST_RENDER_MS)
+    fail_on_tracebacks(page, NOTEBOOK)
 
     # PcrStepper.widget = VBox([HBox([play, slider, back, step, reset]), status, event, table])
     controls = page.locator(".widget-hbox", has=page.locator(".widget-slider")).filter(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import FIRST_RENDER_MS, snapshot
+from tests.browser.conftest import open_voila, snapshot
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.browser
@@ -31,12 +31,11 @@ def test_compat_explorer_verdict_follows_page_inputs(voila: str, page: Any) -> N
 
     from tlkit.widgets.compat_explorer import CompatExplorer
 
-    page.goto(f"{voila}/voila/render/03_support_matrix.ipynb", timeout=FIRST_RENDER_MS)
     size_label = page.locator("label.widget-label", has_text=re.compile(r"^VM size$"))
     generation_label = page.locator("label.widget-label", has_text=re.compile(r"^generation$"))
     # The innermost box holding both (the notebook's TladExplorer also has a "VM size").
     box = page.locator(".widget-vbox").filter(has=size_label).filter(has=generation_label).last
-    expect(box).to_be_visible(timeout=FIRST_RENDER_MS)
+    open_voila(page, f"{voila}/voila/render/03_support_matrix.ipynb", box)
     size = box.locator(".widget-text", has=size_label).locator("input")
     image = box.locator(".widget-text", has=page.locator("label", has_text="image / OS")).locator("input")
     generation = box.locator(".widget-dropdown", has=generation_label).locator("select")
@@ -92,9 +91,8 @@ def test_quote_lab_flip_follows_page_inputs(voila: str, page: Any) -> None:
         (quotes / "akpub.pem").read_bytes(),
     )
 
-    page.goto(f"{voila}/voila/render/01_vtpm_and_quotes.ipynb", timeout=FIRST_RENDER_MS)
     flip = page.get_by_role("button", name="Flip and verify")
-    expect(flip).to_be_visible(timeout=FIRST_RENDER_MS)
+    open_voila(page, f"{voila}/voila/render/01_vtpm_and_quotes.ipynb", flip)
     # QuoteLab.widget = VBox([HBox([part, field]), HBox([position, mask]), flip, verdict])
     box = page.locator(".widget-vbox", has=flip).last
     part = box.locator(".widget-dropdown", has=page.locator("label", has_text="part")).locator("select")
