@@ -14,6 +14,7 @@ from tlkit.support import (
     MarketplaceImage,
     check_vm,
     feature_key,
+    os_status,
     region_status,
     unsupported_features,
 )
@@ -455,3 +456,23 @@ def test_region_notes_and_clouds() -> None:
     b = next(b for b in cn.blockers if b.code == "region-not-supported")
     assert "(none)" not in b.message
     assert "TL-2021 lists regions only for: public" in b.message
+
+
+def test_sources_and_notes_follow_the_snapshot_text() -> None:
+    mi = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/images/golden"
+    old = next(
+        b for b in check_vm("Standard_D2s_v5", mi, as_of="2023-11").blockers if b.code == "managed-image"
+    )
+    assert old.source == "TL-2023b: unsupported features list (Managed Image)"
+    new = next(
+        b for b in check_vm("Standard_D2s_v5", mi, as_of="2026-07").blockers if b.code == "managed-image"
+    )
+    assert new.source.endswith("'customers are encouraged to use Azure Compute Gallery'")
+    gpu = "Standard_NC6s_v3"
+    assert not any("CUDA" in n for n in check_vm(gpu, os="Ubuntu 20.04", generation=2, as_of="2021-02").notes)
+    assert any("CUDA" in n for n in check_vm(gpu, os="Ubuntu 20.04", generation=2, as_of="2023-04").notes)
+
+
+def test_windows_wildcards_only_where_the_table_says_variations() -> None:
+    assert os_status("Windows 10 Education", "2023-04").supported is None  # no wildcard row in TL-2023
+    assert os_status("Windows 10 Education", "2026-07").supported is True

@@ -169,3 +169,10 @@ def test_missing_column_is_data_error(monkeypatch: pytest.MonkeyPatch, tmp_path:
     finally:
         monkeypatch.delenv("TLKIT_DATA_DIR")
         _snapshots.load_csv.cache_clear()
+
+
+def test_no_snapshot_source_names_an_absolute_path() -> None:
+    for s in snapshots():
+        assert "/work/" not in s.source, s.id
+        assert not any(part.startswith("/") and len(part) > 1 for part in s.source.split()), s.id
+    assert "Korean seed (trusted-launch.ko.txt)" in resolve_snapshot("2025-04").source

@@ -178,9 +178,11 @@ def _gen1_upgrade_excluded(os_info: OsInfo) -> bool:
 
 def _blocker(code: str, snap: Snapshot, *, key: str | None = None, **fmt: object) -> Blocker:
     m = _msgs()["blockers"][key or code]
-    return Blocker(
-        code, m["message"].format(**fmt), m["remediation"].format(**fmt), f"{snap.tag}: {m['source']}"
-    )
+    source = str(m["source"])
+    quote_since = m.get("source_quote_since_snapshot")
+    if m.get("source_quote") and (quote_since is None or snap.date >= resolve_snapshot(quote_since).date):
+        source = f"{source}: {m['source_quote']}"  # the quote only where that snapshot's text has it
+    return Blocker(code, m["message"].format(**fmt), m["remediation"].format(**fmt), f"{snap.tag}: {source}")
 
 
 def _note(key: str, **fmt: object) -> str:
@@ -283,7 +285,9 @@ def _check(
         )
     if st.note and st.status != "unknown":  # an unknown size's note is the blocker message's reason
         notes.append(st.note)
-    if _family_rows().get(info.family, {}).get("gpu") == "yes":
+    if _family_rows().get(info.family, {}).get("gpu") == "yes" and _since(
+        _msgs()["notes"]["gpu-drivers"], snap
+    ):
         notes.append(_note("gpu-drivers"))
     if info.architecture == "Arm64":
         notes.append(_note("arm64-images"))
