@@ -51,6 +51,10 @@ def is_serialized_pcrs(data: bytes) -> bool:
     return _serialized_shape_ok(bytes(data))
 
 
+_SEL_ENTRY_LE = struct.Struct("<HB4sx")  # {u16 hash; u8 sizeofSelect; u8 pcrSelect[4]; padding}
+_U16_LE = struct.Struct("<H")
+
+
 def _read_serialized(data: bytes) -> PcrValues:
     r = Reader(data, endian="little", what="tpm2-tools serialized PCRs")
     count = r.u32("TPML_PCR_SELECTION.count")
@@ -58,10 +62,7 @@ def _read_serialized(data: bytes) -> PcrValues:
     sizes: list[int] = []
     for i in range(_NUM_BANKS):
         at = r.offset
-        alg_id = r.u16("hash")
-        size = r.u8("sizeofSelect")
-        mask = r.take(_SELECT_MAX, "pcrSelect")
-        r.take(1, "padding")
+        alg_id, size, mask = _SEL_ENTRY_LE.unpack(r.take(_SEL_ENTRY, "TPMS_PCR_SELECTION"))
         if i >= count:
             continue
         if size > _SELECT_MAX:
@@ -82,14 +83,16 @@ def _read_serialized(data: bytes) -> PcrValues:
         n = r.u32("TPML_DIGEST.count")
         if n > _DIGESTS_PER_LIST:
             raise ParseError(f"TPML_DIGEST.count {n} exceeds {_DIGESTS_PER_LIST}", offset=at, what=r.what)
-        for k in range(_DIGESTS_PER_LIST):
-            at = r.offset
-            size = r.u16("TPM2B_DIGEST.size")
-            buf = r.take(_HA_MAX, "TPM2B_DIGEST.buffer")
-            if k < n:
-                if size > _HA_MAX:
-                    raise ParseError(f"digest size {size} exceeds {_HA_MAX}", offset=at, what=r.what)
-                digests.append(buf[:size])
+        at = r.offset
+        block = r.take(_DIGESTS_PER_LIST * (2 + _HA_MAX), "TPML_DIGEST.digests")
+        for k in range(n):
+            (size,) = _U16_LE.unpack_from(block, k * (2 + _HA_MAX))
+            if size > _HA_MAX:
+                raise ParseError(
+                    f"digest size {size} exceeds {_HA_MAX}", offset=at + k * (2 + _HA_MAX), what=r.what
+                )
+            start = k * (2 + _HA_MAX) + 2
+            digests.append(block[start : start + size])
     r.expect_end()
     if len(digests) != len(sel):
         raise ParseError(
