@@ -259,6 +259,15 @@ def test_virtual_tpm_ek_has_the_swtpm_ecc_ek_template() -> None:
     assert replace(virtual, ecc_x=b"", ecc_y=b"") == replace(real, ecc_x=b"", ecc_y=b"")
 
 
+def test_virtual_tpm_rsa_ek_has_the_swtpm_rsa_ek_template() -> None:
+    require_binaries(*SWTPM_TOOLS)
+    with SwtpmSession() as tpm:
+        real = PublicArea.from_tpm2b(tpm.create_ek("rsa").public)
+    virtual = VirtualTpm(seed=SEED, ek="rsa").ek_public
+    assert replace(virtual, rsa_modulus=b"") == replace(real, rsa_modulus=b"")
+    assert len(virtual.rsa_modulus) == len(real.rsa_modulus) == 256
+
+
 def test_pcr_file_round_trips_byte_exact(sw_quote: SwQuote) -> None:
     assert write_pcrs_serialized(read_pcrs(sw_quote.quote.pcrs)) == sw_quote.quote.pcrs
 

@@ -97,6 +97,28 @@ def test_ek_public_is_tcg_template(rsa_tpm: VirtualTpm) -> None:
     assert PublicArea.from_bytes(ek.to_bytes()) == ek
 
 
+def test_rsa_ek_is_template_l1_and_survives_pickle() -> None:
+    tpm = VirtualTpm(seed=42, ek="rsa")
+    ek = tpm.ek_public
+    assert (ek.type, ek.key_bits, ek.exponent, len(ek.rsa_modulus)) == (0x0001, 2048, 0, 256)
+    assert ek.object_attributes == 0x000300B2
+    assert (ek.symmetric_alg, ek.symmetric_key_bits, ek.symmetric_mode, ek.scheme) == (
+        0x0006,
+        128,
+        0x0043,
+        0x0010,
+    )
+    assert ek.to_bytes()[:4] == bytes.fromhex("0001000b")
+    assert PublicArea.from_bytes(ek.to_bytes()) == ek
+    assert pickle.loads(pickle.dumps(tpm)).ek_public == ek
+    assert VirtualTpm(seed=42).ek_public.type == 0x0023  # ECC stays the default
+    q = tpm.quote(SEL, NONCE)  # the EK is the AK's parent: qualifiedSigner changes with it
+    assert q.attest.qualified_signer != VirtualTpm(seed=42).quote(SEL, NONCE).attest.qualified_signer
+    assert verify_quote(q.message, q.signature, q.pcrs, NONCE, tpm.ak_public).passed
+    with pytest.raises(DataError):
+        VirtualTpm(seed=1, ek="dsa")
+
+
 def test_rsapss_quotes_verify_with_either_salt_length(rsa_tpm: VirtualTpm) -> None:
     tpm = VirtualTpm(seed=42, ak="rsa", ak_scheme="rsapss")
     q = tpm.quote(SEL, NONCE)

@@ -50,6 +50,7 @@ from tlkit.tpm._public import (
     TPM_ALG_AES,
     TPM_ALG_CFB,
     TPM_ALG_ECC,
+    TPM_ALG_RSA,
     TPM_ECC_NIST_P256,
     PublicArea,
 )
@@ -163,8 +164,47 @@ class Quote:
         return paths
 
 
+def _ek_key(seed: int, kind: str) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
+    return _ecc_key(seed, "ek/ecc-p256") if kind == "ecc" else _rsa_key(seed, "ek/rsa-2048")
+
+
+def _ek_public(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> PublicArea:
+    """The EK's TPMT_PUBLIC per TCG EK Credential Profile 2.x templates L-1 (RSA-2048) and L-2
+    (ECC P-256): nameAlg SHA-256, attributes 0x000300b2, PolicySecret(endorsement) authPolicy,
+    AES-128-CFB symmetric, NULL scheme."""
+    common = {
+        "symmetric_alg": TPM_ALG_AES,
+        "symmetric_key_bits": 128,
+        "symmetric_mode": TPM_ALG_CFB,
+        "scheme": TPM_ALG_NULL,
+    }
+    if isinstance(key, rsa.RSAPrivateKey):
+        n = key.public_key().public_numbers().n
+        return PublicArea(
+            TPM_ALG_RSA,
+            hash_alg("sha256"),
+            EK_ATTRIBUTES,
+            EK_POLICY,
+            key_bits=2048,
+            rsa_modulus=n.to_bytes(256, "big"),
+            **common,  # type: ignore[arg-type]
+        )
+    nums = key.public_key().public_numbers()
+    return PublicArea(
+        TPM_ALG_ECC,
+        hash_alg("sha256"),
+        EK_ATTRIBUTES,
+        EK_POLICY,
+        curve_id=TPM_ECC_NIST_P256,
+        kdf=TPM_ALG_NULL,
+        ecc_x=nums.x.to_bytes(32, "big"),
+        ecc_y=nums.y.to_bytes(32, "big"),
+        **common,  # type: ignore[arg-type]
+    )
+
+
 class VirtualTpm:
-    """A seeded software TPM with PCR banks, an ECC P-256 EK and an AK that quotes.
+    """A seeded software TPM with PCR banks, an EK and an AK that quotes.
 
     Args:
         seed: determines every key (None: a random seed, kept in :attr:`seed`).
@@ -173,6 +213,8 @@ class VirtualTpm:
         locality: startup locality (PCR 0 starts at ``00..0L``).
         ak_hash: the AK scheme's hash (also the hash of pcrDigest).
         ak_scheme: ``"ecdsa"``, ``"rsassa"`` or ``"rsapss"`` (default: by key type).
+        ek: ``"ecc"`` (TCG EK Credential Profile template L-2, NIST P-256; the default) or
+            ``"rsa"`` (template L-1, RSA-2048, the EK type of Azure's vTPM).
 
     The AK is a restricted signing key (attributes 0x00050072) whose parent is the EK in the
     endorsement hierarchy, so a quote's qualifiedSigner is
@@ -188,9 +230,12 @@ class VirtualTpm:
         *,
         ak_hash: int | str | HashAlg = "sha256",
         ak_scheme: str | None = None,
+        ek: str = "ecc",
     ) -> None:
         if ak not in ("ecc", "rsa"):
             raise DataError(f"ak must be 'ecc' or 'rsa', not {ak!r}", field="ak")
+        if ek not in ("ecc", "rsa"):
+            raise DataError(f"ek must be 'ecc' or 'rsa', not {ek!r}", field="ek")
         scheme = ak_scheme or ("ecdsa" if ak == "ecc" else "rsassa")
         if (ak, scheme) not in {("ecc", "ecdsa"), ("rsa", "rsassa"), ("rsa", "rsapss")}:
             raise DataError(f"scheme {scheme!r} does not fit an {ak} AK", field="ak_scheme")
@@ -199,25 +244,12 @@ class VirtualTpm:
         self.ak_type = ak
         self.ak_scheme = scheme
         self.ak_hash = hash_alg(ak_hash)
-        self._ek_key = _ecc_key(self.seed, "ek/ecc-p256")
+        self.ek_type = ek
+        self._ek_key = _ek_key(self.seed, ek)
         self._ak_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey = (
             _ecc_key(self.seed, "ak/ecc-p256") if ak == "ecc" else _rsa_key(self.seed, "ak/rsa-2048")
         )
-        ek_nums = self._ek_key.public_key().public_numbers()
-        self.ek_public = PublicArea(
-            TPM_ALG_ECC,
-            hash_alg("sha256"),
-            EK_ATTRIBUTES,
-            EK_POLICY,
-            symmetric_alg=TPM_ALG_AES,
-            symmetric_key_bits=128,
-            symmetric_mode=TPM_ALG_CFB,
-            scheme=TPM_ALG_NULL,
-            curve_id=TPM_ECC_NIST_P256,
-            kdf=TPM_ALG_NULL,
-            ecc_x=ek_nums.x.to_bytes(32, "big"),
-            ecc_y=ek_nums.y.to_bytes(32, "big"),
-        )
+        self.ek_public = _ek_public(self._ek_key)
         self.ak_public = PublicArea.from_cryptography(
             self._ak_key.public_key(),
             scheme=scheme,
@@ -236,7 +268,7 @@ class VirtualTpm:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
-        self._ek_key = _ecc_key(self.seed, "ek/ecc-p256")
+        self._ek_key = _ek_key(self.seed, str(state.get("ek_type", "ecc")))
         self._ak_key = (
             _ecc_key(self.seed, "ak/ecc-p256")
             if self.ak_type == "ecc"
