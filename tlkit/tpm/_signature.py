@@ -230,10 +230,12 @@ ScannedSignature = tuple[int, HashAlg | None, bytes | None, bytes | None, bytes 
 
 
 def scan_signature(b: bytes) -> ScannedSignature | None:
-    """Struct-based decoder for well-formed RSA / ECC TPMT_SIGNATUREs; None means "use the careful path".
+    """The one fast TPMT_SIGNATURE decoder (``struct``-based), used by :meth:`Signature.from_bytes`.
 
-    Accepts a subset of what :meth:`Signature.from_bytes` accepts, with the same field values
-    (tested); it keeps :func:`tlkit.tpm.verify_quote` cheap.
+    Covers the RSA and ECC arms of well-formed signatures; None means "use the careful decoder"
+    (:meth:`Signature.read`), which then decodes the other arms or reports the error with its
+    offset. Whatever it accepts, the careful decoder accepts with the same field values
+    (hypothesis-tested in ``tests/tpm/test_decoders_fuzz.py``); it keeps no state between calls.
     """
     n = len(b)
     if n < 6:
