@@ -81,3 +81,21 @@ def test_tlad_explorer_portal_and_bad_image() -> None:
     app.image.value = "not an image"
     assert app.decision is None
     assert app.outcome.value.startswith("<b>input error</b>")
+
+
+def test_compat_explorer_features_region_and_os_routing() -> None:
+    app = CompatExplorer(as_of="2026-07")
+    assert "hibernation" in [key for _, key in app.features.options]
+    app.image.value = "Windows Server 2025 Datacenter: Azure Edition"
+    assert app.report is not None
+    assert app.report.os_detail is not None
+    assert app.report.os_detail.os.distro == "windows-server"  # an OS string, not an image URN
+    assert "undetermined: generation-unknown" in app.verdict.value
+    app.generation.value = 2
+    app.image.value = "Ubuntu 22.04"
+    app.features.value = ("hibernation",)
+    assert app.report.reasons == ("feature-not-supported",)
+    app.features.value = ()
+    app.region.value = "Mars"
+    assert app.report.compatible is True
+    assert "Region name &#x27;mars&#x27; is not validated" in app.notes.value
