@@ -704,3 +704,7 @@ def test_summary_counts_undetermined_and_the_guessed_generation_split_apart() ->
     assert "generation unknown, image-SKU guess (heuristic): V1 1, none 1" in text
     # check_vm still labels its own SKU heuristic for that row.
     assert "inferred from the image SKU name ('2019-Datacenter')" in f.loc["c", "notes"]
+
+
+def test_bom_prefixed_text_is_export_text() -> None:
+    assert load_inventory("\ufeff[]").records_in == 0
