@@ -698,9 +698,9 @@ _FIELD_COUNT: Final = "__field_count__"
 
 
 def _is_text(source: str) -> bool:
-    """A ``str`` source is export *text* when it holds a line break or starts (after blanks) with
-    ``[`` or ``{`` (a leading BOM ignored); any other string is a file path. The rule looks only at the string, never at
-    the file system."""
+    """A ``str`` source is export *text* when it holds a line break or starts (after blanks and a
+    BOM) with ``[`` or ``{``; any other string is a file path. The rule looks only at the string,
+    never at the file system."""
     return "\n" in source or "\r" in source or source.lstrip("\ufeff \t")[:1] in {"[", "{"}
 
 
