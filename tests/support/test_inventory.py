@@ -428,7 +428,7 @@ def test_generation_from_image_sku(
 
 
 def test_sku_generation_is_image_generation() -> None:
-    """The importer has no SKU rules of its own: every image-sku generation is image_generation's."""
+    """The importer has no SKU rules of its own: every generation_guess is image_generation's."""
     f = load_inventory(SAMPLES / "az-vm-list.json", check=False).frame
     sku_rows = f[f["generation_guess"].notna()]
     assert len(sku_rows) > 0
