@@ -331,7 +331,11 @@ MESSAGE_REASONS: dict[str, set[frozenset[str]]] = {
     "clockInfo.safe": {frozenset(), frozenset({"not-a-quote"})},
     "firmwareVersion": {frozenset()},
     "pcrSelect.count": {frozenset({"not-a-quote"})},
-    "pcrSelect.hash": {frozenset({"not-a-quote"}), frozenset({"pcr-selection-mismatch"})},
+    "pcrSelect.hash": {
+        frozenset({"unsupported-pcr-bank"}),
+        frozenset({"not-a-quote"}),
+        frozenset({"pcr-selection-mismatch"}),
+    },
     "pcrSelect.sizeofSelect": {frozenset({"not-a-quote"})},
     "pcrSelect.pcrSelect": {frozenset({"pcr-selection-mismatch"})},
     "pcrDigest.size": {frozenset({"not-a-quote"})},

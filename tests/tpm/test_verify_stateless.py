@@ -102,3 +102,20 @@ def test_every_form_of_pcr_values_gives_the_same_verdict(data: st.DataObject) ->
         for pcrs in (known, _fresh(_Q.pcrs), _Q.pcrs.as_dict(), known)
     }
     assert len(verdicts) == 1, verdicts
+
+
+def test_genuine_quote_over_an_unknown_bank_is_unsupported_pcr_bank() -> None:
+    """A correctly signed quote whose selection names TPM_ALG_SHA3_256 (0x0027), a bank tlkit does
+    not know: not "not-a-quote" but "unsupported-pcr-bank"."""
+    vtpm = VirtualTpm(seed=5, ak="rsa")
+    q = vtpm.quote(PcrSelection.of({"sha256": [0, 1]}), NONCE)
+    sha256_bank = bytes.fromhex("00000001000b03030000")  # count 1, hash 0x000B, sizeofSelect 3, PCR 0-1
+    assert sha256_bank in q.message
+    message = q.message.replace(sha256_bank, bytes.fromhex("00000001002703030000"))
+    signature = vtpm._sign(message)
+    result = verify_quote(message, signature, q.pcrs, NONCE, vtpm.ak_public)
+    assert result.reasons == ("unsupported-pcr-bank",)
+    assert verify_quote(message[:-1], signature, q.pcrs, NONCE, vtpm.ak_public).reasons == (
+        "signature-invalid",
+        "not-a-quote",
+    )

@@ -40,6 +40,14 @@ def _mask_to_pcrs(mask: bytes) -> tuple[int, ...]:
     return out
 
 
+class UnknownPcrBankError(ParseError):
+    """A TPML_PCR_SELECTION names a bank hash that is not a TPM hash algorithm tlkit knows.
+
+    A :class:`ParseError` (and caught as one); :func:`tlkit.tpm.verify_quote` tells it apart to report
+    ``unsupported-pcr-bank`` instead of ``not-a-quote``.
+    """
+
+
 def _bank(key: int | str | HashAlg) -> HashAlg:
     """:func:`hash_alg` for a bank named in user data: an unknown or mistyped bank is a DataError."""
     try:
@@ -184,7 +192,9 @@ class PcrSelection:
             try:
                 alg = hash_alg(alg_id)
             except UnsupportedAlgorithmError:
-                raise ParseError(f"unknown PCR bank hash 0x{alg_id:04x}", offset=at, what=r.what) from None
+                raise UnknownPcrBankError(
+                    f"unknown PCR bank hash 0x{alg_id:04x}", offset=at, what=r.what
+                ) from None
             if rec is not None:
                 rec.add(f"{field}[{i}].hash", "TPMI_ALG_HASH", alg)
             size = r.u8("TPMS_PCR_SELECTION.sizeofSelect")

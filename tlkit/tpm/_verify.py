@@ -31,11 +31,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
-from tlkit.tpm._alg import HASH_ALGS, HashAlg
+from tlkit.tpm._alg import HASH_ALGS, SHA256, HashAlg
 from tlkit.tpm._attest import TPM_GENERATED_VALUE, Attest, scan_attest
 from tlkit.tpm._pcr import PcrValues
 from tlkit.tpm._public import PublicArea, PublicKey, load_public_key
-from tlkit.tpm._selection import PcrSelection
+from tlkit.tpm._selection import MAX_SELECTION_BANKS, PcrSelection, UnknownPcrBankError
 from tlkit.tpm._signature import RSA_SIG_ALGS, TPM_ALG_ECDSA, TPM_ALG_RSASSA, Signature
 
 __all__ = ["REASONS", "QuoteVerification", "verify_quote"]
@@ -43,6 +43,7 @@ __all__ = ["REASONS", "QuoteVerification", "verify_quote"]
 SIGNATURE_INVALID = "signature-invalid"
 UNSUPPORTED_SCHEME = "unsupported-signature-scheme"
 NOT_A_QUOTE = "not-a-quote"
+UNSUPPORTED_PCR_BANK = "unsupported-pcr-bank"
 BAD_MAGIC = "bad-magic"
 NONCE_MISMATCH = "nonce-mismatch"
 SELECTION_MISMATCH = "pcr-selection-mismatch"
@@ -53,6 +54,7 @@ REASONS: tuple[str, ...] = (
     SIGNATURE_INVALID,
     UNSUPPORTED_SCHEME,
     NOT_A_QUOTE,
+    UNSUPPORTED_PCR_BANK,
     BAD_MAGIC,
     NONCE_MISMATCH,
     SELECTION_MISMATCH,
@@ -177,6 +179,27 @@ def _ordered_values(
         return None
 
 
+def _why_unreadable(message: bytes) -> str:
+    """The reason for a message the fast decoder refused: ``unsupported-pcr-bank`` when the only
+    obstacle is bank hashes tlkit does not know (the message parses once each unknown TPM_ALG_ID is
+    read as SHA-256; the bank id does not change the structure's shape), else ``not-a-quote``."""
+    data = bytearray(message)
+    unknown = False
+    for _ in range(MAX_SELECTION_BANKS + 1):
+        try:
+            Attest._decode(bytes(data))
+        except UnknownPcrBankError as e:
+            if e.offset is None:
+                return NOT_A_QUOTE
+            data[e.offset : e.offset + 2] = SHA256.alg_id.to_bytes(2, "big")
+            unknown = True
+        except ParseError:
+            return NOT_A_QUOTE
+        else:
+            return UNSUPPORTED_PCR_BANK if unknown else NOT_A_QUOTE
+    return NOT_A_QUOTE
+
+
 def verify_quote(
     message: bytes | bytearray | memoryview,
     signature: bytes | bytearray | memoryview | Signature,
@@ -198,8 +221,10 @@ def verify_quote(
 
     Returns:
         A :class:`QuoteVerification`. A bad quote (including unparseable message or signature
-        bytes) is a negative verdict, not an exception. When the PCR sets differ, the digest is
-        not checked (``pcr-selection-mismatch`` only).
+        bytes) is a negative verdict, not an exception: ``not-a-quote`` for a malformed message
+        or another TPM_ST_ATTEST type, ``unsupported-pcr-bank`` for a quote over a bank hash tlkit
+        does not know. When the PCR sets differ, the digest is not checked
+        (``pcr-selection-mismatch`` only).
 
     Raises:
         ParseError: ``ak`` bytes are none of the public key formats.
@@ -238,8 +263,8 @@ def verify_quote(
 
     computed: bytes | None = None
     scanned = scan_attest(message)
-    if scanned is None:  # not a well-formed TPMS_ATTEST
-        found.append(NOT_A_QUOTE)
+    if scanned is None:  # not a well-formed TPMS_ATTEST, or a quote over a bank tlkit does not know
+        found.append(_why_unreadable(message))
     else:
         magic, extra, selection, digest = scanned[0], scanned[3], scanned[9], scanned[10]
         if selection is None:  # another TPM_ST_ATTEST_* type: magic and nonce are still checked
