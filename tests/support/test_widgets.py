@@ -99,3 +99,19 @@ def test_compat_explorer_features_region_and_os_routing() -> None:
     app.region.value = "Mars"
     assert app.report.compatible is True
     assert "Region name &#x27;mars&#x27; is not validated" in app.notes.value
+
+
+def test_no_dropdown_offers_a_none_value() -> None:
+    """A None-valued option renders as an empty box in a real browser (ipywidgets: "no selection")."""
+    import ipywidgets as w
+
+    from tlkit.widgets.compat_explorer import CompatExplorer
+    from tlkit.widgets.tlad_explorer import TladExplorer
+
+    for app in (CompatExplorer(), TladExplorer()):
+        dropdowns = [v for v in vars(app).values() if isinstance(v, w.Dropdown)]
+        assert dropdowns
+        for d in dropdowns:
+            values = [o[1] if isinstance(o, tuple) else o for o in d.options]
+            assert None not in values, d.description
+            assert d.value is not None, d.description

@@ -14,8 +14,12 @@ import ipywidgets as w
 
 from tlkit.errors import TlkitError
 from tlkit.support import CompatibilityReport, check_vm, image_or_os, snapshots, unsupported_features
+from tlkit.widgets._common import NEWEST, chosen, snapshot_dropdown
 
 __all__ = ["EXAMPLE_IMAGES", "EXAMPLE_SIZES", "CompatExplorer"]
+
+#: Dropdown value for "generation not given" (see tlkit.widgets._common.NEWEST).
+AUTO = "auto"
 
 EXAMPLE_SIZES = (
     "Standard_D4s_v5",
@@ -85,13 +89,9 @@ class CompatExplorer:
         self.size = w.Combobox(value=size, options=list(EXAMPLE_SIZES), description="VM size")
         self.image = w.Combobox(value=image, options=list(EXAMPLE_IMAGES), description="image / OS")
         self.generation = w.Dropdown(
-            options=[("auto", None), ("Gen1", 1), ("Gen2", 2)], value=None, description="generation"
+            options=[("auto", AUTO), ("Gen1", 1), ("Gen2", 2)], value=AUTO, description="generation"
         )
-        self.as_of = w.Dropdown(
-            options=[("newest", None)] + [(f"{s.id} ({s.tag})", s.id) for s in reversed(snapshots())],
-            value=as_of,
-            description="as of",
-        )
+        self.as_of = snapshot_dropdown(as_of)
         keys: dict[str, str] = {}
         for snap in snapshots():
             for rule in unsupported_features(snap):
@@ -135,10 +135,10 @@ class CompatExplorer:
                 self.size.value.strip(),
                 text if is_image else None,
                 os=text if text and not is_image else None,
-                generation=self.generation.value,
+                generation=chosen(self.generation.value, AUTO),
                 features=tuple(self.features.value),
                 region=self.region.value.strip() or None,
-                as_of=self.as_of.value,
+                as_of=chosen(self.as_of.value, NEWEST),
             )
         except TlkitError as e:
             self.report = None

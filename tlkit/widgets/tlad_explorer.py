@@ -13,9 +13,13 @@ from typing import Any
 import ipywidgets as w
 
 from tlkit.errors import TlkitError
-from tlkit.support import TladDecision, resolve_tlad, snapshots, tlad_rules
+from tlkit.support import TladDecision, resolve_tlad, tlad_rules
+from tlkit.widgets._common import NEWEST, chosen, snapshot_dropdown
 
 __all__ = ["API_VERSIONS", "TladExplorer"]
+
+#: Dropdown value for "no securityProfile" (see tlkit.widgets._common.NEWEST).
+ABSENT = "absent"
 
 API_VERSIONS = ("2020-12-01", "2021-07-01", "2021-11-01", "2023-03-01", "2024-07-01", "2025-11-01")
 """``Microsoft.Compute`` API versions offered (2021-11-01: TLaD preview floor; 2025-11-01: GA floor)."""
@@ -54,17 +58,13 @@ class TladExplorer:
         self.preview_flag = w.Checkbox(value=False, description=self._flag_names["preview"])
         self.standard_flag = w.Checkbox(value=False, description=self._flag_names["standard"])
         self.security_profile = w.Dropdown(
-            options=[("absent", None)] + [(t, t) for t in rules["security_types"]],
-            value=None,
+            options=[("absent", ABSENT)] + [(t, t) for t in rules["security_types"]],
+            value=ABSENT,
             description="securityType",
         )
         self.size = w.Text(value=size, description="VM size")
         self.image = w.Text(value=image, description="image")
-        self.as_of = w.Dropdown(
-            options=[("newest", None)] + [(f"{s.id} ({s.tag})", s.id) for s in reversed(snapshots())],
-            value=as_of,
-            description="as of",
-        )
+        self.as_of = snapshot_dropdown(as_of)
         self.outcome = w.HTML()
         self.reasons = w.HTML()
         self.decision: TladDecision | None = None
@@ -109,8 +109,8 @@ class TladExplorer:
                 image=self.image.value.strip(),
                 api_version=self.api_version.value,
                 flags=[self._flag_names[f] for f in flags],
-                security_profile=self.security_profile.value,
-                as_of=self.as_of.value,
+                security_profile=chosen(self.security_profile.value, ABSENT),
+                as_of=chosen(self.as_of.value, NEWEST),
             )
         except TlkitError as e:
             self.decision = None
