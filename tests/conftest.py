@@ -44,11 +44,21 @@ def expected_pcrs() -> dict[str, Any]:
     return data
 
 
+#: The Debian package that provides each real component tests use.
+APT_PACKAGE = {
+    "swtpm": "swtpm",
+    "swtpm_ioctl": "swtpm-tools",
+    "swtpm_setup": "swtpm-tools",
+    "chromium": "chromium",
+}
+
+
 def require_binaries(*names: str) -> None:
     """Skip (user machine) or fail (CI=true) unless every named binary is on PATH."""
     missing = [n for n in names if shutil.which(n) is None]
     if missing:
-        msg = f"real component missing: {', '.join(missing)} (apt-get install swtpm swtpm-tools tpm2-tools)"
+        packages = sorted({APT_PACKAGE.get(n, "tpm2-tools") for n in missing})
+        msg = f"real component missing: {', '.join(missing)} (apt-get install {' '.join(packages)})"
         if IN_CI:
             pytest.fail(msg)
         pytest.skip(msg)
