@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tlkit._result import Verdict
 from tlkit.errors import ParseError
 from tlkit.eventlog._parse import parse
 from tlkit.eventlog._replay import ReplayResult, normalise_pcrs
@@ -23,7 +24,7 @@ __all__ = ["EvidenceResult", "check_evidence"]
 
 
 @dataclass(frozen=True)
-class EvidenceResult:
+class EvidenceResult(Verdict):
     """Outcome of :func:`check_evidence`.
 
     Attributes:
@@ -41,9 +42,6 @@ class EvidenceResult:
     reasons: tuple[str, ...]
     quote: QuoteVerification = field(repr=False)
     replays: Mapping[str, ReplayResult] = field(repr=False)
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     def to_dict(self) -> dict[str, Any]:
         return {

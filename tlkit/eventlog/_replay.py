@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.eventlog._digestcheck import (
     DERIVABLE_TYPES,
@@ -291,7 +292,7 @@ class PayloadMismatch:
 
 
 @dataclass(frozen=True)
-class ReplayResult:
+class ReplayResult(Verdict):
     """Outcome of :meth:`EventLog.verify` for one bank.
 
     Attributes:
@@ -334,9 +335,6 @@ class ReplayResult:
     expected: Mapping[int, bytes] = field(repr=False, compare=False)
     payload_mismatches: tuple[PayloadMismatch, ...] = ()
     not_replayed: tuple[int, ...] = ()
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     def explain(self) -> str:
         """Human-readable multi-line summary."""
@@ -617,7 +615,7 @@ class PcrDifference:
 
 
 @dataclass(frozen=True)
-class LogDiff:
+class LogDiff(Verdict):
     """Outcome of :meth:`EventLog.diff`: ``passed`` when every PCR's chain of extends is identical.
 
     ``reasons`` holds ``pcr-differs:N``; ``first_divergent_event`` is the earliest event index (in
@@ -628,9 +626,6 @@ class LogDiff:
     reasons: tuple[str, ...]
     bank: str
     differences: tuple[PcrDifference, ...]
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     @property
     def first_divergent_event(self) -> int | None:

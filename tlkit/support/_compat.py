@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._features import feature_key, region_status, unsupported_features
 from tlkit.support._matrix import SizeStatus, size_status, supported_alternatives
@@ -87,7 +88,7 @@ class Blocker:
 
 
 @dataclass(frozen=True)
-class CompatibilityReport:
+class CompatibilityReport(Verdict):
     """Outcome of :func:`check_vm`.
 
     Attributes:
@@ -125,9 +126,6 @@ class CompatibilityReport:
     @property
     def passed(self) -> bool:
         return self.compatible is True
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     @property
     def verdict(self) -> str:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
+from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._snapshots import Snapshot, load_csv, resolve_snapshot, snapshots
 
@@ -125,7 +126,7 @@ def unsupported_features(as_of: str | _dt.date | Snapshot | None = None) -> tupl
 
 
 @dataclass(frozen=True)
-class RegionStatus:
+class RegionStatus(Verdict):
     """Whether a region is in a snapshot's Trusted Launch regions.
 
     ``supported`` is True/False, or None when the snapshot lists no rule for that cloud.
@@ -141,9 +142,6 @@ class RegionStatus:
     @property
     def passed(self) -> bool:
         return self.supported is True
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -64,6 +64,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from tlkit._result import Verdict
 from tlkit.errors import DataError, TlkitError
 from tlkit.support._compat import check_vm
 from tlkit.support._os import MarketplaceImage, image_generation, parse_image
@@ -248,7 +249,7 @@ class InventorySummary:
 
 
 @dataclass(frozen=True, eq=False)
-class InventoryResult:
+class InventoryResult(Verdict):
     """The tidy inventory: one row per VM read, plus every record that could not be read.
 
     ``passed`` is true when no record was malformed; ``reasons`` lists ``malformed-record:<index>``
@@ -279,9 +280,6 @@ class InventoryResult:
     @property
     def passed(self) -> bool:
         return not self.errors
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy frame (a copy)."""

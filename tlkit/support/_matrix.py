@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._sizes import SizeInfo, parse_size
 from tlkit.support._snapshots import Snapshot, load_csv, load_json, resolve_snapshot, snapshots
@@ -105,7 +106,7 @@ class MatrixRow:
 
 
 @dataclass(frozen=True)
-class SizeStatus:
+class SizeStatus(Verdict):
     """Trusted Launch status of one VM size in one snapshot, with the row that decided it.
 
     Attributes:
@@ -136,9 +137,6 @@ class SizeStatus:
     def passed(self) -> bool:
         """True only for ``status == "supported"``."""
         return self.status == "supported"
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -42,6 +42,7 @@ from fnmatch import fnmatchcase
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._snapshots import Snapshot, load_csv, resolve_snapshot, snapshots
 
@@ -177,7 +178,7 @@ class OsInfo:
 
 
 @dataclass(frozen=True)
-class OsStatus:
+class OsStatus(Verdict):
     """Whether an OS is in a snapshot's supported-OS table.
 
     Attributes:
@@ -202,9 +203,6 @@ class OsStatus:
     @property
     def passed(self) -> bool:
         return self.supported is True
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     def to_dict(self) -> dict[str, Any]:
         return {

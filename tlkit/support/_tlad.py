@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._compat import tl_security_types
 from tlkit.support._matrix import SizeStatus, size_status
@@ -65,7 +66,7 @@ def tlad_rules() -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class TladDecision:
+class TladDecision(Verdict):
     """What a new deployment gets.
 
     Attributes:
@@ -102,9 +103,6 @@ class TladDecision:
     def passed(self) -> bool:
         """The request is accepted (no ``error``)."""
         return self.error is None
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -473,7 +471,7 @@ def resolve_tlad(
 
 
 @dataclass(frozen=True)
-class ResizeDecision:
+class ResizeDecision(Verdict):
     """Whether a VM of a given security type can be resized to a target size.
 
     ``allowed`` is True/False, or None when the target's status is unknown or the security type is
@@ -492,9 +490,6 @@ class ResizeDecision:
     @property
     def passed(self) -> bool:
         return self.allowed is True
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.tpm._attest import Attest
 from tlkit.tpm._layout import ByteLayout
@@ -67,7 +68,7 @@ class TamperOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class TamperReport:
+class TamperReport(Verdict):
     """All outcomes of :func:`tamper_quote`, in the order the changes were made.
 
     Attributes:
@@ -98,9 +99,6 @@ class TamperReport:
     @property
     def passed(self) -> bool:
         return not self.reasons
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     def to_rows(self) -> list[dict[str, object]]:
         """One record per change; ``before``/``after`` as ``0x..`` text, ``reasons`` comma-separated."""

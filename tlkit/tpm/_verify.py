@@ -30,6 +30,7 @@ from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from tlkit._result import Verdict
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
 from tlkit.tpm._alg import HASH_ALGS, SHA256, HashAlg
 from tlkit.tpm._attest import TPM_GENERATED_VALUE, Attest, scan_attest
@@ -64,7 +65,7 @@ _PKCS1 = padding.PKCS1v15()
 
 
 @dataclass(frozen=True)
-class QuoteVerification:
+class QuoteVerification(Verdict):
     """The verdict on one quote.
 
     Attributes:
@@ -81,9 +82,6 @@ class QuoteVerification:
     pcr_digest: bytes | None = None
     message: bytes = field(default=b"", repr=False, compare=False)
     signature_input: bytes | Signature = field(default=b"", repr=False, compare=False)
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     @cached_property
     def attest(self) -> Attest | None:
