@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import io
 import json
 import sys
@@ -25,18 +24,6 @@ import pandas as pd
 from tlkit.support import load_inventory
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _generator() -> object:
-    spec = importlib.util.spec_from_file_location(
-        "make_sample_inventory", REPO / "scripts" / "make_sample_inventory.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _best(fn: object, repeat: int) -> float:
@@ -64,10 +51,12 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    gen = _generator()
+    sys.path.insert(0, str(REPO))
+    from scripts.make_sample_inventory import render
+
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        for name, text in gen.render(args.seed, args.count).items():  # type: ignore[attr-defined]
+        for name, text in render(args.seed, args.count).items():
             (out / name).write_text(text, encoding="utf-8")
         print(f"fleet: {args.count} VMs, seed {args.seed}; best of {args.repeat}")
         print(
