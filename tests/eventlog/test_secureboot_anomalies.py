@@ -8,7 +8,7 @@ from functools import cache
 import pytest
 
 from tests.eventlog.logs import GA, GT, KL, LOGS, TT, log_bytes, short
-from tlkit.eventlog import ANOMALIES, EventLog, EventType, make_event, parse, secure_boot_state
+from tlkit.eventlog import EventLog, EventType, make_event, parse, secure_boot_state
 
 RHEL8 = GT + "rhel8-uefi.bin"
 EBS = GA + "ebs_event_missing_eventlog"
@@ -148,19 +148,6 @@ def test_pcr7_actions(text: bytes, code: str) -> None:
     log = _log(RHEL8)
     s = secure_boot_state(log.appended(make_event(7, EventType.EV_EFI_ACTION, text, log.banks)))
     assert s.anomalies == (code,)
-
-
-def test_anomaly_codes_are_documented() -> None:
-    assert set(ANOMALIES) == {
-        "payload-digest-mismatch",
-        "unexpected-event-type",
-        "variable-after-separator",
-        "duplicate-variable",
-        "duplicate-separator",
-        "pcr7-separator-missing",
-        "unexpected-efi-action",
-        "uefi-debug-mode",
-    }
 
 
 # ----------------------------------------------------------------------------- to_frame
