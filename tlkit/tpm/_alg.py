@@ -14,9 +14,10 @@ from typing import Any
 from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
 from cryptography.hazmat.primitives import hashes
 
-from tlkit.errors import UnsupportedAlgorithmError
+from tlkit._binary import Reader
+from tlkit.errors import ParseError, UnsupportedAlgorithmError
 
-__all__ = ["HASH_ALGS", "HashAlg", "hash_alg"]
+__all__ = ["HASH_ALGS", "HashAlg", "hash_alg", "read_hash_alg"]
 
 
 def _sm3_available() -> bool:
@@ -136,3 +137,18 @@ def hash_alg(key: int | str | HashAlg) -> HashAlg:
     if alg is None:
         raise UnsupportedAlgorithmError(f"unknown hash algorithm name {key!r}")
     return alg
+
+
+def read_hash_alg(r: Reader, field: str, label: str, error: type[ParseError] = ParseError) -> HashAlg:
+    """Read a TPMI_ALG_HASH (TPM 2.0 Part 2, 9.27) at the reader's cursor.
+
+    Raises:
+        ParseError: (or the subclass ``error``) at the id's offset when it is not a hash tlkit knows,
+            with the message ``"unknown {label} 0x...."``.
+    """
+    at = r.offset
+    alg_id = r.u16(field)
+    try:
+        return hash_alg(alg_id)
+    except UnsupportedAlgorithmError:
+        raise error(f"unknown {label} 0x{alg_id:04x}", offset=at, what=r.what) from None

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tlkit._binary import Reader, Writer
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError, VerificationError
-from tlkit.tpm._alg import HashAlg, hash_alg
+from tlkit.tpm._alg import HashAlg, hash_alg, read_hash_alg
 from tlkit.tpm._signature import (
     TPM_ALG_ECDAA,
     TPM_ALG_ECDSA,
@@ -150,12 +150,7 @@ class PublicArea:
             raise ParseError(
                 f"unsupported TPMT_PUBLIC type 0x{typ:04x} (RSA and ECC only)", offset=at, what=r.what
             )
-        at = r.offset
-        nid = r.u16("nameAlg")
-        try:
-            name_alg = hash_alg(nid)
-        except UnsupportedAlgorithmError:
-            raise ParseError(f"unknown nameAlg 0x{nid:04x}", offset=at, what=r.what) from None
+        name_alg = read_hash_alg(r, "nameAlg", "nameAlg")
         attrs = r.u32("objectAttributes")
         policy = r.sized_u16("authPolicy")
         at = r.offset

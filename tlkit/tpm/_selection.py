@@ -13,7 +13,7 @@ from typing import Any
 
 from tlkit._binary import Reader, Writer
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
-from tlkit.tpm._alg import HashAlg, hash_alg
+from tlkit.tpm._alg import HashAlg, hash_alg, read_hash_alg
 from tlkit.tpm._layout import SpanRecorder
 
 __all__ = ["MAX_SELECTION_BANKS", "PcrSelection"]
@@ -187,14 +187,7 @@ class PcrSelection:
         items: list[tuple[HashAlg, tuple[int, ...]]] = []
         sizes: list[int] = []
         for i in range(count):
-            at = r.offset
-            alg_id = r.u16("TPMS_PCR_SELECTION.hash")
-            try:
-                alg = hash_alg(alg_id)
-            except UnsupportedAlgorithmError:
-                raise UnknownPcrBankError(
-                    f"unknown PCR bank hash 0x{alg_id:04x}", offset=at, what=r.what
-                ) from None
+            alg = read_hash_alg(r, "TPMS_PCR_SELECTION.hash", "PCR bank hash", UnknownPcrBankError)
             if rec is not None:
                 rec.add(f"{field}[{i}].hash", "TPMI_ALG_HASH", alg)
             size = r.u8("TPMS_PCR_SELECTION.sizeofSelect")

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from tlkit._binary import Reader, Writer
-from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
-from tlkit.tpm._alg import HASH_ALGS, HashAlg, hash_alg
+from tlkit.errors import DataError, ParseError
+from tlkit.tpm._alg import HASH_ALGS, HashAlg, hash_alg, read_hash_alg
 from tlkit.tpm._layout import ByteLayout, SpanRecorder
 
 __all__ = [
@@ -121,12 +121,7 @@ class Signature:
             rec.add("sigAlg", "TPMI_ALG_SIG_SCHEME", alg)
         if alg == TPM_ALG_NULL:
             return cls(alg, None)
-        hat = r.offset
-        hid = r.u16("hash")
-        try:
-            h = hash_alg(hid)
-        except UnsupportedAlgorithmError:
-            raise ParseError(f"unknown signature hash 0x{hid:04x}", offset=hat, what=r.what) from None
+        h = read_hash_alg(r, "hash", "signature hash")
         if rec is not None:
             rec.add("hash", "TPMI_ALG_HASH", h)
         if alg in RSA_SIG_ALGS:  # TPMS_SIGNATURE_RSA (11.3.1)
