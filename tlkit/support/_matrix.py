@@ -239,25 +239,17 @@ def _status_cached(info: SizeInfo, snap: Snapshot) -> SizeStatus:
     if note_key:
         notes.append(msgs[note_key]["text"])
         reasons.append(f"{note_key}-no-tl")
-    if not rows:
-        reasons.insert(0, "no-size-table")
-        return SizeStatus(
-            info,
-            "unknown",
-            info.series,
-            info.family,
-            None,
-            source,
-            snap.id,
-            "; ".join([f"{snap.tag} has no size table in the recorded sources", *notes]),
-            tuple(reasons),
-        )
     best: MatrixRow | None = None
     for row in rows:
         if row.matches(info) and (best is None or row.specificity() > best.specificity()):
             best = row
     if best is None:
-        reasons.insert(0, "no-matching-row")
+        if rows:
+            reason = "no-matching-row"
+            why = f"no {snap.tag} row covers family {info.family} / series {info.series}"
+        else:
+            reason = "no-size-table"
+            why = f"{snap.tag} has no size table in the recorded sources"
         return SizeStatus(
             info,
             "unknown",
@@ -266,8 +258,8 @@ def _status_cached(info: SizeInfo, snap: Snapshot) -> SizeStatus:
             None,
             source,
             snap.id,
-            "; ".join([f"no {snap.tag} row covers family {info.family} / series {info.series}", *notes]),
-            tuple(reasons),
+            "; ".join([why, *notes]),
+            (reason, *reasons),
         )
     reasons.insert(0, f"matched-{best.kind}-row")
     if best.basis != "table":
