@@ -67,6 +67,11 @@ def _utf16z(b: bytes) -> str:
     return s if nul < 0 else s[:nul]
 
 
+def _vendor(name: str, d: bytes) -> str:
+    """A Vendor-Defined node (UEFI 2.10, 10.3: hardware, messaging, media): GUID, then data as hex."""
+    return f"{name}({guid_str(d[:16])}" + (f",{d[16:].hex()})" if len(d) > 16 else ")")
+
+
 def _node_text(t: int, st: int, d: bytes) -> str:
     """Text of one node (UEFI 2.10, table 10.6.1); raises struct.error/IndexError on short bodies."""
     n = len(d)
@@ -77,7 +82,7 @@ def _node_text(t: int, st: int, d: bytes) -> str:
             mt, start, end = struct.unpack_from("<IQQ", d)
             return f"MemoryMapped(0x{mt:x},0x{start:x},0x{end:x})"
         if st == 0x04 and n >= 16:
-            return f"VenHw({guid_str(d[:16])}" + (f",{d[16:].hex()})" if n > 16 else ")")
+            return _vendor("VenHw", d)
         if st == 0x05 and n >= 4:
             return f"Ctrl(0x{struct.unpack_from('<I', d)[0]:x})"
     elif t == _ACPI:
@@ -98,7 +103,7 @@ def _node_text(t: int, st: int, d: bytes) -> str:
         if st == 0x05 and n >= 2:
             return f"USB(0x{d[0]:x},0x{d[1]:x})"
         if st == 0x0A and n >= 16:
-            return f"VenMsg({guid_str(d[:16])}" + (f",{d[16:].hex()})" if n > 16 else ")")
+            return _vendor("VenMsg", d)
         if st == 0x0B and n >= 33:
             iftype = d[32]
             alen = 6 if iftype in (0, 1) else 32
@@ -133,7 +138,7 @@ def _node_text(t: int, st: int, d: bytes) -> str:
             entry, start, size = struct.unpack_from("<IQQ", d)
             return f"CDROM(0x{entry:x},0x{start:x},0x{size:x})"
         if st == 0x03 and n >= 16:
-            return f"VenMedia({guid_str(d[:16])}" + (f",{d[16:].hex()})" if n > 16 else ")")
+            return _vendor("VenMedia", d)
         if st == 0x04:
             return _utf16z(d)
         if st == 0x05 and n >= 16:
