@@ -52,13 +52,9 @@ GUID_NAMES: dict[str, str] = {
     "f2fd1544-9794-4a2c-992e-e5bbcf20e394": "SMBIOS3_TABLE",
 }
 
-_HASH_SIG_SIZES = {
-    EFI_CERT_SHA1: 20,
-    EFI_CERT_SHA224: 28,
-    EFI_CERT_SHA256: 32,
-    EFI_CERT_SHA384: 48,
-    EFI_CERT_SHA512: 64,
-}
+_HASH_SIG_TYPES = frozenset(
+    {EFI_CERT_SHA1, EFI_CERT_SHA224, EFI_CERT_SHA256, EFI_CERT_SHA384, EFI_CERT_SHA512}
+)
 
 
 def guid_name(text: str) -> str | None:
@@ -68,4 +64,4 @@ def guid_name(text: str) -> str | None:
 
 def is_hash_signature_type(text: str) -> bool:
     """True for the EFI_CERT_SHA* signature types (signature data is a bare digest)."""
-    return text in _HASH_SIG_SIZES
+    return text in _HASH_SIG_TYPES
