@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipywidgets as w
+
 from tlkit.widgets.compat_explorer import CompatExplorer
 from tlkit.widgets.tlad_explorer import TladExplorer
 
@@ -103,11 +105,6 @@ def test_compat_explorer_features_region_and_os_routing() -> None:
 
 def test_no_dropdown_offers_a_none_value() -> None:
     """A None-valued option renders as an empty box in a real browser (ipywidgets: "no selection")."""
-    import ipywidgets as w
-
-    from tlkit.widgets.compat_explorer import CompatExplorer
-    from tlkit.widgets.tlad_explorer import TladExplorer
-
     for app in (CompatExplorer(), TladExplorer()):
         dropdowns = [v for v in vars(app).values() if isinstance(v, w.Dropdown)]
         assert dropdowns

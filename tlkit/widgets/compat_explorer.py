@@ -68,7 +68,7 @@ class CompatExplorer:
         size: VM size (combobox: suggestions, any text).
         image: image reference or OS name (combobox).
         generation: ``auto`` (from the image name), 1 or 2.
-        as_of: documentation snapshot (``None`` = newest).
+        as_of: documentation snapshot (``newest`` = the newest one).
         features: VM features in use (SelectMultiple over the keys of every snapshot's
             unsupported-features list, :func:`tlkit.support.unsupported_features`).
         region: ARM location name (empty = not checked).

@@ -36,7 +36,7 @@ class TladExplorer:
         security_profile: ``absent`` or an explicit security type.
         size: VM size.
         image: image reference (``PUBLISHER:OFFER:SKU:VERSION`` or a resource id).
-        as_of: documentation snapshot (``None`` = newest).
+        as_of: documentation snapshot (``newest`` = the newest one).
         outcome: HTML: effective and reported security type, silent fallback, refusal message.
         reasons: HTML: the decision's machine-readable reasons, in order.
         decision: the last :class:`tlkit.support.TladDecision` (``None`` after an input error).
