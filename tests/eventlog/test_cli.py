@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import expected_pcrs, fixture_path
 from tests.eventlog.logs import GA, GT, KL
 from tlkit.cli import main
-from tlkit.eventlog import parse, write
+from tlkit.eventlog import make_event, parse, write
 
 
 def _pcrs_file(tmp_path: Path, rel: str) -> Path:
@@ -19,6 +19,16 @@ def _pcrs_file(tmp_path: Path, rel: str) -> Path:
     p = tmp_path / "pcrs.json"
     p.write_text(json.dumps(table))
     return p
+
+
+def _mismeasured_event_20(tmp_path: Path, rel: str) -> Path:
+    """The log ``rel`` with event 20's digests replaced by those of ``b"evil"`` (its data kept)."""
+    good = parse(fixture_path(rel).read_bytes())
+    e = good[20]
+    bad = good.replaced(20, make_event(e.pcr, e.event_type, e.data, good.banks, measured=b"evil"))
+    bad_path = tmp_path / "bad.bin"
+    bad_path.write_bytes(write(bad))
+    return bad_path
 
 
 def test_show_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -99,14 +109,8 @@ def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_diff_and_verify_with_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from tlkit.eventlog import make_event, parse, write
-
     rel = GT + "rhel8-uefi.bin"
-    good = parse(fixture_path(rel).read_bytes())
-    e = good[20]
-    bad = good.replaced(20, make_event(e.pcr, e.event_type, e.data, good.banks, measured=b"evil"))
-    bad_path = tmp_path / "bad.bin"
-    bad_path.write_bytes(write(bad))
+    bad_path = _mismeasured_event_20(tmp_path, rel)
     assert main(["eventlog", "diff", str(fixture_path(rel)), str(fixture_path(rel))]) == 0
     assert "identical" in capsys.readouterr().out
     assert main(["eventlog", "diff", str(bad_path), str(fixture_path(rel))]) == 1
@@ -129,7 +133,7 @@ def test_diff_and_verify_with_reference(tmp_path: Path, capsys: pytest.CaptureFi
     )
     assert rc == 1
     div = json.loads(capsys.readouterr().out)["sha256"]["divergences"][0]
-    assert (div["pcr"], div["first_divergent_event"]) == (e.pcr, 20)
+    assert (div["pcr"], div["first_divergent_event"]) == (6, 20)  # rhel8 event 20 extends PCR 6
 
 
 def test_verify_fails_on_an_edited_secure_boot_byte(
@@ -155,14 +159,8 @@ def test_verify_fails_on_an_edited_secure_boot_byte(
 def test_verify_hints_at_reference_only_when_no_divergent_event(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tlkit.eventlog import make_event
-
     rel = GT + "rhel8-uefi.bin"
-    good = parse(fixture_path(rel).read_bytes())
-    e = good[20]
-    bad = good.replaced(20, make_event(e.pcr, e.event_type, e.data, good.banks, measured=b"evil"))
-    bad_path = tmp_path / "bad.bin"
-    bad_path.write_bytes(write(bad))
+    bad_path = _mismeasured_event_20(tmp_path, rel)
     args = ["eventlog", "verify", str(bad_path), "--pcrs", str(_pcrs_file(tmp_path, rel)), "--bank", "sha256"]
     assert main(args) == 1
     out = capsys.readouterr().out.splitlines()
