@@ -112,6 +112,15 @@ SCHEME_IDS = {
 }
 
 
+def _read_alg(r: Reader, field: str, allowed: frozenset[int], label: str) -> int:
+    """Read a TPM_ALG_ID that must be TPM_ALG_NULL or one of ``allowed`` (ParseError at its offset)."""
+    at = r.offset
+    alg = r.u16(field)
+    if alg != TPM_ALG_NULL and alg not in allowed:
+        raise ParseError(f"unsupported {label} 0x{alg:04x}", offset=at, what=r.what)
+    return alg
+
+
 @dataclass(frozen=True)
 class PublicArea:
     """A TPMT_PUBLIC for an RSA or ECC key, byte-exact.
@@ -153,28 +162,19 @@ class PublicArea:
         name_alg = read_hash_alg(r, "nameAlg", "nameAlg")
         attrs = r.u32("objectAttributes")
         policy = r.sized_u16("authPolicy")
-        at = r.offset
-        sym = r.u16("symmetric.algorithm")
+        sym = _read_alg(r, "symmetric.algorithm", SYM_ALGS, "symmetric algorithm")
         sym_bits = sym_mode = 0
         if sym != TPM_ALG_NULL:
-            if sym not in SYM_ALGS:
-                raise ParseError(f"unsupported symmetric algorithm 0x{sym:04x}", offset=at, what=r.what)
             sym_bits = r.u16("symmetric.keyBits")
             sym_mode = r.u16("symmetric.mode")
-        at = r.offset
-        scheme = r.u16("scheme.scheme")
+        with_hash = RSA_SCHEMES_WITH_HASH if typ == TPM_ALG_RSA else ECC_SCHEMES_WITH_HASH | {TPM_ALG_ECDAA}
+        empty = RSA_SCHEMES_EMPTY if typ == TPM_ALG_RSA else frozenset()
+        scheme = _read_alg(r, "scheme.scheme", with_hash | empty, "key scheme")
         scheme_hash = scheme_count = 0
-        if scheme != TPM_ALG_NULL:
-            with_hash = (
-                RSA_SCHEMES_WITH_HASH if typ == TPM_ALG_RSA else ECC_SCHEMES_WITH_HASH | {TPM_ALG_ECDAA}
-            )
-            empty = RSA_SCHEMES_EMPTY if typ == TPM_ALG_RSA else frozenset()
-            if scheme in with_hash:
-                scheme_hash = r.u16("scheme.hashAlg")
-                if scheme == TPM_ALG_ECDAA:
-                    scheme_count = r.u16("scheme.count")
-            elif scheme not in empty:
-                raise ParseError(f"unsupported key scheme 0x{scheme:04x}", offset=at, what=r.what)
+        if scheme in with_hash:
+            scheme_hash = r.u16("scheme.hashAlg")
+            if scheme == TPM_ALG_ECDAA:
+                scheme_count = r.u16("scheme.count")
         key_bits = exponent = curve = kdf_hash = 0
         kdf = TPM_ALG_NULL
         rsa_n = x = y = b""
@@ -184,11 +184,8 @@ class PublicArea:
             rsa_n = r.sized_u16("unique.rsa")
         else:
             curve = r.u16("curveID")
-            at = r.offset
-            kdf = r.u16("kdf.scheme")
+            kdf = _read_alg(r, "kdf.scheme", KDF_SCHEMES, "KDF scheme")
             if kdf != TPM_ALG_NULL:
-                if kdf not in KDF_SCHEMES:
-                    raise ParseError(f"unsupported KDF scheme 0x{kdf:04x}", offset=at, what=r.what)
                 kdf_hash = r.u16("kdf.hashAlg")
             x = r.sized_u16("unique.ecc.x")
             y = r.sized_u16("unique.ecc.y")
