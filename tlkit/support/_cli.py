@@ -3,18 +3,17 @@
 Exit codes: 0 compatible / accepted, 1 not compatible, undetermined or refused, 2 unusable input (a
 :class:`~tlkit.errors.TlkitError` raised here is printed by :mod:`tlkit.cli`).
 
-Hook for other support commands: if ``tlkit.support._inventory`` exists and defines
-``register_cli(subparsers)``, :func:`register` calls it (``tlkit inventory ...``).
+``tlkit inventory ...`` lives in :mod:`tlkit.support._inventory_cli`; :func:`register` adds it too.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from typing import Any
 
+from tlkit.support import _inventory_cli
 from tlkit.support._compat import check_vm
 from tlkit.support._tlad import resolve_tlad, tlad_rules
 
@@ -22,7 +21,7 @@ __all__ = ["register"]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``check`` and ``tlad`` (and the inventory commands when that module exists)."""
+    """Add ``check``, ``tlad`` and the ``inventory`` commands."""
     p = subparsers.add_parser(
         "check",
         help="Trusted Launch compatibility of one VM (size, image/OS, ...)",
@@ -75,15 +74,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     t.add_argument("--format", choices=["text", "json"], default="text")
     t.set_defaults(func=_run_tlad)
 
-    try:
-        inventory = importlib.import_module("tlkit.support._inventory")
-    except ModuleNotFoundError as e:
-        if e.name != "tlkit.support._inventory":
-            raise
-        return
-    hook = getattr(inventory, "register_cli", None)
-    if callable(hook):
-        hook(subparsers)
+    _inventory_cli.register(subparsers)
 
 
 def _emit(data: dict[str, Any], fmt: str, lines: list[str]) -> None:

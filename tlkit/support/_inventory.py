@@ -1042,13 +1042,6 @@ def load_inventory(
     )
 
 
-def register_cli(subparsers: Any) -> None:
-    """``tlkit inventory ...`` sub-commands (the hook :mod:`tlkit.support._cli` looks for)."""
-    from tlkit.support._inventory_cli import register  # noqa: PLC0415 (the CLI module imports this one)
-
-    register(subparsers)
-
-
 def _safe_name(rec: Mapping[str, Any]) -> str | None:
     name = rec.get("name")
     return name if isinstance(name, str) and name else None
