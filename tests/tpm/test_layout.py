@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,6 +26,7 @@ from tlkit.viz import table
 REAL = _fixtures.all_quotes() if _fixtures.FIXTURES_PRESENT else []
 SELECTION = PcrSelection.of({"sha256": [0, 1, 7], "sha1": [0, 23]})
 NONCE = bytes(range(20))
+T = TypeVar("T")
 
 
 def _vtpm_quotes() -> list[tuple[str, bytes, bytes]]:
@@ -237,26 +241,35 @@ def _mutate(data: st.DataObject, sample: bytes) -> bytes:
     return bytes(buf)
 
 
+def _same_verdict(
+    parse: Callable[[bytes], T], lay_out: Callable[[bytes], ByteLayout], b: bytes
+) -> tuple[T, ByteLayout] | None:
+    """``parse`` and ``lay_out`` both reject ``b`` with a ParseError at the same offset (None), or
+    both accept it and the layout tiles ``b`` (the parsed value and the layout)."""
+    try:
+        parsed = parse(b)
+    except ParseError as e:
+        error = e
+    else:
+        layout = lay_out(b)
+        _assert_tiles(layout, b)
+        return parsed, layout
+    with pytest.raises(ParseError) as info:
+        lay_out(b)
+    assert info.value.offset == error.offset is not None
+    return None
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(MESSAGES), st.data())
 def test_attest_layout_accepts_what_from_bytes_accepts(item: tuple[str, bytes], data: st.DataObject) -> None:
     """Mutated real quotes: layout and from_bytes agree on acceptance, the spans tile the input and
     carry the parsed values; a rejection is a ParseError at the same offset from both."""
     b = _mutate(data, item[1])
-    error: ParseError | None
-    try:
-        attest = Attest.from_bytes(b)
-    except ParseError as e:
-        error = e
-    else:
-        error = None
-    if error is not None:
-        with pytest.raises(ParseError) as info:
-            Attest.layout(b)
-        assert info.value.offset == error.offset is not None
+    agreed = _same_verdict(Attest.from_bytes, Attest.layout, b)
+    if agreed is None:
         return
-    layout = Attest.layout(b)
-    _assert_tiles(layout, b)
+    attest, layout = agreed
     assert layout["magic"].value == attest.magic
     assert layout["qualifiedSigner.name"].value == attest.qualified_signer
     assert layout["extraData.buffer"].value == attest.extra_data
@@ -271,20 +284,10 @@ def test_signature_layout_accepts_what_from_bytes_accepts(
     item: tuple[str, bytes], data: st.DataObject
 ) -> None:
     b = _mutate(data, item[1])
-    error: ParseError | None
-    try:
-        sig = Signature.from_bytes(b)
-    except ParseError as e:
-        error = e
-    else:
-        error = None
-    if error is not None:
-        with pytest.raises(ParseError) as info:
-            Signature.layout(b)
-        assert info.value.offset == error.offset is not None
+    agreed = _same_verdict(Signature.from_bytes, Signature.layout, b)
+    if agreed is None:
         return
-    layout = Signature.layout(b)
-    _assert_tiles(layout, b)
+    sig, layout = agreed
     assert layout["sigAlg"].value == sig.sig_alg
     if sig.rsa is not None:
         assert layout["sig.buffer"].value == sig.rsa
