@@ -22,8 +22,6 @@ __all__ = ["PCR_COUNT", "ExtendStep", "ExtendTrace", "PcrBanks", "PcrValues", "e
 PCR_COUNT = 24
 #: PCRs that start at all ones (DRTM, PC Client PTP 4.6.2).
 DRTM_PCRS = range(17, 23)
-#: PCRs that TPM2_PCR_Reset may reset at some locality (0-15 never: only TPM2_Startup(CLEAR)).
-RESETTABLE_PCRS = frozenset({16, 17, 18, 19, 20, 21, 22, 23})
 STARTUP_LOCALITIES = (0, 3, 4)
 LOCALITIES = (0, 1, 2, 3, 4)
 #: Localities (bit ``L`` = locality ``L``) from which TPM2_PCR_Reset / TPM2_PCR_Extend of each PCR
