@@ -18,6 +18,11 @@ from tlkit.tpm import Attest, Signature, tamper_quote, verify_quote
 __all__ = ["QuoteLab"]
 
 
+def _verdict(passed: bool, reasons: tuple[str, ...]) -> str:
+    """``passed`` or ``FAILED: reason, reason`` (HTML-escaped)."""
+    return html.escape("passed" if passed else "FAILED: " + ", ".join(reasons))
+
+
 class QuoteLab:
     """Pick a part (message or signature), a field, a byte inside it and an XOR mask; press the button.
 
@@ -65,8 +70,7 @@ class QuoteLab:
 
     def _baseline(self) -> str:
         result = verify_quote(self.message, self.signature, self.pcrs, self.nonce, self.ak)
-        verdict = "passed" if result.passed else "FAILED: " + ", ".join(result.reasons)
-        return f"<b>untouched quote</b>: {html.escape(verdict)}"
+        return f"<b>untouched quote</b>: {_verdict(result.passed, result.reasons)}"
 
     def _on_part(self, _change: Any) -> None:
         self.field.options = list(self._fields[self.part.value])
@@ -95,8 +99,7 @@ class QuoteLab:
             positions=[(part, self.offset, int(self.mask.value))],
         )
         (o,) = report.outcomes
-        verdict = "passed" if o.passed else "FAILED: " + ", ".join(o.reasons)
         self.verdict.value = (
             f"{html.escape(o.part)} byte {o.offset} ({html.escape(o.field)}): "
-            f"0x{o.before:02x} → 0x{o.after:02x} — <b>{html.escape(verdict)}</b>"
+            f"0x{o.before:02x} → 0x{o.after:02x} — <b>{_verdict(o.passed, o.reasons)}</b>"
         )
