@@ -27,7 +27,7 @@ from tlkit.eventlog import _guid as guids
 from tlkit.eventlog._devicepath import DevicePath, parse_device_path
 from tlkit.eventlog._guid import guid_str
 from tlkit.eventlog._types import EventType as T
-from tlkit.tpm._alg import _BY_ID
+from tlkit.tpm._alg import _BY_ID, HashAlg
 
 __all__ = [
     "SIPA_TAGS_FILE",
@@ -173,6 +173,13 @@ def bank_name(alg_id: int) -> str:
     """tlkit bank name for a TPM_ALG_ID; algorithms tlkit does not know are named ``alg_0x....``."""
     a = _BY_ID.get(alg_id)
     return a.name if a is not None else f"alg_0x{alg_id:04x}"
+
+
+def hashable_alg(alg_id: int) -> HashAlg | None:
+    """The :class:`~tlkit.tpm.HashAlg` for a TPM_ALG_ID when tlkit knows it and this OpenSSL can hash
+    with it (SM3 may be missing), else ``None``."""
+    a = _BY_ID.get(alg_id)
+    return a if a is not None and a.available else None
 
 
 def parse_spec_id(data: bytes, base: int = 0) -> SpecIdEvent:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from tlkit.eventlog._payloads import hashable_alg
 from tlkit.eventlog._types import EventType
-from tlkit.tpm._alg import _BY_ID
 
 if TYPE_CHECKING:
     from tlkit.eventlog._model import EventLog
@@ -63,7 +63,7 @@ def _ebs_fix(*texts: str) -> Callable[[EventLog], EventLog | None]:
         missing = [t for t in texts if t.encode() not in have]
         if not missing:
             return None
-        banks = [a.bank for a in log.algorithms if a.alg_id in _BY_ID and _BY_ID[a.alg_id].available]
+        banks = [a.bank for a in log.algorithms if hashable_alg(a.alg_id)]
         return log.appended(*(make_event(5, EventType.EV_EFI_ACTION, t.encode(), banks) for t in missing))
 
     return fix

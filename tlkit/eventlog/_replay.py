@@ -23,9 +23,10 @@ from tlkit.eventlog._digestcheck import (
     WHOLE_DATA_TYPES,
     data_matches_digest,
 )
+from tlkit.eventlog._payloads import hashable_alg
 from tlkit.eventlog._quirks import KNOWN_QUIRKS, Quirk
 from tlkit.eventlog._types import EventType, event_type_name
-from tlkit.tpm._alg import _BY_ID, HashAlg, hash_alg
+from tlkit.tpm._alg import HashAlg, hash_alg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -171,7 +172,7 @@ def replay_all(log: EventLog) -> dict[str, dict[int, bytes]]:
     return {
         a.bank: replay_bank(log, a.bank)
         for a in log.algorithms
-        if a.alg_id in _BY_ID and _BY_ID[a.alg_id].available and _complete(log, a.alg_id)
+        if hashable_alg(a.alg_id) and _complete(log, a.alg_id)
     }
 
 

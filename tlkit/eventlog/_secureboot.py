@@ -19,9 +19,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tlkit.eventlog._payloads import CertificateInfo, ImageLoad, SignatureList, TextEvent, UefiVariable
+from tlkit.eventlog._payloads import (
+    CertificateInfo,
+    ImageLoad,
+    SignatureList,
+    TextEvent,
+    UefiVariable,
+    hashable_alg,
+)
 from tlkit.eventlog._types import EventType as T
-from tlkit.tpm._alg import _BY_ID
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -269,9 +275,8 @@ _NOT_APPROVALS = ("sbat-level", "mok-list-trusted")
 
 def _payload_ok(e: Event) -> bool | None:
     """False when, in any bank this OpenSSL can hash, the digest is not the hash of the data."""
-    verdicts = [
-        e.data_matches_digest(_BY_ID[a].name) for a, _ in e.digest_list if a in _BY_ID and _BY_ID[a].available
-    ]
+    algs = (hashable_alg(a) for a, _ in e.digest_list)
+    verdicts = [e.data_matches_digest(alg) for alg in algs if alg is not None]
     if False in verdicts:
         return False
     return True if True in verdicts else None
