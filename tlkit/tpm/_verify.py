@@ -28,7 +28,6 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from tlkit._result import Verdict
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
@@ -134,8 +133,7 @@ def _check_signature(key: PublicKey, sig: Signature, message: bytes) -> str | No
             ch = h.crypto_hash()
             if not isinstance(key, ec.EllipticCurvePublicKey) or sig.ecdsa_r is None or sig.ecdsa_s is None:
                 return SIGNATURE_INVALID
-            der = encode_dss_signature(int.from_bytes(sig.ecdsa_r, "big"), int.from_bytes(sig.ecdsa_s, "big"))
-            key.verify(der, message, ec.ECDSA(ch))
+            key.verify(sig.to_der(), message, ec.ECDSA(ch))
         else:
             return UNSUPPORTED_SCHEME
     except (InvalidSignature, ValueError):
