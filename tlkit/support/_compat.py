@@ -50,7 +50,7 @@ from tlkit.support._snapshots import Snapshot, load_csv, load_json, resolve_snap
 if TYPE_CHECKING:
     import datetime as _dt
 
-__all__ = ["Blocker", "CompatibilityReport", "check_vm", "tl_security_types"]
+__all__ = ["Blocker", "CompatibilityReport", "check_vm", "image_security_type", "tl_security_types"]
 
 
 @cache
@@ -233,8 +233,12 @@ def check_vm(
     )
 
 
-def _image_security_type(img: ImageLike | None) -> tuple[str | None, bool]:
-    """(the image's own ``SecurityType``, whether it allows Trusted Launch) (FAQ-2025, notes §1.5)."""
+def image_security_type(img: ImageLike | None) -> tuple[str | None, bool]:
+    """(the image's own ``SecurityType``, whether it allows Trusted Launch) (FAQ-2025, notes §1.5).
+
+    Gallery values are looked up in ``data/support/image_security_types.csv``; for a Marketplace
+    image FAQ-2025's rule applies: the value *contains* ``TrustedLaunch``.
+    """
     if isinstance(img, GalleryImage) and img.security_type is not None:
         return img.security_type, img.security_type.lower() in tl_security_types("gallery")
     if isinstance(img, MarketplaceImage) and img.security_type is not None:
@@ -302,7 +306,7 @@ def _check(
     elif os is not None:
         os_info = identify_os(os)
 
-    sec_type, image_tl = _image_security_type(img)
+    sec_type, image_tl = image_security_type(img)
     if image_tl and img is not None and img.hyper_v_generation == 1:
         notes.append(_note("image-inconsistent", security_type=sec_type))
         image_tl = False

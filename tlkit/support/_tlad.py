@@ -42,7 +42,7 @@ from typing import Any
 
 from tlkit._result import Verdict
 from tlkit.errors import DataError
-from tlkit.support._compat import tl_security_types
+from tlkit.support._compat import image_security_type, tl_security_types
 from tlkit.support._matrix import SizeStatus, size_status
 from tlkit.support._os import (
     GalleryImage,
@@ -219,7 +219,7 @@ def _image_supports_tl(
         return True, "gallery-image-tl", gen
     # FAQ-2025 (notes §1.5): hyperVGeneration V2 and a SecurityType containing TrustedLaunch decide;
     # the OS table is consulted only without a SecurityType, and a distro with no row is unknown.
-    declared_tl = img.security_type is not None and "trustedlaunch" in img.security_type.lower()
+    declared_tl = image_security_type(img)[1]
     if gen is None and declared_tl and img.hyper_v_generation is None:
         gen = 2
     if gen == 1:
