@@ -32,7 +32,6 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from tlkit.errors import DataError, UnsupportedAlgorithmError
@@ -298,8 +297,8 @@ class VirtualTpm:
             raise DataError(f"the virtual TPM cannot sign with {h.name} here", field="ak_hash") from None
         key = self._ak_key
         if isinstance(key, ec.EllipticCurvePrivateKey):
-            r, s = decode_dss_signature(key.sign(message, ec.ECDSA(algo, deterministic_signing=True)))
-            return Signature.ecdsa(r, s, h, size=32)
+            der = key.sign(message, ec.ECDSA(algo, deterministic_signing=True))
+            return Signature.from_der(der, h, size=32)
         if self.ak_scheme == "rsapss":
             pss = padding.PSS(mgf=padding.MGF1(algo), salt_length=padding.PSS.DIGEST_LENGTH)
             return Signature(TPM_ALG_RSAPSS, h, rsa=key.sign(message, pss, algo))
