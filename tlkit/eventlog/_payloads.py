@@ -22,6 +22,7 @@ from types import MappingProxyType
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 
+from tlkit._binary import Reader
 from tlkit.errors import DataError, ParseError
 from tlkit.eventlog import _guid as guids
 from tlkit.eventlog._devicepath import DevicePath, parse_device_path
@@ -57,54 +58,16 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------------------------- helpers
-class _R:
-    """Little-endian cursor for event data; raises ParseError with absolute offsets."""
+class _R(Reader):
+    """:class:`tlkit._binary.Reader` over little-endian event data, plus EFI_GUID fields."""
 
-    __slots__ = ("base", "d", "pos", "what")
+    __slots__ = ()
 
     def __init__(self, d: bytes, base: int, what: str) -> None:
-        self.d, self.base, self.pos, self.what = d, base, 0, what
-
-    @property
-    def left(self) -> int:
-        return len(self.d) - self.pos
-
-    def need(self, n: int, field: str) -> None:
-        if n < 0 or n > len(self.d) - self.pos:
-            raise ParseError(
-                f"{field}: need {n} bytes, {len(self.d) - self.pos} left",
-                offset=self.base + self.pos,
-                what=self.what,
-            )
-
-    def take(self, n: int, field: str) -> bytes:
-        self.need(n, field)
-        v = self.d[self.pos : self.pos + n]
-        self.pos += n
-        return v
-
-    def u8(self, field: str) -> int:
-        return self.take(1, field)[0]
-
-    def u16(self, field: str) -> int:
-        return int(struct.unpack("<H", self.take(2, field))[0])
-
-    def u32(self, field: str) -> int:
-        return int(struct.unpack("<I", self.take(4, field))[0])
-
-    def u64(self, field: str) -> int:
-        return int(struct.unpack("<Q", self.take(8, field))[0])
+        super().__init__(d, endian="little", base=base, what=what)
 
     def guid(self, field: str) -> str:
         return guid_str(self.take(16, field))
-
-    def end(self, field: str = "trailing data") -> None:
-        if self.pos != len(self.d):
-            raise ParseError(
-                f"{field}: {len(self.d) - self.pos} unexpected bytes",
-                offset=self.base + self.pos,
-                what=self.what,
-            )
 
 
 def _printable(b: bytes) -> bool:
@@ -203,9 +166,11 @@ def parse_spec_id(data: bytes, base: int = 0) -> SpecIdEvent:
         r.u8("uintnSize"),
     )
     n = r.u32("numberOfAlgorithms")
-    if n * 4 > r.left:
+    if n * 4 > r.remaining:
         raise ParseError(
-            f"numberOfAlgorithms {n} needs {n * 4} bytes, {r.left} left", offset=base + r.pos - 4, what=r.what
+            f"numberOfAlgorithms {n} needs {n * 4} bytes, {r.remaining} left",
+            offset=base + r.pos - 4,
+            what=r.what,
         )
     algs = []
     seen = set()
@@ -217,7 +182,7 @@ def parse_spec_id(data: bytes, base: int = 0) -> SpecIdEvent:
         algs.append(SpecIdAlgorithm(alg_id, bank_name(alg_id), size))
     vsize = r.u8("vendorInfoSize")
     vendor = r.take(vsize, "vendorInfo")
-    r.end()
+    r.expect_end()
     return SpecIdEvent(
         sig.rstrip(b"\x00").decode("ascii", errors="replace"),
         platform_class,
@@ -284,8 +249,8 @@ def _sp800_155(body: bytes, base: int, event3: bool) -> tuple[tuple[str, object]
         out.append(("rim_locator", r.take(r.u32("rimLocatorSize"), "rimLocator")))
         out.append(("platform_cert_locator_type", r.u32("platformCertLocatorType")))
         out.append(("platform_cert_locator", r.take(r.u32("platformCertLocatorSize"), "platformCertLocator")))
-    if r.left:  # lenient: GCE pads Event3 with zero bytes
-        out.append(("trailing", r.take(r.left, "trailing")))
+    if r.remaining:  # lenient: GCE pads Event3 with zero bytes
+        out.append(("trailing", r.take(r.remaining, "trailing")))
     return tuple(out)
 
 
@@ -299,7 +264,7 @@ def _no_action(d: bytes, base: int) -> object:
         r = _R(d, base, "TCG_EfiStartupLocalityEvent")
         r.take(16, "signature")
         loc = r.u8("StartupLocality")
-        r.end()
+        r.expect_end()
         return StartupLocality(loc)
     if sig in (b"SP800-155 Event\x00", b"SP800-155 Event3"):
         return NoActionEvent(
@@ -395,7 +360,7 @@ class HandoffTables:
 def _blob(d: bytes, base: int) -> FirmwareBlob:
     r = _R(d, base, "UEFI_PLATFORM_FIRMWARE_BLOB")
     b = FirmwareBlob(r.u64("BlobBase"), r.u64("BlobLength"))
-    r.end()
+    r.expect_end()
     return b
 
 
@@ -403,7 +368,7 @@ def _blob2(d: bytes, base: int) -> FirmwareBlob:
     r = _R(d, base, "UEFI_PLATFORM_FIRMWARE_BLOB2")
     desc = r.take(r.u8("BlobDescriptionSize"), "BlobDescription")
     b = FirmwareBlob(r.u64("BlobBase"), r.u64("BlobLength"), _text(desc)[0])
-    r.end()
+    r.expect_end()
     return b
 
 
@@ -411,10 +376,10 @@ def _handoff(d: bytes, base: int, v2: bool) -> HandoffTables:
     r = _R(d, base, "UEFI_HANDOFF_TABLE_POINTERS2" if v2 else "UEFI_HANDOFF_TABLE_POINTERS")
     desc = _text(r.take(r.u8("TableDescriptionSize"), "TableDescription"))[0] if v2 else None
     n = r.u64("NumberOfTables")
-    if n * 24 > r.left:
+    if n * 24 > r.remaining:
         raise ParseError(f"NumberOfTables {n} exceeds the data", offset=base + r.pos - 8, what=r.what)
     tables = tuple((r.guid("VendorGuid"), r.u64("VendorTable")) for _ in range(n))
-    r.end()
+    r.expect_end()
     return HandoffTables(tables, desc)
 
 
@@ -760,7 +725,7 @@ def _gpt(d: bytes, base: int) -> GptData:
     )
     r.u32("PartitionEntryArrayCRC32")
     n = r.u64("NumberOfPartitions")
-    if esize < 128 or n * esize > r.left:
+    if esize < 128 or n * esize > r.remaining:
         raise ParseError(
             f"{n} partitions of {esize} bytes exceed the data", offset=base + r.pos - 8, what=r.what
         )
@@ -772,7 +737,7 @@ def _gpt(d: bytes, base: int) -> GptData:
         parts.append(
             GptPartition(t, u, s, en, a, e[56:128].decode("utf-16-le", errors="replace").rstrip("\x00"))
         )
-    r.end()
+    r.expect_end()
     return GptData(disk, rev, hsize, my, alt, first, last, entry_lba, nentries, esize, tuple(parts))
 
 
@@ -867,7 +832,7 @@ def _tagged_seq(d: bytes, base: int, depth: int) -> tuple[TaggedEvent, ...]:
         raise ParseError("tagged events nested too deeply", offset=base, what="TCG_PCClientTaggedEvent")
     r = _R(d, base, "TCG_PCClientTaggedEvent")
     out = []
-    while r.left:
+    while r.remaining:
         tag = r.u32("taggedEventID")
         n = r.u32("taggedEventDataSize")
         at = r.pos
