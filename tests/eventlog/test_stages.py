@@ -61,8 +61,9 @@ def test_prefix_replays_end_at_full_replay(rhel8: EventLog) -> None:
 
 
 def test_prefix_replays_missing_bank(ebs: EventLog) -> None:
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match=r"the log has no sha256 digests \(its banks: sha1\)") as ei:
         ebs.prefix_replays("sha256")
+    assert ei.value.field == "bank"
 
 
 @pytest.mark.parametrize(
