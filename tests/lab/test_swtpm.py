@@ -182,6 +182,16 @@ def test_wrong_digest_size_is_a_data_error(tpm: SwtpmSession) -> None:
 
 
 @pytest.mark.interop
+def test_pcr_index_outside_0_23_is_a_data_error_before_any_tool_runs(tpm: SwtpmSession) -> None:
+    with pytest.raises(DataError, match=r"PCR index 24 out of range 0\.\.23"):
+        tpm.pcr_extend(24, {"sha256": bytes(32)})
+    with pytest.raises(DataError, match=r"PCR index -1 out of range"):
+        tpm.pcr_reset(-1)
+    with pytest.raises(DataError, match=r"PCR index True out of range"):
+        tpm.pcr_event(True, b"x")
+
+
+@pytest.mark.interop
 def test_refused_command_raises_tool_error_with_stderr(tpm: SwtpmSession) -> None:
     with pytest.raises(ToolError) as info:
         tpm.pcr_extend(17, {"sha256": bytes(32)})  # DRTM PCR: not extendable from locality 0

@@ -31,6 +31,7 @@ from typing import Any, NamedTuple, Self
 
 from tlkit.errors import DataError, MissingComponentError, ToolError
 from tlkit.tpm import HashAlg, PcrSelection, hash_alg
+from tlkit.tpm._pcr import check_pcr_index
 from tlkit.tpm._selection import as_selection
 
 __all__ = ["SwtpmKey", "SwtpmQuote", "SwtpmSession", "pcr_spec"]
@@ -476,8 +477,7 @@ class SwtpmSession:
             DataError: a digest whose size does not match its bank, or a PCR outside 0..23.
             ToolError: the TPM refused (e.g. PCR 17-22 from locality 0).
         """
-        if not 0 <= pcr <= 23:
-            raise DataError(f"PCR index must be 0..23, got {pcr}", field="pcr")
+        check_pcr_index(pcr)
         if not digests:
             raise DataError("no digest to extend", field="digests")
         parts = []
@@ -496,15 +496,13 @@ class SwtpmSession:
         Raises:
             ToolError: the TPM refused (e.g. PCR 0-15).
         """
-        if not 0 <= pcr <= 23:
-            raise DataError(f"PCR index must be 0..23, got {pcr}", field="pcr")
+        check_pcr_index(pcr)
         self.run(["tpm2_pcrreset", str(pcr)])
 
     def pcr_event(self, pcr: int, data: bytes) -> dict[str, bytes]:
         """``TPM2_PCR_Event``: the TPM hashes ``data`` (at most 1024 bytes) with every active bank's
         algorithm and extends PCR ``pcr`` with each digest (``tpm2_pcrevent``). Returns the digests."""
-        if not 0 <= pcr <= 23:
-            raise DataError(f"PCR index must be 0..23, got {pcr}", field="pcr")
+        check_pcr_index(pcr)
         if len(data) > 1024:
             raise DataError(f"event data must be at most 1024 bytes, got {len(data)}", field="data")
         path = self._path("event.bin")

@@ -46,6 +46,13 @@ def _allowed(mask: int) -> str:
     return ", ".join(str(loc) for loc in LOCALITIES if mask >> loc & 1)
 
 
+def check_pcr_index(pcr: object) -> int:
+    """``pcr`` if it is a PCR index 0..23 (PC Client PTP: 24 PCRs), else a DataError."""
+    if isinstance(pcr, bool) or not isinstance(pcr, int) or not 0 <= pcr < PCR_COUNT:
+        raise DataError(f"PCR index {pcr!r} out of range 0..{PCR_COUNT - 1}", record=pcr, field="pcr")
+    return pcr
+
+
 def _check_locality(locality: int) -> None:
     if isinstance(locality, bool) or locality not in LOCALITIES:
         raise DataError(f"locality must be one of {LOCALITIES}, got {locality!r}", field="locality")
@@ -213,8 +220,7 @@ class PcrBanks:
         regs = self._banks.get(alg.name)
         if regs is None:
             raise DataError(f"bank {alg.name} is not allocated", field="bank")
-        if not isinstance(pcr, int) or not 0 <= pcr < PCR_COUNT:
-            raise DataError(f"PCR index {pcr!r} out of range 0..{PCR_COUNT - 1}", record=pcr, field="pcr")
+        check_pcr_index(pcr)
         return alg, regs
 
     def extend(self, pcr: int, digest: bytes, bank: int | str | HashAlg, *, locality: int = 0) -> bytes:
@@ -274,8 +280,7 @@ class PcrBanks:
                 (PCR 17-22 at locality 0: use :meth:`dynamic_launch`).
             DataError: a PCR index outside 0..23 or a locality outside 0..4.
         """
-        if isinstance(pcr, bool) or not isinstance(pcr, int) or not 0 <= pcr < PCR_COUNT:
-            raise DataError(f"PCR index {pcr!r} out of range 0..{PCR_COUNT - 1}", record=pcr, field="pcr")
+        check_pcr_index(pcr)
         _check_locality(locality)
         mask = _RESET_LOCALITIES.get(pcr)
         if mask is None:
