@@ -172,7 +172,7 @@ def test_replaced_event_changes_replay() -> None:
     )
     t = log.replaced(1, tampered)
     assert t.replay("sha256")[4] != log.replay("sha256")[4]
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match="no event 5 in a log of 2 events"):
         log.replaced(5, tampered)
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.eventlog.logs import GA, GT, TT, log_bytes
-from tlkit.errors import ParseError, TlkitError
+from tlkit.errors import ParseError, UnsupportedAlgorithmError
 from tlkit.eventlog import EventLog, boot_stages, parse, secure_boot_state, write
 from tlkit.eventlog._payloads import decode_payload
 from tlkit.eventlog._types import EventType
@@ -170,7 +170,7 @@ def test_unknown_algorithm_in_spec_id_is_kept() -> None:
     assert log.banks == ("sha256", "alg_0x0099")
     assert log[1].digests["alg_0x0099"] == b"\x07" * 24
     assert list(log.replay_all()) == ["sha256"]
-    with pytest.raises(TlkitError):
+    with pytest.raises(UnsupportedAlgorithmError, match="unknown hash algorithm name 'alg_0x0099'"):
         log.replay("alg_0x0099")
 
 
