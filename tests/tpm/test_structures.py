@@ -107,12 +107,15 @@ def test_unusable_ecc_point() -> None:
         broken.to_cryptography()
 
 
+#: An ECC key with AES-128-CFB symmetric and a KDF scheme (the TCG EK template family).
+_EK_LIKE = bytes.fromhex(
+    "0023000b000300b20020837197674484b3f81a90cc8d46a5d724fd52d76e06520b64f2a1da1b331469aa"
+    "0006008000430010" "0003" "0020000b" "0000" "0000"
+)  # fmt: skip
+
+
 def test_public_area_with_symmetric_and_kdf() -> None:
-    """An ECC key with AES-128-CFB symmetric and a KDF scheme (the TCG EK template family)."""
-    wire = bytes.fromhex(
-        "0023000b000300b20020837197674484b3f81a90cc8d46a5d724fd52d76e06520b64f2a1da1b331469aa"
-        "0006008000430010" "0003" "0020000b" "0000" "0000"
-    )  # fmt: skip
+    wire = _EK_LIKE
     pub = PublicArea.from_bytes(wire)
     assert (pub.symmetric_alg, pub.symmetric_key_bits, pub.symmetric_mode) == (0x0006, 128, 0x0043)
     assert (pub.scheme, pub.curve_id, pub.kdf, pub.kdf_hash) == (0x0010, 3, 0x0020, 0x000B)
@@ -153,3 +156,19 @@ def test_writers_raise_data_error_for_unmarshallable_user_structures() -> None:
     for write in (lambda: Writer().u8(256), lambda: Writer().u16(1 << 16), lambda: Writer().u64(-1)):
         with pytest.raises(DataError):
             write()
+
+
+@pytest.mark.parametrize(
+    ("offset", "message"),
+    [
+        (2, "unknown nameAlg 0x9999"),
+        (42, "unsupported symmetric algorithm 0x9999"),
+        (48, "unsupported key scheme 0x9999"),
+        (52, "unsupported KDF scheme 0x9999"),
+    ],
+)
+def test_public_area_unknown_algorithm_ids_name_the_field_and_its_offset(offset: int, message: str) -> None:
+    bad = _EK_LIKE[:offset] + b"\x99\x99" + _EK_LIKE[offset + 2 :]
+    with pytest.raises(ParseError, match=message) as e:
+        PublicArea.from_bytes(bad)
+    assert e.value.offset == offset
