@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from tlkit.errors import DataError, ParseError
 from tlkit.eventlog._digestcheck import data_matches_digest
 from tlkit.eventlog._frame import log_to_frame
-from tlkit.eventlog._payloads import SpecIdAlgorithm, SpecIdEvent, bank_name, decode_payload, parse_spec_id
+from tlkit.eventlog._payloads import (
+    STARTUP_LOCALITY_SIGNATURE,
+    SpecIdAlgorithm,
+    SpecIdEvent,
+    bank_name,
+    decode_payload,
+    parse_spec_id,
+)
 from tlkit.eventlog._replay import (
     FIRMWARE_PCRS,
     ChainStep,
@@ -314,7 +321,12 @@ class EventLog(Sequence[Event]):
     def startup_locality(self) -> int | None:
         """Locality of the StartupLocality EV_NO_ACTION event (PFP 1.06, 10.4.5.3), if the log has one."""
         for _, pcr, typ, _, data in self._recs:
-            if typ == 3 and pcr == 0 and data[:16] == b"StartupLocality\x00" and len(data) == 17:
+            if (
+                typ == EventType.EV_NO_ACTION
+                and pcr == 0
+                and len(data) == 17
+                and data[:16] == STARTUP_LOCALITY_SIGNATURE
+            ):
                 return data[16]
         return None
 

@@ -254,13 +254,17 @@ def _sp800_155(body: bytes, base: int, event3: bool) -> tuple[tuple[str, object]
     return tuple(out)
 
 
+STARTUP_LOCALITY_SIGNATURE = b"StartupLocality\x00"
+"""First 16 bytes of a TCG_EfiStartupLocalityEvent (PFP 1.06, 10.4.5.3), a 17-byte EV_NO_ACTION on PCR 0."""
+
+
 def _no_action(d: bytes, base: int) -> object:
     sig = d[:16]
     if sig.startswith(b"Spec ID Event"):
         if sig == b"Spec ID Event03\x00":
             return parse_spec_id(d, base)
         return NoActionEvent(sig.rstrip(b"\x00").decode("ascii", errors="replace"), d[16:])
-    if sig == b"StartupLocality\x00":
+    if sig == STARTUP_LOCALITY_SIGNATURE:
         r = _R(d, base, "TCG_EfiStartupLocalityEvent")
         r.take(16, "signature")
         loc = r.u8("StartupLocality")

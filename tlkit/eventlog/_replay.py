@@ -23,7 +23,7 @@ from tlkit.eventlog._digestcheck import (
     WHOLE_DATA_TYPES,
     data_matches_digest,
 )
-from tlkit.eventlog._payloads import hashable_alg
+from tlkit.eventlog._payloads import STARTUP_LOCALITY_SIGNATURE, hashable_alg
 from tlkit.eventlog._quirks import KNOWN_QUIRKS, Quirk
 from tlkit.eventlog._types import EventType, event_type_name
 from tlkit.tpm._alg import HashAlg, hash_alg
@@ -134,7 +134,7 @@ def _replay_pass(
     no_action, hcrtm_type = _NO_ACTION, _HCRTM
     for i, (_, pcr, typ, flat, data) in enumerate(recs):
         if typ == no_action:
-            if not seen_loc and pcr == 0 and len(data) == 17 and data[:16] == b"StartupLocality\x00":
+            if not seen_loc and pcr == 0 and len(data) == 17 and data[:16] == STARTUP_LOCALITY_SIGNATURE:
                 loc = data[16]
                 seen_loc = True
             continue
