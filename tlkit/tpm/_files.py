@@ -24,7 +24,7 @@ from tlkit._binary import Reader, Writer
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
 from tlkit.tpm._alg import hash_alg
 from tlkit.tpm._pcr import PcrValues
-from tlkit.tpm._selection import PcrSelection, _mask_to_pcrs
+from tlkit.tpm._selection import PcrSelection, _mask_to_pcrs, _pcrs_to_mask
 
 __all__ = ["is_serialized_pcrs", "read_pcrs", "write_pcrs_raw", "write_pcrs_serialized"]
 
@@ -172,10 +172,8 @@ def write_pcrs_serialized(values: PcrValues) -> bytes:
     for (alg, pcrs), size in zip(sel.items(), sel.size_of_select, strict=True):
         if size > _SELECT_MAX:
             raise DataError(f"sizeofSelect {size} does not fit the tpm2-tools format", field="selection")
-        mask = bytearray(_SELECT_MAX)
-        for p in pcrs:
-            mask[p // 8] |= 1 << (p % 8)
-        w.u16(alg.alg_id).u8(size).raw(bytes(mask)).u8(0)
+        mask = _pcrs_to_mask(pcrs, size, alg.name).ljust(_SELECT_MAX, b"\0")
+        w.u16(alg.alg_id).u8(size).raw(mask).u8(0)
     w.raw(bytes(_SEL_ENTRY * (_NUM_BANKS - len(sel.items()))))
     chunks = [
         values.values[i : i + _DIGESTS_PER_LIST] for i in range(0, len(values.values), _DIGESTS_PER_LIST)

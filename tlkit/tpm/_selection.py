@@ -40,6 +40,16 @@ def _mask_to_pcrs(mask: bytes) -> tuple[int, ...]:
     return out
 
 
+def _pcrs_to_mask(pcrs: Iterable[int], size: int, bank: str) -> bytes:
+    """The ``size``-byte pcrSelect bit map of ``pcrs`` (Part 2, 10.6.1); DataError if one does not fit."""
+    mask = bytearray(size)
+    for p in pcrs:
+        if p // 8 >= size:
+            raise DataError(f"PCR {p} does not fit sizeofSelect {size}", record=bank)
+        mask[p // 8] |= 1 << (p % 8)
+    return bytes(mask)
+
+
 class UnknownPcrBankError(ParseError):
     """A TPML_PCR_SELECTION names a bank hash that is not a TPM hash algorithm tlkit knows.
 
@@ -156,12 +166,7 @@ class PcrSelection:
         """Marshal as TPML_PCR_SELECTION into ``w`` (Part 2, 10.9.7)."""
         w.u32(len(self._items))
         for (alg, pcrs), size in zip(self._items, self.size_of_select, strict=True):
-            mask = bytearray(size)
-            for p in pcrs:
-                if p // 8 >= size:
-                    raise DataError(f"PCR {p} does not fit sizeofSelect {size}", record=alg.name)
-                mask[p // 8] |= 1 << (p % 8)
-            w.u16(alg.alg_id).u8(size).raw(bytes(mask))
+            w.u16(alg.alg_id).u8(size).raw(_pcrs_to_mask(pcrs, size, alg.name))
 
     def to_bytes(self) -> bytes:
         """TPML_PCR_SELECTION wire bytes."""
