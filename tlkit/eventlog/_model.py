@@ -169,6 +169,14 @@ def _alg_id(bank: str | HashAlg) -> int:
     return hash_alg(bank).alg_id
 
 
+def _records(events: Iterable[Event]) -> list[_Rec]:
+    """The records an :class:`EventLog` stores for ``events`` (digest pairs flattened)."""
+    return [
+        (e.offset, e.pcr, e.event_type, tuple(x for pair in e.digest_list for x in pair), e.data)
+        for e in events
+    ]
+
+
 def make_event(
     pcr: int,
     event_type: int | EventType,
@@ -260,22 +268,17 @@ class EventLog(Sequence[Event]):
                 spec_id = parse_spec_id(evs[0].data)
             else:
                 if spec_id is None:
-                    algs = tuple(
-                        SpecIdAlgorithm(hash_alg(b).alg_id, hash_alg(b).name, hash_alg(b).digest_size)
-                        for b in (banks or ("sha256",))
+                    algs = [hash_alg(b) for b in (banks or ("sha256",))]
+                    spec_id = SpecIdEvent.for_algorithms(
+                        [SpecIdAlgorithm(a.alg_id, a.name, a.digest_size) for a in algs]
                     )
-                    spec_id = SpecIdEvent("Spec ID Event03", 0, 0, 2, 0, 2, algs, b"")
                 header = Event(
                     0, 0, EventType.EV_NO_ACTION, ((0x0004, b"\x00" * 20),), spec_id.to_bytes(), -1
                 )
                 evs.insert(0, header)
         else:
             spec_id = None
-        recs: list[_Rec] = [
-            (e.offset, e.pcr, e.event_type, tuple(x for pair in e.digest_list for x in pair), e.data)
-            for e in evs
-        ]
-        return cls(recs, format=fmt, spec_id=spec_id, trailer=trailer)
+        return cls(_records(evs), format=fmt, spec_id=spec_id, trailer=trailer)
 
     # ------------------------------------------------------------------ sequence protocol
     def __len__(self) -> int:
@@ -360,11 +363,7 @@ class EventLog(Sequence[Event]):
     def with_events(self, events: Sequence[Event]) -> EventLog:
         """A new log of the same format and header with ``events`` (which include the header for
         crypto-agile logs, as ``list(log)`` does)."""
-        recs: list[_Rec] = [
-            (e.offset, e.pcr, e.event_type, tuple(x for pair in e.digest_list for x in pair), e.data)
-            for e in events
-        ]
-        return EventLog(recs, format=self.format, spec_id=self.spec_id, trailer=self.trailer)
+        return EventLog(_records(events), format=self.format, spec_id=self.spec_id, trailer=self.trailer)
 
     def appended(self, *events: Event) -> EventLog:
         """A copy with ``events`` added at the end."""

@@ -232,7 +232,7 @@ def write(log: EventLog, format: LogFormat | None = None) -> bytes:
             parts.append(data)
             body = recs[1:]
         else:
-            spec = SpecIdEvent("Spec ID Event03", 0, 0, 2, 0, 2, (SpecIdAlgorithm(0x0004, "sha1", 20),), b"")
+            spec = SpecIdEvent.for_algorithms((SpecIdAlgorithm(0x0004, "sha1", 20),))
             sdata = spec.to_bytes()
             parts.append(pack1(0, 3, b"\x00" * 20, len(sdata)))
             parts.append(sdata)

@@ -15,7 +15,7 @@ import importlib.resources
 import io
 import struct
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -109,6 +109,12 @@ class SpecIdEvent:
     uintn_size: int
     algorithms: tuple[SpecIdAlgorithm, ...]
     vendor_info: bytes
+
+    @classmethod
+    def for_algorithms(cls, algorithms: Sequence[SpecIdAlgorithm]) -> SpecIdEvent:
+        """The header tlkit writes when it builds a crypto-agile log: platform class 0, spec version
+        2.0 errata 0, a 64-bit UINTN (``uintnSize`` 2), ``algorithms``, no vendor data."""
+        return cls("Spec ID Event03", 0, 0, 2, 0, 2, tuple(algorithms), b"")
 
     def to_bytes(self) -> bytes:
         out = [
