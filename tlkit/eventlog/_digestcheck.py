@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from tlkit.eventlog._types import EventType as T
 from tlkit.tpm._alg import HashAlg
 
-__all__ = ["DERIVABLE_TYPES", "INTERPRETED_TYPES", "WHOLE_DATA_TYPES", "data_matches_digest"]
+__all__ = ["DERIVABLE_TYPES", "INTERPRETED_TYPES", "WHOLE_DATA_TYPES", "data_matches_digest", "grub_text"]
 
 WHOLE_DATA_TYPES: frozenset[int] = frozenset(
     int(t)
@@ -123,11 +123,20 @@ def _is_bare_certificate(var_data: bytes) -> bool:
     return 4 + int.from_bytes(var_data[2:4], "big") in (len(var_data), len(var_data) - 1)
 
 
-def _grub_string(data: bytes) -> Iterator[bytes]:
+def grub_text(data: bytes) -> bytes | None:
+    """GRUB's measured string: the EV_IPL text after the first space, without the trailing NUL
+    (``None`` when the data has no space or no trailing NUL)."""
     j = data.find(b" ")
     if j >= 0 and j + 1 < len(data) and data[-1:] == b"\x00":
-        yield data[j + 1 : -1]
-        yield data[j + 1 :]
+        return data[j + 1 : -1]
+    return None
+
+
+def _grub_string(data: bytes) -> Iterator[bytes]:
+    text = grub_text(data)
+    if text is not None:
+        yield text
+        yield text + b"\x00"
     yield data
 
 

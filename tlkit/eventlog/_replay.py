@@ -22,6 +22,7 @@ from tlkit.eventlog._digestcheck import (
     INTERPRETED_TYPES,
     WHOLE_DATA_TYPES,
     data_matches_digest,
+    grub_text,
 )
 from tlkit.eventlog._payloads import STARTUP_LOCALITY_SIGNATURE, hashable_alg
 from tlkit.eventlog._quirks import KNOWN_QUIRKS, Quirk
@@ -563,14 +564,6 @@ def verify_log(
     )
 
 
-def _grub_text(data: bytes, new: Any) -> bytes | None:
-    """H(text after the first space, without the trailing NUL), as in ``_digestcheck._grub_string``."""
-    j = data.find(b" ")
-    if j < 0 or j + 1 >= len(data) or data[-1:] != b"\x00":
-        return None
-    return bytes(new(data[j + 1 : -1]).digest())
-
-
 def payload_mismatches(log: EventLog, alg: HashAlg, matched: set[int]) -> tuple[PayloadMismatch, ...]:
     """Every event whose ``alg`` digest should be, and is not, the hash of its data (see
     :class:`PayloadMismatch` for which are fatal)."""
@@ -588,7 +581,7 @@ def payload_mismatches(log: EventLog, alg: HashAlg, matched: set[int]) -> tuple[
             continue
         if typ in whole:
             ok: bool | None = new(data).digest() == d  # inlined: the common cases
-        elif typ == ipl and pcr == 8 and _grub_text(data, new) == d:
+        elif typ == ipl and pcr == 8 and (text := grub_text(data)) is not None and new(text).digest() == d:
             continue  # GRUB's usual form (the text, no NUL); the other forms via data_matches_digest
         else:
             ok = data_matches_digest(typ, pcr, data, d, alg)
