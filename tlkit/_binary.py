@@ -1,9 +1,10 @@
 """Bounds-checked readers and writers for binary structures (private).
 
-TPM 2.0 structures are big-endian (TPM 2.0 Part 1, "Canonicalization"); TCG PC Client event logs
-are little-endian (PC Client PFP, "Event Logging"). Both use the same :class:`Reader`, which never
-raises anything but :class:`tlkit.errors.ParseError` and never allocates memory for a claimed size
-before checking that many bytes remain.
+TPM 2.0 structures are big-endian (TPM 2.0 Part 1, "Canonicalization"); the tpm2-tools serialized
+PCR file is a little-endian C struct dump. :mod:`tlkit.tpm` decodes both with :class:`Reader`, which
+never raises anything but :class:`tlkit.errors.ParseError` and never allocates memory for a claimed
+size before checking that many bytes remain. (:mod:`tlkit.eventlog` scans its little-endian records
+with ``struct`` directly, for speed, under the same two rules.)
 """
 
 from __future__ import annotations
@@ -49,9 +50,6 @@ class Reader:
     @property
     def remaining(self) -> int:
         return self._end - self.pos
-
-    def at_end(self) -> bool:
-        return self.pos >= self._end
 
     def fail(self, message: str, *, what: str | None = None, at: int | None = None) -> ParseError:
         """Build (not raise) a ParseError at the cursor or at absolute offset ``at``."""
