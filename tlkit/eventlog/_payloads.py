@@ -21,6 +21,7 @@ from types import MappingProxyType
 
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.x509.oid import NameOID
 
 from tlkit._binary import Reader
 from tlkit.errors import DataError, ParseError
@@ -432,6 +433,7 @@ class CertificateInfo:
     """An X.509 certificate from a signature list or authority event (unverified).
 
     ``error`` is set (and the name fields are ``None``) when ``cryptography`` could not parse the DER.
+    ``common_name`` is the subject's first commonName attribute (X.520), ``None`` when it has none.
     """
 
     subject: str | None
@@ -440,6 +442,7 @@ class CertificateInfo:
     sha256_fingerprint: str
     der: bytes = field(repr=False)
     error: str | None = None
+    common_name: str | None = None
 
     @classmethod
     def from_der(cls, der: bytes) -> CertificateInfo:
@@ -451,7 +454,10 @@ class CertificateInfo:
                 warnings.simplefilter("ignore", CryptographyDeprecationWarning)
                 warnings.simplefilter("ignore", UserWarning)
                 c = x509.load_der_x509_certificate(der)
-                return cls(c.subject.rfc4514_string(), c.issuer.rfc4514_string(), c.serial_number, fp, der)
+                cns = c.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+                cn = str(cns[0].value) if cns else None
+                subject, issuer = c.subject.rfc4514_string(), c.issuer.rfc4514_string()
+                return cls(subject, issuer, c.serial_number, fp, der, common_name=cn)
         except Exception as e:  # cryptography raises ValueError and Rust-side errors for bad DER
             return cls(None, None, None, fp, der, f"{type(e).__name__}: {e}")
 

@@ -15,7 +15,6 @@ No ``plt.show()``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -187,22 +186,20 @@ def pcr_timeline_figure(
     return fig
 
 
-_CN = re.compile(r"(?:^|,)CN=((?:\\.|[^,])*)")
-
-
-def _common_name(subject: str) -> str:
-    m = _CN.search(subject)
-    return m.group(1).replace("\\", "") if m else subject
-
-
 def secure_boot_frame(state: SecureBootState) -> pd.DataFrame:
     """:meth:`SecureBootState.to_frame` (one row per PK, KEK, db, dbx as the log claims it) with
-    ``subjects`` shortened to the certificates' common names, ``"; "``-joined (the full subjects are
-    in ``state.<db>.subjects``)."""
+    ``subjects`` shortened to the certificates' common names (:attr:`CertificateInfo.common_name`;
+    the full subject when a certificate has none), ``"; "``-joined (the full subjects are in
+    ``state.<db>.subjects``)."""
     frame = state.to_frame()
     short = []
     for name in frame["variable"]:
         db = {"PK": state.pk, "KEK": state.kek, "db": state.db, "dbx": state.dbx}[str(name)]
-        short.append("; ".join(_common_name(s) for s in db.subjects) if db is not None else "")
+        names = (
+            ()
+            if db is None
+            else (c.common_name or s for c, s in zip(db.certificates, db.subjects, strict=True))
+        )
+        short.append("; ".join(names))
     frame["subjects"] = short
     return frame
