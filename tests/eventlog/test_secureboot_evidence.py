@@ -32,6 +32,7 @@ def test_secure_boot_on_with_shim_quirks() -> None:
     assert s.pk.subjects == (
         "1.2.840.113549.1.9.1=secalert@redhat.com,CN=Red Hat Secure Boot (PK/KEK key 1)",
     )
+    assert s.pk.certificates[0].common_name == "Red Hat Secure Boot (PK/KEK key 1)"
     assert s.kek is not None
     assert len(s.kek.certificates) == 2
     assert s.db is not None
