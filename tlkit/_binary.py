@@ -51,10 +51,6 @@ class Reader:
     def remaining(self) -> int:
         return self._end - self.pos
 
-    def fail(self, message: str, *, what: str | None = None, at: int | None = None) -> ParseError:
-        """Build (not raise) a ParseError at the cursor or at absolute offset ``at``."""
-        return ParseError(message, offset=self.offset if at is None else at, what=what or self.what)
-
     def _need(self, n: int, field: str) -> None:
         if n < 0 or n > self._end - self.pos:
             raise ParseError(
