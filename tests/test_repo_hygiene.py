@@ -75,7 +75,10 @@ def test_notebook_follows_skeleton(nb: Path) -> None:
 # Written so that this file does not match itself.
 OUTSIDE_READS = re.compile(r"\.\./shared|TLKIT_SHARE[D]")
 #: build products and caches a checkout grows; never part of the repository
-NOT_SOURCE = {".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis"}
+NOT_SOURCE = {
+    ".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis",
+    ".ipynb_checkpoints", "build", "dist",
+}  # fmt: skip
 FIXTURE_IN_REPO = re.compile(r"(?:\.\./)?(data/fixtures/[\w.+/-]*\w)")
 
 
