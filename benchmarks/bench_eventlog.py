@@ -1,7 +1,7 @@
 """Event-log speed: tlkit parse + replay (every bank) against its references, measured in the same run.
 
-Inputs: every binary firmware event log of the shared fixture set (``$TLKIT_SHARED/fixtures`` or
-``<repo>/../shared/fixtures``) that tlkit parses into at least one event — go-tpm-tools
+Inputs: every binary firmware event log of the repository's fixture set (``data/fixtures``, see its
+``SOURCES.md``) that tlkit parses into at least one event — go-tpm-tools
 ``internal/test/eventlogs/*.bin``, go-attestation ``attest/testdata/*`` (not the Windows ``.json``,
 whose log is embedded in JSON), tpm2-tools ``test/integration/fixtures/*.bin`` and keylime
 ``test/data/create-mb-policy/binary_bios_measurements*``. Left out because ``parse`` rejects them:
@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import hashlib
-import os
 import pstats
 import shutil
 import subprocess
@@ -54,8 +53,7 @@ from tlkit.errors import TlkitError
 from tlkit.eventlog import EventLog, EventType, parse
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("TLKIT_SHARED", REPO.parent / "shared"))
-FIXTURES = SHARED / "fixtures"
+FIXTURES = REPO / "data" / "fixtures"
 GLOBS = (
     "go-tpm-tools/internal/test/eventlogs/*.bin",
     "go-attestation/attest/testdata/*",
@@ -191,8 +189,8 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true", help="print a cProfile of the tlkit run")
     args = ap.parse_args()
     if not FIXTURES.is_dir():
-        print(f"shared fixtures not found at {FIXTURES} (set TLKIT_SHARED)")
-        return 0
+        print(f"fixtures not found at {FIXTURES} (they ship with the repository)")
+        return 1
 
     files, rejected = discover()
     blobs = [d for _, d in files]

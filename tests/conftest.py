@@ -1,6 +1,7 @@
 """Shared test helpers: where the real fixtures live, and how missing real components are handled.
 
-Real fixtures come from ``../shared/fixtures`` (or ``$TLKIT_SHARED/fixtures``). A missing real
+Real fixtures ship with the repository under ``data/fixtures/`` (origin, licence and purpose of each
+in ``data/fixtures/SOURCES.md``); a missing fixture is always a failure, never a skip. A missing real
 component (swtpm, tpm2-tools) skips with a loud reason on a user's machine and FAILS when CI=true.
 """
 
@@ -16,8 +17,7 @@ import pytest
 from hypothesis import settings
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("TLKIT_SHARED", REPO.parent / "shared"))
-FIXTURES = SHARED / "fixtures"
+FIXTURES = REPO / "data" / "fixtures"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 # Property tests: no wall-clock deadlines (2 shared cores), and in CI a fixed example sequence so a
@@ -28,18 +28,18 @@ settings.load_profile("ci" if IN_CI else "dev")
 
 
 def fixture_path(rel: str) -> Path:
-    """Path of a shared fixture, e.g. ``"keylime/test-data/files/quote.out"``; skips/fails if absent."""
+    """Path of a fixture under ``data/fixtures``, e.g. ``"keylime/test-data/files/quote.out"``.
+
+    The fixtures ship with the repository, so a missing one fails the test (never skips).
+    """
     p = FIXTURES / rel
     if not p.exists():
-        msg = f"shared fixture missing: {p} (set TLKIT_SHARED to the shared/ folder)"
-        if IN_CI:
-            pytest.fail(msg)
-        pytest.skip(msg)
+        pytest.fail(f"fixture missing: {p} (it ships with the repository; see data/fixtures/SOURCES.md)")
     return p
 
 
 def expected_pcrs() -> dict[str, Any]:
-    """``fixtures/_derived/expected_pcrs.json`` as a dict."""
+    """``data/fixtures/_derived/expected_pcrs.json`` as a dict."""
     data: dict[str, Any] = json.loads(fixture_path("_derived/expected_pcrs.json").read_text())
     return data
 

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import FIRST_RENDER_MS, fail_on_tracebacks, snapshot
-from tests.conftest import REPO
+from tests.conftest import fixture_path
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "notebooks/02_event_logs.ipynb"
-LOG = REPO / "data" / "fixtures" / "eventlogs" / "go-tpm-tools" / "rhel8-uefi.bin"
+LOG = fixture_path("go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin")
 """The log the notebook's stepper walks (its ``log`` cell)."""
 
 RUN_ALL = """async () => {

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, SHARED
+from tests.conftest import fixture_path
 from tlkit.support import os_table, size_status, size_table, unsupported_features
-
-SEED = SHARED / "seed" / "trusted-launch.ko.txt"
 
 # seed row label -> tlkit distro key
 LINUX_ROWS = {
@@ -26,12 +23,7 @@ LINUX_ROWS = {
 
 @pytest.fixture(scope="module")
 def seed() -> str:
-    if not SEED.exists():
-        msg = f"seed missing: {SEED} (set TLKIT_SHARED to the shared/ folder)"
-        if IN_CI:
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return Path(SEED).read_text(encoding="utf-8")
+    return fixture_path("seed/trusted-launch.ko.txt").read_text(encoding="utf-8")
 
 
 def _versions(line: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Loaders for the real quote fixtures in ``fixtures/`` (see fixtures/SOURCES.md).
+"""Loaders for the real quote fixtures in ``data/fixtures/`` (see data/fixtures/SOURCES.md).
 
 Each loader returns :class:`RealQuote` records: the signed TPMS_ATTEST, the signature as the
 source stores it, the PCR values the source claims, the nonce and the AK.
@@ -14,10 +14,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.conftest import FIXTURES, fixture_path
+from tests.conftest import fixture_path
 from tlkit.tpm import PublicArea, Signature
 
-FIXTURES_PRESENT = (FIXTURES / "keylime").is_dir()
 KEYLIME = "keylime/test-data/files"
 KEYLIME_NONCE = bytes.fromhex("db1db298db6d60e6385b7231743e9c3056a18003")
 WINDOWS = "go-attestation/attest/testdata/windows_gcp_shielded_vm.json"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -79,13 +80,13 @@ def test_keys_in_every_form_give_the_same_verdicts() -> None:
     assert verify_quote(_Q.message, _Q.signature, _Q.pcrs, NONCE, _VTPM.ak_public).passed
 
 
-def test_real_quotes_verify_twice_alike() -> None:
-    for q in _fixtures.all_quotes() if _fixtures.FIXTURES_PRESENT else []:
-        values = PcrValues.from_dict(q.pcrs)
-        first = verify_quote(q.message, q.signature, values, q.nonce, q.ak)
-        second = verify_quote(q.message, q.signature, values, q.nonce, q.ak)
-        assert first.passed, (q.name, first.reasons)
-        assert second == first
+@pytest.mark.parametrize("q", _fixtures.all_quotes(), ids=lambda q: q.name)
+def test_real_quotes_verify_twice_alike(q: _fixtures.RealQuote) -> None:
+    values = PcrValues.from_dict(q.pcrs)
+    first = verify_quote(q.message, q.signature, values, q.nonce, q.ak)
+    second = verify_quote(q.message, q.signature, values, q.nonce, q.ak)
+    assert first.passed, (q.name, first.reasons)
+    assert second == first
 
 
 @SETTINGS

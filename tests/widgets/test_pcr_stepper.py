@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import re
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import expected_pcrs, fixture_path
 from tlkit.eventlog import EventLog, parse
 from tlkit.widgets.pcr_stepper import PcrStepper
 
-EVENTLOGS = REPO / "data" / "fixtures" / "eventlogs"
-RHEL8 = EVENTLOGS / "go-tpm-tools" / "rhel8-uefi.bin"
-EBS = EVENTLOGS / "go-attestation" / "ebs_event_missing_eventlog"
+RHEL8 = fixture_path("go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin")
+EBS = fixture_path("go-attestation/attest/testdata/ebs_event_missing_eventlog")
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +24,8 @@ def rhel8() -> EventLog:
 
 @pytest.fixture(scope="module")
 def expected() -> dict[str, dict[str, str]]:
-    data = json.loads((EVENTLOGS / "expected_pcrs.json").read_text())
-    pcrs: dict[str, dict[str, str]] = data["logs"]["go-tpm-tools/rhel8-uefi.bin"]["expected_pcrs"]
+    rel = "go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin"
+    pcrs: dict[str, dict[str, str]] = expected_pcrs()["fixtures"][rel]["expected_pcrs"]
     return pcrs
 
 

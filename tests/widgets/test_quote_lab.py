@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tests.conftest import REPO
+from tests.conftest import fixture_path
 from tlkit.tpm import Attest, Signature, read_pcrs
 from tlkit.widgets.quote_lab import QuoteLab
 
-KEYLIME = REPO / "data" / "fixtures" / "quotes" / "keylime"
+KEYLIME = fixture_path("keylime/test-data/files")
 NONCE = bytes.fromhex("db1db298db6d60e6385b7231743e9c3056a18003")
 
 
