@@ -258,3 +258,49 @@ def test_reproduced_escapes_exit_2_in_a_process(tmp_path: Path, case: str, expec
     assert expect in err
     assert err.count("\n") == 1
     assert "Traceback" not in err
+
+
+# ------------------------------------------------------------------------ quote verify | eventlog verify
+def _quote_of_the_log(tmp_path: Path, log_path: Path) -> list[str]:
+    """A virtual TPM whose PCRs went through the events of ``log_path``, quoted over every PCR the
+    log extends; returns the ``quote verify`` arguments for its files."""
+    from tlkit.eventlog import EventType, parse
+    from tlkit.tpm import VirtualTpm
+
+    log = parse(log_path.read_bytes())
+    vtpm = VirtualTpm(seed=11, banks=("sha256",))
+    for e in log:
+        if e.event_type != EventType.EV_NO_ACTION:
+            vtpm.pcrs.extend(e.pcr, e.digests["sha256"], "sha256")
+    files = vtpm.quote({"sha256": [*range(10), 14]}, b"fresh").write(tmp_path)
+    (tmp_path / "ak.pem").write_bytes(vtpm.ak_pem)
+    return ["quote", "verify", "--ak", str(tmp_path / "ak.pem"), "--msg", str(files["msg"]),
+            "--sig", str(files["sig"]), "--pcrs", str(files["pcrs"]), "--nonce-text", "fresh"]  # fmt: skip
+
+
+def test_quote_json_pipes_into_eventlog_verify(tmp_path: Path) -> None:
+    """``tlkit quote verify ... --format json | tlkit eventlog verify LOG --pcrs -``: real processes."""
+    log = fixture_path("go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin")
+    quote = _quote_of_the_log(tmp_path, log)
+    cli = [sys.executable, "-m", "tlkit.cli"]
+    first = subprocess.run([*cli, *quote, "--format", "json"], cwd=REPO, capture_output=True, check=False)
+    assert first.returncode == 0, first.stderr
+    doc = json.loads(first.stdout)
+    assert sorted(doc["pcrs"]["sha256"], key=int) == ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "14"]
+    second = subprocess.run(
+        [*cli, "eventlog", "verify", str(log), "--pcrs", "-", "--format", "json"],
+        input=first.stdout, cwd=REPO, capture_output=True, check=False,
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    result = json.loads(second.stdout)
+    assert list(result) == ["sha256"]
+    assert result["sha256"]["passed"] is True
+    assert result["sha256"]["matched"] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 14]
+    # the same document from a file; and a quote that failed is refused as evidence
+    saved = tmp_path / "quote.json"
+    saved.write_bytes(first.stdout)
+    assert main(["eventlog", "verify", str(log), "--pcrs", str(saved)]) == 0
+    failed = _run([*quote[:-1], "stale", "--format", "json"])
+    assert failed.returncode == 1
+    saved.write_bytes(failed.stdout)
+    assert main(["eventlog", "verify", str(log), "--pcrs", str(saved)]) == 2
