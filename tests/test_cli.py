@@ -64,7 +64,9 @@ def test_every_option_and_positional_has_help(command: str) -> None:
     assert _walk(child, f"tlkit {command}") == []
 
 
-def _run(args: list[str], env: dict[str, str] | None = None, **kw: object) -> subprocess.CompletedProcess[bytes]:
+def _run(
+    args: list[str], env: dict[str, str] | None = None, **kw: object
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-m", "tlkit.cli", *args],
         cwd=REPO,
@@ -154,7 +156,9 @@ def test_closed_pipe_is_not_an_error() -> None:
 
 
 # ------------------------------------------------------------------------- exit codes and messages
-def test_a_bug_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bug_is_one_line_and_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def boom(data: bytes) -> None:
         raise RuntimeError("unexpected state\nsecond line")
 
@@ -222,7 +226,11 @@ def _zero_bank_log(tmp_path: Path) -> Path:
 def _files(tmp_path: Path) -> dict[str, Path]:
     (tmp_path / "latin1.json").write_bytes(b'{"sha256": {"0": "\xe9"}}')
     (tmp_path / "deep.json").write_text("[" * 100_000)
-    return {"latin1": tmp_path / "latin1.json", "deep": tmp_path / "deep.json", "zero": _zero_bank_log(tmp_path)}
+    return {
+        "latin1": tmp_path / "latin1.json",
+        "deep": tmp_path / "deep.json",
+        "zero": _zero_bank_log(tmp_path),
+    }
 
 
 @pytest.mark.parametrize(

@@ -23,14 +23,17 @@ with the path.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import sys
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 from tlkit.errors import DataError, TlkitError
+
+# ``tlkit --help`` imports this module (for terminal_safe): it stays free of typing, json, pathlib
+# and contextlib at run time (see benchmarks/bench_cli.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from types import TracebackType
+    from typing import Any
 
 __all__ = [
     "EVENT_LOG_CAP",
@@ -103,6 +106,8 @@ def read_json(path: str | Path, what: str, cap: int) -> Any:
         DataError: over the cap, not UTF-8, not JSON (with line and column), nested too deeply for
             the parser, or holding a number Python refuses to convert (over 4300 digits).
     """
+    import json  # noqa: PLC0415 - kept off the `tlkit --help` path (see TYPE_CHECKING above)
+
     text = read_text(path, what, cap)
     try:
         return json.loads(text)
@@ -114,19 +119,25 @@ def read_json(path: str | Path, what: str, cap: int) -> Any:
         raise DataError(f"{path}: {what} is not usable JSON ({e})") from None
 
 
-@contextlib.contextmanager
-def naming(source: str | Path) -> Iterator[None]:
+class naming:  # noqa: N801 (used as a context manager, like contextlib's lower-case helpers)
     """Prefix the message of any :class:`~tlkit.errors.TlkitError` raised inside with ``source: ``.
 
     The library decodes ``bytes`` and cannot know the file they came from; the command line wraps
     each decode of a file in ``with naming(path):`` so the error says which file is at fault. The
     exception keeps its class and attributes (``offset``, ``field``...); only its text changes.
     """
-    try:
-        yield
-    except TlkitError as e:
-        e.args = (f"{source}: {e}",)
-        raise
+
+    def __init__(self, source: str | Path) -> None:
+        self.source = source
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if isinstance(e, TlkitError):
+            e.args = (f"{self.source}: {e}",)
 
 
 def _escape(c: str) -> str:

@@ -17,15 +17,19 @@ characters from untrusted input (event log strings, file names, exports) are sho
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from typing import Any, TextIO
 
 from tlkit._io import terminal_safe
 from tlkit.errors import TlkitError
+
+# Kept out of the run-time imports so that ``tlkit --help`` costs argparse and little else
+# (benchmarks/bench_cli.py); command modules are imported on use (build_parser).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import TextIO
 
 __all__ = ["main"]
 
@@ -52,6 +56,26 @@ exit codes:
 Run 'tlkit COMMAND --help' for a command's options."""
 
 
+def _columns() -> int:
+    """Terminal width as :func:`shutil.get_terminal_size` finds it, without importing shutil (which
+    pulls in bz2/lzma/zlib: a measurable share of ``tlkit --help``)."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """The epilog keeps its layout; the width is found as argparse does (minus 2 columns)."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_columns() - 2)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The ``tlkit`` parser.
 
@@ -63,7 +87,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         prog="tlkit",
         description="Learn and analyse Azure Trusted Launch: TPM quotes, event logs, support matrices.",
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", help="the command to run")
     if command in _COMMANDS:
@@ -84,19 +108,8 @@ class _SafeWriter:
         self._stream.write(terminal_safe(text, keep="\n"))
         return len(text)
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         return getattr(self._stream, name)
-
-
-@contextlib.contextmanager
-def _safe_streams() -> Iterator[None]:
-    """Route ``sys.stdout`` / ``sys.stderr`` through :class:`_SafeWriter` for one command run."""
-    saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _SafeWriter(saved[0]), _SafeWriter(saved[1])  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        sys.stdout, sys.stderr = saved
 
 
 def _error(message: str) -> None:
@@ -111,7 +124,7 @@ def _os_error(e: OSError) -> str:
 
 def _internal_error(e: Exception) -> str:
     """One line for a bug: the exception, its first message line and the innermost code location."""
-    import traceback  # only on this path
+    import traceback  # noqa: PLC0415 - only on this path, never for --help
 
     first = (str(e).splitlines() or [""])[0]
     frames = traceback.extract_tb(e.__traceback__)
@@ -155,8 +168,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Usage errors and ``--help`` raise ``SystemExit`` (2 / 0) from :mod:`argparse`, as usual.
     """
-    with _safe_streams():
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _SafeWriter(saved[0]), _SafeWriter(saved[1])
+    try:
         return _guarded(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 if __name__ == "__main__":

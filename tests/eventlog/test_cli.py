@@ -187,7 +187,11 @@ def test_show_json_is_one_object_per_event(capsys: pytest.CaptureFixture[str]) -
     assert main(["eventlog", "show", str(fixture_path(rel)), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     log = parse(fixture_path(rel).read_bytes())
-    assert (doc["format"], doc["banks"], doc["verified"]) == ("crypto-agile", ["sha1", "sha256", "sha384"], False)
+    assert (doc["format"], doc["banks"], doc["verified"]) == (
+        "crypto-agile",
+        ["sha1", "sha256", "sha384"],
+        False,
+    )
     assert len(doc["events"]) == len(log)
     for got, e in zip(doc["events"], log, strict=True):
         assert (got["index"], got["pcr"], got["type_name"]) == (e.index, e.pcr, e.type_name)
@@ -203,7 +207,9 @@ def _log_with_control_characters(tmp_path: Path) -> Path:
 
     from tlkit.eventlog import EventType
 
-    grub = make_event(8, EventType.EV_IPL, "grub_cmd: a\x1b[31mRED\r\x07 b\n".encode("utf-16-le"), ("sha256",))
+    grub = make_event(
+        8, EventType.EV_IPL, "grub_cmd: a\x1b[31mRED\r\x07 b\n".encode("utf-16-le"), ("sha256",)
+    )
     name = "Secure\x1b]0;pwned\x07Boot"
     guid = uuid.UUID("8be4df61-93ca-11d2-aa0d-00e098032b8c").bytes_le
     var = guid + struct.pack("<QQ", len(name), 1) + name.encode("utf-16-le") + b"\x01"
@@ -213,7 +219,9 @@ def _log_with_control_characters(tmp_path: Path) -> Path:
     return p
 
 
-def test_show_escapes_control_characters_from_the_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_escapes_control_characters_from_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = _log_with_control_characters(tmp_path)
     assert main(["eventlog", "show", str(log), "--width", "200"]) == 0
     out = capsys.readouterr().out
@@ -228,7 +236,9 @@ def test_show_escapes_control_characters_from_the_log(tmp_path: Path, capsys: py
     assert doc["events"][-1]["description"] == "Secure\x1b]0;pwned\x07Boot (1 bytes)"
 
 
-def test_a_log_with_no_banks_is_unusable_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_log_with_no_banks_is_unusable_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import struct
 
     spec = b"Spec ID Event03\0" + struct.pack("<IBBBBI", 0, 0, 2, 0, 2, 0) + b"\0"
@@ -255,7 +265,10 @@ def test_a_log_with_no_banks_is_unusable_not_a_crash(tmp_path: Path, capsys: pyt
         (b'{"sha256": {"x": "' + b"00" * 32 + b'"}}', "PCR index 'x' is not an integer"),
         (b'{"sha999": {"0": "00"}}', "sha999"),
         (b'{"sha256": 5}', 'expected {"BANK": {"PCR": "HEX", ...}, ...}'),
-        (b'{"passed": false, "reasons": ["nonce-mismatch"], "pcrs": {}}', "the quote did not verify (nonce-mismatch)"),
+        (
+            b'{"passed": false, "reasons": ["nonce-mismatch"], "pcrs": {}}',
+            "the quote did not verify (nonce-mismatch)",
+        ),
     ],
 )
 def test_bad_pcr_tables_exit_2_naming_the_file(

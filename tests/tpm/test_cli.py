@@ -177,7 +177,14 @@ def test_selection_range_on_a_raw_file(files: Path, tmp_path: Path) -> None:
     raw = tmp_path / "pcrs.bin"
     raw.write_bytes(write_pcrs_raw(read_pcrs((files / "quotepcr.out").read_bytes())))
     nonce = KEYLIME_NONCE.hex()
-    assert main(_args(files, "--nonce", nonce, "--selection", "sha256:15-16", "--selection", "sha256:22", pcrs=raw)) == 0
+    assert (
+        main(
+            _args(
+                files, "--nonce", nonce, "--selection", "sha256:15-16", "--selection", "sha256:22", pcrs=raw
+            )
+        )
+        == 0
+    )
     assert main(_args(files, "--nonce", nonce, "--selection", "sha256:15-17", pcrs=raw)) == 1
 
 
@@ -214,7 +221,9 @@ def test_json_pcrs_only_what_the_quote_selects(tmp_path: Path, capsys: pytest.Ca
     assert json.loads(capsys.readouterr().out)["pcrs"] == out["pcrs"]
 
 
-def test_oversized_and_unreadable_inputs(files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_oversized_and_unreadable_inputs(
+    files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     big = tmp_path / "big.sig"
     big.write_bytes(bytes((1 << 20) + 1))
     exact = tmp_path / "exact.sig"
@@ -222,7 +231,10 @@ def test_oversized_and_unreadable_inputs(files: Path, tmp_path: Path, capsys: py
     args = _args(files, "--nonce", KEYLIME_NONCE.hex())
     i = args.index("--sig") + 1
     assert main([*args[:i], str(big), *args[i + 1 :]]) == 2
-    assert capsys.readouterr().err == f"tlkit: error: {big}: quote signature is larger than the 1 MiB the command reads\n"
+    assert (
+        capsys.readouterr().err
+        == f"tlkit: error: {big}: quote signature is larger than the 1 MiB the command reads\n"
+    )
     assert main([*args[:i], str(exact), *args[i + 1 :]]) == 1  # at the cap: read, and not a signature
     assert capsys.readouterr().out.startswith("FAIL: ")
     assert main(_args(files, ak="/dev/zero")) == 2
@@ -231,7 +243,9 @@ def test_oversized_and_unreadable_inputs(files: Path, tmp_path: Path, capsys: py
     assert capsys.readouterr().err == f"tlkit: error: {tmp_path}: Is a directory\n"
 
 
-def test_errors_name_the_file_they_come_from(files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_errors_name_the_file_they_come_from(
+    files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(_args(files, "--nonce", "00", ak="quote.out")) == 2
     assert capsys.readouterr().err.startswith(f"tlkit: error: {files / 'quote.out'}: ")
     junk = tmp_path / "junk.pcrs"

@@ -146,7 +146,9 @@ def _verify(args: argparse.Namespace) -> int:
     ok = True
     results = {}
     for b in banks:
-        r = log.verify(values, b, reference=reference, quirks=quirks, check_payloads=not args.no_payload_check)
+        r = log.verify(
+            values, b, reference=reference, quirks=quirks, check_payloads=not args.no_payload_check
+        )
         results[b] = r
         ok = ok and r.passed
     if args.format == "json":

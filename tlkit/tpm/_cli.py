@@ -59,7 +59,9 @@ def _pcr_items(text: str, spec: str) -> list[int]:
         first = _pcr_index(low.strip(), spec)
         last = _pcr_index(high.strip(), spec) if dash else first
         if last < first:
-            raise DataError(f"bad PCR range {token!r} in selection {spec!r}: {low} > {high}", field="selection")
+            raise DataError(
+                f"bad PCR range {token!r} in selection {spec!r}: {low} > {high}", field="selection"
+            )
         out.extend(range(first, last + 1))
     return out
 
@@ -100,9 +102,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="verify a quote (signature, nonce, PCR selection and digest)",
         description="Verify a TPM2 quote from tpm2-tools files. Exit 0 pass, 1 fail, 2 unusable input.",
     )
-    v.add_argument(
-        "--ak", required=True, help="AK public key: PEM/DER, TPM2B_PUBLIC or TPMT_PUBLIC"
-    )
+    v.add_argument("--ak", required=True, help="AK public key: PEM/DER, TPM2B_PUBLIC or TPMT_PUBLIC")
     v.add_argument("--msg", required=True, help="quote message (TPMS_ATTEST, tpm2_quote -m)")
     v.add_argument("--sig", required=True, help="quote signature (TPMT_SIGNATURE, tpm2_quote -s)")
     v.add_argument(
@@ -184,7 +184,9 @@ def _verify(args: argparse.Namespace) -> int:
         selection = quoted
     with naming(args.pcrs):
         pcrs = read_pcrs(data, selection)
-    return _report(verify_quote(message, signature, pcrs, nonce, ak), _quoted_values(pcrs, quoted), args.format)
+    return _report(
+        verify_quote(message, signature, pcrs, nonce, ak), _quoted_values(pcrs, quoted), args.format
+    )
 
 
 def _quoted_values(pcrs: PcrValues, quoted: PcrSelection | None) -> PcrValues | None:
