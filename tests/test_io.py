@@ -46,7 +46,7 @@ def test_dash_reads_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"\x00\x01abc")))
     assert read_input("-", "thing", 10) == b"\x00\x01abc"
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"a" * 11)))
-    with pytest.raises(DataError, match="^-: thing is larger"):
+    with pytest.raises(DataError, match=r"^-: thing is larger"):
         read_input("-", "thing", 10)
 
 
@@ -62,7 +62,7 @@ def test_read_text_and_json(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"table is not JSON \(Expecting value at line 1 column 7\)$"):
         read_json(p, "table", 100)
     p.write_text("[" * 100_000)
-    with pytest.raises(DataError, match="table is nested too deeply to read$"):
+    with pytest.raises(DataError, match=r"table is nested too deeply to read$"):
         read_json(p, "table", 1 << 20)
     p.write_text("9" * 5000)
     with pytest.raises(DataError, match="table is not usable JSON"):
@@ -74,7 +74,7 @@ def test_naming_prefixes_the_source_and_keeps_the_error() -> None:
         raise ParseError("truncated", offset=7, index=2)
     assert str(e.value) == "log.bin: truncated [record 2, offset 7 (0x7)]"
     assert (e.value.offset, e.value.index) == (7, 2)
-    with pytest.raises(ValueError, match="^plain$"), naming("x"):
+    with pytest.raises(ValueError, match=r"^plain$"), naming("x"):
         raise ValueError("plain")  # not a tlkit error: untouched
 
 
