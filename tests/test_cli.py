@@ -312,3 +312,11 @@ def test_quote_json_pipes_into_eventlog_verify(tmp_path: Path) -> None:
     assert failed.returncode == 1
     saved.write_bytes(failed.stdout)
     assert main(["eventlog", "verify", str(log), "--pcrs", str(saved)]) == 2
+
+
+def test_an_ascii_only_terminal_gets_escapes_not_a_crash() -> None:
+    log = fixture_path("go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin")
+    proc = _run(["eventlog", "show", str(log)], env={"PYTHONIOENCODING": "ascii"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == b""
+    assert b"d0fcf11a32a8fbf5\\u2026    GCE Virtual Firmware v1" in proc.stdout

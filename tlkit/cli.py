@@ -99,13 +99,19 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 class _SafeWriter:
-    """A text stream wrapper that writes :func:`terminal_safe` text (line breaks kept)."""
+    """A text stream wrapper that writes :func:`terminal_safe` text (line breaks kept), with
+    characters the stream's encoding lacks written as backslash escapes instead of failing."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        self._stream.write(terminal_safe(text, keep="\n"))
+        safe = terminal_safe(text, keep="\n")
+        try:
+            self._stream.write(safe)
+        except UnicodeEncodeError:  # e.g. an ASCII-only terminal: "…" becomes \u2026
+            encoding = getattr(self._stream, "encoding", None) or "ascii"
+            self._stream.write(safe.encode(encoding, "backslashreplace").decode(encoding))
         return len(text)
 
     def __getattr__(self, name: str) -> object:
