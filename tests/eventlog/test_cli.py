@@ -102,7 +102,7 @@ def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     p = tmp_path / "x.json"
     p.write_text("[1, 2]")
     assert main(["eventlog", "verify", str(fixture_path(GT + "gdc-host.bin")), "--pcrs", str(p)]) == 2
-    p.write_text('{"sha1": {"0": "00"}}')
+    p.write_text(json.dumps({"sha1": {"0": "00" * 20}}))
     assert main(["eventlog", "verify", str(fixture_path(GT + "gdc-host.bin")), "--pcrs", str(p)]) == 2
     assert "no bank in common" in capsys.readouterr().err
     assert main(["eventlog", "replay", str(fixture_path(GT + "gdc-host.bin")), "--bank", "sha1"]) == 2
@@ -179,3 +179,123 @@ def test_verify_hints_at_reference_only_when_no_divergent_event(
     p.write_text(json.dumps(table))
     assert main(["eventlog", "verify", str(fixture_path(rel)), "--pcrs", str(p), "--bank", "sha256"]) == 1
     assert "hint:" not in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- JSON, escaping, bad input
+def test_show_json_is_one_object_per_event(capsys: pytest.CaptureFixture[str]) -> None:
+    rel = GT + "rhel8-uefi.bin"
+    assert main(["eventlog", "show", str(fixture_path(rel)), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    log = parse(fixture_path(rel).read_bytes())
+    assert (doc["format"], doc["banks"], doc["verified"]) == (
+        "crypto-agile",
+        ["sha1", "sha256", "sha384"],
+        False,
+    )
+    assert len(doc["events"]) == len(log)
+    for got, e in zip(doc["events"], log, strict=True):
+        assert (got["index"], got["pcr"], got["type_name"]) == (e.index, e.pcr, e.type_name)
+        assert got["digests"] == {b: d.hex() for b, d in e.digests.items()}
+        assert (got["description"], got["payload_error"]) == (e.description, e.payload_error)
+    assert doc["events"][4]["description"] == log[4].description
+
+
+def _log_with_control_characters(tmp_path: Path) -> Path:
+    """rhel8 plus a UTF-16 GRUB string and a variable whose name carry ESC/CR/BEL/LF sequences."""
+    import struct
+    import uuid
+
+    from tlkit.eventlog import EventType
+
+    grub = make_event(
+        8, EventType.EV_IPL, "grub_cmd: a\x1b[31mRED\r\x07 b\n".encode("utf-16-le"), ("sha256",)
+    )
+    name = "Secure\x1b]0;pwned\x07Boot"
+    guid = uuid.UUID("8be4df61-93ca-11d2-aa0d-00e098032b8c").bytes_le
+    var = guid + struct.pack("<QQ", len(name), 1) + name.encode("utf-16-le") + b"\x01"
+    variable = make_event(7, EventType.EV_EFI_VARIABLE_DRIVER_CONFIG, var, ("sha256",))
+    p = tmp_path / "controls.bin"
+    p.write_bytes(write(parse(fixture_path(GT + "rhel8-uefi.bin").read_bytes()).appended(grub, variable)))
+    return p
+
+
+def test_show_escapes_control_characters_from_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = _log_with_control_characters(tmp_path)
+    assert main(["eventlog", "show", str(log), "--width", "200"]) == 0
+    out = capsys.readouterr().out
+    for raw in ("\x1b", "\r", "\x07"):
+        assert raw not in out
+    lines = out.splitlines()
+    assert len(lines) == 2 + 85  # no line break from the log's strings
+    assert lines[-2].endswith("grub_cmd: a\\x1b[31mRED\\x0d\\x07 b\\x0a")
+    assert lines[-1].endswith("Secure\\x1b]0;pwned\\x07Boot (1 bytes)")
+    assert main(["eventlog", "show", str(log), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)  # JSON escapes them itself and keeps the text exact
+    assert doc["events"][-1]["description"] == "Secure\x1b]0;pwned\x07Boot (1 bytes)"
+
+
+def test_a_log_with_no_banks_is_unusable_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import struct
+
+    spec = b"Spec ID Event03\0" + struct.pack("<IBBBBI", 0, 0, 2, 0, 2, 0) + b"\0"
+    p = tmp_path / "zero-banks.bin"
+    p.write_bytes(struct.pack("<II", 0, 3) + bytes(20) + struct.pack("<I", len(spec)) + spec)
+    pcrs = tmp_path / "pcrs.json"
+    pcrs.write_text(json.dumps({"sha256": {"0": "00" * 32}}))
+    for argv in (["replay", str(p)], ["verify", str(p), "--pcrs", str(pcrs)], ["diff", str(p), str(p)]):
+        assert main(["eventlog", *argv]) in (1, 2)  # diff of a log with itself has no bank to compare
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+    assert main(["eventlog", "replay", str(p)]) == 2
+    assert f"{p}: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe{}", "is not UTF-8 text (byte 0xff at offset 0)"),
+        (b"[" * 100_000, "is nested too deeply to read"),
+        (b'{"sha256": {"0": ' + b"1" * 5000 + b"}}", "is not usable JSON"),
+        (b"{", "is not JSON (Expecting property name"),
+        (b'{"sha256": {"0": "zz"}}', "sha256 PCR '0' value is not hex"),
+        (b'{"sha256": {"x": "' + b"00" * 32 + b'"}}', "PCR index 'x' is not an integer"),
+        (b'{"sha999": {"0": "00"}}', "sha999"),
+        (b'{"sha256": 5}', 'expected {"BANK": {"PCR": "HEX", ...}, ...}'),
+        (
+            b'{"passed": false, "reasons": ["nonce-mismatch"], "pcrs": {}}',
+            "the quote did not verify (nonce-mismatch)",
+        ),
+    ],
+)
+def test_bad_pcr_tables_exit_2_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, message: str
+) -> None:
+    p = tmp_path / "pcrs.json"
+    p.write_bytes(content)
+    assert main(["eventlog", "verify", str(fixture_path(GT + "rhel8-uefi.bin")), "--pcrs", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"tlkit: error: {p}: ")
+    assert message in err
+
+
+def test_pcrs_from_standard_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    rel = GT + "rhel8-uefi.bin"
+    table = json.dumps(expected_pcrs()["fixtures"][rel]["expected_pcrs"]).encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(table)))
+    assert main(["eventlog", "verify", str(fixture_path(rel)), "--pcrs", "-", "--bank", "sha256"]) == 0
+    assert "sha256: PASS" in capsys.readouterr().out
+
+
+def test_bad_width_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["eventlog", "show", str(fixture_path(GT + "rhel8-uefi.bin")), "--width", "0"])
+    assert e.value.code == 2
+    assert "--width" in capsys.readouterr().err
