@@ -419,7 +419,7 @@ def test_image_security_type_decides_the_image_condition() -> None:
     assert codes(check_vm("Standard_D2s_v5", rhel_plain, as_of="2026-07")) == ("os-not-supported",)
     # Without a SecurityType, a distro with no OS-table row is unknown, not a failure.
     centos = check_vm("Standard_D2s_v5", os="CentOS 8.4", generation=2, as_of="2026-07")
-    assert (centos.compatible, centos.os_supported, centos.reasons) == (None, None, ())
+    assert (centos.compatible, centos.os_supported, centos.reasons) == (None, None, ("image-undetermined",))
     assert centos.undetermined == ("image-undetermined",)
     # SecurityType alone tells Gen2 (Trusted Launch images are Generation 2).
     g = check_vm(

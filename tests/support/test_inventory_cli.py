@@ -27,7 +27,7 @@ def test_text_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert "top blockers:" in out
     assert "      85  gen1" in out
     assert "  #143 vm-ml-test-0143: hardwareProfile: missing" in out
-    assert "undetermined (nothing blocks, something unchecked): 19" in out
+    assert "undetermined (nothing blocks, something unchecked): 22" in out
     assert "  #235 ?: name: record has neither name nor id" in out
 
 
