@@ -29,6 +29,8 @@ Outcomes are frozen dataclasses with ``passed``/``__bool__``, ``reasons`` and ``
 bad input raises :class:`tlkit.errors.DataError` naming the record and field.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from tlkit._data import reload_data
 from tlkit.support._compat import COMPAT_RULES, Blocker, CompatibilityReport, CompatRule, check_vm
 from tlkit.support._features import (
@@ -37,16 +39,6 @@ from tlkit.support._features import (
     feature_key,
     region_status,
     unsupported_features,
-)
-from tlkit.support._history import HISTORY_COLUMNS, size_status_history
-from tlkit.support._inventory import (
-    INVENTORY_COLUMNS,
-    TL_STATUSES,
-    InventoryResult,
-    InventorySummary,
-    RecordIssue,
-    load_inventory,
-    normalise_security_type,
 )
 from tlkit.support._matrix import (
     STATUSES,
@@ -82,6 +74,43 @@ from tlkit.support._tlad import (
     resolve_tlad,
     tlad_rules,
 )
+
+if TYPE_CHECKING:  # pandas-backed modules load on first use (see __getattr__): the CLI parsers stay light
+    from tlkit.support._history import HISTORY_COLUMNS, size_status_history
+    from tlkit.support._inventory import (
+        INVENTORY_COLUMNS,
+        TL_STATUSES,
+        InventoryResult,
+        InventorySummary,
+        RecordIssue,
+        load_inventory,
+        normalise_security_type,
+    )
+
+_LAZY = {
+    "HISTORY_COLUMNS": "tlkit.support._history",
+    "size_status_history": "tlkit.support._history",
+    "INVENTORY_COLUMNS": "tlkit.support._inventory",
+    "TL_STATUSES": "tlkit.support._inventory",
+    "InventoryResult": "tlkit.support._inventory",
+    "InventorySummary": "tlkit.support._inventory",
+    "RecordIssue": "tlkit.support._inventory",
+    "load_inventory": "tlkit.support._inventory",
+    "normalise_security_type": "tlkit.support._inventory",
+}
+"""Public names whose modules import pandas: imported when first used."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tlkit.support' has no attribute {name!r}")
+    import importlib  # noqa: PLC0415
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "COMPAT_RULES",
