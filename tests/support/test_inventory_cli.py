@@ -95,3 +95,11 @@ def test_missing_file_and_bad_as_of_are_exit_2(tmp_path: Path, capsys: pytest.Ca
     assert "absent.json: cannot read" in capsys.readouterr().err
     assert main(["inventory", "report", str(SAMPLES / "az-vm-list.json"), "--as-of", "1999-01-01"]) == 2
     assert "before the first snapshot" in capsys.readouterr().err
+
+
+def test_disk_export_points_to_the_disks_option(capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["inventory", "report", str(SAMPLES / "disks.json")])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "disks.json is a disk export" in err
+    assert "--disks" in err and "malformed" not in err and "Traceback" not in err

@@ -798,14 +798,12 @@ def _parse_bytes(raw: bytes, label: str, *, kind: str | None) -> tuple[list[Any]
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as e:
-        raise DataError(f"{label}: looks like {name} but is not valid {name} text (byte {e.start})", record=label) from None
+        raise DataError(f"{label}: not {name} text (byte {e.start})", record=label) from None
     return _parse_text(text.lstrip("\ufeff"), label, kind=kind)
 
 
 def _parse_text(text: str, label: str, *, kind: str | None) -> tuple[list[Any], str, str]:
     """Parse JSON or CSV text; ``kind`` from the file suffix, else sniffed from the first character."""
-    if "\x00" in text:
-        raise DataError(f"{label}: holds NUL characters: not a JSON or CSV text export", record=label)
     if not text.strip():
         raise DataError(f"{label}: empty file", record=label)
     head = text.lstrip()[:1]
