@@ -51,7 +51,10 @@ def _run_tlkit(pythonpath: Path, cwd: Path, *args: str) -> subprocess.CompletedP
     """``tlkit ARGS`` with ``pythonpath`` first on the path, run from ``cwd`` (not the repository)."""
     env = {k: v for k, v in os.environ.items() if k not in (_data.DATA_ENV, "PYTHONPATH")}
     env["PYTHONPATH"] = str(pythonpath)
-    code = "import sys, tlkit, tlkit.cli; print('FROM', tlkit.__file__, file=sys.stderr); sys.exit(tlkit.cli.main())"
+    code = (
+        "import sys, tlkit, tlkit.cli; print('FROM', tlkit.__file__, file=sys.stderr); "
+        "sys.exit(tlkit.cli.main())"
+    )
     return subprocess.run(
         [sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
@@ -134,7 +137,9 @@ def test_data_cache_follows_tlkit_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_
     messages["notes"]["arm64-images"]["text"] = "CHANGED arm64 note"
     (copy / "support" / "messages.json").write_text(json.dumps(messages), encoding="utf-8")
     sizes = (copy / "support" / "size_cpus.csv").read_text(encoding="utf-8")
-    (copy / "support" / "size_cpus.csv").write_text(sizes.replace("*,,*,,Intel,", "*,,*,,Other,"), encoding="utf-8")
+    (copy / "support" / "size_cpus.csv").write_text(
+        sizes.replace("*,,*,,Intel,", "*,,*,,Other,"), encoding="utf-8"
+    )
 
     def probe() -> tuple[str, str, str]:
         gen1 = support.check_vm("Standard_D2s_v5", os="Ubuntu 22.04", generation=1, as_of="2026-07")
@@ -143,7 +148,8 @@ def test_data_cache_follows_tlkit_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_
 
     monkeypatch.delenv(_data.DATA_ENV, raising=False)
     before = probe()  # fills every cache from the repository's tables
-    assert "CHANGED" not in before[0] and before[2] == "Intel"
+    assert "CHANGED" not in before[0]
+    assert before[2] == "Intel"
     monkeypatch.setenv(_data.DATA_ENV, str(copy))
     after = probe()
     assert after[0] == "CHANGED gen1 text"

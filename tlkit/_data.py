@@ -78,7 +78,9 @@ def _check_root() -> None:
         reload_data()
 
 
-def data_cache(maxsize: int | None = None, *, typed: bool = False) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+def data_cache(
+    maxsize: int | None = None, *, typed: bool = False
+) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """``functools.lru_cache`` that is emptied when ``$TLKIT_DATA_DIR`` changes (see the module docstring).
 
     The wrapper keeps ``cache_clear`` and ``cache_info`` of the underlying cache.

@@ -227,7 +227,8 @@ def test_size_statuses_become_blockers() -> None:
 def test_sgx_dc_sizes_are_undetermined_not_refused(size: str) -> None:
     r = check_vm(size, os="Ubuntu 22.04", generation=2, as_of="2026-07")
     assert r.size_status == "unknown"
-    assert r.compatible is None and r.to_dict()["compatible"] is None
+    assert r.compatible is None
+    assert r.to_dict()["compatible"] is None
     assert r.reasons == ("size-unknown",)
 
 

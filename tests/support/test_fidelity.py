@@ -46,8 +46,11 @@ def test_portal_standard_after_unregistering_the_preview_follows_the_seed() -> N
     """Seed (TL-2025a known limitations): unregistering TrustedLaunchByDefaultPreview lets the
     portal's Standard choice create a Gen2 non-TL VM."""
     for as_of in ("2025-04", "2025-04b"):
-        d = resolve_tlad(client="portal", size="Standard_D4s_v5", image=JAMMY, security_profile="Standard", as_of=as_of)
-        assert d.passed and d.effective_security_type == "Standard", as_of
+        d = resolve_tlad(
+            client="portal", size="Standard_D4s_v5", image=JAMMY, security_profile="Standard", as_of=as_of
+        )
+        assert d.passed, as_of
+        assert d.effective_security_type == "Standard", as_of
         assert "portal-standard-preview-unregistered" in d.reasons
         # With the preview registered the known limitation still deploys TL.
         under = resolve_tlad(
@@ -61,12 +64,19 @@ def test_portal_standard_after_unregistering_the_preview_follows_the_seed() -> N
         assert under.effective_security_type == "TrustedLaunch"
     # API clients still need UseStandardSecurityType (FAQ-2025).
     api = resolve_tlad(
-        client="arm", api_version="2024-07-01", size="Standard_D4s_v5", image=JAMMY, security_profile="Standard", as_of="2025-04"
+        client="arm",
+        api_version="2024-07-01",
+        size="Standard_D4s_v5",
+        image=JAMMY,
+        security_profile="Standard",
+        as_of="2025-04",
     )
     assert api.error_code == "standard-needs-flag"
 
 
-@pytest.mark.parametrize("api_version", ["2020-12-01", "2021-07-01", "2021-11-01", "2022-08-01", "2023-03-01"])
+@pytest.mark.parametrize(
+    "api_version", ["2020-12-01", "2021-07-01", "2021-11-01", "2022-08-01", "2023-03-01"]
+)
 def test_standard_is_not_a_value_of_old_api_versions(api_version: str) -> None:
     for as_of in ("2025-04", "2026-07"):
         d = resolve_tlad(
@@ -80,7 +90,8 @@ def test_standard_is_not_a_value_of_old_api_versions(api_version: str) -> None:
         )
         assert not d.passed
         assert d.error_code == "standard-not-in-api-version"
-        assert d.error is not None and "2023-03-01" in d.error
+        assert d.error is not None
+        assert "2023-03-01" in d.error
     later = resolve_tlad(
         client="arm",
         api_version="2024-07-01",
@@ -95,12 +106,14 @@ def test_standard_is_not_a_value_of_old_api_versions(api_version: str) -> None:
 
 def test_gen1_upgrade_rows_carry_their_source() -> None:
     rows = load_csv("gen1_upgrade.csv")
-    assert [(r["since"], r["flag"]) for r in rows][0] == ("2024-11-29", "Gen1ToTLMigrationPreview")
+    assert (rows[0]["since"], rows[0]["flag"]) == ("2024-11-29", "Gen1ToTLMigrationPreview")
     assert all(r["source"] for r in rows)
     by_id = {s.id: gen1_upgrade_stage(s) for s in snapshots()}
     assert by_id["2023-11"] is None
-    assert by_id["2025-04"] is not None and by_id["2025-04"]["stage"] == "preview"
-    assert by_id["2026-07"] is not None and by_id["2026-07"]["since"] == "2026-03-09"
+    assert by_id["2025-04"] is not None
+    assert by_id["2025-04"]["stage"] == "preview"
+    assert by_id["2026-07"] is not None
+    assert by_id["2026-07"]["since"] == "2026-03-09"
 
 
 def test_rules_are_named_data() -> None:
@@ -108,16 +121,24 @@ def test_rules_are_named_data() -> None:
         codes = [r.code for r in rules]
         assert len(codes) == len(set(codes))
         for r in rules:
-            assert r.code and r.source and r.description, r
+            assert r.code, r
+            assert r.source, r
+            assert r.description, r
 
 
 def test_notes_are_worded_for_their_interface() -> None:
-    gallery = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/d/versions/1.0.0"
+    gallery = (
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/d/versions/1.0.0"
+    )
     r = check_vm("Standard_D4s_v5", gallery, as_of="2026-07")
     py = [n for n in r.notes if "Hyper-V generation not known" in n]
     cli = [n for n in r.notes_for("cli") if "Hyper-V generation not known" in n]
-    assert py and "generation=1|2" in py[0] and "--generation" not in py[0]
-    assert cli and "--generation 1|2" in cli[0] and "generation=1|2" not in cli[0]
+    assert py
+    assert "generation=1|2" in py[0]
+    assert "--generation" not in py[0]
+    assert cli
+    assert "--generation 1|2" in cli[0]
+    assert "generation=1|2" not in cli[0]
     assert r.to_dict(interface="cli")["notes"] == list(r.notes_for("cli"))
 
 
@@ -160,7 +181,11 @@ _IMAGES = st.sampled_from(
         "SomePublisher:some-offer:some-sku:latest",
     ]
 )
-_AS_OF = st.one_of(st.none(), st.sampled_from([s.id for s in snapshots()]), st.dates(dt.date(2021, 3, 1), dt.date(2027, 1, 1)))
+_AS_OF = st.one_of(
+    st.none(),
+    st.sampled_from([s.id for s in snapshots()]),
+    st.dates(dt.date(2021, 3, 1), dt.date(2027, 1, 1)),
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -182,5 +207,6 @@ def test_every_negative_verdict_has_reasons(
         assert r.reasons, r
     assert (r.compatible is False) == bool(r.blockers)
     if r.size_status == "unknown":
-        assert r.compatible is not True and "size-unknown" not in [b.code for b in r.blockers]
+        assert r.compatible is not True
+        assert "size-unknown" not in [b.code for b in r.blockers]
     assert r.to_dict()["compatible"] in (True, False, None)

@@ -102,4 +102,6 @@ def test_disk_export_points_to_the_disks_option(capsys: pytest.CaptureFixture[st
     err = capsys.readouterr().err
     assert rc == 2
     assert "disks.json is a disk export" in err
-    assert "--disks" in err and "malformed" not in err and "Traceback" not in err
+    assert "--disks" in err
+    assert "malformed" not in err
+    assert "Traceback" not in err

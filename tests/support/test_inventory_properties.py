@@ -239,11 +239,16 @@ def test_lone_surrogates_are_reported_per_record(names: list[str], locations: li
         except DataError:
             continue
         assert len(res.frame) + len(res.errors) == len(recs)
-        bad = {i for i, r in enumerate(recs) if any(0xD800 <= ord(c) <= 0xDFFF for c in r["name"] + r["location"])}
+        bad = {
+            i
+            for i, r in enumerate(recs)
+            if any(0xD800 <= ord(c) <= 0xDFFF for c in r["name"] + r["location"])
+        }
         assert {e.index for e in res.errors} >= bad
         for e in res.errors:
             if e.index in bad:
-                assert e.field in {"name", "location"} and "surrogate" in e.reason
+                assert e.field in {"name", "location"}
+                assert "surrogate" in e.reason
         res.frame.to_parquet(io.BytesIO())  # the table is valid for pyarrow
         res.errors_frame().to_parquet(io.BytesIO())
 
@@ -272,7 +277,11 @@ def test_utf16_and_utf32_exports_are_decoded(codec: str, name: str, tmp_path: Pa
     path.write_bytes(original.encode(codec))
     res = load_inventory(path, check=False)
     ref = load_inventory(REPO / "data" / "samples" / name, check=False)
-    assert (len(res.frame), len(res.errors), res.source_format) == (len(ref.frame), len(ref.errors), ref.source_format)
+    assert (len(res.frame), len(res.errors), res.source_format) == (
+        len(ref.frame),
+        len(ref.errors),
+        ref.source_format,
+    )
 
 
 def test_broken_utf32_is_named_as_utf32(tmp_path: Path) -> None:

@@ -173,7 +173,10 @@ def test_cobalt_local_disk_series_are_not_listed(size: str, as_of: str, tag: str
     rep = check_vm(size, "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-arm64", as_of=as_of)
     assert (rep.compatible, rep.reasons) == (None, ("size-unknown",))
     assert any(
-        n.startswith(f"VM size {size} ({st.series}) has no Trusted Launch status in this snapshot's size table ({st.note})")
+        n.startswith(
+            f"VM size {size} ({st.series}) has no Trusted Launch status in this snapshot's size table "
+            f"({st.note})"
+        )
         for n in rep.notes
     )
     assert st.note not in rep.notes

@@ -26,9 +26,9 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from tlkit._data import data_cache
 from typing import Any
 
+from tlkit._data import data_cache
 from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._features import FeatureRule, feature_key, region_status, unsupported_features
@@ -364,7 +364,9 @@ def _rule_size_notes(c: _Check) -> None:
     """The size row's own note, GPU drivers under Secure Boot, Arm64 images."""
     if c.st.note and c.st.status != "unknown":  # an unknown size's note is in the size-unknown note
         c.text_note(c.st.note)
-    if _family_rows().get(c.info.family, {}).get("gpu") == "yes" and _since(_msgs()["notes"]["gpu-drivers"], c.snap):
+    if _family_rows().get(c.info.family, {}).get("gpu") == "yes" and _since(
+        _msgs()["notes"]["gpu-drivers"], c.snap
+    ):
         c.note("gpu-drivers")
     if c.info.architecture == "Arm64":
         c.note("arm64-images")
@@ -412,7 +414,12 @@ def _rule_gallery_image(c: _Check) -> None:
 def _rule_marketplace_security_type(c: _Check) -> None:
     """A Marketplace image's known SecurityType must contain TrustedLaunch (FAQ-2025)."""
     img = c.img
-    if isinstance(img, MarketplaceImage) and c.sec_type is not None and not c.image_tl and img.hyper_v_generation != 1:
+    if (
+        isinstance(img, MarketplaceImage)
+        and c.sec_type is not None
+        and not c.image_tl
+        and img.hyper_v_generation != 1
+    ):
         c.block("image-not-tl", image=img.urn, security_type=c.sec_type)
 
 

@@ -8,9 +8,9 @@ remediation), ``regions.csv`` and ``region_clouds.csv`` (which cloud a region na
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from tlkit._data import data_cache
 from typing import TYPE_CHECKING
 
+from tlkit._data import data_cache
 from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._snapshots import Snapshot, load_csv, resolve_snapshot, snapshots

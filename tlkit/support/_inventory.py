@@ -365,11 +365,12 @@ _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def _check_unicode(value: str, field: str) -> None:
-    """A lone UTF-16 surrogate (JSON ``"\\ud800"``) is not text: the record is reported, never the file sunk."""
+    """A lone UTF-16 surrogate (JSON ``"\\ud800"``) is not text: the record is reported, the file kept."""
     m = _SURROGATE.search(value)
     if m is not None:
         raise _RecordDefectError(
-            field, f"contains a lone surrogate U+{ord(m.group()):04X} at character {m.start()} (not valid Unicode)"
+            field,
+            f"contains a lone surrogate U+{ord(m.group()):04X} at character {m.start()} (not valid Unicode)",
         )
 
 

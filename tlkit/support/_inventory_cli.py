@@ -57,8 +57,8 @@ def _report(args: argparse.Namespace) -> int:
 
     try:
         result = load_inventory(args.export, as_of=args.as_of, disks=args.disks)
-    except DataError as e:
-        if e.field != DISKS_EXPORT_FIELD:
+    except DataError as err:
+        if err.field != DISKS_EXPORT_FIELD:
             raise
         raise DataError(
             f"{args.export.name} is a disk export (az disk list), not a VM export; pass it with --disks "

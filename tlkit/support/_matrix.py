@@ -21,9 +21,9 @@ local-disk series (Dpdsv6, Dpldsv6, Epdsv6) are not listed in the recorded sourc
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from tlkit._data import data_cache
 from typing import TYPE_CHECKING, Any
 
+from tlkit._data import data_cache
 from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._sizes import SizeInfo, parse_size

@@ -39,9 +39,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
-from tlkit._data import data_cache
 from typing import TYPE_CHECKING, Any
 
+from tlkit._data import data_cache
 from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._snapshots import Snapshot, load_csv, resolve_snapshot, snapshots

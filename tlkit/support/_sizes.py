@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from tlkit._data import data_cache
 from typing import Any, NoReturn
 
+from tlkit._data import data_cache
 from tlkit.errors import DataError
 from tlkit.support._snapshots import load_csv
 
@@ -218,7 +218,10 @@ def _parse_cached(text: str) -> SizeInfo:
         memory_tib=seg.memory_tib,
         version=seg.version,
         promo=seg.promo,
-        series=eff_family + features.replace("i", "") + "".join(seg.options) + seg.series_tokens
+        series=eff_family
+        + features.replace("i", "")
+        + "".join(seg.options)
+        + seg.series_tokens
         + (f"v{seg.version}" if seg.version is not None else ""),
         architecture=cpu["architecture"],
         cpu_vendor=cpu["cpu_vendor"],
@@ -268,7 +271,9 @@ def _read_features(features: str, written: str, text: str) -> str:
     table = _features()
     for i, c in enumerate(features):
         if c not in table:
-            raise DataError(f"unknown additive feature letter {c!r} in {written!r}", record=text, field="features")
+            raise DataError(
+                f"unknown additive feature letter {c!r} in {written!r}", record=text, field="features"
+            )
         if c in features[:i]:
             raise DataError(f"feature letter {c!r} repeated in {written!r}", record=text, field="features")
     return features
@@ -370,7 +375,9 @@ def _vcpu_counts(
     return constrained, parent
 
 
-def _cpu_rule(family: str, features: str, version: int | None, accel_tokens: tuple[str, ...]) -> dict[str, str]:
+def _cpu_rule(
+    family: str, features: str, version: int | None, accel_tokens: tuple[str, ...]
+) -> dict[str, str]:
     """The first ``size_cpus.csv`` row that matches: series pages first, then the naming letters."""
     eff_version = str(version if version is not None else 1)
     for row in _cpu_rules():

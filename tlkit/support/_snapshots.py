@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as _dt
+import io
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -133,19 +134,19 @@ def load_csv(name: str) -> tuple[dict[str, str], ...]:
     """
     path = data_dir() / name
     try:
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            header = [h.strip() for h in reader.fieldnames or ()]
-            missing = [c for c in _COLUMNS.get(name, ()) if c not in header]
-            if missing:
-                raise DataError(f"missing column(s) {', '.join(missing)}", record=name, field=missing[0])
-            rows = []
-            for i, row in enumerate(reader):
-                if None in row or any(v is None for v in row.values()):
-                    raise DataError("row has a wrong number of fields", record=f"{name}:{i + 2}")
-                rows.append({k.strip(): v.strip() for k, v in row.items()})
-    except OSError as e:
+        text = path.read_text(encoding="utf-8")  # a Traversable: also inside a zip install
+    except (OSError, UnicodeDecodeError) as e:
         raise DataError(f"cannot read support data file {path}: {e}", record=name) from e
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in reader.fieldnames or ()]
+    missing = [c for c in _COLUMNS.get(name, ()) if c not in header]
+    if missing:
+        raise DataError(f"missing column(s) {', '.join(missing)}", record=name, field=missing[0])
+    rows = []
+    for i, row in enumerate(reader):
+        if None in row or any(v is None for v in row.values()):
+            raise DataError("row has a wrong number of fields", record=f"{name}:{i + 2}")
+        rows.append({k.strip(): v.strip() for k, v in row.items()})
     return tuple(rows)
 
 

@@ -37,9 +37,9 @@ import datetime as _dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from tlkit._data import data_cache
 from typing import Any
 
+from tlkit._data import data_cache
 from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._compat import image_security_type, tl_security_types
@@ -456,13 +456,16 @@ def _explicit_confidential(d: _Tlad) -> TladDecision:
 
 
 def _tool_default(d: _Tlad) -> TladDecision | None:
-    """Portal / CLI / PowerShell default to TL from Nov 2023, for Marketplace images only (azure-cli#31191)."""
+    """Portal / CLI / PowerShell default to TL from Nov 2023, Marketplace images only (azure-cli#31191)."""
     if d.kind != "tool":
         return None
     d.reasons.append("security-profile-absent")
     if not d.srules["tool_default"]:
         d.reasons.append("no-tool-default-in-snapshot")
-    elif not isinstance(d.img, MarketplaceImage) or "marketplace" not in tlad_rules()["tool_default_image_kinds"]:
+    elif (
+        not isinstance(d.img, MarketplaceImage)
+        or "marketplace" not in tlad_rules()["tool_default_image_kinds"]
+    ):
         d.reasons.append("tool-default-marketplace-images-only")
     else:
         d.applied, d.stage = True, "tools"
@@ -513,23 +516,38 @@ def _default_conditions(d: _Tlad) -> TladDecision:
 
 
 TLAD_RULES: tuple[TladRule, ...] = (
-    TladRule("portal-standard-under-preview", "Standard", "TL-2025a/b known limitations", _portal_standard_under_preview),
+    TladRule(
+        "portal-standard-under-preview",
+        "Standard",
+        "TL-2025a/b known limitations",
+        _portal_standard_under_preview,
+    ),
     TladRule(
         "portal-standard-preview-unregistered",
         "Standard",
         "Korean seed (TL-2025a): unregister TrustedLaunchByDefaultPreview",
         _portal_standard_preview_unregistered,
     ),
-    TladRule("standard-not-available", "Standard", "hashicorp/pandora Constant-SecurityTypes.cs", _standard_not_available),
     TladRule(
-        "standard-not-in-api-version", "Standard", "hashicorp/pandora Constant-SecurityTypes.cs", _standard_not_in_api_version
+        "standard-not-available",
+        "Standard",
+        "hashicorp/pandora Constant-SecurityTypes.cs",
+        _standard_not_available,
+    ),
+    TladRule(
+        "standard-not-in-api-version",
+        "Standard",
+        "hashicorp/pandora Constant-SecurityTypes.cs",
+        _standard_not_in_api_version,
     ),
     TladRule("standard-needs-flag", "Standard", "FAQ-2025", _standard_needs_flag),
     TladRule("standard-needs-api", "Standard", "TL-2026", _standard_needs_api),
     TladRule("explicit-standard", "Standard", "FAQ-2025", _explicit_standard),
     TladRule("explicit-trusted-launch", "TrustedLaunch", "Azure/azure-cli#28005", _explicit_trusted_launch),
     TladRule("explicit-confidential-vm", "ConfidentialVM", "outside this matrix", _explicit_confidential),
-    TladRule("tool-default", None, "Azure/azure-cli PR #26892, #31191; azure-powershell PR #22974", _tool_default),
+    TladRule(
+        "tool-default", None, "Azure/azure-cli PR #26892, #31191; azure-powershell PR #22974", _tool_default
+    ),
     TladRule("api-default", None, "FAQ-2025 (preview); TL-2026 (GA)", _api_default),
     TladRule("legacy-default", None, "reference notes §3", _legacy_default),
     TladRule("default-conditions", None, "reference notes §3.2", _default_conditions),
