@@ -12,6 +12,7 @@ from tlkit.errors import DataError
 from tlkit.support import (
     COMPAT_RULES,
     TLAD_RULES,
+    TladDecision,
     check_vm,
     parse_size,
     resolve_tlad,
@@ -42,36 +43,32 @@ def test_constrained_vcpus_are_the_active_count() -> None:
     assert e.to_dict()["parent_vcpus"] == 8
 
 
+def standard(client: str, as_of: str, *flags: str, api_version: str | None = None) -> TladDecision:
+    """A request for securityType Standard on a supported size and image."""
+    return resolve_tlad(
+        client=client,
+        api_version=api_version,
+        size="Standard_D4s_v5",
+        image=JAMMY,
+        security_profile="Standard",
+        flags=flags,
+        as_of=as_of,
+    )
+
+
 def test_portal_standard_after_unregistering_the_preview_follows_the_seed() -> None:
     """Seed (TL-2025a known limitations): unregistering TrustedLaunchByDefaultPreview lets the
     portal's Standard choice create a Gen2 non-TL VM."""
     for as_of in ("2025-04", "2025-04b"):
-        d = resolve_tlad(
-            client="portal", size="Standard_D4s_v5", image=JAMMY, security_profile="Standard", as_of=as_of
-        )
+        d = standard("portal", as_of)
         assert d.passed, as_of
         assert d.effective_security_type == "Standard", as_of
         assert "portal-standard-preview-unregistered" in d.reasons
         # With the preview registered the known limitation still deploys TL.
-        under = resolve_tlad(
-            client="portal",
-            size="Standard_D4s_v5",
-            image=JAMMY,
-            security_profile="Standard",
-            flags=["TrustedLaunchByDefaultPreview"],
-            as_of=as_of,
-        )
+        under = standard("portal", as_of, "TrustedLaunchByDefaultPreview")
         assert under.effective_security_type == "TrustedLaunch"
     # API clients still need UseStandardSecurityType (FAQ-2025).
-    api = resolve_tlad(
-        client="arm",
-        api_version="2024-07-01",
-        size="Standard_D4s_v5",
-        image=JAMMY,
-        security_profile="Standard",
-        as_of="2025-04",
-    )
-    assert api.error_code == "standard-needs-flag"
+    assert standard("arm", "2025-04", api_version="2024-07-01").error_code == "standard-needs-flag"
 
 
 @pytest.mark.parametrize(
@@ -79,29 +76,12 @@ def test_portal_standard_after_unregistering_the_preview_follows_the_seed() -> N
 )
 def test_standard_is_not_a_value_of_old_api_versions(api_version: str) -> None:
     for as_of in ("2025-04", "2026-07"):
-        d = resolve_tlad(
-            client="arm",
-            api_version=api_version,
-            size="Standard_D4s_v5",
-            image=JAMMY,
-            security_profile="Standard",
-            flags=["UseStandardSecurityType"],
-            as_of=as_of,
-        )
+        d = standard("arm", as_of, "UseStandardSecurityType", api_version=api_version)
         assert not d.passed
         assert d.error_code == "standard-not-in-api-version"
         assert d.error is not None
         assert "2023-03-01" in d.error
-    later = resolve_tlad(
-        client="arm",
-        api_version="2024-07-01",
-        size="Standard_D4s_v5",
-        image=JAMMY,
-        security_profile="Standard",
-        flags=["UseStandardSecurityType"],
-        as_of="2025-04",
-    )
-    assert later.passed
+    assert standard("arm", "2025-04", "UseStandardSecurityType", api_version="2024-07-01").passed
 
 
 def test_gen1_upgrade_rows_carry_their_source() -> None:

@@ -1,12 +1,16 @@
 """Compatibility report for one VM: size, image/OS, generation, features and region against a snapshot.
 
-Decision rules (all texts and remediations come from ``data/support/messages.json``):
+Decision rules are named data: :data:`COMPAT_RULES`, one small function per documented rule, applied
+in order (all texts and remediations come from ``data/support/messages.json``):
 
-- size status ``not-supported`` / ``currently-not-supported`` / ``unknown`` → blocker;
+- size status ``not-supported`` / ``currently-not-supported`` → blocker; ``unknown`` (no table row,
+  e.g. the SGX DC-series after TL-2023) → undetermined (``size-unknown``) with a note, never refused;
 - managed image → blocker (unsupported feature "Managed Image" in every snapshot);
 - gallery image whose ``SecurityType`` is known and doesn't allow TL → blocker; unknown → note;
 - Marketplace image whose known ``SecurityType`` lacks ``TrustedLaunch`` → blocker;
-- generation 1 (explicit, or inferred from the SKU name) → blocker with the Gen1 upgrade path;
+- generation: explicit > image (SKU rules, noted) > a TL SecurityType > a Marketplace OS name the OS
+  table lists (its Gen2 image, noted); generation 1 → blocker whose remediation is the Gen1 → TL
+  upgrade documented at the snapshot's date (``gen1_upgrade.csv``: preview from 11/29/2024);
 - OS ``supported=False`` → blocker (only when the image has no SecurityType; a distro without a
   table row → note); ``None`` → note;
 - each requested feature unsupported for the VM's OS family → blocker (preview / exempt → note);
@@ -15,8 +19,10 @@ Decision rules (all texts and remediations come from ``data/support/messages.jso
   a labelled heuristic) different from the size's → blocker.
 
 ``compatible`` is False with a blocker, True when nothing blocks and every condition was checked,
-None (``undetermined`` says why) when nothing blocks but the generation, the image condition (no
-TL ``SecurityType`` and no OS-table verdict) or an Arm64 image's architecture is unknown.
+None (``undetermined`` says why) when nothing blocks but the size's status, the generation, the
+image condition (no TL ``SecurityType`` and no OS-table verdict) or an Arm64 image's architecture is
+unknown. Every verdict that is not True carries ``reasons`` (blocker codes, else ``undetermined``).
+Notes are kept as :class:`NoteSpec` and worded per interface (:meth:`CompatibilityReport.notes_for`).
 The image condition follows FAQ-2025 (notes §1.5): an image ``SecurityType`` that allows TL
 decides; the OS table is used only without one, and a distro missing from it is unknown.
 """
@@ -113,7 +119,8 @@ class CompatibilityReport(Verdict):
         blockers: every blocker found.
         notes: advisory notes (GPU drivers under Secure Boot, Gen1 upgrade issues, heuristics used).
         snapshot: snapshot id.
-        undetermined: why ``compatible`` is None: ``generation-unknown``, ``image-undetermined``
+        undetermined: why ``compatible`` is None: ``size-unknown``, ``generation-unknown``,
+            ``image-undetermined``
             (no TL SecurityType and no OS table verdict), ``architecture-unknown`` (Arm64 size),
             ``feature-os-family-unknown:<feature>``; empty when ``compatible`` is not None.
         image_security_type: the image's own ``SecurityType`` feature, if given.
