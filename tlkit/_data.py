@@ -30,7 +30,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from tlkit.errors import DataError
 
-__all__ = ["DATA_ENV", "DATA_PACKAGE", "data_cache", "data_root", "reload_data"]
+__all__ = ["DATA_ENV", "DATA_PACKAGE", "check_data_root", "data_cache", "data_root", "reload_data"]
 
 DATA_ENV = "TLKIT_DATA_DIR"
 DATA_PACKAGE = "tlkit.data"
@@ -40,7 +40,7 @@ _R = TypeVar("_R")
 
 _CACHES: list[Any] = []
 """The ``functools`` caches made by :func:`data_cache` (emptied together)."""
-_SEEN_ROOT: list[str | None] = [None]
+_SEEN_ROOT: list[Any] = [None]
 """The ``$TLKIT_DATA_DIR`` value the caches were filled under."""
 
 
@@ -70,29 +70,49 @@ def reload_data() -> None:
     """Empty every cache over the data tables (the next query reads the files again)."""
     for cache in _CACHES:
         cache.cache_clear()
-    _SEEN_ROOT[0] = os.environ.get(DATA_ENV)
+    _SEEN_ROOT[0] = _env_root()
 
 
-def _check_root() -> None:
-    if os.environ.get(DATA_ENV) != _SEEN_ROOT[0]:
+_ENV_KEY: Any = os.environ.encodekey(DATA_ENV)
+
+
+def _env_root() -> Any:
+    """``$TLKIT_DATA_DIR`` as ``os.environ`` holds it (encoded), read at the cost of a dict lookup.
+
+    ``os.environ.get`` encodes the key on every call, which costs more than a warm cache hit; the
+    mapping behind ``os.environ`` is what every ``os.environ[...]`` / ``setenv`` change updates.
+    """
+    data = getattr(os.environ, "_data", None)
+    return data.get(_ENV_KEY) if isinstance(data, dict) else os.environ.get(DATA_ENV)
+
+
+def check_data_root() -> None:
+    """Empty every data cache if ``$TLKIT_DATA_DIR`` changed since they were filled."""
+    if _env_root() != _SEEN_ROOT[0]:
         reload_data()
 
 
 def data_cache(
-    maxsize: int | None = None, *, typed: bool = False
+    maxsize: int | None = None, *, typed: bool = False, checked: bool = True
 ) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """``functools.lru_cache`` that is emptied when ``$TLKIT_DATA_DIR`` changes (see the module docstring).
 
-    The wrapper keeps ``cache_clear`` and ``cache_info`` of the underlying cache.
+    The wrapper keeps ``cache_clear`` and ``cache_info`` of the underlying cache. ``checked=False``
+    returns the bare (C) cache, still emptied with the others: for the hot per-VM memo tables whose
+    only public caller runs :func:`check_data_root` first (a Python wrapper costs more than the
+    cache hit it guards).
     """
 
     def decorate(fn: Callable[_P, _R]) -> Callable[_P, _R]:
         cached = functools.lru_cache(maxsize=maxsize, typed=typed)(fn)
         _CACHES.append(cached)
+        if not checked:
+            return cached  # type: ignore[return-value]
 
         @functools.wraps(fn)
         def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-            _check_root()
+            if _env_root() != _SEEN_ROOT[0]:
+                reload_data()
             return cached(*args, **kwargs)  # type: ignore[arg-type]
 
         wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]

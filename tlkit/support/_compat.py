@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tlkit._data import data_cache
+from tlkit._data import check_data_root, data_cache
 from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._features import FeatureRule, feature_key, region_status, unsupported_features
@@ -243,6 +243,7 @@ def check_vm(
     # The memo key is built from canonical values only (parsed image object, int generation,
     # feature keys): equal-but-different inputs such as True / 1 / "V1" can't share an entry, and
     # an unhashable input can't reach the cache.
+    check_data_root()
     return _check_cached(
         size,
         _image_arg(image),
@@ -621,8 +622,9 @@ def _arch_rule_note(img: MarketplaceImage, arch: str) -> str:
     return "SKU rule"
 
 
-_check_cached = data_cache(maxsize=65536, typed=True)(_check)
-"""``_check`` memoized on canonical arguments (a fleet report calls check_vm once per VM)."""
+_check_cached = data_cache(maxsize=65536, typed=True, checked=False)(_check)
+"""``_check`` memoized on canonical arguments (a fleet report calls check_vm once per VM); check_vm
+checks the data root first."""
 
 
 def _image_arg(image: str | Mapping[str, Any] | ImageLike | None) -> ImageLike | None:

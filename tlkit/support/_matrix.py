@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from tlkit._data import data_cache
+from tlkit._data import check_data_root, data_cache
 from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._sizes import SizeInfo, parse_size
@@ -223,10 +223,11 @@ def size_status(size: str | SizeInfo, as_of: str | _dt.date | Snapshot | None = 
     """
     info = size if isinstance(size, SizeInfo) else parse_size(size)
     snap = resolve_snapshot(as_of)
+    check_data_root()
     return _status_cached(info, snap)
 
 
-@data_cache(maxsize=65536)
+@data_cache(maxsize=65536, checked=False)  # size_status checks the data root
 def _status_cached(info: SizeInfo, snap: Snapshot) -> SizeStatus:
     msgs = load_json("messages.json")["notes"]
     rows = rows_for(snap)

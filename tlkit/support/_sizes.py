@@ -31,7 +31,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, NoReturn
 
-from tlkit._data import data_cache
+from tlkit._data import check_data_root, data_cache
 from tlkit.errors import DataError
 from tlkit.support._snapshots import load_csv
 
@@ -169,10 +169,11 @@ def parse_size(name: str) -> SizeInfo:
     """
     if not isinstance(name, str):
         raise DataError(f"VM size must be a string, not {type(name).__name__}", record=name, field="size")
+    check_data_root()
     return _parse_cached(name.strip())
 
 
-@data_cache(maxsize=65536)
+@data_cache(maxsize=65536, checked=False)  # parse_size checks the data root
 def _parse_cached(text: str) -> SizeInfo:
     """The name's parts, one small reader per part of the naming convention (see the module docstring)."""
     if not text:
