@@ -297,3 +297,14 @@ def test_disk_export_is_named_not_reported_as_malformed_vms() -> None:
     with pytest.raises(DataError, match="disk export") as ei:
         load_inventory(REPO / "data" / "samples" / "disks.json")
     assert "disks=" in str(ei.value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=any_text.map(lambda t: "[" + t) | any_text.map(lambda t: t + "\n") | any_text)
+def test_text_with_surrogates_raises_only_printable_data_errors(text: str) -> None:
+    try:
+        res = load_inventory(text, check=False)
+    except DataError as e:
+        str(e).encode("utf-8")  # the CLI prints it: never a UnicodeEncodeError
+        return
+    res.frame.to_parquet(io.BytesIO())

@@ -726,7 +726,7 @@ def _load_source(source: object) -> tuple[list[Any], str, str]:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         return _parse_bytes(
-            _read_file(path), path.name or str(path), kind=_SUFFIX_KINDS.get(path.suffix.lower())
+            _read_file(path), _printable(path.name or str(path)), kind=_SUFFIX_KINDS.get(path.suffix.lower())
         )
     if isinstance(source, (bytes, bytearray)):
         return _parse_bytes(bytes(source), "<text>", kind=None)
@@ -748,7 +748,7 @@ def _is_text(source: str) -> bool:
 def _read_file(path: Path) -> bytes:
     """The bytes of a regular file; anything else (missing, a directory, a device or FIFO such as
     ``/dev/zero`` or ``/dev/stdin``, an unusable path) is a DataError naming the path."""
-    label = path.name or str(path)
+    label = _printable(path.name or str(path))
     try:
         if path.is_file():
             return path.read_bytes()
@@ -834,7 +834,7 @@ def _load_disks(disks: object) -> dict[str, str]:
         return {str(k).lower(): v.upper() for k, v in disks.items()}
     if isinstance(disks, (str, os.PathLike)):
         path = Path(disks)
-        label = path.name or str(path)
+        label = _printable(path.name or str(path))
         try:
             obj = json.loads(_read_file(path).decode("utf-8-sig"))
         except DataError as e:
@@ -1087,8 +1087,14 @@ def load_inventory(
         DataError: the source as a whole is unusable (unreadable, not JSON/CSV, no VM shape), naming
             the file and why.
     """
-    records, fmt, label = _load_source(source)
-    disk_gen = _load_disks(disks)
+    try:
+        records, fmt, label = _load_source(source)
+        disk_gen = _load_disks(disks)
+    except DataError as e:  # a message quoting the input may hold lone surrogates: keep it printable
+        printable = _printable(e.message)
+        if printable == e.message:
+            raise
+        raise DataError(printable, record=e.record, field=e.field) from None
     support = _Support(as_of, check=check)
     reader = _READERS[fmt]
     rows: list[dict[str, Any]] = []
@@ -1124,4 +1130,9 @@ def _safe_name(rec: Mapping[str, Any]) -> str | None:
     name = rec.get("name")
     if not isinstance(name, str) or not name:
         return None
-    return name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _printable(name)
+
+
+def _printable(text: str) -> str:
+    """``text`` with lone surrogates escaped (``\\ud800``): safe to print, encode or store."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
