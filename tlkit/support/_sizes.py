@@ -22,6 +22,11 @@ accelerator instead of by this string (see :mod:`tlkit.support._matrix`).
 Lower-case input (``standard_d4pds_v5``, as some exports write it) is canonicalised: the letters
 before the vCPU count are the family, the letters after it are features.
 
+CPU vendor and architecture come from ``data/support/size_cpus.csv``: rows for series whose page
+names another CPU (HB/HX and Lsv2: AMD EPYC; GB200 ND v6: NVIDIA Grace, Arm64) before the naming
+letters (``p`` Arm, ``a`` AMD, none Intel). A constrained-vCPU size (``Standard_E8-4ds_v5``) has
+``vcpus`` 4 (the active count, as the naming page defines it) and ``parent_vcpus`` 8.
+
 This module does not decide support; it only reads names.
 """
 

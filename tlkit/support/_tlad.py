@@ -10,9 +10,12 @@ Rules (constants in ``data/support/tlad.json``; reference notes §3):
      (status ``unknown``, generation or gallery SecurityType not known) is accepted with a
      ``...-not-checked`` reason;
    - ``Standard`` needs the subscription flag ``UseStandardSecurityType`` where the snapshot says so
-     (FAQ-2025), and API ≥ 2025-11-01 at GA; before the ``Standard`` value existed it is refused;
+     (FAQ-2025), and API ≥ 2025-11-01 at GA; before the ``Standard`` value existed it is refused,
+     and an API client sending it on an API version up to and including 2023-03-01 (whose
+     ``securityType`` enum has no ``Standard``) is refused (``standard-not-in-api-version``);
      preview-era known limitation: in the **portal** with ``TrustedLaunchByDefaultPreview``
-     registered, choosing Standard still deployed TL;
+     registered, choosing Standard still deployed TL; the seed's mitigation (unregister that flag)
+     makes the portal's Standard choice a Gen2 non-TL VM (``portal_standard_without_flag``);
    - ``ConfidentialVM`` is passed through unchecked (outside this matrix).
 
 2. ``securityProfile`` absent:
@@ -25,6 +28,9 @@ Rules (constants in ``data/support/tlad.json``; reference notes §3):
    - when a default applies, all four documented conditions must hold (image / gallery image /
      disk support TL, size supports TL); otherwise the deployment **silently** falls back to a
      non-TL VM (``silent_fallback=True``).
+
+The rules are named data, :data:`TLAD_RULES` (one small function each, tried in order for the
+requested security type; the first decision wins).
 
 A request the platform refuses is a *verdict*, not bad input: :func:`resolve_tlad` returns a
 :class:`TladDecision` with ``error`` set (documented choice). Malformed arguments raise
