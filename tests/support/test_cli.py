@@ -236,3 +236,59 @@ def test_tlad_unknown_flag_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert code == 2
     assert "known: TrustedLaunchByDefaultPreview, UseStandardSecurityType" in err
+
+
+def test_readme_check_example_reaches_a_verdict(capsys: pytest.CaptureFixture[str]) -> None:
+    """README: tlkit check --size Standard_D4s_v5 --os "Ubuntu 22.04" (Gen2 implied, said in a note)."""
+    code, out, _ = run(capsys, "check", "--size", "Standard_D4s_v5", "--os", "Ubuntu 22.04")
+    assert code == 0
+    assert "compatible: compatible" in out
+    assert "Generation 2 assumed" in out
+    assert "--generation 1|2" in out
+
+
+def test_cli_notes_name_the_cli_option(capsys: pytest.CaptureFixture[str]) -> None:
+    gallery = (
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/d/versions/1.0.0"
+    )
+    _, out, _ = run(capsys, "check", "--size", "Standard_D4s_v5", "--image", gallery)
+    assert "pass --generation 1|2" in out
+    assert "generation=1|2" not in out
+    _, out, _ = run(capsys, "check", "--size", "Standard_D4s_v5", "--image", gallery, "--format", "json")
+    notes = json.loads(out)["notes"]
+    assert any("--generation 1|2" in n for n in notes)
+
+
+def test_every_option_and_positional_has_help() -> None:
+    import argparse
+
+    from tlkit.cli import build_parser
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> list[str]:
+        missing = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    missing += walk(sub, f"{path} {name}")
+            elif not isinstance(action, argparse._HelpAction) and not action.help:
+                missing.append(f"{path}: {action.option_strings or action.dest}")
+        return missing
+
+    parser = build_parser("check")
+    assert walk(parser, "tlkit") == []
+
+
+def test_support_cli_parsers_build_without_heavy_imports_or_data() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, argparse, os\n"
+        "os.environ['TLKIT_DATA_DIR'] = '/nonexistent'\n"
+        "import tlkit.support._cli as c, tlkit.support._inventory_cli\n"
+        "p = argparse.ArgumentParser(); c.register(p.add_subparsers())\n"
+        "p.format_help()\n"
+        "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib', 'pyarrow') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

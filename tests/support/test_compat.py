@@ -65,7 +65,7 @@ def test_every_blocker_has_a_remediation_and_source() -> None:
     assert not any("imageReference keeps naming the Gen1 image" in n for n in r.notes)
 
 
-def test_gen1_upgrade_remediation_only_from_the_gen1_snapshot() -> None:
+def test_gen1_upgrade_remediation_follows_the_documented_upgrade() -> None:
     ws2016 = "MicrosoftWindowsServer:WindowsServer:2016-Datacenter:latest"
     new = check_vm("Standard_D2s_v5", ws2016, generation=1, as_of="2026-07").blockers[0]
     assert "Windows Server 2016 can't be upgraded in place" in new.message
@@ -73,11 +73,22 @@ def test_gen1_upgrade_remediation_only_from_the_gen1_snapshot() -> None:
     r = check_vm("Standard_D2s_v5", JAMMY.replace("-gen2", ""), generation=1, as_of="2026-07")
     assert "upgrade the Gen1 VM to Gen2 with Trusted Launch" in r.blockers[0].remediation
     assert any("Secure Boot is NOT on by default" in n for n in r.notes)
-    for as_of in ("2021-02", "2023-04", "2023-11", "2025-04", "2025-04b"):
+    for as_of in ("2021-02", "2023-04", "2023-11"):
         old = check_vm("Standard_D2s_v5", JAMMY.replace("-gen2", ""), generation=1, as_of=as_of)
         gen1 = next(b for b in old.blockers if b.code == "gen1")
         assert gen1.remediation.startswith("Redeploy as a new Trusted Launch VM"), as_of
+        assert "11/29/2024" in gen1.remediation  # says when the first upgrade was documented
         assert not any("Gen1 -> Gen2+TL upgrade" in n for n in old.notes), as_of
+    # The Gen1 -> TL upgrade preview (trusted-launch-existing-vm-gen-1.md, 11/29/2024) precedes 2025-04.
+    for as_of in ("2025-04", "2025-04b"):
+        old = check_vm("Standard_D2s_v5", JAMMY.replace("-gen2", ""), generation=1, as_of=as_of)
+        gen1 = next(b for b in old.blockers if b.code == "gen1")
+        assert "Gen1ToTLMigrationPreview" in gen1.remediation, as_of
+        assert "11/29/2024" in gen1.source, as_of
+        assert "03/2026" not in gen1.remediation + gen1.source, as_of
+    # The preview already excluded Windows Server 2016.
+    old_ws = check_vm("Standard_D2s_v5", ws2016, generation=1, as_of="2025-04").blockers[0]
+    assert "Windows Server 2016 can't be upgraded in place" in old_ws.message
 
 
 def test_gen1_upgrade_path_for_eligible_os() -> None:
@@ -203,13 +214,22 @@ def test_size_statuses_become_blockers() -> None:
         "size-currently-not-supported",
         "architecture-mismatch",
     )
+    # An unknown size is undetermined (compatible None), never refused, and says why.
     unknown = check_vm("Standard_H16r", JAMMY)
-    assert codes(unknown) == ("size-unknown",)
-    assert "TrustedLaunchDisabled" in unknown.blockers[0].remediation
-    assert unknown.blockers[0].message == (
-        "VM size Standard_H16r (Hr) has no Trusted Launch status in this snapshot's size table: "
-        "no TL-2026 row covers family H / series Hr"
-    )
+    assert (unknown.compatible, codes(unknown), unknown.reasons) == (None, (), ("size-unknown",))
+    assert "size-unknown" in unknown.undetermined
+    (note,) = [n for n in unknown.notes if n.startswith("VM size Standard_H16r")]
+    assert "no TL-2026 row covers family H / series Hr" in note
+    assert "TrustedLaunchDisabled" in note
+
+
+@pytest.mark.parametrize("size", ["Standard_DC4s_v2", "Standard_DC8s_v3", "Standard_DC8ds_v3"])
+def test_sgx_dc_sizes_are_undetermined_not_refused(size: str) -> None:
+    r = check_vm(size, os="Ubuntu 22.04", generation=2, as_of="2026-07")
+    assert r.size_status == "unknown"
+    assert r.compatible is None
+    assert r.to_dict()["compatible"] is None
+    assert r.reasons == ("size-unknown",)
 
 
 def test_gpu_notes() -> None:
@@ -400,7 +420,7 @@ def test_image_security_type_decides_the_image_condition() -> None:
     assert codes(check_vm("Standard_D2s_v5", rhel_plain, as_of="2026-07")) == ("os-not-supported",)
     # Without a SecurityType, a distro with no OS-table row is unknown, not a failure.
     centos = check_vm("Standard_D2s_v5", os="CentOS 8.4", generation=2, as_of="2026-07")
-    assert (centos.compatible, centos.os_supported, centos.reasons) == (None, None, ())
+    assert (centos.compatible, centos.os_supported, centos.reasons) == (None, None, ("image-undetermined",))
     assert centos.undetermined == ("image-undetermined",)
     # SecurityType alone tells Gen2 (Trusted Launch images are Generation 2).
     g = check_vm(

@@ -27,7 +27,7 @@ def test_text_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert "top blockers:" in out
     assert "      85  gen1" in out
     assert "  #143 vm-ml-test-0143: hardwareProfile: missing" in out
-    assert "undetermined (nothing blocks, something unchecked): 19" in out
+    assert "undetermined (nothing blocks, something unchecked): 22" in out
     assert "  #235 ?: name: record has neither name nor id" in out
 
 
@@ -95,3 +95,13 @@ def test_missing_file_and_bad_as_of_are_exit_2(tmp_path: Path, capsys: pytest.Ca
     assert "absent.json: cannot read" in capsys.readouterr().err
     assert main(["inventory", "report", str(SAMPLES / "az-vm-list.json"), "--as-of", "1999-01-01"]) == 2
     assert "before the first snapshot" in capsys.readouterr().err
+
+
+def test_disk_export_points_to_the_disks_option(capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["inventory", "report", str(SAMPLES / "disks.json")])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "disks.json is a disk export" in err
+    assert "--disks" in err
+    assert "malformed" not in err
+    assert "Traceback" not in err

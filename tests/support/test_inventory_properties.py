@@ -221,3 +221,90 @@ def test_deeply_nested_json_raises_only_data_error(depth: int, opener: str) -> N
     )
     assert res.records_in == 1
     assert [(e.field, e.reason) for e in res.errors] == [("properties", "not usable JSON: nested too deeply")]
+
+
+# Text that may hold lone surrogates (JSON "\ud800" escapes decode to them; a Python str may too).
+any_text = st.text(st.characters(codec=None, categories=None), max_size=8) | st.sampled_from(
+    ["\ud800", "vm-\udfff", "\ud83d", "ok\udc00ok"]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(names=st.lists(any_text, min_size=1, max_size=5), locations=st.lists(any_text, min_size=5, max_size=5))
+def test_lone_surrogates_are_reported_per_record(names: list[str], locations: list[str]) -> None:
+    recs = [dict(copy.deepcopy(BASE), name=n, location=loc) for n, loc in zip(names, locations, strict=False)]
+    for source in (recs, json.dumps(recs), json.dumps(recs, ensure_ascii=False)):
+        try:
+            res = load_inventory(source, check=False)
+        except DataError:
+            continue
+        assert len(res.frame) + len(res.errors) == len(recs)
+        bad = {
+            i
+            for i, r in enumerate(recs)
+            if any(0xD800 <= ord(c) <= 0xDFFF for c in r["name"] + r["location"])
+        }
+        assert {e.index for e in res.errors} >= bad
+        for e in res.errors:
+            if e.index in bad:
+                assert e.field in {"name", "location"}
+                assert "surrogate" in e.reason
+        res.frame.to_parquet(io.BytesIO())  # the table is valid for pyarrow
+        res.errors_frame().to_parquet(io.BytesIO())
+
+
+def test_one_surrogate_record_does_not_sink_the_file() -> None:
+    good = copy.deepcopy(BASE)
+    bad = dict(copy.deepcopy(BASE), name="vm-\ud800")
+    text = json.dumps([good, bad, dict(copy.deepcopy(BASE), location="west\udc00europe")])
+    res = load_inventory(text)
+    assert len(res.frame) == 1
+    assert [(e.index, e.field) for e in res.errors] == [(1, "name"), (2, "location")]
+    assert res.errors[0].name == "vm-\\ud800"  # shown escaped
+    # A Python str with a surrogate (not only a JSON escape) is handled the same way.
+    raw = "[" + json.dumps(good) + ', {"name": "x\ud800", "location": "eastus"}]'
+    res = load_inventory(raw)
+    assert [(e.index, e.field) for e in res.errors] == [(1, "name")]
+
+
+@pytest.mark.parametrize("codec", ["utf-32", "utf-32-le", "utf-32-be", "utf-16", "utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("name", ["resource-graph.csv", "az-vm-list.json"])
+def test_utf16_and_utf32_exports_are_decoded(codec: str, name: str, tmp_path: Path) -> None:
+    from tests.conftest import REPO
+
+    original = (REPO / "data" / "samples" / name).read_text(encoding="utf-8")
+    path = tmp_path / name
+    path.write_bytes(original.encode(codec))
+    res = load_inventory(path, check=False)
+    ref = load_inventory(REPO / "data" / "samples" / name, check=False)
+    assert (len(res.frame), len(res.errors), res.source_format) == (
+        len(ref.frame),
+        len(ref.errors),
+        ref.source_format,
+    )
+
+
+def test_broken_utf32_is_named_as_utf32(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"\xff\xfe\x00\x00" + "vmSize\n".encode("utf-32-le") + b"\x00\x00\x11\x00")
+    with pytest.raises(DataError, match="not UTF-32 LE text"):
+        load_inventory(path)
+
+
+def test_disk_export_is_named_not_reported_as_malformed_vms() -> None:
+    from tests.conftest import REPO
+
+    with pytest.raises(DataError, match="disk export") as ei:
+        load_inventory(REPO / "data" / "samples" / "disks.json")
+    assert "disks=" in str(ei.value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=any_text.map(lambda t: "[" + t) | any_text.map(lambda t: t + "\n") | any_text)
+def test_text_with_surrogates_raises_only_printable_data_errors(text: str) -> None:
+    try:
+        res = load_inventory(text, check=False)
+    except DataError as e:
+        str(e).encode("utf-8")  # the CLI prints it: never a UnicodeEncodeError
+        return
+    res.frame.to_parquet(io.BytesIO())

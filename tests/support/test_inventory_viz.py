@@ -62,7 +62,7 @@ def test_inventory_figures(frame: pd.DataFrame) -> None:
     fig = compatible_share_figure(frame)
     heights = [p.get_height() for p in fig.axes[0].patches]
     assert sum(heights) == len(frame)
-    assert "60% of 315 VMs compatible, 19 undetermined" in fig.axes[0].get_title()
+    assert "60% of 315 VMs compatible, 22 undetermined" in fig.axes[0].get_title()
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
         "compatible",
         "blocked",

@@ -29,8 +29,12 @@ def test_real_size_names(row: dict[str, str]) -> None:
     assert info.name == row["size"]
     assert info.series == row["series"]
     assert info.family == row["family"]
-    assert info.vcpus == (int(row["vcpus"]) if row["vcpus"] else None)
-    assert info.constrained_vcpus == (int(row["constrained_vcpus"]) if row["constrained_vcpus"] else None)
+    # The table's vcpus column is the number in the name (the parent size of a constrained size).
+    number = int(row["vcpus"]) if row["vcpus"] else None
+    constrained = int(row["constrained_vcpus"]) if row["constrained_vcpus"] else None
+    assert info.constrained_vcpus == constrained
+    assert info.vcpus == (constrained or number)
+    assert info.parent_vcpus == (number if constrained else None)
     assert info.architecture == row["architecture"]
     assert (info.accelerator or "") == row["accelerator"]
     assert info.version == (int(row["version"]) if row["version"] else None)
@@ -53,15 +57,18 @@ def test_docs_examples_in_detail() -> None:
         "A100",
         "AMD",
     )
+    # Naming page: the constrained-vCPU number is the size's vCPU count; the parent count is kept.
     e = parse_size("Standard_E8-4ds_v5")
-    assert (e.vcpus, e.constrained_vcpus, e.series) == (8, 4, "Edsv5")
+    assert (e.vcpus, e.parent_vcpus, e.constrained_vcpus, e.series) == (4, 8, 4, "Edsv5")
+    assert (parse_size("Standard_E8ds_v5").vcpus, parse_size("Standard_E8ds_v5").parent_vcpus) == (8, None)
     m = parse_size("Standard_M128-32ms")
-    assert (m.vcpus, m.constrained_vcpus, m.version, m.series) == (128, 32, None, "Mms")
+    assert (m.vcpus, m.parent_vcpus, m.constrained_vcpus, m.version, m.series) == (32, 128, 32, None, "Mms")
     assert m.effective_version == 1
     gb = parse_size("Standard_ND128isr_NDR_GB200_v6")
     assert gb.accelerator_tokens == ("NDR", "GB200")
     assert gb.accelerator == "GB200"
     assert gb.isolated
+    assert (gb.cpu_vendor, gb.architecture) == ("NVIDIA", "Arm64")  # Grace, per the series page
     mv3 = parse_size("Standard_M48ds_1_v3")
     assert (mv3.memory_tib, mv3.series) == (1, "Mdsv3")
     cc = parse_size("Standard_DC2as_cc_v5")
@@ -181,13 +188,18 @@ def test_generated_names_round_trip(p: dict[str, object]) -> None:
     assert info.spelled_family == p["code"]
     assert info.family == p["family"]
     assert info.size_number == p["number"]
-    assert info.vcpus == (None if p["index_numbered"] else p["number"])
+    parent = None if p["index_numbered"] else p["number"]
+    assert info.vcpus == (p["constrained"] or parent)
+    assert info.parent_vcpus == (parent if p["constrained"] else None)
     assert info.constrained_vcpus == p["constrained"]
     assert info.features.endswith(str(p["features"]))
     assert info.accelerator == p["accelerator"]
     assert info.version == p["version"]
     assert info.promo == p["promo"]
-    assert info.architecture == ("Arm64" if "p" in info.features else "x64")
+    if info.family in {"HB", "HX", "L", "ND"}:  # series rows of size_cpus.csv decide (tested above)
+        assert info.architecture in {"x64", "Arm64"}
+    else:
+        assert info.architecture == ("Arm64" if "p" in info.features else "x64")
 
 
 _ALPHABET = "Standard_Basic_DSNCEMHXVAB0123456789-_vpadslmirtTV1A100Promo "
@@ -239,3 +251,28 @@ def test_non_ascii_digits_and_huge_vcpu_counts_are_rejected(name: str, field: st
     with pytest.raises(DataError) as e:
         parse_size(name)
     assert e.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("size", "vendor", "arch"),
+    [
+        ("Standard_HB60rs", "AMD", "x64"),
+        ("Standard_HB120rs_v2", "AMD", "x64"),
+        ("Standard_HB120rs_v3", "AMD", "x64"),
+        ("Standard_HB120-16rs_v3", "AMD", "x64"),
+        ("Standard_HB176rs_v4", "AMD", "x64"),
+        ("Standard_HB368rs_v5", "AMD", "x64"),
+        ("Standard_HX176rs", "AMD", "x64"),
+        ("Standard_L8s_v2", "AMD", "x64"),
+        ("Standard_L8s_v3", "Intel", "x64"),
+        ("Standard_L8as_v3", "AMD", "x64"),
+        ("Standard_HC44rs", "Intel", "x64"),
+        ("Standard_ND128isr_NDR_GB200_v6", "NVIDIA", "Arm64"),
+        ("Standard_D4pds_v5", "Arm", "Arm64"),
+        ("Standard_D4s_v5", "Intel", "x64"),
+    ],
+)
+def test_cpu_vendor_and_architecture_come_from_the_cpu_table(size: str, vendor: str, arch: str) -> None:
+    """size_cpus.csv: series pages (HB/HX/Lsv2 AMD EPYC, GB200 ND v6 Grace) before the naming letters."""
+    info = parse_size(size)
+    assert (info.cpu_vendor, info.architecture) == (vendor, arch)

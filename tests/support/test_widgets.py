@@ -72,8 +72,10 @@ def test_tlad_explorer_explicit_standard_needs_flag() -> None:
     assert "<code>standard-needs-flag</code>" in app.outcome.value
     app.standard_flag.value = True
     assert app.outcome.value.startswith("<b>gets Standard</b>")
-    app.api_version.value = "2021-07-01"
+    app.api_version.value = "2024-07-01"
     assert "<code>standard-needs-api</code>" in app.outcome.value
+    app.api_version.value = "2021-07-01"  # the securityType enum had no Standard value yet
+    assert "<code>standard-not-in-api-version</code>" in app.outcome.value
 
 
 def test_tlad_explorer_portal_and_bad_image() -> None:
@@ -92,7 +94,10 @@ def test_compat_explorer_features_region_and_os_routing() -> None:
     assert app.report is not None
     assert app.report.os_detail is not None
     assert app.report.os_detail.os.distro == "windows-server"  # an OS string, not an image URN
-    assert "undetermined: generation-unknown" in app.verdict.value
+    # A Marketplace OS the OS table lists implies its Gen2 image (said in the notes).
+    assert app.report.generation == 2
+    assert app.report.compatible is True
+    assert any(n.startswith("Generation 2 assumed") for n in app.report.notes)
     app.generation.value = 2
     app.image.value = "Ubuntu 22.04"
     app.features.value = ("hibernation",)

@@ -8,9 +8,9 @@ remediation), ``regions.csv`` and ``region_clouds.csv`` (which cloud a region na
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
+from tlkit._data import data_cache
 from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._snapshots import Snapshot, load_csv, resolve_snapshot, snapshots
@@ -54,12 +54,12 @@ class FeatureRule:
         return asdict(self)
 
 
-@cache
+@data_cache()
 def _keys() -> dict[str, dict[str, str]]:
     return {r["feature"]: r for r in load_csv("feature_keys.csv")}
 
 
-@cache
+@data_cache()
 def _alias_map() -> dict[str, str]:
     out: dict[str, str] = {}
     for key, row in _keys().items():
@@ -89,7 +89,7 @@ def feature_key(name: str) -> str:
     return key
 
 
-@cache
+@data_cache()
 def _rules() -> dict[str, tuple[FeatureRule, ...]]:
     known = {s.id for s in snapshots()}
     out: dict[str, list[FeatureRule]] = {s: [] for s in known}

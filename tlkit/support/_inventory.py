@@ -357,7 +357,28 @@ def _text(value: Any, field: str, *, required: bool = False) -> str | None:
         return None
     if not isinstance(value, str):
         raise _RecordDefectError(field, f"expected a string, got {type(value).__name__} {value!r:.40}")
+    _check_unicode(value, field)
     return value
+
+
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def _check_unicode(value: str, field: str) -> None:
+    """A lone UTF-16 surrogate (JSON ``"\\ud800"``) is not text: the record is reported, the file kept."""
+    m = _SURROGATE.search(value)
+    if m is not None:
+        raise _RecordDefectError(
+            field,
+            f"contains a lone surrogate U+{ord(m.group()):04X} at character {m.start()} (not valid Unicode)",
+        )
+
+
+def _check_row_text(row: Mapping[str, Any]) -> None:
+    """Every text cell of a finished row is valid Unicode (the table is written by pyarrow)."""
+    for column, value in row.items():
+        if isinstance(value, str):
+            _check_unicode(value, column)
 
 
 def _flag(value: Any, field: str) -> bool | None:
@@ -625,7 +646,29 @@ def _records_from_json(obj: object, source: str) -> tuple[list[Any], str | None]
     )
 
 
+def _is_disk(rec: object) -> bool:
+    """A ``Microsoft.Compute/disks`` resource (``az disk list``, ARM or Resource Graph)."""
+    if not isinstance(rec, Mapping):
+        return False
+    kind, rid = rec.get("type"), rec.get("id")
+    if isinstance(kind, str) and kind.lower() == "microsoft.compute/disks":
+        return True
+    return isinstance(rid, str) and "/providers/microsoft.compute/disks/" in rid.lower()
+
+
+DISKS_EXPORT_FIELD: Final = "disks-export"
+"""``DataError.field`` when a disk export is given as the VM export (the CLI words its own hint)."""
+
+
 def _detect(records: Sequence[Any], hint: str | None, source: str) -> str:
+    disks = sum(map(_is_disk, records))
+    if records and disks * 2 > len(records):
+        raise DataError(
+            f"{source} is a disk export ({disks} of {len(records)} records are Microsoft.Compute/disks "
+            "resources), not a VM export: pass it as disks= beside the VM export",
+            record=source,
+            field=DISKS_EXPORT_FIELD,
+        )
     votes = Counter(s for s in map(_shape_of, records) if s is not None)
     if not votes:
         if not records:
@@ -679,11 +722,11 @@ def _load_source(source: object) -> tuple[list[Any], str, str]:
     if isinstance(source, str) and not source.strip():
         raise DataError("empty source: neither export text nor a file path", record=source)
     if isinstance(source, str) and _is_text(source):
-        return _parse_bytes(source.encode(), "<text>", kind=None)
+        return _parse_text(source.lstrip("\ufeff"), "<text>", kind=None)
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         return _parse_bytes(
-            _read_file(path), path.name or str(path), kind=_SUFFIX_KINDS.get(path.suffix.lower())
+            _read_file(path), _printable(path.name or str(path)), kind=_SUFFIX_KINDS.get(path.suffix.lower())
         )
     if isinstance(source, (bytes, bytearray)):
         return _parse_bytes(bytes(source), "<text>", kind=None)
@@ -705,7 +748,7 @@ def _is_text(source: str) -> bool:
 def _read_file(path: Path) -> bytes:
     """The bytes of a regular file; anything else (missing, a directory, a device or FIFO such as
     ``/dev/zero`` or ``/dev/stdin``, an unusable path) is a DataError naming the path."""
-    label = path.name or str(path)
+    label = _printable(path.name or str(path))
     try:
         if path.is_file():
             return path.read_bytes()
@@ -721,15 +764,47 @@ def _read_file(path: Path) -> bytes:
     raise DataError(f"{label}: cannot read: {what}", record=label)
 
 
+_BOMS: Final = (
+    (b"\xff\xfe\x00\x00", "utf-32", "UTF-32 LE"),
+    (b"\x00\x00\xfe\xff", "utf-32", "UTF-32 BE"),
+    (b"\xff\xfe", "utf-16", "UTF-16 LE"),
+    (b"\xfe\xff", "utf-16", "UTF-16 BE"),
+)
+"""Byte-order marks, longest first (a UTF-32 LE BOM starts with the UTF-16 LE one)."""
+
+_NUL_PATTERNS: Final = (
+    (re.compile(rb"^[^\x00]\x00\x00\x00"), "utf-32-le", "UTF-32 LE"),
+    (re.compile(rb"^\x00\x00\x00[^\x00]"), "utf-32-be", "UTF-32 BE"),
+    (re.compile(rb"^[^\x00]\x00[^\x00]\x00"), "utf-16-le", "UTF-16 LE"),
+    (re.compile(rb"^\x00[^\x00]\x00[^\x00]"), "utf-16-be", "UTF-16 BE"),
+)
+"""Without a BOM, an ASCII first character ('[', '{', a CSV header) shows the code-unit width."""
+
+
+def _encoding_of(raw: bytes) -> tuple[str, str]:
+    """(codec, name) of an export's bytes: a BOM decides (Windows tools such as PowerShell 5
+    ``Out-File`` write UTF-16 LE), else the NUL pattern of the first characters, else UTF-8."""
+    for bom, codec, name in _BOMS:
+        if raw.startswith(bom):
+            return codec, name
+    for pattern, codec, name in _NUL_PATTERNS:
+        if pattern.match(raw):
+            return codec, name
+    return "utf-8-sig", "UTF-8"
+
+
 def _parse_bytes(raw: bytes, label: str, *, kind: str | None) -> tuple[list[Any], str, str]:
-    """Parse JSON or CSV; ``kind`` from the file suffix, else sniffed from the first character."""
-    # A BOM decides the encoding (Windows tools such as PowerShell 5 `Out-File` write UTF-16 LE).
-    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    """Decode (see :func:`_encoding_of`), then parse as JSON or CSV."""
+    codec, name = _encoding_of(raw)
     try:
-        text = raw.decode(encoding)
+        text = raw.decode(codec)
     except UnicodeDecodeError as e:
-        name = "UTF-16" if encoding == "utf-16" else "UTF-8"
         raise DataError(f"{label}: not {name} text (byte {e.start})", record=label) from None
+    return _parse_text(text.lstrip("\ufeff"), label, kind=kind)
+
+
+def _parse_text(text: str, label: str, *, kind: str | None) -> tuple[list[Any], str, str]:
+    """Parse JSON or CSV text; ``kind`` from the file suffix, else sniffed from the first character."""
     if not text.strip():
         raise DataError(f"{label}: empty file", record=label)
     head = text.lstrip()[:1]
@@ -759,7 +834,7 @@ def _load_disks(disks: object) -> dict[str, str]:
         return {str(k).lower(): v.upper() for k, v in disks.items()}
     if isinstance(disks, (str, os.PathLike)):
         path = Path(disks)
-        label = path.name or str(path)
+        label = _printable(path.name or str(path))
         try:
             obj = json.loads(_read_file(path).decode("utf-8-sig"))
         except DataError as e:
@@ -1012,8 +1087,14 @@ def load_inventory(
         DataError: the source as a whole is unusable (unreadable, not JSON/CSV, no VM shape), naming
             the file and why.
     """
-    records, fmt, label = _load_source(source)
-    disk_gen = _load_disks(disks)
+    try:
+        records, fmt, label = _load_source(source)
+        disk_gen = _load_disks(disks)
+    except DataError as e:  # a message quoting the input may hold lone surrogates: keep it printable
+        printable = _printable(e.message)
+        if printable == e.message:
+            raise
+        raise DataError(printable, record=e.record, field=e.field) from None
     support = _Support(as_of, check=check)
     reader = _READERS[fmt]
     rows: list[dict[str, Any]] = []
@@ -1028,7 +1109,9 @@ def load_inventory(
         vm = _Vm()
         try:
             reader(vm, rec)
-            rows.append(_row(i, vm, fmt, disk_gen, support))
+            row = _row(i, vm, fmt, disk_gen, support)
+            _check_row_text(row)
+            rows.append(row)
         except _RecordDefectError as p:
             name = vm.name or _safe_name(rec)
             issues.append(RecordIssue(i, name, p.field, p.reason))
@@ -1043,5 +1126,13 @@ def load_inventory(
 
 
 def _safe_name(rec: Mapping[str, Any]) -> str | None:
+    """The record's name for an issue, lone surrogates escaped (``\\ud800``) so the report can show it."""
     name = rec.get("name")
-    return name if isinstance(name, str) and name else None
+    if not isinstance(name, str) or not name:
+        return None
+    return _printable(name)
+
+
+def _printable(text: str) -> str:
+    """``text`` with lone surrogates escaped (``\\ud800``): safe to print, encode or store."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -1,5 +1,7 @@
 """``tlkit inventory report EXPORT``: the fleet Trusted Launch report on the command line.
 
+The parser is built without pandas (the inventory reader is imported when the command runs).
+
 Exit codes: 0 when the export was read (even if VMs are incompatible or some records are
 malformed: those are reported), 2 when the file is unusable (raised :class:`tlkit.errors.DataError`).
 """
@@ -12,22 +14,29 @@ from pathlib import Path
 from typing import Any
 
 from tlkit.errors import DataError
-from tlkit.support._inventory import load_inventory
 
 __all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
     """Add ``inventory report`` to the ``tlkit`` command."""
-    inv = subparsers.add_parser("inventory", help="fleet inventories (az vm list, ARM, Resource Graph)")
-    inv_sub = inv.add_subparsers(dest="inventory_command", required=True, metavar="ACTION")
+    inv = subparsers.add_parser(
+        "inventory",
+        help="fleet inventories (az vm list, ARM, Resource Graph)",
+        description="Fleet inventories: read VM exports and report Trusted Launch status.",
+    )
+    inv_sub = inv.add_subparsers(
+        dest="inventory_command", required=True, metavar="ACTION", help="report: summarise a VM export"
+    )
     rep = inv_sub.add_parser(
         "report",
         help="read a VM export and summarise Trusted Launch status and compatibility",
         description="Read an az vm list / ARM / Resource Graph export (JSON or CSV; shape detected) and "
         "print counts by TL status, the compatible share, top blockers and malformed records.",
     )
-    rep.add_argument("export", type=Path, help="the export file (.json or .csv)")
+    rep.add_argument(
+        "export", type=Path, help="the VM export file (.json or .csv; a disk export goes to --disks)"
+    )
     rep.add_argument(
         "--as-of", default=None, help="support-matrix snapshot: id, YYYY-MM or YYYY-MM-DD (default: newest)"
     )
@@ -44,7 +53,18 @@ def register(subparsers: Any) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    result = load_inventory(args.export, as_of=args.as_of, disks=args.disks)
+    from tlkit.support._inventory import DISKS_EXPORT_FIELD, load_inventory  # noqa: PLC0415 (pandas)
+
+    try:
+        result = load_inventory(args.export, as_of=args.as_of, disks=args.disks)
+    except DataError as err:
+        if err.field != DISKS_EXPORT_FIELD:
+            raise
+        raise DataError(
+            f"{args.export.name} is a disk export (az disk list), not a VM export; pass it with --disks "
+            f"beside the VM export: tlkit inventory report VMS.json --disks {args.export.name}",
+            record=args.export.name,
+        ) from None
     if args.out is not None:
         suffix = args.out.suffix.lower()
         if suffix == ".csv":

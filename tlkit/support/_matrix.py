@@ -21,9 +21,9 @@ local-disk series (Dpdsv6, Dpldsv6, Epdsv6) are not listed in the recorded sourc
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from tlkit._data import check_data_root, data_cache
 from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._sizes import SizeInfo, parse_size
@@ -152,7 +152,7 @@ class SizeStatus(Verdict):
         }
 
 
-@cache
+@data_cache()
 def _rows() -> dict[str, tuple[MatrixRow, ...]]:
     known = {s.id for s in snapshots()}
     out: dict[str, list[MatrixRow]] = {s: [] for s in known}
@@ -171,7 +171,7 @@ def _rows() -> dict[str, tuple[MatrixRow, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-@cache
+@data_cache()
 def _family_notes() -> dict[str, str]:
     return {r["family"] + r["subfamily"]: r["note"] for r in load_csv("size_families.csv") if r["note"]}
 
@@ -192,7 +192,7 @@ def _row_series(row: MatrixRow) -> str:
     return f"{row.family}{row.features.replace('*', '')}{version}"
 
 
-@cache
+@data_cache()
 def _arm64_series(snap: Snapshot) -> tuple[str, ...]:
     """Supported Arm64 series rows of a snapshot (``p`` = Arm in the size naming convention)."""
     return tuple(
@@ -223,10 +223,11 @@ def size_status(size: str | SizeInfo, as_of: str | _dt.date | Snapshot | None = 
     """
     info = size if isinstance(size, SizeInfo) else parse_size(size)
     snap = resolve_snapshot(as_of)
+    check_data_root()
     return _status_cached(info, snap)
 
 
-@lru_cache(maxsize=65536)
+@data_cache(maxsize=65536, checked=False)  # size_status checks the data root
 def _status_cached(info: SizeInfo, snap: Snapshot) -> SizeStatus:
     msgs = load_json("messages.json")["notes"]
     rows = rows_for(snap)
@@ -289,7 +290,7 @@ def supported_alternatives(
     return _alternatives(info, resolve_snapshot(as_of), limit)
 
 
-@lru_cache(maxsize=4096)
+@data_cache(maxsize=4096)
 def _alternatives(info: SizeInfo, snap: Snapshot, limit: int) -> tuple[str, ...]:
     arm = info.architecture == "Arm64"
     rows = [

@@ -36,12 +36,12 @@ generation.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
-from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from tlkit._data import data_cache
 from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._snapshots import Snapshot, load_csv, resolve_snapshot, snapshots
@@ -282,7 +282,7 @@ def parse_image(value: str | Mapping[str, Any] | ImageLike) -> ImageLike:
     )
 
 
-@lru_cache(maxsize=4096)
+@data_cache(maxsize=4096)
 def _parse_image_str(text: str) -> ImageLike:
     t = text.strip()
     low = t.lower()
@@ -372,12 +372,12 @@ def _parse_image_mapping(d: Mapping[str, Any]) -> ImageLike:
 # OS identification
 
 
-@cache
+@data_cache()
 def _distros() -> dict[str, dict[str, str]]:
     return {r["distro"]: r for r in load_csv("os_distros.csv")}
 
 
-@cache
+@data_cache()
 def _aliases() -> tuple[tuple[str, str], ...]:
     pairs = [
         (alias.strip(), key)
@@ -394,51 +394,72 @@ _NUM = re.compile(r"(\d+(?:\.\d+)*)")
 
 
 def _normalise_version(distro: str, rest: str) -> str | None:
-    """Normalised version text for ``distro`` from the words after the distro name."""
+    """Normalised version text for ``distro`` from the words after the distro name.
+
+    One small reader per distro's version convention (:data:`VERSION_READERS`); distros without one
+    keep ``major.minor`` of the first number.
+    """
     text = rest.lower().replace("(", " ").replace(")", " ").strip()
     text = re.sub(r"\b(lts|lvm|server|datacenter|standard|gen2|gen1|x64|arm64)\b", " ", text).strip()
-    if distro == "windows-server":
-        m = re.search(r"(\d{4})(\s*r2)?", text)
-        if not m:
-            return None
-        year = m.group(1) + ("-r2" if m.group(2) else "")
-        if "azure" in text:
-            year += "-azure-edition"
-        return year
-    if distro in ("windows-10", "windows-11"):
-        if "multi" in text or "avd" in text:
-            return "enterprise-multi-session"
-        if "enterprise" in text or re.search(r"\bent\b", text):
-            return "enterprise"
-        if "pro" in text:
-            return "pro"
+    return VERSION_READERS.get(distro, _major_minor)(text)
+
+
+def _windows_server_version(text: str) -> str | None:
+    """``2019``, ``2012-r2``, ``2022-azure-edition`` (the year, R2, Azure Edition)."""
+    m = re.search(r"(\d{4})(\s*r2)?", text)
+    if not m:
         return None
-    if distro == "sles":
-        m = re.search(r"(\d+)\s*[-_ ]?\s*sp\s*(\d+)", text)
-        if m:
-            return f"{int(m.group(1))}sp{int(m.group(2))}"
-        m = re.search(r"(\d+)", text)
-        return m.group(1) if m else None
+    return m.group(1) + ("-r2" if m.group(2) else "") + ("-azure-edition" if "azure" in text else "")
+
+
+def _windows_client_edition(text: str) -> str | None:
+    """Windows 10/11 edition: ``enterprise-multi-session`` (multi, AVD), ``enterprise``, ``pro``."""
+    if "multi" in text or "avd" in text:
+        return "enterprise-multi-session"
+    if "enterprise" in text or re.search(r"\bent\b", text):
+        return "enterprise"
+    return "pro" if "pro" in text else None
+
+
+def _sles_version(text: str) -> str | None:
+    """``15sp5`` from "15 SP5" / "15-sp5"; else the major version."""
+    m = re.search(r"(\d+)\s*[-_ ]?\s*sp\s*(\d+)", text)
+    if m:
+        return f"{int(m.group(1))}sp{int(m.group(2))}"
+    m = re.search(r"(\d+)", text)
+    return m.group(1) if m else None
+
+
+def _numeric_version(text: str, keep: int, *, pad_minor: bool = False) -> str | None:
     m = _NUM.search(text)
     if not m:
         return None
-    parts = m.group(1).split(".")
-    if distro == "ubuntu":
-        parts = parts[:2]
-        if len(parts) == 2:
-            parts[1] = parts[1].zfill(2)
-    elif distro in ("rhel", "oracle", "almalinux", "rocky", "centos", "azurelinux"):
-        parts = parts[:2]
-    else:
-        parts = parts[:1] if distro == "debian" else parts[:2]
+    parts = m.group(1).split(".")[:keep]
+    if pad_minor and len(parts) == 2:
+        parts[1] = parts[1].zfill(2)  # Ubuntu's month: 22.4 -> 22.04
     return ".".join(str(int(p)) if i == 0 else p for i, p in enumerate(parts))
+
+
+def _major_minor(text: str) -> str | None:
+    return _numeric_version(text, 2)
+
+
+VERSION_READERS: dict[str, Callable[[str], str | None]] = {
+    "windows-server": _windows_server_version,
+    "windows-10": _windows_client_edition,
+    "windows-11": _windows_client_edition,
+    "sles": _sles_version,
+    "ubuntu": lambda text: _numeric_version(text, 2, pad_minor=True),
+    "debian": lambda text: _numeric_version(text, 1),
+}
+"""Version conventions per distro key of ``os_distros.csv`` (others: ``major.minor``)."""
 
 
 def _os_type(distro: str | None) -> str | None:
     return _distros()[distro]["os_type"] if distro else None
 
 
-@lru_cache(maxsize=4096)
+@data_cache(maxsize=4096)
 def _identify_string(text: str) -> OsInfo:
     t = " ".join(text.split())
     if not t:
@@ -457,12 +478,12 @@ def _identify_string(text: str) -> OsInfo:
     return OsInfo(None, None, t, None, reason=f"OS {t!r} is not a distro tlkit knows (os_distros.csv)")
 
 
-@cache
+@data_cache()
 def _offers() -> tuple[dict[str, str], ...]:
     return load_csv("image_offers.csv")
 
 
-@cache
+@data_cache()
 def _gen_rules() -> tuple[dict[str, str], ...]:
     return load_csv("image_generation.csv")
 
@@ -516,7 +537,7 @@ def image_generation(image: str | Mapping[str, Any] | ImageLike) -> ImageGenerat
     return _sku_generation(img.publisher.lower(), img.offer.lower(), img.sku.lower(), arch)
 
 
-@lru_cache(maxsize=4096)
+@data_cache(maxsize=4096)
 def _sku_generation(pub: str, offer: str, sku: str, arch: str | None) -> ImageGeneration:
     for rule in _gen_rules():
         if not (fnmatchcase(pub, rule["publisher"]) and fnmatchcase(offer, rule["offer"])):
@@ -532,12 +553,12 @@ def _sku_generation(pub: str, offer: str, sku: str, arch: str | None) -> ImageGe
     return ImageGeneration(None, None, arch)
 
 
-@cache
+@data_cache()
 def _arch_rules() -> tuple[dict[str, str], ...]:
     return tuple(load_csv("image_architecture.csv"))
 
 
-@lru_cache(maxsize=4096)
+@data_cache(maxsize=4096)
 def sku_architecture(publisher: str, offer: str, sku: str) -> str | None:
     """Architecture a Marketplace SKU name suggests (first matching rule of
     ``data/support/image_architecture.csv``; a heuristic: an unmarked SKU reads as x64)."""
@@ -552,7 +573,7 @@ def sku_architecture(publisher: str, offer: str, sku: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4096)
+@data_cache(maxsize=4096)
 def _identify_marketplace(img: MarketplaceImage) -> OsInfo:
     g = image_generation(img)
     gen, basis, arch = g.generation, g.basis, g.architecture
@@ -680,7 +701,7 @@ def identify_os(value: str | Mapping[str, Any] | ImageLike | OsInfo) -> OsInfo:
 # the OS table
 
 
-@cache
+@data_cache()
 def _os_rows() -> dict[str, dict[str, tuple[str, ...]]]:
     known = {s.id for s in snapshots()}
     out: dict[str, dict[str, list[str]]] = {s: {} for s in known}

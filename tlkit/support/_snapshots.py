@@ -17,14 +17,14 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as _dt
+import io
 import json
 import re
 from dataclasses import asdict, dataclass
-from functools import cache
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from tlkit._data import data_root
+from tlkit._data import data_cache, data_root
 from tlkit.errors import DataError
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 
-def data_dir() -> Path:
+def data_dir() -> Traversable:
     """The ``data/support`` directory (see :func:`tlkit._data.data_root`; ``$TLKIT_DATA_DIR`` overrides)."""
     return data_root() / "support"
 
@@ -50,6 +50,7 @@ def data_dir() -> Path:
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "feature_keys.csv": ("feature", "aliases", "remediation"),
     "features.csv": ("snapshot", "feature", "label", "windows", "linux", "except_size_min_version", "note"),
+    "gen1_upgrade.csv": ("since", "stage", "flag", "message", "ms_date", "source"),
     "image_generation.csv": (
         "publisher",
         "offer",
@@ -92,6 +93,17 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "gpu",
         "note",
     ),
+    "size_cpus.csv": (
+        "family",
+        "features",
+        "version",
+        "accelerator",
+        "cpu_vendor",
+        "architecture",
+        "cpu",
+        "basis",
+        "source",
+    ),
     "size_features.csv": ("letter", "meaning"),
     "size_options.csv": ("token", "meaning"),
     "size_status.csv": (
@@ -112,7 +124,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
 """Columns each table must have (checked on load, so code can index rows without KeyError)."""
 
 
-@cache
+@data_cache()
 def load_csv(name: str) -> tuple[dict[str, str], ...]:
     """Rows of ``data/support/<name>`` as dicts of stripped strings (read once, cached).
 
@@ -122,23 +134,23 @@ def load_csv(name: str) -> tuple[dict[str, str], ...]:
     """
     path = data_dir() / name
     try:
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            header = [h.strip() for h in reader.fieldnames or ()]
-            missing = [c for c in _COLUMNS.get(name, ()) if c not in header]
-            if missing:
-                raise DataError(f"missing column(s) {', '.join(missing)}", record=name, field=missing[0])
-            rows = []
-            for i, row in enumerate(reader):
-                if None in row or any(v is None for v in row.values()):
-                    raise DataError("row has a wrong number of fields", record=f"{name}:{i + 2}")
-                rows.append({k.strip(): v.strip() for k, v in row.items()})
-    except OSError as e:
+        text = path.read_text(encoding="utf-8")  # a Traversable: also inside a zip install
+    except (OSError, UnicodeDecodeError) as e:
         raise DataError(f"cannot read support data file {path}: {e}", record=name) from e
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in reader.fieldnames or ()]
+    missing = [c for c in _COLUMNS.get(name, ()) if c not in header]
+    if missing:
+        raise DataError(f"missing column(s) {', '.join(missing)}", record=name, field=missing[0])
+    rows = []
+    for i, row in enumerate(reader):
+        if None in row or any(v is None for v in row.values()):
+            raise DataError("row has a wrong number of fields", record=f"{name}:{i + 2}")
+        rows.append({k.strip(): v.strip() for k, v in row.items()})
     return tuple(rows)
 
 
-@cache
+@data_cache()
 def load_json(name: str) -> dict[str, Any]:
     """``data/support/<name>`` parsed as a JSON object (read once, cached)."""
     path = data_dir() / name
@@ -187,7 +199,7 @@ AsOf: TypeAlias = str | _dt.date | Snapshot | None
 """What every query's ``as_of`` accepts: snapshot id, date, ``"YYYY-MM"``, a Snapshot, or None (newest)."""
 
 
-@cache
+@data_cache()
 def snapshots() -> tuple[Snapshot, ...]:
     """All snapshots, oldest first."""
     out = []
@@ -235,7 +247,7 @@ def resolve_snapshot(as_of: str | _dt.date | Snapshot | None = None) -> Snapshot
     return _resolve_cached(as_of)
 
 
-@cache
+@data_cache()
 def _resolve_cached(as_of: str | _dt.date) -> Snapshot:
     all_snaps = snapshots()
     if isinstance(as_of, _dt.datetime):

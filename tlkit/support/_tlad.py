@@ -10,9 +10,12 @@ Rules (constants in ``data/support/tlad.json``; reference notes §3):
      (status ``unknown``, generation or gallery SecurityType not known) is accepted with a
      ``...-not-checked`` reason;
    - ``Standard`` needs the subscription flag ``UseStandardSecurityType`` where the snapshot says so
-     (FAQ-2025), and API ≥ 2025-11-01 at GA; before the ``Standard`` value existed it is refused;
+     (FAQ-2025), and API ≥ 2025-11-01 at GA; before the ``Standard`` value existed it is refused,
+     and an API client sending it on an API version up to and including 2023-03-01 (whose
+     ``securityType`` enum has no ``Standard``) is refused (``standard-not-in-api-version``);
      preview-era known limitation: in the **portal** with ``TrustedLaunchByDefaultPreview``
-     registered, choosing Standard still deployed TL;
+     registered, choosing Standard still deployed TL; the seed's mitigation (unregister that flag)
+     makes the portal's Standard choice a Gen2 non-TL VM (``portal_standard_without_flag``);
    - ``ConfidentialVM`` is passed through unchecked (outside this matrix).
 
 2. ``securityProfile`` absent:
@@ -26,6 +29,9 @@ Rules (constants in ``data/support/tlad.json``; reference notes §3):
      disk support TL, size supports TL); otherwise the deployment **silently** falls back to a
      non-TL VM (``silent_fallback=True``).
 
+The rules are named data, :data:`TLAD_RULES` (one small function each, tried in order for the
+requested security type; the first decision wins).
+
 A request the platform refuses is a *verdict*, not bad input: :func:`resolve_tlad` returns a
 :class:`TladDecision` with ``error`` set (documented choice). Malformed arguments raise
 :class:`~tlkit.errors.DataError`.
@@ -35,11 +41,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from tlkit._data import data_cache
 from tlkit._result import Verdict
 from tlkit.errors import DataError
 from tlkit.support._compat import image_security_type, tl_security_types
@@ -56,10 +62,18 @@ from tlkit.support._os import (
 )
 from tlkit.support._snapshots import Snapshot, load_json, resolve_snapshot
 
-__all__ = ["ResizeDecision", "TladDecision", "check_resize", "resolve_tlad", "tlad_rules"]
+__all__ = [
+    "TLAD_RULES",
+    "ResizeDecision",
+    "TladDecision",
+    "TladRule",
+    "check_resize",
+    "resolve_tlad",
+    "tlad_rules",
+]
 
 
-@cache
+@data_cache()
 def tlad_rules() -> dict[str, Any]:
     """The TLaD constants (clients, flags, error texts, per-snapshot rules) from ``tlad.json``."""
     return load_json("tlad.json")
@@ -279,6 +293,274 @@ def _standard_reported(snap: Snapshot, api: _dt.date | None) -> str | None:
     return "Standard" if api is not None and api >= floor else None
 
 
+@dataclass
+class _Tlad:
+    """The working state of one :func:`resolve_tlad` call (read by :data:`TLAD_RULES`)."""
+
+    name: str
+    kind: str
+    api_version: str | None
+    api: _dt.date | None
+    registered: frozenset[str]
+    requested: str | None
+    st: SizeStatus
+    img: ImageLike | str
+    img_ok: bool
+    img_reason: str
+    snap: Snapshot
+    srules: dict[str, Any]
+    reasons: list[str] = field(default_factory=list)
+    applied: bool = False
+    stage: str = "none"
+
+    @property
+    def size_ok(self) -> bool:
+        return self.st.status == "supported"
+
+    def flag(self, which: str) -> str:
+        return str(tlad_rules()["flags"][which])
+
+    def decide(
+        self,
+        effective: str | None,
+        *,
+        applied: bool = False,
+        stage: str = "none",
+        fallback: bool = False,
+        error: str | None = None,
+        code: str | None = None,
+    ) -> TladDecision:
+        reported = effective
+        if effective == "Standard":
+            reported = _standard_reported(self.snap, self.api) if self.kind == "api" else None
+        return TladDecision(
+            self.name,
+            self.api_version,
+            self.requested,
+            effective,
+            reported,
+            applied,
+            stage,
+            fallback,
+            error,
+            code,
+            tuple(self.reasons),
+            self.snap.id,
+        )
+
+    def refuse(self, code: str, **fmt: object) -> TladDecision:
+        self.reasons.append(code)
+        return self.decide(None, error=tlad_rules()["errors"][code].format(**fmt), code=code)
+
+
+@dataclass(frozen=True)
+class TladRule:
+    """One documented TLaD rule (listed in :data:`TLAD_RULES`, tried in order).
+
+    Attributes:
+        code: stable name of the rule.
+        requested: the requested ``securityType`` the rule is about (None: securityProfile absent).
+        source: where the rule comes from (tags as in ``data/support/SOURCES.md``).
+        check: returns the decision, or None when the rule does not decide this request.
+    """
+
+    code: str
+    requested: str | None
+    source: str
+    check: Callable[[_Tlad], TladDecision | None] = field(repr=False, compare=False)
+
+    @property
+    def description(self) -> str:
+        return (self.check.__doc__ or "").strip()
+
+
+def _portal_standard_under_preview(d: _Tlad) -> TladDecision | None:
+    """Preview known limitation: in the portal with the preview flag registered, choosing Standard
+    still deployed TL (when the VM can have it)."""
+    if not (d.name == "portal" and d.srules.get("portal_standard_ignored_with_preview")):
+        return None
+    if d.flag("preview") not in d.registered:
+        return None
+    d.reasons.append("portal-standard-ignored-under-preview")
+    if d.size_ok and d.img_ok:
+        return d.decide("TrustedLaunch", applied=True, stage=d.snap.tlad_stage)
+    d.reasons.append(d.st.status if not d.size_ok else d.img_reason)
+    return d.decide("Standard", applied=True, stage=d.snap.tlad_stage, fallback=True)
+
+
+def _portal_standard_preview_unregistered(d: _Tlad) -> TladDecision | None:
+    """The seed's mitigation of that limitation: with the preview flag unregistered, the portal's
+    Standard choice creates a Gen2 non-TL VM (tlad.json ``portal_standard_without_flag``)."""
+    if d.name != "portal" or not d.srules.get("portal_standard_without_flag"):
+        return None
+    d.reasons.append("portal-standard-preview-unregistered")
+    return d.decide("Standard")
+
+
+def _standard_not_available(d: _Tlad) -> TladDecision | None:
+    """Before the snapshot's API had a Standard value it is refused (omit securityProfile instead)."""
+    return None if d.srules["standard"]["accepted"] else d.refuse("standard-not-available")
+
+
+def _standard_not_in_api_version(d: _Tlad) -> TladDecision | None:
+    """The securityType enum of API versions up to and including 2023-03-01 has no Standard value
+    (tlad.json ``standard_enum_absent_through_api``)."""
+    through = _dt.date.fromisoformat(tlad_rules()["standard_enum_absent_through_api"])
+    if d.kind != "api" or d.api is None or d.api > through:
+        return None
+    return d.refuse("standard-not-in-api-version", api_version=d.api_version, through=through.isoformat())
+
+
+def _standard_needs_flag(d: _Tlad) -> TladDecision | None:
+    """Standard needs the UseStandardSecurityType subscription flag where the snapshot says so (FAQ-2025)."""
+    if d.srules["standard"]["requires_flag"] and d.flag("standard") not in d.registered:
+        return d.refuse("standard-needs-flag")
+    return None
+
+
+def _standard_needs_api(d: _Tlad) -> TladDecision | None:
+    """At GA, Standard needs API >= the snapshot's ``min_api`` (TL-2026)."""
+    min_api = d.srules["standard"]["min_api"]
+    if min_api and d.kind == "api" and d.api is not None and d.api < _dt.date.fromisoformat(min_api):
+        return d.refuse("standard-needs-api", min_api=min_api, api_version=d.api_version)
+    return None
+
+
+def _explicit_standard(d: _Tlad) -> TladDecision:
+    """Otherwise an explicit Standard is honoured."""
+    d.reasons.append("explicit-standard")
+    return d.decide("Standard")
+
+
+def _explicit_trusted_launch(d: _Tlad) -> TladDecision:
+    """Explicit TrustedLaunch: refused with the documented texts (azure-cli#28005) on a size or
+    image that can't have it; what tlkit can't classify is accepted as not checked."""
+    d.reasons.append("explicit-trusted-launch")
+    error: TladDecision | None = None
+    if d.st.status == "unknown":
+        d.reasons.append("size-unknown-not-checked")
+    elif not d.size_ok:
+        d.reasons.append(f"size-{d.st.status}")
+        error_code, fmt = "size-not-supported", {"size": d.st.size.name}
+        error = d.decide(None, error=tlad_rules()["errors"][error_code].format(**fmt), code=error_code)
+    if not d.img_ok and d.img_reason in _UNDETERMINED:
+        d.reasons.append(f"{d.img_reason}-not-checked")
+    elif not d.img_ok:
+        d.reasons.append(d.img_reason)
+        if error is None:
+            msg = tlad_rules()["errors"]["image-not-supported"].format(image=str(d.img))
+            return d.decide(None, error=msg, code="image-not-supported")
+    if error is not None:
+        return d.decide(None, error=error.error, code=error.error_code)
+    return d.decide("TrustedLaunch")
+
+
+def _explicit_confidential(d: _Tlad) -> TladDecision:
+    """ConfidentialVM is passed through unchecked (outside this matrix)."""
+    d.reasons.append("explicit-confidential-vm-not-checked")
+    return d.decide("ConfidentialVM")
+
+
+def _tool_default(d: _Tlad) -> TladDecision | None:
+    """Portal / CLI / PowerShell default to TL from Nov 2023, Marketplace images only (azure-cli#31191)."""
+    if d.kind != "tool":
+        return None
+    d.reasons.append("security-profile-absent")
+    if not d.srules["tool_default"]:
+        d.reasons.append("no-tool-default-in-snapshot")
+    elif (
+        not isinstance(d.img, MarketplaceImage)
+        or "marketplace" not in tlad_rules()["tool_default_image_kinds"]
+    ):
+        d.reasons.append("tool-default-marketplace-images-only")
+    else:
+        d.applied, d.stage = True, "tools"
+        d.reasons.append("tool-default")
+    return None
+
+
+def _api_default(d: _Tlad) -> TladDecision | None:
+    """API clients default when one of the snapshot's ``api_paths`` holds (preview: flag + API >=
+    2021-11-01; GA: API >= 2025-11-01)."""
+    if d.kind == "tool":
+        return None
+    d.reasons.append("security-profile-absent")
+    paths = d.srules["api_paths"]
+    if not paths:
+        d.reasons.append("no-api-default-in-snapshot")
+    for path in paths:
+        if d.api is not None and d.api < _dt.date.fromisoformat(path["min_api"]):
+            d.reasons.append(f"api-version-below-{path['min_api']}")
+        elif path["flag"] and path["flag"] not in d.registered:
+            d.reasons.append(f"flag-not-registered-{path['flag']}")
+        else:
+            d.applied, d.stage = True, path["stage"]
+            d.reasons.append(f"api-default-{path['stage']}" + ("-inferred" if path.get("inferred") else ""))
+            break
+    return None
+
+
+def _legacy_default(d: _Tlad) -> TladDecision | None:
+    """No default in force: the legacy non-TL deployment."""
+    if d.applied:
+        return None
+    d.reasons.append("legacy-non-tl-default")
+    return d.decide("Standard", stage=d.stage)
+
+
+def _default_conditions(d: _Tlad) -> TladDecision:
+    """A default in force needs all four documented conditions (image / gallery image / disk, size);
+    otherwise the VM is silently created without TL (reference notes §3.2)."""
+    failed = ([] if d.img_ok else [d.img_reason]) + ([] if d.size_ok else [f"size-{d.st.status}"])
+    if failed:
+        d.reasons.extend([*failed, "silent-fallback"])
+        return d.decide("Standard", applied=True, stage=d.stage, fallback=True)
+    if d.img_reason in {"image-security-type-tl", "image-os-unknown"}:
+        d.reasons.append(d.img_reason)
+    d.reasons.append("all-conditions-met")
+    return d.decide("TrustedLaunch", applied=True, stage=d.stage)
+
+
+TLAD_RULES: tuple[TladRule, ...] = (
+    TladRule(
+        "portal-standard-under-preview",
+        "Standard",
+        "TL-2025a/b known limitations",
+        _portal_standard_under_preview,
+    ),
+    TladRule(
+        "portal-standard-preview-unregistered",
+        "Standard",
+        "Korean seed (TL-2025a): unregister TrustedLaunchByDefaultPreview",
+        _portal_standard_preview_unregistered,
+    ),
+    TladRule(
+        "standard-not-available",
+        "Standard",
+        "hashicorp/pandora Constant-SecurityTypes.cs",
+        _standard_not_available,
+    ),
+    TladRule(
+        "standard-not-in-api-version",
+        "Standard",
+        "hashicorp/pandora Constant-SecurityTypes.cs",
+        _standard_not_in_api_version,
+    ),
+    TladRule("standard-needs-flag", "Standard", "FAQ-2025", _standard_needs_flag),
+    TladRule("standard-needs-api", "Standard", "TL-2026", _standard_needs_api),
+    TladRule("explicit-standard", "Standard", "FAQ-2025", _explicit_standard),
+    TladRule("explicit-trusted-launch", "TrustedLaunch", "Azure/azure-cli#28005", _explicit_trusted_launch),
+    TladRule("explicit-confidential-vm", "ConfidentialVM", "outside this matrix", _explicit_confidential),
+    TladRule(
+        "tool-default", None, "Azure/azure-cli PR #26892, #31191; azure-powershell PR #22974", _tool_default
+    ),
+    TladRule("api-default", None, "FAQ-2025 (preview); TL-2026 (GA)", _api_default),
+    TladRule("legacy-default", None, "reference notes §3", _legacy_default),
+    TladRule("default-conditions", None, "reference notes §3.2", _default_conditions),
+)
+"""The TLaD rules, tried in order for the requested security type; the first decision wins."""
+
+
 def resolve_tlad(
     *,
     client: str,
@@ -310,9 +592,8 @@ def resolve_tlad(
     Raises:
         DataError: unknown client or security type, malformed API version, size or image.
     """
-    rules = tlad_rules()
     snap = resolve_snapshot(as_of)
-    srules = rules["snapshots"].get(snap.id)
+    srules = tlad_rules()["snapshots"].get(snap.id)
     if srules is None:
         raise DataError(f"tlad.json has no rules for snapshot {snap.id}", record=snap.id, field="snapshots")
     name, kind = _client(client)
@@ -335,139 +616,13 @@ def resolve_tlad(
     else:
         img = parse_image(image)  # type: ignore[arg-type]
         img_ok, img_reason, _gen = _image_supports_tl(img, snap, gen)
-    size_ok = st.status == "supported"
-    reasons: list[str] = []
-    preview_flag = rules["flags"]["preview"]
-    standard_flag = rules["flags"]["standard"]
-
-    def decide(
-        effective: str | None,
-        *,
-        applied: bool = False,
-        stage: str = "none",
-        fallback: bool = False,
-        error: str | None = None,
-        code: str | None = None,
-    ) -> TladDecision:
-        reported = effective
-        if effective == "Standard":
-            reported = _standard_reported(snap, api) if kind == "api" else None
-        return TladDecision(
-            name,
-            api_version,
-            requested,
-            effective,
-            reported,
-            applied,
-            stage,
-            fallback,
-            error,
-            code,
-            tuple(reasons),
-            snap.id,
-        )
-
-    if requested == "Standard":
-        std = srules["standard"]
-        if (
-            name == "portal"
-            and srules.get("portal_standard_ignored_with_preview")
-            and preview_flag in registered
-        ):
-            reasons.append("portal-standard-ignored-under-preview")
-            if size_ok and img_ok:
-                return decide("TrustedLaunch", applied=True, stage=snap.tlad_stage)
-            reasons.append(st.status if not size_ok else img_reason)
-            return decide("Standard", applied=True, stage=snap.tlad_stage, fallback=True)
-        if not std["accepted"]:
-            reasons.append("standard-not-available")
-            return decide(
-                None, error=rules["errors"]["standard-not-available"], code="standard-not-available"
-            )
-        if std["requires_flag"] and standard_flag not in registered:
-            reasons.append("standard-needs-flag")
-            return decide(None, error=rules["errors"]["standard-needs-flag"], code="standard-needs-flag")
-        if (
-            std["min_api"]
-            and kind == "api"
-            and api is not None
-            and api < _dt.date.fromisoformat(std["min_api"])
-        ):
-            reasons.append("standard-needs-api")
-            msg = rules["errors"]["standard-needs-api"].format(
-                min_api=std["min_api"], api_version=api_version
-            )
-            return decide(None, error=msg, code="standard-needs-api")
-        reasons.append("explicit-standard")
-        return decide("Standard")
-
-    if requested == "TrustedLaunch":
-        reasons.append("explicit-trusted-launch")
-        error: str | None = None
-        code: str | None = None
-        if st.status == "unknown":
-            reasons.append("size-unknown-not-checked")
-        elif not size_ok:
-            reasons.append(f"size-{st.status}")
-            error = rules["errors"]["size-not-supported"].format(size=st.size.name)
-            code = "size-not-supported"
-        if not img_ok and img_reason in _UNDETERMINED:
-            reasons.append(f"{img_reason}-not-checked")
-        elif not img_ok:
-            reasons.append(img_reason)
-            if error is None:
-                error = rules["errors"]["image-not-supported"].format(image=str(img))
-                code = "image-not-supported"
-        if error is not None:
-            return decide(None, error=error, code=code)
-        return decide("TrustedLaunch")
-
-    if requested == "ConfidentialVM":
-        reasons.append("explicit-confidential-vm-not-checked")
-        return decide("ConfidentialVM")
-
-    reasons.append("security-profile-absent")
-    applied = False
-    stage = "none"
-    if kind == "tool":
-        if not srules["tool_default"]:
-            reasons.append("no-tool-default-in-snapshot")
-        elif not isinstance(img, MarketplaceImage) or "marketplace" not in rules["tool_default_image_kinds"]:
-            reasons.append("tool-default-marketplace-images-only")
-        else:
-            applied, stage = True, "tools"
-            reasons.append("tool-default")
-    else:
-        paths = srules["api_paths"]
-        if not paths:
-            reasons.append("no-api-default-in-snapshot")
-        for path in paths:
-            floor = _dt.date.fromisoformat(path["min_api"])
-            if api is not None and api < floor:
-                reasons.append(f"api-version-below-{path['min_api']}")
-                continue
-            if path["flag"] and path["flag"] not in registered:
-                reasons.append(f"flag-not-registered-{path['flag']}")
-                continue
-            applied, stage = True, path["stage"]
-            reasons.append(f"api-default-{path['stage']}" + ("-inferred" if path.get("inferred") else ""))
-            break
-    if not applied:
-        reasons.append("legacy-non-tl-default")
-        return decide("Standard", stage=stage)
-    failed = []
-    if not img_ok:
-        failed.append(img_reason)
-    if not size_ok:
-        failed.append(f"size-{st.status}")
-    if failed:
-        reasons.extend(failed)
-        reasons.append("silent-fallback")
-        return decide("Standard", applied=True, stage=stage, fallback=True)
-    if img_reason in {"image-security-type-tl", "image-os-unknown"}:
-        reasons.append(img_reason)
-    reasons.append("all-conditions-met")
-    return decide("TrustedLaunch", applied=True, stage=stage)
+    d = _Tlad(name, kind, api_version, api, registered, requested, st, img, img_ok, img_reason, snap, srules)
+    for rule in TLAD_RULES:
+        if rule.requested == requested:
+            decision = rule.check(d)
+            if decision is not None:
+                return decision
+    raise DataError(f"no TLaD rule decided securityType {requested!r}", field="securityProfile.securityType")
 
 
 @dataclass(frozen=True)
