@@ -28,8 +28,8 @@ from tlkit.errors import DataError, ParseError
 from tlkit.eventlog import _guid as guids
 from tlkit.eventlog._devicepath import DevicePath, parse_device_path
 from tlkit.eventlog._guid import guid_str
+from tlkit.eventlog._hashing import bank_name
 from tlkit.eventlog._types import EventType as T
-from tlkit.tpm._alg import _BY_ID, HashAlg
 
 __all__ = [
     "SIPA_TAGS_FILE",
@@ -139,19 +139,6 @@ class SpecIdEvent:
         return f"{self.signature}: banks {', '.join(a.bank for a in self.algorithms)}"
 
 
-def bank_name(alg_id: int) -> str:
-    """tlkit bank name for a TPM_ALG_ID; algorithms tlkit does not know are named ``alg_0x....``."""
-    a = _BY_ID.get(alg_id)
-    return a.name if a is not None else f"alg_0x{alg_id:04x}"
-
-
-def hashable_alg(alg_id: int) -> HashAlg | None:
-    """The :class:`~tlkit.tpm.HashAlg` for a TPM_ALG_ID when tlkit knows it and this OpenSSL can hash
-    with it (SM3 may be missing), else ``None``."""
-    a = _BY_ID.get(alg_id)
-    return a if a is not None and a.available else None
-
-
 def parse_spec_id(data: bytes, base: int = 0) -> SpecIdEvent:
     """Decode ``TCG_EfiSpecIDEventStruct`` (PFP 1.06, 10.4.5.1).
 
@@ -160,7 +147,7 @@ def parse_spec_id(data: bytes, base: int = 0) -> SpecIdEvent:
     structure) is rejected on purpose — see :func:`tlkit.eventlog.parse`.
 
     Raises:
-        ParseError: a field cut short, more algorithms than bytes, an algorithm listed twice, or
+        ParseError: a field cut short, no algorithm or more algorithms than bytes, an algorithm listed twice, or
             vendor data past the end of ``data``.
     """
     r = _R(data, base, "TCG_EfiSpecIDEventStruct")
@@ -173,6 +160,10 @@ def parse_spec_id(data: bytes, base: int = 0) -> SpecIdEvent:
         r.u8("uintnSize"),
     )
     n = r.u32("numberOfAlgorithms")
+    if n == 0:  # PFP 1.06, 10.4.5.1: numberOfAlgorithms is at least 1 (the log has no bank otherwise)
+        raise ParseError(
+            "numberOfAlgorithms is 0: the log names no digest bank", offset=base + r.pos - 4, what=r.what
+        )
     if n * 4 > r.remaining:
         raise ParseError(
             f"numberOfAlgorithms {n} needs {n * 4} bytes, {r.remaining} left",
