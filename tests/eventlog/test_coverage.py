@@ -35,7 +35,7 @@ def test_dropping_pcr_8_9_14_of_a_real_ovmf_secure_boot_log_fails() -> None:
     log = parse(log_bytes(OVMF_SB))
     assert secure_boot_state(log).enabled is True
     quoted = {p: log.replay("sha256").get(p, b"\x00" * 32) for p in range(24)}
-    quoted.update({p: b"\xff" * 32 for p in range(17, 23)})
+    quoted.update(dict.fromkeys(range(17, 23), b"\xff" * 32))
     assert log.verify(quoted).passed
     dropped = _without(log, 8, 9, 14)
     assert {8, 9, 14} <= set(log.replay()) and not {8, 9, 14} & set(dropped.replay())
@@ -106,7 +106,13 @@ def test_check_evidence_fails_on_uncovered_quoted_pcrs() -> None:
         if ev.event_type != EventType.EV_NO_ACTION:
             tpm.pcrs.extend(ev.pcr, ev.digests["sha256"], "sha256")
     q = tpm.quote(PcrSelection.of({"sha256": range(24)}), b"n")
-    args = {"message": q.message, "signature": q.signature, "pcrs": q.pcrs, "nonce": b"n", "ak": tpm.ak_public}
+    args = {
+        "message": q.message,
+        "signature": q.signature,
+        "pcrs": q.pcrs,
+        "nonce": b"n",
+        "ak": tpm.ak_public,
+    }
     assert check_evidence(log, **args).passed
     r = check_evidence(_without(log, 8, 9, 14), **args)
     assert not r.passed

@@ -70,7 +70,9 @@ def test_tpm2_tools_warning_names_the_same_event() -> None:
     assert r.passed
     assert r.reasons == ()
     # an edited command line of that form is still caught
-    edited = log.replaced(24, dataclasses.replace(e, data=e.data.replace(b"q\x00u\x00i\x00e\x00t", b"Q\x00U\x00I\x00E\x00T")))
+    edited = log.replaced(
+        24, dataclasses.replace(e, data=e.data.replace(b"q\x00u\x00i\x00e\x00t", b"Q\x00U\x00I\x00E\x00T"))
+    )
     if edited[24].data != e.data:
         assert edited[24].data_matches_digest("sha256") is False
 

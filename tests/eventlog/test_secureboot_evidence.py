@@ -217,7 +217,13 @@ def test_check_evidence_gce_attestation_bundles(rel: str, nonce: bytes) -> None:
         3, make_event(log[3].pcr, log[3].event_type, log[3].data, log.banks, measured=b"x")
     )
     r = check_evidence(
-        tampered, message=q.message, signature=q.signature, pcrs=q.pcrs, nonce=q.nonce, ak=q.ak, only=range(10)
+        tampered,
+        message=q.message,
+        signature=q.signature,
+        pcrs=q.pcrs,
+        nonce=q.nonce,
+        ak=q.ak,
+        only=range(10),
     )
     assert r.reasons == (f"log:{bank}:pcr-mismatch:{log[3].pcr}", f"log:{bank}:payload-digest-mismatch:3")
 

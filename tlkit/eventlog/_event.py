@@ -21,10 +21,14 @@ from tlkit.eventlog._payloads import decode_payload
 from tlkit.eventlog._types import EventType, event_type_name
 from tlkit.tpm import HashAlg, hash_alg
 
-__all__ = ["UINT32_MAX", "Event", "Record", "make_event", "records_of"]
+__all__ = ["MAX_PCR", "NO_PCR", "UINT32_MAX", "Event", "Record", "make_event", "records_of"]
 
 UINT32_MAX = 0xFFFFFFFF
 """PCR index, event type and data size are UINT32 fields of TCG_PCR_EVENT2 (PFP 1.06, 10.2.2)."""
+MAX_PCR = 31
+"""PC Client PCRs are 0–23 (PTP); an index past 31 is not a firmware event log's..."""
+NO_PCR = 0xFFFFFFFF
+"""...except -1 (0xFFFFFFFF), which Windows uses for records that extend nothing (EV_NO_ACTION)."""
 
 
 class Record(NamedTuple):
@@ -38,6 +42,15 @@ class Record(NamedTuple):
     event_type: int
     digests: tuple[Any, ...]
     data: bytes
+
+
+def _pcr_index(value: object) -> int:
+    pcr = _uint32(value, "pcr")
+    if pcr > MAX_PCR and pcr != NO_PCR:
+        raise DataError(
+            f"pcr {pcr} is not a PCR index a log can hold (0 to {MAX_PCR}, or 0xFFFFFFFF)", field="pcr"
+        )
+    return pcr
 
 
 def _uint32(value: object, what: str) -> int:
@@ -73,7 +86,7 @@ class Event:
 
     def __post_init__(self) -> None:
         # PFP 1.06, 10.2.2: pcrIndex and eventType are UINT32 (a log could not hold anything else)
-        _uint32(self.pcr, "pcr")
+        _pcr_index(self.pcr)
         _uint32(self.event_type, "event_type")
         if not isinstance(self.data, bytes) or len(self.data) > UINT32_MAX:
             raise DataError("event data must be bytes of at most 0xFFFFFFFF bytes", field="data")
@@ -193,11 +206,12 @@ def make_event(
         index: position (the log renumbers events it is built from).
 
     Raises:
-        DataError: ``pcr`` or ``event_type`` is not a UINT32 (PFP 1.06, 10.2.2), or a digest given
+        DataError: ``pcr`` is not 0–31 or 0xFFFFFFFF (what :func:`parse` accepts), ``event_type`` is
+            not a UINT32 (PFP 1.06, 10.2.2), or a digest given
             for a known bank has the wrong size (the log could not be written).
         UnsupportedAlgorithmError: a bank tlkit does not know.
     """
-    _uint32(pcr, "pcr")
+    _pcr_index(pcr)
     _uint32(int(event_type) if isinstance(event_type, EventType) else event_type, "event_type")
     given = dict(digests or {})
     dl: list[tuple[int, bytes]] = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 import struct
 
 from tlkit.errors import DataError, ParseError
-from tlkit.eventlog._event import Record
+from tlkit.eventlog._event import MAX_PCR, NO_PCR, Record
 from tlkit.eventlog._logdata import FORMATS, LogFormat
 from tlkit.eventlog._model import EventLog
 from tlkit.eventlog._payloads import SpecIdAlgorithm, SpecIdEvent, parse_spec_id
@@ -28,8 +28,8 @@ _SHA1_EVENT = struct.Struct("<II20sI")  # TCG_PCClientPCREvent header (PFP 10.2.
 _U32 = struct.Struct("<I")
 _U16 = struct.Struct("<H")
 _II = struct.Struct("<II")
-_MAX_PCR = 31  # PC Client PCRs are 0..23; anything past 31 is not a firmware log...
-_NO_PCR = 0xFFFFFFFF  # ...except -1, used by Windows for records that extend nothing (EV_NO_ACTION)
+_MAX_PCR = MAX_PCR  # PC Client PCRs are 0..23; anything past 31 is not a firmware log...
+_NO_PCR = NO_PCR  # ...except -1, used by Windows for records that extend nothing (EV_NO_ACTION)
 # Unused space after the last event of a log area (all 0x00 or all 0xff) is kept as a trailer.
 _PAD_HEADERS = frozenset({(0, 0), (_NO_PCR, 0xFFFFFFFF)})
 

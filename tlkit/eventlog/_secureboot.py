@@ -351,7 +351,7 @@ def _variable(st: _Reading, e: Event) -> UefiVariable | None:
     if not isinstance(v, UefiVariable):
         st.note(f"undecodable:{e.index}")
         return None
-    if v.name == "SecureBoot" and e.pcr == 7:
+    if v.name == "SecureBoot" and e.pcr == 7 and e.event_type == T.EV_EFI_VARIABLE_DRIVER_CONFIG:
         st.sb_logged = True
     if _payload_ok(e) is False:
         st.note(f"payload-digest-mismatch:{e.index}")
@@ -461,11 +461,7 @@ def _final_notes(st: _Reading, log: LogData) -> list[str]:
         head.append("secureboot-var-missing")
     tail = ["pcr7-separator-missing"] if st.pcr7_extended and not st.sep7 else []
     noted = {n.rsplit(":", 1)[-1] for n in st.notes}  # events a note above already names
-    policy = [
-        v.reason
-        for v in check_policy(log, (7,))
-        if v.index is not None and str(v.index) not in noted
-    ]
+    policy = [v.reason for v in check_policy(log, (7,)) if v.index is not None and str(v.index) not in noted]
     return head + st.notes + tail + policy
 
 
