@@ -38,7 +38,8 @@ def test_dropping_pcr_8_9_14_of_a_real_ovmf_secure_boot_log_fails() -> None:
     quoted.update(dict.fromkeys(range(17, 23), b"\xff" * 32))
     assert log.verify(quoted).passed
     dropped = _without(log, 8, 9, 14)
-    assert {8, 9, 14} <= set(log.replay()) and not {8, 9, 14} & set(dropped.replay())
+    assert {8, 9, 14} <= set(log.replay())
+    assert not {8, 9, 14} & set(dropped.replay())
     r = dropped.verify(quoted)
     assert not r.passed
     assert r.reasons == ("pcr-not-covered:8", "pcr-not-covered:9", "pcr-not-covered:14")

@@ -147,8 +147,8 @@ def parse_spec_id(data: bytes, base: int = 0) -> SpecIdEvent:
     structure) is rejected on purpose — see :func:`tlkit.eventlog.parse`.
 
     Raises:
-        ParseError: a field cut short, no algorithm or more algorithms than bytes, an algorithm listed twice, or
-            vendor data past the end of ``data``.
+        ParseError: a field cut short, no algorithm or more algorithms than bytes, an algorithm
+            listed twice, or vendor data past the end of ``data``.
     """
     r = _R(data, base, "TCG_EfiSpecIDEventStruct")
     sig = r.take(16, "signature")

@@ -7,45 +7,35 @@ chain), but the event type, and the data of most events, are not covered by anyt
 against what firmware is allowed to write, and the data against its digest wherever the digest is
 defined from it. Every rule below fails the result with a named reason; nothing passes unchecked.
 
-=====================  ======================================================  ==========================
-check                   applies to                                              reason (``ReplayResult``)
-=====================  ======================================================  ==========================
-replayed digest         every PCR given (``pcrs``, narrowed by ``only=``) that  ``pcr-mismatch:N``
-                        the log extends: the replay must equal the value
-coverage                every PCR given whose value is not its reset value      ``pcr-not-covered:N``
-                        (:func:`initial_pcr_value`: 0 for 0–16 and 23, ff…ff
-                        for 17–22, PCR 0 per startup locality) must be
-                        extended by the log; a PCR at its reset value with no
-                        events is explained (``at_reset``)
-nothing checked         no PCR given is extended by the log                     ``no-pcr-covered``
-data vs digest          events on checked PCRs whose digest the PFP defines      ``payload-digest-mismatch:I``
-                        from their data: EV_SEPARATOR, EV_ACTION,
-                        EV_EFI_ACTION, EV_S_CRTM_VERSION, EV_EFI_GPT_EVENT,
-                        UEFI variables (DRIVER_CONFIG, BOOT, BOOT2,
-                        AUTHORITY), EV_OMIT_BOOT_DEVICE_EVENTS,
-                        EV_COMPACT_HASH, GRUB's EV_IPL strings and kernel
-                        command line on PCR 8, systemd-boot's EV_IPL on PCR
-                        12 (the accepted forms and the named firmware/shim/
-                        systemd-boot variants: ``tlkit.eventlog._digestcheck``
-                        ``DIGEST_VARIANTS``). Always fatal.
-type allowed on PCR     extends on checked PCRs 0–7 (:data:`PCR_EVENT_TYPES`,    ``event-type-not-allowed:I``
-                        PFP 1.06 3.3.4.1–3.3.4.8 and 10.4.1 table 9); EV_UNUSED
-                        on any PCR; on PCR 7 a DRIVER_CONFIG must name a
-                        Secure Boot variable (:data:`PCR7_CONFIG_VARIABLES`)
-                        and an AUTHORITY must not name one that only
-                        DRIVER_CONFIG measures (:data:`PCR7_CONFIG_ONLY`)
-order                   PCR 7: the Secure Boot variables first, each once,      ``event-order-invalid:I``
-                        in PFP order (SecureBoot, PK, KEK, db, dbx, then dbt,
-                        dbr, dbxupdate), none after the separator; PCRs 0–7:
-                        at most one EV_SEPARATOR
-Secure Boot logged      PCR 7 checked and extended, but no SecureBoot            ``secureboot-variable-missing``
-                        EV_EFI_VARIABLE_DRIVER_CONFIG (PFP 3.3.4.8): the
-                        Secure Boot state would be silently unknown
-PCR 7 data readable     a PCR 7 variable event whose UEFI_VARIABLE_DATA does     ``event-data-undecodable:I``
-                        not decode (its name cannot be checked)
-quirk                   a named firmware quirk (:data:`KNOWN_QUIRKS`) made a     ``quirk-applied:NAME:N``
-                        PCR match (informational: the result may pass)
-=====================  ======================================================  ==========================
+Each rule, what it applies to and the reason it gives (``ReplayResult.reasons``):
+
+* **replayed digest** — ``pcr-mismatch:N``. Every PCR given (``pcrs``, narrowed by ``only=``) that
+  the log extends must replay to the given value (named quirks may be tried, below).
+* **coverage** — ``pcr-not-covered:N``. A PCR given whose value is not its reset value
+  (:func:`initial_pcr_value`: 0 for 0–16 and 23, ff…ff for 17–22, PCR 0 per startup locality) must
+  be extended by the log. A PCR at its reset value with no event is explained (``at_reset``).
+* **something checked** — ``no-pcr-covered``. At least one PCR given is extended by the log.
+* **data vs digest** — ``payload-digest-mismatch:I``, always fatal. Events on checked PCRs whose
+  digest the PFP defines from their data: EV_SEPARATOR, EV_ACTION, EV_EFI_ACTION, EV_S_CRTM_VERSION,
+  EV_EFI_GPT_EVENT, the UEFI variables (DRIVER_CONFIG, BOOT, BOOT2, AUTHORITY),
+  EV_OMIT_BOOT_DEVICE_EVENTS, EV_COMPACT_HASH, GRUB's EV_IPL strings and kernel command line on
+  PCR 8 and systemd-boot's EV_IPL on PCR 12. The accepted forms, and the named firmware, shim and
+  systemd-boot variants with their evidence, are ``tlkit.eventlog._digestcheck.DIGEST_VARIANTS``.
+* **type allowed on the PCR** — ``event-type-not-allowed:I``. Extends on checked PCRs 0–7 must have
+  a type of :data:`PCR_EVENT_TYPES` (PFP 1.06 3.3.4.1–3.3.4.8, 10.4.1 table 9); EV_UNUSED is
+  allowed nowhere. On PCR 7 a DRIVER_CONFIG must name a Secure Boot variable
+  (:data:`PCR7_CONFIG_VARIABLES`) and an AUTHORITY must not name one only DRIVER_CONFIG measures
+  (:data:`PCR7_CONFIG_ONLY`): a re-typed variable.
+* **order** — ``event-order-invalid:I``. PCR 7 starts with its Secure Boot variables, each once,
+  in PFP order (SecureBoot, PK, KEK, db, dbx, then dbt, dbr, dbxupdate), none after the separator;
+  PCRs 0–7 hold at most one EV_SEPARATOR.
+* **Secure Boot logged** — ``secureboot-variable-missing``. A checked PCR 7 that the log extends
+  holds the SecureBoot EV_EFI_VARIABLE_DRIVER_CONFIG (PFP 3.3.4.8); otherwise the Secure Boot state
+  would be silently unknown.
+* **PCR 7 data readable** — ``event-data-undecodable:I``. A PCR 7 variable event whose
+  UEFI_VARIABLE_DATA does not decode (its name cannot be checked).
+* **quirk** — ``quirk-applied:NAME:N``, informational (the result may pass). A named firmware quirk
+  (:data:`~tlkit.eventlog.KNOWN_QUIRKS`) made a mismatched PCR match; it is tried only then.
 
 PCRs 8–23 belong to the OS loaders and the OS (PFP 3.3.4: not PC Client firmware); the PFP does not
 constrain their event types, so only the replay, coverage and data rules apply there. PCR 6 is
