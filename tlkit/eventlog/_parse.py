@@ -174,7 +174,7 @@ def _slow_record(data: bytes, off: int, sizes: dict[int, int], recs: list[Record
     flat, p = _digest_values(data, off + 8, sizes, idx)
     if n - p < 4:
         raise _err(f"eventSize needs 4 bytes, {n - p} left", p, idx)
-    esize = _U32.unpack_from(data, p)[0]
+    esize: int = _U32.unpack_from(data, p)[0]
     p += 4
     if esize > n - p:
         raise _err(f"event data size {esize} exceeds the {n - p} bytes left", p - 4, idx)

@@ -598,32 +598,47 @@ _SIGDB_NAMES = {
 }
 
 
+def _sbat_level(data: bytes) -> str:
+    return data.rstrip(b"\x00").decode("utf-8", errors="replace")
+
+
+def _authority_value(name: str, data: bytes) -> object:
+    """An EV_EFI_VARIABLE_AUTHORITY's value: shim's SbatLevel text or MokListTrusted flag, else an
+    EFI_SIGNATURE_DATA (owner GUID + DER) or, with older shim, the bare DER certificate."""
+    if name in ("SbatLevel", "SbatLevelRT"):
+        return _sbat_level(data)
+    if name == "MokListTrusted":
+        return bool(data[0]) if len(data) == 1 else data
+    if data[:1] == b"\x30":
+        return CertificateInfo.from_der(data)
+    if len(data) > 16 and data[16:17] == b"\x30":
+        return (guid_str(data[:16]), CertificateInfo.from_der(data[16:]))
+    return None
+
+
+def _boot_order(data: bytes, base: int) -> tuple[int, ...]:
+    if len(data) % 2:
+        raise ParseError("BootOrder length is odd", offset=base, what="BootOrder")
+    return struct.unpack(f"<{len(data) // 2}H", data)
+
+
+def _is_load_option(name: str) -> bool:
+    return len(name) == 8 and name.startswith(("Boot", "Driver", "SysPrep")) and name[-4:].isalnum()
+
+
 def _var_value(name: str, data: bytes, base: int, authority: bool) -> object:
     if authority:
-        if name in ("SbatLevel", "SbatLevelRT"):
-            return data.rstrip(b"\x00").decode("utf-8", errors="replace")
-        if name == "MokListTrusted":
-            return bool(data[0]) if len(data) == 1 else data
-        # EFI_SIGNATURE_DATA (owner GUID + DER) or, with older shim, the bare DER certificate.
-        if data[:1] == b"\x30":
-            return CertificateInfo.from_der(data)
-        if len(data) > 16 and data[16:17] == b"\x30":
-            return (guid_str(data[:16]), CertificateInfo.from_der(data[16:]))
-        return None
+        return _authority_value(name, data)
     if name == "SecureBoot":
-        if not data:
-            return None
-        return bool(data[0])
+        return bool(data[0]) if data else None
     if name in _SIGDB_NAMES:
         return parse_signature_lists(data, base)
     if name in ("BootOrder", "BootNext"):
-        if len(data) % 2:
-            raise ParseError("BootOrder length is odd", offset=base, what="BootOrder")
-        return struct.unpack(f"<{len(data) // 2}H", data)
-    if len(name) == 8 and name.startswith(("Boot", "Driver", "SysPrep")) and name[-4:].isalnum():
+        return _boot_order(data, base)
+    if _is_load_option(name):
         return _load_option(data, base)
     if name in ("SbatLevel", "SbatLevelRT"):
-        return data.rstrip(b"\x00").decode("utf-8", errors="replace")
+        return _sbat_level(data)
     return None
 
 
