@@ -205,7 +205,15 @@ class LogData(Sequence[Event]):
         cache: dict[int, list[bytes | None]] = self.__dict__.setdefault("_bank_cache", {})
         got = cache.get(alg_id)
         if got is None:
-            got = [_digest_of(r.digests, alg_id) for r in self._recs]
+            # the usual record carries the bank at its header position: check there first
+            k2 = next((2 * k for k, a in enumerate(self.algorithms) if a.alg_id == alg_id), 0)
+            k21 = k2 + 1
+            got = [
+                r.digests[k21]
+                if len(r.digests) > k21 and r.digests[k2] == alg_id
+                else _digest_of(r.digests, alg_id)
+                for r in self._recs
+            ]
             cache[alg_id] = got
         return got
 

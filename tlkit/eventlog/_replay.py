@@ -90,11 +90,9 @@ def _run(recs: Sequence[Record], alg: HashAlg, log: LogData, steps: list[Step] |
     return pcrs
 
 
-def _digest(r: Record, k2: int, aid: int, index: int, alg: HashAlg) -> bytes:
+def _digest(r: Record, aid: int, index: int, alg: HashAlg) -> bytes:
+    """The record's digest for ``aid`` when it is not at the header's position (slow path)."""
     flat = r.digests
-    if len(flat) > k2 and flat[k2] == aid:
-        d: bytes = flat[k2 + 1]
-        return d
     for k in range(0, len(flat), 2):
         if flat[k] == aid:
             found: bytes = flat[k + 1]
@@ -118,6 +116,7 @@ def replay_pass(
     new = hasher(alg)  # the hashlib constructor itself: one call per extend
     aid = alg.alg_id
     k2 = next((2 * k for k, a in enumerate(log.algorithms) if a.alg_id == aid), 0)
+    k21 = k2 + 1
     size = alg.digest_size
     loc = 0 if force_loc is None else force_loc
     seen_loc = force_loc is not None
@@ -131,7 +130,8 @@ def replay_pass(
                 loc, seen_loc = r.data[16], True
             continue
         hcrtm = hcrtm or (typ == _HCRTM and force_loc is None)
-        d = _digest(r, k2, aid, i, alg)
+        flat = r.digests
+        d = flat[k21] if len(flat) > k21 and flat[k2] == aid else _digest(r, aid, i, alg)
         pcr = r.pcr
         cur = pcrs.get(pcr)
         if cur is None:
@@ -152,6 +152,8 @@ def _is_locality(r: Record) -> bool:
 def _complete(log: LogData, alg_id: int) -> bool:
     """True when every extending event carries a digest for the algorithm."""
     digs = log.bank_digests(alg_id)
+    if None not in digs:
+        return True
     return all(d is not None or r.event_type == _NO_ACTION for r, d in zip(log.records, digs, strict=True))
 
 
