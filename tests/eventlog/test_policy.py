@@ -284,3 +284,28 @@ def test_eventlog_modules_import_in_one_direction() -> None:
         assert not any(m.startswith("tlkit.tpm._") for m in mods), f.name
         if f.stem not in above:
             assert "tlkit.eventlog._model" not in mods, f.name
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    algs=st.lists(
+        st.tuples(st.sampled_from([0x0004, 0x000B, 0x000C, 0x000D, 0x0012, 0x0099]), st.integers(0, 70)),
+        max_size=4,
+    ),
+    body=st.binary(max_size=120),
+)
+def test_spec_id_headers_then_replay_raise_only_tlkit_errors(
+    algs: list[tuple[int, int]], body: bytes
+) -> None:
+    """Any Spec ID algorithm list (none, unknown ids, odd sizes) then any records: parse, replay with
+    the default bank, verify and secure_boot_state raise only tlkit errors (never IndexError)."""
+    spec = b"Spec ID Event03\x00" + struct.pack("<IBBBBI", 0, 0, 2, 0, 2, len(algs))
+    spec += b"".join(struct.pack("<HH", a, n) for a, n in algs) + b"\x00"
+    data = struct.pack("<II20sI", 0, 3, b"\x00" * 20, len(spec)) + spec + body
+    try:
+        log = parse(data)
+        assert log.banks
+        secure_boot_state(log)
+        log.verify(log.replay())
+    except TlkitError:
+        pass
