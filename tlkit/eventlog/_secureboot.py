@@ -24,7 +24,7 @@ from tlkit.eventlog._event import Event
 from tlkit.eventlog._hashing import hashable_alg
 from tlkit.eventlog._logdata import LogData
 from tlkit.eventlog._payloads import CertificateInfo, ImageLoad, SignatureList, TextEvent, UefiVariable
-from tlkit.eventlog._policy import check_policy
+from tlkit.eventlog._policy import PCR_EVENT_TYPES, check_policy
 from tlkit.eventlog._types import EventType as T
 
 if TYPE_CHECKING:
@@ -266,19 +266,9 @@ def _authority(index: int, v: UefiVariable, before_sep: bool) -> AuthorityRecord
     return AuthorityRecord(index, v.name, None, None, "other", before_sep)
 
 
-_PCR7_TYPES = frozenset(
-    int(t)
-    for t in (
-        T.EV_NO_ACTION,
-        T.EV_SEPARATOR,
-        T.EV_EFI_ACTION,
-        T.EV_EFI_VARIABLE_DRIVER_CONFIG,
-        T.EV_EFI_VARIABLE_AUTHORITY,
-        T.EV_EFI_SPDM_DEVICE_POLICY,
-        T.EV_EFI_SPDM_DEVICE_AUTHORITY,
-    )
-)
-"""What PFP 1.06 (3.3.4.8 and 10.4.1) logs into PCR 7 (go-attestation accepts the same, minus SPDM)."""
+_PCR7_TYPES = PCR_EVENT_TYPES[7] | {int(T.EV_NO_ACTION)}
+"""What PFP 1.06 (3.3.4.8 and 10.4.1) logs into PCR 7: the evidence policy's table (go-attestation
+accepts the same, minus SPDM), and EV_NO_ACTION, which extends nothing."""
 
 _SB_VARS = ("SecureBoot", "PK", "KEK", "db", "dbx", "dbt", "dbr")
 _DATABASES = ("PK", "KEK", "db", "dbx")
