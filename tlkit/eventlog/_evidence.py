@@ -32,8 +32,8 @@ class EvidenceResult(Verdict):
             :class:`ReplayResult` in :attr:`replays` passed. Nothing else decides it.
         reasons: ``quote:<reason>`` from :func:`tlkit.tpm.verify_quote` and ``log:<bank>:<reason>``
             from :meth:`EventLog.verify`, plus ``log:unparsable`` / ``log:no-common-bank``.
-            Informational reasons of a passing replay (``log:<bank>:quirk-applied:...``, a non-fatal
-            ``log:<bank>:payload-digest-mismatch:I``) are listed even when passed.
+            The only reason a passing result may carry is ``log:<bank>:quirk-applied:...``
+            (informational); every other reason fails it.
         quote: the quote verification result.
         replays: ``{bank: ReplayResult}`` for each bank both the quote and the log carry.
     """

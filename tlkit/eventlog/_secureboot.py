@@ -145,8 +145,8 @@ class SecureBootState:
         dma_protection_disabled: the "DMA Protection Disabled" EV_EFI_ACTION is in PCR7.
         notes: machine-readable observations: ``pcr7-not-logged`` (the log has no PCR 7 event at
             all: it says nothing about Secure Boot, and a quoted PCR 7 that is not zero makes
-            :meth:`EventLog.verify` fail with ``pcr-not-replayed:7``), ``secureboot-var-missing``,
-            ``secureboot-var-empty``
+            :meth:`EventLog.verify` fail with ``pcr-not-covered:7``), ``secureboot-var-missing`` (an
+            anomaly when PCR 7 is logged: Secure Boot is unknown and failing), ``secureboot-var-empty``
             (a firmware quirk: the variable was measured with no data), ``authority-bare-certificate``,
             ``dma-protection-disabled``, ``undecodable:<index>``; and the anomalies (see
             :data:`ANOMALIES` and :attr:`anomalies`): ``payload-digest-mismatch:<index>`` (the event's
@@ -155,7 +155,9 @@ class SecureBootState:
             e.g. EV_UNUSED), ``variable-after-separator:<index>`` and ``duplicate-variable:<index>``
             (a Secure Boot variable logged after PCR 7's separator or twice: ignored),
             ``duplicate-separator:<index>``, ``pcr7-separator-missing``,
-            ``unexpected-efi-action:<index>`` and ``uefi-debug-mode``.
+            ``unexpected-efi-action:<index>``, ``uefi-debug-mode``, and the evidence policy's PCR 7
+            findings not named above (``event-type-not-allowed:<index>``, e.g. an AUTHORITY naming
+            PK; ``event-order-invalid:<index>``; ``event-data-undecodable:<index>``).
     """
 
     enabled: bool | None
