@@ -92,10 +92,11 @@ PCR_EVENT_TYPES: Mapping[int, frozenset[int]] = MappingProxyType(
             T.EV_EFI_VARIABLE_DRIVER_CONFIG, T.EV_EFI_VARIABLE_BOOT, T.EV_EFI_VARIABLE_BOOT2,
             T.EV_EFI_SPDM_FIRMWARE_CONFIG, *_HANDOFF, *_NONHOST,
         ),
-        # 3.3.4.3 PCR[2] UEFI driver and application code (option ROMs, Driver####)
+        # 3.3.4.3 PCR[2] UEFI driver and application code (option ROMs, Driver####); EDK II measures
+        # every EFI application into PCR 4 (DxeTpm2MeasureBootLib), so applications are not listed here
         2: _types(
             T.EV_SEPARATOR, T.EV_EFI_BOOT_SERVICES_DRIVER, T.EV_EFI_RUNTIME_SERVICES_DRIVER,
-            T.EV_EFI_BOOT_SERVICES_APPLICATION, T.EV_EFI_SPDM_FIRMWARE_BLOB, *_FW_BLOBS, *_NONHOST,
+            T.EV_EFI_SPDM_FIRMWARE_BLOB, *_FW_BLOBS, *_NONHOST,
         ),
         # 3.3.4.4 PCR[3] UEFI driver and application configuration
         3: _types(
@@ -109,7 +110,7 @@ PCR_EVENT_TYPES: Mapping[int, frozenset[int]] = MappingProxyType(
         # 3.3.4.6 PCR[5] boot manager configuration and data (GPT, ExitBootServices actions)
         5: _types(
             T.EV_SEPARATOR, T.EV_EFI_GPT_EVENT, T.EV_EFI_GPT_EVENT2, T.EV_IPL_PARTITION_DATA,
-            T.EV_EFI_ACTION, T.EV_ACTION, T.EV_EFI_VARIABLE_BOOT, T.EV_EFI_VARIABLE_BOOT2,
+            T.EV_EFI_ACTION, T.EV_ACTION,
         ),
         # 3.3.4.8 PCR[7] Secure Boot policy (variables, separator, authorities, DMA/debug actions)
         7: _types(
