@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.eventlog.logs import GA, GT, TT, log_bytes
-from tlkit.errors import ParseError, UnsupportedAlgorithmError
+from tlkit.errors import ParseError, TlkitError, UnsupportedAlgorithmError
 from tlkit.eventlog import EventLog, boot_stages, parse, secure_boot_state, write
 from tlkit.eventlog._payloads import decode_payload
 from tlkit.eventlog._types import EventType
@@ -34,6 +34,17 @@ def _exercise(log: EventLog) -> None:
     stages = boot_stages(log)
     assert sum(s.events for s in stages) == len(log)
     write(log)
+    try:  # replay and verify raise only tlkit errors (a bank missing, an unknown default bank)
+        r = log.verify(log.replay())
+    except TlkitError:
+        return
+    assert r.to_dict()["passed"] == (
+        not r.mismatched
+        and not r.not_covered
+        and not r.violations
+        and not r.payload_mismatches
+        and bool(r.matched)
+    )
 
 
 def _parse_or_error(data: bytes) -> EventLog | ParseError:

@@ -89,11 +89,13 @@ def test_edited_db_and_authority_are_dropped() -> None:
 def test_retyped_secure_boot_event_is_flagged() -> None:
     log = _log(RHEL8)
     retyped = log.replaced(3, dataclasses.replace(log[3], event_type=EventType.EV_UNUSED))
-    assert retyped.verify(retyped.replay("sha256"), "sha256").passed  # nothing in the replay changes
+    r = retyped.verify(retyped.replay("sha256"), "sha256")  # nothing in the replay changes...
+    assert not r.passed  # ...but EV_UNUSED is no PCR 7 type and SecureBoot is gone
+    assert r.reasons == ("event-type-not-allowed:3", "secureboot-variable-missing")
     s = secure_boot_state(retyped)
     assert s.enabled is None
     assert s.notes == ("secureboot-var-missing", "unexpected-event-type:3", "authority-bare-certificate")
-    assert s.anomalies == ("unexpected-event-type:3",)
+    assert s.anomalies == ("secureboot-var-missing", "unexpected-event-type:3")
 
 
 def test_ev_unused_disclosure_attack_is_flagged() -> None:
@@ -105,8 +107,11 @@ def test_ev_unused_disclosure_attack_is_flagged() -> None:
     forged = make_event(7, EventType.EV_EFI_VARIABLE_DRIVER_CONFIG, ebs[2].data[:-1] + b"\x01", ebs.banks)
     attack = ebs.with_events(hidden).appended(forged)
     r = attack.verify(attack.replay("sha1"), "sha1")
-    assert r.passed  # the attacker extended PCR 7 to match, and the forged event's digest is honest
+    # the attacker extended PCR 7 to match and the forged event's digest is honest, but the policy
+    # rejects EV_UNUSED on PCR 7
+    assert not r.passed
     assert r.payload_mismatches == ()
+    assert r.reasons == tuple(f"event-type-not-allowed:{i}" for i in range(2, 8))
     s = secure_boot_state(attack)
     assert s.enabled is True  # what the log claims...
     assert s.anomalies == (  # ...and why it must not be believed

@@ -11,13 +11,15 @@ What this package does:
 * :func:`write` serialises a log back (byte-identical after parse) or converts its format.
 * :meth:`EventLog.replay` / :meth:`EventLog.replay_all` compute PCR values (StartupLocality,
   H-CRTM and DRTM initial values, every EV_NO_ACTION skipped).
-* :meth:`EventLog.verify` compares a replay with PCR values and explains mismatches; named
-  firmware :data:`KNOWN_QUIRKS` (the three ExitBootServices workarounds of go-attestation:
-  :data:`EBS_MISSING`, :data:`EBS_FAILURE_MISSING`, :data:`EBS_FAILURE_SUCCESS_MISSING`) are
-  tried only on failure and reported.
-  It also checks, for every event type whose digest is defined as the hash of its data,
-  that it is (:meth:`Event.data_matches_digest`, :class:`PayloadMismatch`): a replay alone proves
-  digests, not the data that explains them.
+* :meth:`EventLog.verify` checks that the log explains PCR values, under the evidence policy listed
+  in one place, ``tlkit.eventlog._policy`` (reason codes per rule): every given PCR replays to its
+  value or is at its reset value with no event (``pcr-not-covered:N``); events on those PCRs have
+  types the PC Client PFP allows there, in its order (:data:`PCR_EVENT_TYPES`,
+  :class:`PolicyViolation`); data is what its digest measured wherever the digest is derivable
+  (:meth:`Event.data_matches_digest`, :class:`PayloadMismatch`). Named firmware :data:`KNOWN_QUIRKS`
+  (the three ExitBootServices workarounds of go-attestation: :data:`EBS_MISSING`,
+  :data:`EBS_FAILURE_MISSING`, :data:`EBS_FAILURE_SUCCESS_MISSING`) are tried only on failure and
+  reported. Without a bank, a log uses its :attr:`EventLog.default_bank` (sha256, else its strongest).
   :meth:`EventLog.diff` pinpoints the first differing event against a known-good log.
 * :meth:`EventLog.replay_trace` / :meth:`EventLog.prefix_replays` give the replay step by step
   (one pass), and :func:`boot_stages` cuts the log at each EFI application load and at
@@ -34,11 +36,12 @@ Quick start::
     log.format, log.banks, len(log)                # 'crypto-agile', ('sha1', 'sha256'), 121
     log[4].type_name, log[4].description          # 'EV_EFI_VARIABLE_DRIVER_CONFIG', 'SecureBoot = enabled'
     log.to_frame()                                 # one row per event (pandas)
-    log.replay("sha256")                           # {pcr: bytes} the log implies
-    result = log.verify(quoted_pcrs, "sha256")     # ReplayResult: passed, reasons, divergences
+    log.replay()                                   # {pcr: bytes} the log implies (log.default_bank)
+    result = log.verify(quoted_pcrs)               # ReplayResult: passed, reasons, divergences
+    log.verify(quoted_pcrs, only=range(10))        # check PCRs 0-9 only (e.g. 10 is IMA's)
     result.payload_mismatches                      # events whose data is not what their digest hashed
     log[4].data_matches_digest("sha256")           # True / False / None (digest not defined from data)
-    log.verified_events(result)                    # events of the PCRs that matched, data checked
+    log.verified_events(result)                    # events of the PCRs that matched (result of this log only)
     secure_boot_state(log).db.subjects             # certificates in db, as logged
     secure_boot_state(log).anomalies               # () unless PCR 7 was re-typed, reordered, edited
 
@@ -51,6 +54,7 @@ verify Authenticode signatures, re-hash binaries, or parse IMA or CEL logs.
 from __future__ import annotations
 
 from tlkit.eventlog._devicepath import DevicePath, DevicePathNode, parse_device_path
+from tlkit.eventlog._diff import LogDiff, PcrDifference
 from tlkit.eventlog._evidence import EvidenceResult, check_evidence
 from tlkit.eventlog._model import Event, EventLog, LogFormat, make_event
 from tlkit.eventlog._parse import parse, write
@@ -75,6 +79,7 @@ from tlkit.eventlog._payloads import (
     UefiVariable,
     parse_signature_lists,
 )
+from tlkit.eventlog._policy import FIRMWARE_PCRS, PCR_EVENT_TYPES, PolicyViolation
 from tlkit.eventlog._quirks import (
     EBS_FAILURE_MISSING,
     EBS_FAILURE_SUCCESS_MISSING,
@@ -82,16 +87,7 @@ from tlkit.eventlog._quirks import (
     KNOWN_QUIRKS,
     Quirk,
 )
-from tlkit.eventlog._replay import (
-    FIRMWARE_PCRS,
-    ChainStep,
-    Divergence,
-    LogDiff,
-    PayloadMismatch,
-    PcrDifference,
-    ReplayResult,
-    initial_pcr_value,
-)
+from tlkit.eventlog._replay import ChainStep, initial_pcr_value
 from tlkit.eventlog._secureboot import (
     ANOMALIES,
     ImageAuthority,
@@ -101,6 +97,7 @@ from tlkit.eventlog._secureboot import (
 )
 from tlkit.eventlog._stages import BootStage, BootStages, boot_stages
 from tlkit.eventlog._types import EventType, event_type_name
+from tlkit.eventlog._verify import Divergence, PayloadMismatch, ReplayResult
 
 __all__ = [
     "ANOMALIES",
@@ -109,6 +106,7 @@ __all__ = [
     "EBS_MISSING",
     "FIRMWARE_PCRS",
     "KNOWN_QUIRKS",
+    "PCR_EVENT_TYPES",
     "BootStage",
     "BootStages",
     "CertificateInfo",
@@ -132,6 +130,7 @@ __all__ = [
     "NoActionEvent",
     "PayloadMismatch",
     "PcrDifference",
+    "PolicyViolation",
     "PostCode",
     "Quirk",
     "ReplayResult",

@@ -8,6 +8,7 @@ Only the decoding direction is implemented. Unknown nodes render as ``Path(type,
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tlkit.errors import ParseError
@@ -72,88 +73,138 @@ def _vendor(name: str, d: bytes) -> str:
     return f"{name}({guid_str(d[:16])}" + (f",{d[16:].hex()})" if len(d) > 16 else ")")
 
 
+def _pci(d: bytes) -> str:
+    return f"Pci(0x{d[1]:x},0x{d[0]:x})"
+
+
+def _memory_mapped(d: bytes) -> str:
+    mt, start, end = struct.unpack_from("<IQQ", d)
+    return f"MemoryMapped(0x{mt:x},0x{start:x},0x{end:x})"
+
+
+def _ctrl(d: bytes) -> str:
+    return f"Ctrl(0x{struct.unpack_from('<I', d)[0]:x})"
+
+
+_ACPI_ROOTS = {0x0A0341D0: "PciRoot", 0x0A0841D0: "PcieRoot"}
+
+
+def _acpi(d: bytes) -> str:
+    hid, uid = struct.unpack_from("<II", d)
+    root = _ACPI_ROOTS.get(hid)
+    return f"{root}(0x{uid:x})" if root else f"Acpi({_eisa(hid)},0x{uid:x})"
+
+
+def _acpi_adr(d: bytes) -> str:
+    return "AcpiAdr(" + ",".join(f"0x{a:x}" for a in struct.unpack_from(f"<{len(d) // 4}I", d)) + ")"
+
+
+def _scsi(d: bytes) -> str:
+    pun, lun = struct.unpack_from("<HH", d)
+    return f"Scsi(0x{pun:x},0x{lun:x})"
+
+
+def _usb(d: bytes) -> str:
+    return f"USB(0x{d[0]:x},0x{d[1]:x})"
+
+
+def _mac(d: bytes) -> str:
+    iftype = d[32]
+    return f"MAC({d[: 6 if iftype in (0, 1) else 32].hex()},0x{iftype:x})"
+
+
+def _ipv4(d: bytes) -> str:
+    local, remote = d[0:4], d[4:8]
+    _lport, _rport, proto, static = struct.unpack_from("<HHHB", d, 8)
+    pname = {6: "TCP", 17: "UDP"}.get(proto, str(proto))
+    return (
+        f"IPv4({'.'.join(map(str, remote))},{pname},"
+        f"{'Static' if static else 'DHCP'},{'.'.join(map(str, local))})"
+    )
+
+
+def _sata(d: bytes) -> str:
+    hba, pm, lun = struct.unpack_from("<HHH", d)
+    return f"Sata(0x{hba:x},0x{pm:x},0x{lun:x})"
+
+
+def _nvme(d: bytes) -> str:
+    nsid = struct.unpack_from("<I", d)[0]
+    return f"NVMe(0x{nsid:x},{'-'.join(f'{b:02X}' for b in d[4:12])})"
+
+
+def _uri(d: bytes) -> str:
+    return f"Uri({d.decode('ascii', errors='replace')})"
+
+
+def _hard_drive(d: bytes) -> str:
+    part, start, size = struct.unpack_from("<IQQ", d)
+    sig, fmt, sigtype = d[20:36], d[36], d[37]
+    if sigtype == 0x02:
+        return f"HD({part},GPT,{guid_str(sig)},0x{start:x},0x{size:x})"
+    if sigtype == 0x01:
+        return f"HD({part},MBR,0x{struct.unpack_from('<I', sig)[0]:x},0x{start:x},0x{size:x})"
+    return f"HD({part},{fmt},0,0x{start:x},0x{size:x})"
+
+
+def _cdrom(d: bytes) -> str:
+    entry, start, size = struct.unpack_from("<IQQ", d)
+    return f"CDROM(0x{entry:x},0x{start:x},0x{size:x})"
+
+
+def _offset(d: bytes) -> str:
+    _, start, end = struct.unpack_from("<IQQ", d)
+    return f"Offset(0x{start:x},0x{end:x})"
+
+
+def _bbs(d: bytes) -> str:
+    dev, flags = struct.unpack_from("<HH", d)
+    desc = d[4:].split(b"\x00", 1)[0].decode("ascii", errors="replace")
+    return f"BBS(0x{dev:x},{desc},0x{flags:x})"
+
+
+def _guid_node(name: str) -> Callable[[bytes], str]:
+    return lambda d: f"{name}({guid_str(d[:16])})"
+
+
+def _vendor_node(name: str) -> Callable[[bytes], str]:
+    return lambda d: _vendor(name, d)
+
+
+NODE_TEXT: dict[tuple[int, int], tuple[int, Callable[[bytes], str]]] = {
+    (_HW, 0x01): (2, _pci),
+    (_HW, 0x03): (20, _memory_mapped),
+    (_HW, 0x04): (16, _vendor_node("VenHw")),
+    (_HW, 0x05): (4, _ctrl),
+    (_ACPI, 0x01): (8, _acpi),
+    (_ACPI, 0x03): (4, _acpi_adr),
+    (_MSG, 0x02): (4, _scsi),
+    (_MSG, 0x05): (2, _usb),
+    (_MSG, 0x0A): (16, _vendor_node("VenMsg")),
+    (_MSG, 0x0B): (33, _mac),
+    (_MSG, 0x0C): (19, _ipv4),
+    (_MSG, 0x12): (6, _sata),
+    (_MSG, 0x17): (12, _nvme),
+    (_MSG, 0x18): (0, _uri),
+    (_MEDIA, 0x01): (38, _hard_drive),
+    (_MEDIA, 0x02): (20, _cdrom),
+    (_MEDIA, 0x03): (16, _vendor_node("VenMedia")),
+    (_MEDIA, 0x04): (0, _utf16z),
+    (_MEDIA, 0x05): (16, _guid_node("Media")),
+    (_MEDIA, 0x06): (16, _guid_node("FvFile")),
+    (_MEDIA, 0x07): (16, _guid_node("Fv")),
+    (_MEDIA, 0x08): (20, _offset),
+    (_BBS, 0x01): (4, _bbs),
+}
+"""(type, subtype) -> (minimum body length, text) for the nodes tlkit names (UEFI 2.10, 10.3 and
+the text forms of 10.6.1 table 10-76); any other node, or a shorter body, is ``Path(t,st,hex)``."""
+
+
 def _node_text(t: int, st: int, d: bytes) -> str:
-    """Text of one node (UEFI 2.10, table 10.6.1); raises struct.error/IndexError on short bodies."""
-    n = len(d)
-    if t == _HW:
-        if st == 0x01 and n >= 2:
-            return f"Pci(0x{d[1]:x},0x{d[0]:x})"
-        if st == 0x03 and n >= 20:
-            mt, start, end = struct.unpack_from("<IQQ", d)
-            return f"MemoryMapped(0x{mt:x},0x{start:x},0x{end:x})"
-        if st == 0x04 and n >= 16:
-            return _vendor("VenHw", d)
-        if st == 0x05 and n >= 4:
-            return f"Ctrl(0x{struct.unpack_from('<I', d)[0]:x})"
-    elif t == _ACPI:
-        if st == 0x01 and n >= 8:
-            hid, uid = struct.unpack_from("<II", d)
-            if hid == 0x0A0341D0:
-                return f"PciRoot(0x{uid:x})"
-            if hid == 0x0A0841D0:
-                return f"PcieRoot(0x{uid:x})"
-            return f"Acpi({_eisa(hid)},0x{uid:x})"
-        if st == 0x03 and n >= 4:
-            adrs = ",".join(f"0x{a:x}" for a in struct.unpack_from(f"<{n // 4}I", d))
-            return f"AcpiAdr({adrs})"
-    elif t == _MSG:
-        if st == 0x02 and n >= 4:
-            pun, lun = struct.unpack_from("<HH", d)
-            return f"Scsi(0x{pun:x},0x{lun:x})"
-        if st == 0x05 and n >= 2:
-            return f"USB(0x{d[0]:x},0x{d[1]:x})"
-        if st == 0x0A and n >= 16:
-            return _vendor("VenMsg", d)
-        if st == 0x0B and n >= 33:
-            iftype = d[32]
-            alen = 6 if iftype in (0, 1) else 32
-            return f"MAC({d[:alen].hex()},0x{iftype:x})"
-        if st == 0x0C and n >= 19:
-            local, remote = d[0:4], d[4:8]
-            _lport, _rport, proto, static = struct.unpack_from("<HHHB", d, 8)
-            pname = {6: "TCP", 17: "UDP"}.get(proto, str(proto))
-            return (
-                f"IPv4({'.'.join(map(str, remote))},{pname},"
-                f"{'Static' if static else 'DHCP'},{'.'.join(map(str, local))})"
-            )
-        if st == 0x12 and n >= 6:
-            hba, pm, lun = struct.unpack_from("<HHH", d)
-            return f"Sata(0x{hba:x},0x{pm:x},0x{lun:x})"
-        if st == 0x17 and n >= 12:
-            nsid = struct.unpack_from("<I", d)[0]
-            eui = "-".join(f"{b:02X}" for b in d[4:12])
-            return f"NVMe(0x{nsid:x},{eui})"
-        if st == 0x18:
-            return f"Uri({d.decode('ascii', errors='replace')})"
-    elif t == _MEDIA:
-        if st == 0x01 and n >= 38:
-            part, start, size = struct.unpack_from("<IQQ", d)
-            sig, fmt, sigtype = d[20:36], d[36], d[37]
-            if sigtype == 0x02:
-                return f"HD({part},GPT,{guid_str(sig)},0x{start:x},0x{size:x})"
-            if sigtype == 0x01:
-                return f"HD({part},MBR,0x{struct.unpack_from('<I', sig)[0]:x},0x{start:x},0x{size:x})"
-            return f"HD({part},{fmt},0,0x{start:x},0x{size:x})"
-        if st == 0x02 and n >= 20:
-            entry, start, size = struct.unpack_from("<IQQ", d)
-            return f"CDROM(0x{entry:x},0x{start:x},0x{size:x})"
-        if st == 0x03 and n >= 16:
-            return _vendor("VenMedia", d)
-        if st == 0x04:
-            return _utf16z(d)
-        if st == 0x05 and n >= 16:
-            return f"Media({guid_str(d[:16])})"
-        if st == 0x06 and n >= 16:
-            return f"FvFile({guid_str(d[:16])})"
-        if st == 0x07 and n >= 16:
-            return f"Fv({guid_str(d[:16])})"
-        if st == 0x08 and n >= 20:
-            _, start, end = struct.unpack_from("<IQQ", d)
-            return f"Offset(0x{start:x},0x{end:x})"
-    elif t == _BBS and st == 0x01 and n >= 4:
-        dev, flags = struct.unpack_from("<HH", d)
-        desc = d[4:].split(b"\x00", 1)[0].decode("ascii", errors="replace")
-        return f"BBS(0x{dev:x},{desc},0x{flags:x})"
+    """Text of one node (:data:`NODE_TEXT`); raises struct.error/IndexError on short bodies."""
+    rule = NODE_TEXT.get((t, st))
+    if rule is not None and len(d) >= rule[0]:
+        return rule[1](d)
     return f"Path({t},{st},{d.hex()})"
 
 

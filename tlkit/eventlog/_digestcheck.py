@@ -18,7 +18,12 @@ claim nobody signed. Rules, by type:
 * EV_IPL on PCR 8 (GRUB ``grub_cmd``/``kernel_cmdline`` strings): the text after the first space,
   without or with the trailing NUL (or, trivially, the whole data); on PCR 12 (systemd-boot): the
   whole data; on PCR 9 and 14 (files, MOK lists) and elsewhere: not derivable. These are the rules
-  of tpm2-tools ``lib/tpm2_eventlog.c`` ``verify_digests``.
+  of tpm2-tools ``lib/tpm2_eventlog.c`` ``verify_digests``; plus one named variant on PCR 8: an
+  odd-length (UTF-16 cut short) string whose digest is of the data plus one 0x00 byte
+  (:data:`DIGEST_VARIANTS` ``SYSTEMD_BOOT_SHORT_NUL``).
+
+The accepted forms other than "the data itself" are firmware, shim or loader bugs; each is named in
+:data:`DIGEST_VARIANTS` with the evidence for it. None leaves any logged byte unmeasured.
 
 Everything else (and EV_NO_ACTION, which is never extended) is "not derivable" (``None``).
 """
@@ -28,9 +33,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tlkit.eventlog._types import EventType as T
-from tlkit.tpm._alg import HashAlg
+from tlkit.tpm import HashAlg
 
-__all__ = ["DERIVABLE_TYPES", "INTERPRETED_TYPES", "WHOLE_DATA_TYPES", "data_matches_digest", "grub_text"]
+__all__ = [
+    "DERIVABLE_TYPES",
+    "DIGEST_VARIANTS",
+    "INTERPRETED_TYPES",
+    "WHOLE_DATA_TYPES",
+    "data_matches_digest",
+    "grub_text",
+]
 
 WHOLE_DATA_TYPES: frozenset[int] = frozenset(
     int(t)
@@ -68,6 +80,28 @@ INTERPRETED_TYPES: frozenset[int] = frozenset(
 )
 """Types whose payload tlkit draws conclusions from (Secure Boot state, boot variables, separators,
 ExitBootServices / DMA actions): a payload mismatch on one of them fails verification."""
+
+
+DIGEST_VARIANTS: dict[str, str] = {
+    "EDK2_BOOT_VARIABLE_DATA_ONLY": (
+        "EV_EFI_VARIABLE_BOOT: EDK II measures only the VariableData of Boot####/BootOrder (most GCE and "
+        "OVMF logs in the fixtures); the variable name and GUID are then not covered"
+    ),
+    "SHIM_AUTHORITY_EXTRA_BYTE": (
+        "EV_EFI_VARIABLE_AUTHORITY with a bare certificate: shim before rhboot/shim 8a27a480 logged one "
+        "byte more than it measured (go-attestation issue #157, ParseSecurebootState)"
+    ),
+    "GRUB_STRING": (
+        "EV_IPL on PCR 8: GRUB measures the text after the first space, without (or with) the NUL "
+        "(tpm2-tools lib/tpm2_eventlog.c verify_digests)"
+    ),
+    "SYSTEMD_BOOT_SHORT_NUL": (
+        "EV_IPL on PCR 8, odd length: systemd-boot measured the UTF-16 command line with its 2-byte "
+        "NUL but logged one byte less (go-tpm-tools arch-linux-workstation.bin event 24 and tpm2-tools "
+        "event-arch-linux.bin, whose .warn file flags it: the digest is of the data plus 0x00)"
+    ),
+}
+"""Named accepted forms of a digest other than the hash of the whole data, with their evidence."""
 
 
 def _inputs(event_type: int, pcr: int, data: bytes) -> Iterator[bytes] | None:
@@ -138,6 +172,8 @@ def _grub_string(data: bytes) -> Iterator[bytes]:
         yield text
         yield text + b"\x00"
     yield data
+    if len(data) % 2 == 1 and data.endswith(b"\x00"):
+        yield data + b"\x00"  # SYSTEMD_BOOT_SHORT_NUL
 
 
 def data_matches_digest(

@@ -6,14 +6,14 @@ The quote check is :func:`tlkit.tpm.verify_quote` (TPM 2.0 Part 3, 18.4); the lo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tlkit._result import Verdict
 from tlkit.errors import ParseError
 from tlkit.eventlog._parse import parse
-from tlkit.eventlog._replay import ReplayResult, normalise_pcrs
+from tlkit.eventlog._verify import ReplayResult, normalise_pcrs
 
 if TYPE_CHECKING:
     from tlkit.eventlog._model import EventLog
@@ -32,8 +32,8 @@ class EvidenceResult(Verdict):
             :class:`ReplayResult` in :attr:`replays` passed. Nothing else decides it.
         reasons: ``quote:<reason>`` from :func:`tlkit.tpm.verify_quote` and ``log:<bank>:<reason>``
             from :meth:`EventLog.verify`, plus ``log:unparsable`` / ``log:no-common-bank``.
-            Informational reasons of a passing replay (``log:<bank>:quirk-applied:...``, a non-fatal
-            ``log:<bank>:payload-digest-mismatch:I``) are listed even when passed.
+            The only reason a passing result may carry is ``log:<bank>:quirk-applied:...``
+            (informational); every other reason fails it.
         quote: the quote verification result.
         replays: ``{bank: ReplayResult}`` for each bank both the quote and the log carry.
     """
@@ -63,6 +63,7 @@ def check_evidence(
     banks: Sequence[str] | None = None,
     reference: EventLog | None = None,
     quirks: Sequence[Quirk] | None = None,
+    only: Iterable[int] | None = None,
 ) -> EvidenceResult:
     """Verify a quote and replay a log against the quoted PCR values.
 
@@ -72,7 +73,9 @@ def check_evidence(
         message, signature, pcrs, nonce, ak: as for :func:`tlkit.tpm.verify_quote`.
         banks: banks to replay (default: every bank present in both ``pcrs`` and the log).
         reference: known-good log used to explain mismatches.
-        quirks: as for :meth:`EventLog.verify`.
+        quirks, only: as for :meth:`EventLog.verify`: every quoted PCR (or each of ``only``) must be
+            explained by the log under the evidence policy (``tlkit.eventlog._policy``), e.g.
+            ``pcr-not-covered:N`` for a quoted PCR the log has no event for.
     """
     from tlkit.tpm import verify_quote  # noqa: PLC0415 - the quote layer is loaded only when used
 
@@ -95,7 +98,7 @@ def check_evidence(
         if not wanted:
             reasons.append("log:no-common-bank")
         for b in wanted:
-            r = parsed.verify(normalise_pcrs(table, b), b, reference=reference, quirks=quirks)
+            r = parsed.verify(normalise_pcrs(table, b), b, reference=reference, quirks=quirks, only=only)
             replays[b] = r
             reasons += [f"log:{b}:{x}" for x in r.reasons]
     passed = q.passed and parsed is not None and bool(replays) and all(r.passed for r in replays.values())

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from tlkit.eventlog._model import EventLog
+    from tlkit.eventlog._logdata import LogData
 
 __all__ = ["log_to_frame"]
 
 
-def log_to_frame(log: EventLog) -> pd.DataFrame:
+def log_to_frame(log: LogData) -> pd.DataFrame:
     """Columns: index, offset, pcr, type, type_name, ``digest_<bank>`` (hex) per bank, description."""
     import pandas as pd  # noqa: PLC0415 - pandas is only needed for tables
 

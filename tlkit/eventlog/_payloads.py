@@ -28,8 +28,8 @@ from tlkit.errors import DataError, ParseError
 from tlkit.eventlog import _guid as guids
 from tlkit.eventlog._devicepath import DevicePath, parse_device_path
 from tlkit.eventlog._guid import guid_str
+from tlkit.eventlog._hashing import bank_name
 from tlkit.eventlog._types import EventType as T
-from tlkit.tpm._alg import _BY_ID, HashAlg
 
 __all__ = [
     "SIPA_TAGS_FILE",
@@ -139,19 +139,6 @@ class SpecIdEvent:
         return f"{self.signature}: banks {', '.join(a.bank for a in self.algorithms)}"
 
 
-def bank_name(alg_id: int) -> str:
-    """tlkit bank name for a TPM_ALG_ID; algorithms tlkit does not know are named ``alg_0x....``."""
-    a = _BY_ID.get(alg_id)
-    return a.name if a is not None else f"alg_0x{alg_id:04x}"
-
-
-def hashable_alg(alg_id: int) -> HashAlg | None:
-    """The :class:`~tlkit.tpm.HashAlg` for a TPM_ALG_ID when tlkit knows it and this OpenSSL can hash
-    with it (SM3 may be missing), else ``None``."""
-    a = _BY_ID.get(alg_id)
-    return a if a is not None and a.available else None
-
-
 def parse_spec_id(data: bytes, base: int = 0) -> SpecIdEvent:
     """Decode ``TCG_EfiSpecIDEventStruct`` (PFP 1.06, 10.4.5.1).
 
@@ -160,8 +147,8 @@ def parse_spec_id(data: bytes, base: int = 0) -> SpecIdEvent:
     structure) is rejected on purpose — see :func:`tlkit.eventlog.parse`.
 
     Raises:
-        ParseError: a field cut short, more algorithms than bytes, an algorithm listed twice, or
-            vendor data past the end of ``data``.
+        ParseError: a field cut short, no algorithm or more algorithms than bytes, an algorithm
+            listed twice, or vendor data past the end of ``data``.
     """
     r = _R(data, base, "TCG_EfiSpecIDEventStruct")
     sig = r.take(16, "signature")
@@ -173,6 +160,10 @@ def parse_spec_id(data: bytes, base: int = 0) -> SpecIdEvent:
         r.u8("uintnSize"),
     )
     n = r.u32("numberOfAlgorithms")
+    if n == 0:  # PFP 1.06, 10.4.5.1: numberOfAlgorithms is at least 1 (the log has no bank otherwise)
+        raise ParseError(
+            "numberOfAlgorithms is 0: the log names no digest bank", offset=base + r.pos - 4, what=r.what
+        )
     if n * 4 > r.remaining:
         raise ParseError(
             f"numberOfAlgorithms {n} needs {n * 4} bytes, {r.remaining} left",
@@ -607,32 +598,47 @@ _SIGDB_NAMES = {
 }
 
 
+def _sbat_level(data: bytes) -> str:
+    return data.rstrip(b"\x00").decode("utf-8", errors="replace")
+
+
+def _authority_value(name: str, data: bytes) -> object:
+    """An EV_EFI_VARIABLE_AUTHORITY's value: shim's SbatLevel text or MokListTrusted flag, else an
+    EFI_SIGNATURE_DATA (owner GUID + DER) or, with older shim, the bare DER certificate."""
+    if name in ("SbatLevel", "SbatLevelRT"):
+        return _sbat_level(data)
+    if name == "MokListTrusted":
+        return bool(data[0]) if len(data) == 1 else data
+    if data[:1] == b"\x30":
+        return CertificateInfo.from_der(data)
+    if len(data) > 16 and data[16:17] == b"\x30":
+        return (guid_str(data[:16]), CertificateInfo.from_der(data[16:]))
+    return None
+
+
+def _boot_order(data: bytes, base: int) -> tuple[int, ...]:
+    if len(data) % 2:
+        raise ParseError("BootOrder length is odd", offset=base, what="BootOrder")
+    return struct.unpack(f"<{len(data) // 2}H", data)
+
+
+def _is_load_option(name: str) -> bool:
+    return len(name) == 8 and name.startswith(("Boot", "Driver", "SysPrep")) and name[-4:].isalnum()
+
+
 def _var_value(name: str, data: bytes, base: int, authority: bool) -> object:
     if authority:
-        if name in ("SbatLevel", "SbatLevelRT"):
-            return data.rstrip(b"\x00").decode("utf-8", errors="replace")
-        if name == "MokListTrusted":
-            return bool(data[0]) if len(data) == 1 else data
-        # EFI_SIGNATURE_DATA (owner GUID + DER) or, with older shim, the bare DER certificate.
-        if data[:1] == b"\x30":
-            return CertificateInfo.from_der(data)
-        if len(data) > 16 and data[16:17] == b"\x30":
-            return (guid_str(data[:16]), CertificateInfo.from_der(data[16:]))
-        return None
+        return _authority_value(name, data)
     if name == "SecureBoot":
-        if not data:
-            return None
-        return bool(data[0])
+        return bool(data[0]) if data else None
     if name in _SIGDB_NAMES:
         return parse_signature_lists(data, base)
     if name in ("BootOrder", "BootNext"):
-        if len(data) % 2:
-            raise ParseError("BootOrder length is odd", offset=base, what="BootOrder")
-        return struct.unpack(f"<{len(data) // 2}H", data)
-    if len(name) == 8 and name.startswith(("Boot", "Driver", "SysPrep")) and name[-4:].isalnum():
+        return _boot_order(data, base)
+    if _is_load_option(name):
         return _load_option(data, base)
     if name in ("SbatLevel", "SbatLevelRT"):
-        return data.rstrip(b"\x00").decode("utf-8", errors="replace")
+        return _sbat_level(data)
     return None
 
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from tlkit.eventlog._payloads import hashable_alg
+from tlkit.eventlog._event import make_event
+from tlkit.eventlog._hashing import hashable_alg
+from tlkit.eventlog._logdata import LogData
 from tlkit.eventlog._types import EventType
-
-if TYPE_CHECKING:
-    from tlkit.eventlog._model import EventLog
 
 __all__ = ["EBS_FAILURE_MISSING", "EBS_FAILURE_SUCCESS_MISSING", "EBS_MISSING", "KNOWN_QUIRKS", "Quirk"]
 
@@ -36,9 +34,9 @@ class Quirk:
     pcrs: tuple[int, ...]
     description: str
     source: str
-    fix: Callable[[EventLog], EventLog | None] = field(repr=False, compare=False)
+    fix: Callable[[LogData], LogData | None] = field(repr=False, compare=False)
 
-    def apply(self, log: EventLog) -> EventLog | None:
+    def apply(self, log: LogData) -> LogData | None:
         """A corrected copy of ``log``, or ``None`` when the quirk does not apply to it."""
         return self.fix(log)
 
@@ -52,13 +50,11 @@ EBS_FAILURE = "Exit Boot Services Returned with Failure"
 _WORKAROUNDS = "google/go-attestation attest/eventlog_workarounds.go"
 
 
-def _ebs_fix(*texts: str) -> Callable[[EventLog], EventLog | None]:
+def _ebs_fix(*texts: str) -> Callable[[LogData], LogData | None]:
     """A fix appending, as PCR5 EV_EFI_ACTION events in this order, those of ``texts`` the log does
     not already have on PCR5 (``None`` when it has them all)."""
 
-    def fix(log: EventLog) -> EventLog | None:
-        from tlkit.eventlog._model import make_event  # noqa: PLC0415 - _model imports this module
-
+    def fix(log: LogData) -> LogData | None:
         have = {e.data.rstrip(b"\x00") for e in log if e.pcr == 5 and e.event_type == EventType.EV_EFI_ACTION}
         missing = [t for t in texts if t.encode() not in have]
         if not missing:
@@ -105,4 +101,4 @@ EBS_FAILURE_SUCCESS_MISSING = Quirk(
 )
 
 KNOWN_QUIRKS: tuple[Quirk, ...] = (EBS_MISSING, EBS_FAILURE_MISSING, EBS_FAILURE_SUCCESS_MISSING)
-"""Every quirk :meth:`EventLog.verify` tries by default, in this order (go-attestation's order)."""
+"""Every quirk :meth:`LogData.verify` tries by default, in this order (go-attestation's order)."""

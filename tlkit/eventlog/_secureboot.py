@@ -16,23 +16,19 @@ SbatLevel as EV_EFI_VARIABLE_AUTHORITY.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tlkit.eventlog._payloads import (
-    CertificateInfo,
-    ImageLoad,
-    SignatureList,
-    TextEvent,
-    UefiVariable,
-    hashable_alg,
-)
+from tlkit.eventlog._event import Event
+from tlkit.eventlog._hashing import hashable_alg
+from tlkit.eventlog._logdata import LogData
+from tlkit.eventlog._payloads import CertificateInfo, ImageLoad, SignatureList, TextEvent, UefiVariable
+from tlkit.eventlog._policy import PCR_EVENT_TYPES, check_policy
 from tlkit.eventlog._types import EventType as T
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from tlkit.eventlog._model import Event, EventLog
 
 __all__ = [
     "ANOMALIES",
@@ -52,9 +48,16 @@ ANOMALIES: tuple[str, ...] = (
     "pcr7-separator-missing",
     "unexpected-efi-action",
     "uefi-debug-mode",
+    "secureboot-var-missing",
+    "event-type-not-allowed",
+    "event-order-invalid",
+    "event-data-undecodable",
 )
 """Note codes (the part before ``:``) that mean the PCR 7 log is not what PFP firmware writes:
-a tampered or re-typed log, or firmware that cannot be trusted for a Secure Boot verdict."""
+a tampered or re-typed log, or firmware that cannot be trusted for a Secure Boot verdict. The last four
+are the PCR 7 rules of the evidence policy (``tlkit.eventlog._policy``), so a log that
+:meth:`EventLog.verify` fails for its PCR 7 shape always has an anomaly here; ``secureboot-var-missing``
+is an anomaly when PCR 7 is logged (Secure Boot is then unknown *and failing*, never silently unknown)."""
 
 
 @dataclass(frozen=True)
@@ -142,8 +145,8 @@ class SecureBootState:
         dma_protection_disabled: the "DMA Protection Disabled" EV_EFI_ACTION is in PCR7.
         notes: machine-readable observations: ``pcr7-not-logged`` (the log has no PCR 7 event at
             all: it says nothing about Secure Boot, and a quoted PCR 7 that is not zero makes
-            :meth:`EventLog.verify` fail with ``pcr-not-replayed:7``), ``secureboot-var-missing``,
-            ``secureboot-var-empty``
+            :meth:`EventLog.verify` fail with ``pcr-not-covered:7``), ``secureboot-var-missing`` (an
+            anomaly when PCR 7 is logged: Secure Boot is unknown and failing), ``secureboot-var-empty``
             (a firmware quirk: the variable was measured with no data), ``authority-bare-certificate``,
             ``dma-protection-disabled``, ``undecodable:<index>``; and the anomalies (see
             :data:`ANOMALIES` and :attr:`anomalies`): ``payload-digest-mismatch:<index>`` (the event's
@@ -152,7 +155,9 @@ class SecureBootState:
             e.g. EV_UNUSED), ``variable-after-separator:<index>`` and ``duplicate-variable:<index>``
             (a Secure Boot variable logged after PCR 7's separator or twice: ignored),
             ``duplicate-separator:<index>``, ``pcr7-separator-missing``,
-            ``unexpected-efi-action:<index>`` and ``uefi-debug-mode``.
+            ``unexpected-efi-action:<index>``, ``uefi-debug-mode``, and the evidence policy's PCR 7
+            findings not named above (``event-type-not-allowed:<index>``, e.g. an AUTHORITY naming
+            PK; ``event-order-invalid:<index>``; ``event-data-undecodable:<index>``).
     """
 
     enabled: bool | None
@@ -172,7 +177,12 @@ class SecureBootState:
     @property
     def anomalies(self) -> tuple[str, ...]:
         """The :attr:`notes` whose code is one of :data:`ANOMALIES` (empty for an honest PFP log)."""
-        return tuple(n for n in self.notes if n.split(":", 1)[0] in ANOMALIES)
+        unlogged = "pcr7-not-logged" in self.notes  # then a missing SecureBoot variable is no anomaly
+        return tuple(
+            n
+            for n in self.notes
+            if n.split(":", 1)[0] in ANOMALIES and not (unlogged and n == "secureboot-var-missing")
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One row per Secure Boot database (PK, KEK, db, dbx) as the log claims it.
@@ -235,10 +245,13 @@ class SecureBootState:
         }
 
 
-_IMAGES = (
-    T.EV_EFI_BOOT_SERVICES_APPLICATION,
-    T.EV_EFI_BOOT_SERVICES_DRIVER,
-    T.EV_EFI_RUNTIME_SERVICES_DRIVER,
+_IMAGES = frozenset(
+    int(t)
+    for t in (
+        T.EV_EFI_BOOT_SERVICES_APPLICATION,
+        T.EV_EFI_BOOT_SERVICES_DRIVER,
+        T.EV_EFI_RUNTIME_SERVICES_DRIVER,
+    )
 )
 
 
@@ -255,22 +268,14 @@ def _authority(index: int, v: UefiVariable, before_sep: bool) -> AuthorityRecord
     return AuthorityRecord(index, v.name, None, None, "other", before_sep)
 
 
-_PCR7_TYPES = frozenset(
-    int(t)
-    for t in (
-        T.EV_NO_ACTION,
-        T.EV_SEPARATOR,
-        T.EV_EFI_ACTION,
-        T.EV_EFI_VARIABLE_DRIVER_CONFIG,
-        T.EV_EFI_VARIABLE_AUTHORITY,
-        T.EV_EFI_SPDM_DEVICE_POLICY,
-        T.EV_EFI_SPDM_DEVICE_AUTHORITY,
-    )
-)
-"""What PFP 1.06 (3.3.4.8 and 10.4.1) logs into PCR 7 (go-attestation accepts the same, minus SPDM)."""
+_PCR7_TYPES = PCR_EVENT_TYPES[7] | {int(T.EV_NO_ACTION)}
+"""What PFP 1.06 (3.3.4.8 and 10.4.1) logs into PCR 7: the evidence policy's table (go-attestation
+accepts the same, minus SPDM), and EV_NO_ACTION, which extends nothing."""
 
 _SB_VARS = ("SecureBoot", "PK", "KEK", "db", "dbx", "dbt", "dbr")
+_DATABASES = ("PK", "KEK", "db", "dbx")
 _NOT_APPROVALS = ("sbat-level", "mok-list-trusted")
+_PCR7_ACTIONS = {b"DMA Protection Disabled": "dma-protection-disabled", b"UEFI Debug Mode": "uefi-debug-mode"}
 
 
 def _payload_ok(e: Event) -> bool | None:
@@ -282,136 +287,201 @@ def _payload_ok(e: Event) -> bool | None:
     return True if True in verdicts else None
 
 
-def secure_boot_state(log: EventLog) -> SecureBootState:
-    """Summarise Secure Boot from PCR7 (and PCR14 shim events) of an unverified log (module rules)."""
-    notes: list[str] = []
+@dataclass
+class _Reading:
+    """What :func:`secure_boot_state` has read so far (one pass over the log)."""
+
+    old_shim: bool
+    notes: list[str] = field(default_factory=list)
     enabled: bool | None = None
     sb_data: bytes | None = None
-    sb_logged = False
-    dbs: dict[str, SignatureDatabase] = {}
-    authorities: list[AuthorityRecord] = []
-    images: list[ImageAuthority] = []
-    pending: list[AuthorityRecord] = []
-    mok_present = False
+    sb_logged: bool = False
+    dbs: dict[str, SignatureDatabase] = field(default_factory=dict)
+    authorities: list[AuthorityRecord] = field(default_factory=list)
+    images: list[ImageAuthority] = field(default_factory=list)
+    pending: list[AuthorityRecord] = field(default_factory=list)
+    mok_present: bool = False
     mok_trusted: bool | None = None
     sbat: str | None = None
-    dma_off = False
-    sep7 = False
-    pcr7_extended = False
-    seen_vars: set[str] = set()
-    old_shim = not any(
-        e.event_type == T.EV_EFI_VARIABLE_AUTHORITY and getattr(e.payload, "name", None) == "SbatLevel"
-        for e in log
+    dma_off: bool = False
+    sep7: bool = False
+    pcr7_extended: bool = False
+    seen_vars: set[str] = field(default_factory=set)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+# --------------------------------------------------------------------------- one rule per event kind
+def _pcr7_gate(st: _Reading, e: Event) -> bool:
+    """Rule: a PCR 7 extend must have a PCR 7 type, and a separator/action its data as measured;
+    returns False (event not used) otherwise."""
+    if e.pcr != 7 or e.event_type == T.EV_NO_ACTION:
+        return True
+    st.pcr7_extended = True
+    if e.event_type not in _PCR7_TYPES:
+        st.note(f"unexpected-event-type:{e.index}")
+        return False
+    if e.event_type in (T.EV_SEPARATOR, T.EV_EFI_ACTION) and _payload_ok(e) is False:
+        st.note(f"payload-digest-mismatch:{e.index}")
+        return False
+    return True
+
+
+def _on_separator(st: _Reading, e: Event) -> None:
+    if e.pcr != 7:
+        return
+    if st.sep7:
+        st.note(f"duplicate-separator:{e.index}")
+    st.sep7 = True
+
+
+def _variable(st: _Reading, e: Event) -> UefiVariable | None:
+    """The event's UEFI variable when it decodes and its data is what was measured, else a note."""
+    v = e.payload
+    if not isinstance(v, UefiVariable):
+        st.note(f"undecodable:{e.index}")
+        return None
+    if v.name == "SecureBoot" and e.pcr == 7 and e.event_type == T.EV_EFI_VARIABLE_DRIVER_CONFIG:
+        st.sb_logged = True
+    if _payload_ok(e) is False:
+        st.note(f"payload-digest-mismatch:{e.index}")
+        return None
+    return v
+
+
+def _on_authority(st: _Reading, e: Event) -> None:
+    v = _variable(st, e)
+    if v is None:
+        return
+    a = _authority(e.index, v, not st.sep7)
+    st.authorities.append(a)
+    if a.form == "bare-certificate":
+        st.note("authority-bare-certificate")
+    if a.form == "sbat-level":
+        st.sbat = v.value if isinstance(v.value, str) else v.data.decode("utf-8", errors="replace")
+    if a.form == "mok-list-trusted":
+        st.mok_trusted = bool(v.data[:1] == b"\x01")
+    if a.form in _NOT_APPROVALS:
+        return
+    if st.old_shim and a.form == "bare-certificate" and st.images:
+        last = st.images[-1]
+        st.images[-1] = ImageAuthority(
+            last.index, last.type_name, last.pcr, last.path, (*last.authorities, a)
+        )
+    else:
+        st.pending.append(a)
+
+
+def _sb_variable_in_place(st: _Reading, e: Event, v: UefiVariable) -> bool:
+    """Rule: a PCR 7 Secure Boot variable is logged once, before the separator."""
+    if e.pcr != 7 or v.name not in _SB_VARS:
+        return True
+    if st.sep7:
+        st.note(f"variable-after-separator:{e.index}")
+        return False
+    if v.name in st.seen_vars:
+        st.note(f"duplicate-variable:{e.index}")
+        return False
+    st.seen_vars.add(v.name)
+    return True
+
+
+def _on_config(st: _Reading, e: Event) -> None:
+    v = _variable(st, e)
+    if v is None or not _sb_variable_in_place(st, e, v):
+        return
+    if v.name == "SecureBoot" and e.pcr == 7:
+        st.sb_data = v.data
+        st.enabled = v.data[0] == 1 if v.data else None
+        if not v.data:
+            st.note("secureboot-var-empty")
+    elif v.name in _DATABASES and (isinstance(v.value, tuple) or not v.data):
+        lists = (
+            tuple(x for x in v.value if isinstance(x, SignatureList)) if isinstance(v.value, tuple) else ()
+        )
+        certs = tuple(c for sl in lists for c in sl.certificates)
+        st.dbs[v.name] = SignatureDatabase(
+            v.name, e.index, certs, tuple(h for sl in lists for h in sl.hashes), lists
+        )
+    elif v.name.startswith("MokList"):
+        st.mok_present = True
+    if v.value_error is not None:
+        st.note(f"undecodable:{e.index}")
+
+
+def _on_image(st: _Reading, e: Event) -> None:
+    p = e.payload
+    path = p.device_path.text if isinstance(p, ImageLoad) else ""
+    st.images.append(ImageAuthority(e.index, e.type_name, e.pcr, path, tuple(st.pending)))
+    st.pending = []
+
+
+def _on_action(st: _Reading, e: Event) -> None:
+    if e.pcr != 7:
+        return
+    code = _PCR7_ACTIONS.get(e.data.rstrip(b"\x00"))
+    st.dma_off = st.dma_off or code == "dma-protection-disabled"
+    st.note(code or f"unexpected-efi-action:{e.index}")
+
+
+def _on_ipl(st: _Reading, e: Event) -> None:
+    p = e.payload
+    if e.pcr == 14 and isinstance(p, TextEvent) and p.text.startswith("MokList"):
+        st.mok_present = True
+
+
+_HANDLERS: dict[int, Callable[[_Reading, Event], None]] = {
+    int(T.EV_SEPARATOR): _on_separator,
+    int(T.EV_EFI_VARIABLE_AUTHORITY): _on_authority,
+    int(T.EV_EFI_VARIABLE_DRIVER_CONFIG): _on_config,
+    int(T.EV_EFI_ACTION): _on_action,
+    int(T.EV_IPL): _on_ipl,
+    **dict.fromkeys(_IMAGES, _on_image),
+}
+"""One reader per event type (the rules of the module docstring); other types say nothing here."""
+
+
+def _final_notes(st: _Reading, log: LogData) -> list[str]:
+    """Whole-log rules: PCR 7 separator and SecureBoot variable present, and the evidence policy's
+    PCR 7 rules (``tlkit.eventlog._policy``) as anomalies."""
+    head = []
+    if not st.pcr7_extended:
+        head.append("pcr7-not-logged")
+    if not st.sb_logged:
+        head.append("secureboot-var-missing")
+    tail = ["pcr7-separator-missing"] if st.pcr7_extended and not st.sep7 else []
+    noted = {n.rsplit(":", 1)[-1] for n in st.notes}  # events a note above already names
+    policy = [v.reason for v in check_policy(log, (7,)) if v.index is not None and str(v.index) not in noted]
+    return head + st.notes + tail + policy
+
+
+def secure_boot_state(log: LogData) -> SecureBootState:
+    """Summarise Secure Boot from PCR7 (and PCR14 shim events) of an unverified log (module rules)."""
+    st = _Reading(
+        old_shim=not any(
+            e.event_type == T.EV_EFI_VARIABLE_AUTHORITY and getattr(e.payload, "name", None) == "SbatLevel"
+            for e in log
+        )
     )
     for e in log:
-        t = e.event_type
-        if e.pcr == 7 and t != T.EV_NO_ACTION:
-            pcr7_extended = True
-            if t not in _PCR7_TYPES:
-                notes.append(f"unexpected-event-type:{e.index}")
-                continue
-            if t in (T.EV_SEPARATOR, T.EV_EFI_ACTION) and _payload_ok(e) is False:
-                notes.append(f"payload-digest-mismatch:{e.index}")
-                continue
-        if t == T.EV_SEPARATOR and e.pcr == 7:
-            if sep7:
-                notes.append(f"duplicate-separator:{e.index}")
-            sep7 = True
-        elif t in (T.EV_EFI_VARIABLE_DRIVER_CONFIG, T.EV_EFI_VARIABLE_AUTHORITY):
-            v = e.payload
-            if not isinstance(v, UefiVariable):
-                notes.append(f"undecodable:{e.index}")
-                continue
-            if v.name == "SecureBoot" and e.pcr == 7:
-                sb_logged = True
-            if _payload_ok(e) is False:
-                notes.append(f"payload-digest-mismatch:{e.index}")
-                continue
-            if t == T.EV_EFI_VARIABLE_AUTHORITY:
-                a = _authority(e.index, v, not sep7)
-                authorities.append(a)
-                if a.form == "bare-certificate" and "authority-bare-certificate" not in notes:
-                    notes.append("authority-bare-certificate")
-                if a.form == "sbat-level":
-                    sbat = v.value if isinstance(v.value, str) else v.data.decode("utf-8", errors="replace")
-                if a.form == "mok-list-trusted":
-                    mok_trusted = bool(v.data[:1] == b"\x01")
-                if a.form in _NOT_APPROVALS:
-                    continue
-                if old_shim and a.form == "bare-certificate" and images:
-                    last = images[-1]
-                    images[-1] = ImageAuthority(
-                        last.index, last.type_name, last.pcr, last.path, (*last.authorities, a)
-                    )
-                else:
-                    pending.append(a)
-                continue
-            if e.pcr == 7 and v.name in _SB_VARS and t == T.EV_EFI_VARIABLE_DRIVER_CONFIG:
-                if sep7:
-                    notes.append(f"variable-after-separator:{e.index}")
-                    continue
-                if v.name in seen_vars:
-                    notes.append(f"duplicate-variable:{e.index}")
-                    continue
-                seen_vars.add(v.name)
-            if v.name == "SecureBoot" and e.pcr == 7:
-                sb_data = v.data
-                if not v.data:
-                    enabled = None
-                    notes.append("secureboot-var-empty")
-                else:
-                    enabled = v.data[0] == 1
-            elif v.name in ("PK", "KEK", "db", "dbx") and isinstance(v.value, tuple):
-                lists = tuple(x for x in v.value if isinstance(x, SignatureList))
-                dbs[v.name] = SignatureDatabase(
-                    v.name,
-                    e.index,
-                    tuple(c for sl in lists for c in sl.certificates),
-                    tuple(h for sl in lists for h in sl.hashes),
-                    lists,
-                )
-            elif v.name in ("PK", "KEK", "db", "dbx") and not v.data:
-                dbs[v.name] = SignatureDatabase(v.name, e.index, (), (), ())
-            elif v.name.startswith("MokList"):
-                mok_present = True
-            if v.value_error is not None:
-                notes.append(f"undecodable:{e.index}")
-        elif t in _IMAGES:
-            p = e.payload
-            path = p.device_path.text if isinstance(p, ImageLoad) else ""
-            images.append(ImageAuthority(e.index, e.type_name, e.pcr, path, tuple(pending)))
-            pending = []
-        elif t == T.EV_EFI_ACTION and e.pcr == 7:
-            text = e.data.rstrip(b"\x00")
-            if text == b"DMA Protection Disabled":
-                dma_off = True
-                notes.append("dma-protection-disabled")
-            elif text == b"UEFI Debug Mode":
-                notes.append("uefi-debug-mode")
-            else:
-                notes.append(f"unexpected-efi-action:{e.index}")
-        elif t == T.EV_IPL and e.pcr == 14:
-            p = e.payload
-            if isinstance(p, TextEvent) and p.text.startswith("MokList"):
-                mok_present = True
-    if pcr7_extended and not sep7:
-        notes.append("pcr7-separator-missing")
-    if not sb_logged:
-        notes.insert(0, "secureboot-var-missing")
-    if not pcr7_extended:
-        notes.insert(0, "pcr7-not-logged")
+        handler = _HANDLERS.get(e.event_type)
+        if _pcr7_gate(st, e) and handler is not None:
+            handler(st, e)
+    notes = _final_notes(st, log)
     return SecureBootState(
-        enabled=enabled,
-        secure_boot_data=sb_data,
-        pk=dbs.get("PK"),
-        kek=dbs.get("KEK"),
-        db=dbs.get("db"),
-        dbx=dbs.get("dbx"),
-        authorities=tuple(authorities),
-        images=tuple(images),
-        mok_list_present=mok_present,
-        mok_list_trusted=mok_trusted,
-        sbat_level=sbat,
-        dma_protection_disabled=dma_off,
+        enabled=st.enabled if st.sb_logged else None,
+        secure_boot_data=st.sb_data,
+        pk=st.dbs.get("PK"),
+        kek=st.dbs.get("KEK"),
+        db=st.dbs.get("db"),
+        dbx=st.dbs.get("dbx"),
+        authorities=tuple(st.authorities),
+        images=tuple(st.images),
+        mok_list_present=st.mok_present,
+        mok_list_trusted=st.mok_trusted,
+        sbat_level=st.sbat,
+        dma_protection_disabled=st.dma_off,
         notes=tuple(notes),
     )
