@@ -53,3 +53,41 @@ def test_doctored_kernel_command_line_text_output_says_fail(
     assert "sha256: FAIL" in out
     assert "PASS" not in out
     assert f"event {index} (EV_IPL, PCR 8)" in out
+
+
+def test_verify_only_narrows_to_the_pcrs_the_caller_asks_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A quoted PCR the log does not explain fails; ``--only`` narrows the check to what the log covers."""
+
+    log_path = fixture_path("go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin")
+    log = parse(log_path.read_bytes())
+    table = {str(p): v.hex() for p, v in log.replay("sha256").items()}
+    table["10"] = "11" * 32  # a quoted PCR this log has no events for, not at its reset value
+    pcrs = tmp_path / "pcrs.json"
+    pcrs.write_text(json.dumps({"sha256": table}))
+
+    assert main(["eventlog", "verify", str(log_path), "--pcrs", str(pcrs), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["sha256"]["passed"] is False
+    assert "pcr-not-covered:10" in doc["sha256"]["reasons"]
+
+    assert (
+        main(["eventlog", "verify", str(log_path), "--pcrs", str(pcrs), "--only", "0-9", "--format", "json"])
+        == 0
+    )
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["sha256"]["passed"] is True
+    assert doc["sha256"]["not_checked"] == []
+
+
+def test_verify_without_payload_check_says_what_it_did_not_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+
+    log_path = fixture_path("go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin")
+    log = parse(log_path.read_bytes())
+    pcrs = tmp_path / "pcrs.json"
+    pcrs.write_text(json.dumps({"sha256": {str(p): v.hex() for p, v in log.replay("sha256").items()}}))
+    assert main(["eventlog", "verify", str(log_path), "--pcrs", str(pcrs), "--no-payload-check"]) == 0
+    assert "NOT CHECKED: event data against derivable digests" in capsys.readouterr().out

@@ -29,7 +29,7 @@ from tlkit.tpm._selection import PcrSelection
 from tlkit.tpm._signature import Signature
 from tlkit.tpm._verify import QuoteVerification, verify_quote
 
-__all__ = ["parse_selection", "register"]
+__all__ = ["parse_pcr_list", "parse_selection", "register"]
 
 #: Highest PCR index a ``--selection`` may name (TPMS_PCR_SELECT holds up to 255 bytes of bits).
 _MAX_PCR = 8 * 255 - 1
@@ -47,8 +47,9 @@ def _pcr_index(token: str, spec: str) -> int:
     return int(token)
 
 
-def _pcr_items(text: str, spec: str) -> list[int]:
-    """The PCRs of one bank's list: ``0,2,4-7`` / ``all``."""
+def parse_pcr_list(text: str, spec: str | None = None) -> list[int]:
+    """The PCRs of one bank's list: ``0,2,4-7`` / ``all`` (errors quote ``spec``, default ``text``)."""
+    spec = text if spec is None else spec
     out: list[int] = []
     for raw in text.split(","):
         token = raw.strip()
@@ -87,7 +88,7 @@ def parse_selection(specs: Sequence[str]) -> PcrSelection:
             name, sep, pcrs = part.partition(":")
             if not sep or not name.strip():
                 raise DataError(f"selection {part!r} is not BANK:PCRS (e.g. sha256:0-7)", field="selection")
-            banks.setdefault(name.strip().lower(), []).extend(_pcr_items(pcrs, spec))
+            banks.setdefault(name.strip().lower(), []).extend(parse_pcr_list(pcrs, spec))
     if not banks:
         raise DataError("empty PCR selection", field="selection")
     return PcrSelection.of(banks)
