@@ -325,6 +325,7 @@ def scan_attest(b: bytes) -> ScannedAttest | None:
     head = scan_head(b)
     if head is None:
         return None
+    n = len(b)
     magic, typ, o, e = head
     signer, extra = b[8:o], b[o + 2 : e]
     clock, resets, restarts, safe, fw = _CLOCK_FW.unpack_from(b, e)
@@ -333,5 +334,5 @@ def scan_attest(b: bytes) -> ScannedAttest | None:
     info = scan_quote_info(b, e + 25)
     if info is None:
         return None
-    sel = PcrSelection(info[0], info[1])
+    sel = PcrSelection._parsed(info[0], info[1], b[e + 25 : n - len(info[2]) - 2])
     return ScannedAttest(magic, typ, signer, extra, clock, resets, restarts, safe, fw, sel, info[2])

@@ -40,6 +40,7 @@ _RESET_LOCALITIES: dict[int, int] = {
 }
 _EXTEND_LOCALITIES: dict[int, int] = {17: 0x1C, 18: 0x1C, 19: 0x0C, 20: 0x0E, 21: 0x04, 22: 0x04}
 _ALL_LOCALITIES = 0x1F
+_new_object = object.__new__
 
 
 def _allowed(mask: int) -> str:
@@ -84,6 +85,15 @@ class PcrValues:
                         f"{alg.name} PCR {p} value must be {alg.digest_size} bytes", record=p, field=alg.name
                     )
                 i += 1
+
+    @classmethod
+    def _parsed(cls, selection: PcrSelection, values: tuple[bytes, ...]) -> PcrValues:
+        """Values a decoder read and checked against ``selection`` (valid by construction)."""
+        obj = _new_object(cls)
+        fields = obj.__dict__
+        fields["selection"] = selection
+        fields["values"] = values
+        return obj
 
     @classmethod
     def from_dict(

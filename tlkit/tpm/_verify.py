@@ -20,6 +20,7 @@ anything those do not accept goes to the careful Reader-based decoders.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -78,6 +79,7 @@ REASONS: tuple[str, ...] = (
 )
 _PKCS1 = padding.PKCS1v15()
 _new_object = object.__new__
+_U16 = struct.Struct(">H")
 
 
 @dataclass(frozen=True)
@@ -321,6 +323,19 @@ def _digest_reason(
     return (None if computed == digest else DIGEST_MISMATCH), computed
 
 
+def _same_selection(message: bytes, o: int, pcrs: PcrValues) -> ScannedQuoteInfo | None:
+    """The quote info when the message's TPML_PCR_SELECTION at ``o`` is byte for byte that of
+    ``pcrs`` (then it is well formed: a PcrSelection holds at most 16 banks of known hashes) and
+    pcrDigest ends the message; None sends the caller to :func:`scan_quote_info`."""
+    sel = pcrs.selection
+    wire = sel.wire
+    s = o + len(wire)
+    n = len(message)
+    if s + 2 > n or message[o:s] != wire or s + 2 + _U16.unpack_from(message, s)[0] != n:
+        return None
+    return sel.items(), sel.size_of_select, message[s + 2 :]
+
+
 def _claims_reasons(
     message: bytes,
     pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]],
@@ -330,7 +345,9 @@ def _claims_reasons(
     """What the message claims against what the verifier expects: reasons and the computed digest."""
     head = scan_head(message)
     info = None
-    if head is not None and head[1] == TPM_ST_ATTEST_QUOTE:
+    if head is not None and head[1] == TPM_ST_ATTEST_QUOTE and type(pcrs) is PcrValues:
+        info = _same_selection(message, head[3] + 25, pcrs)
+    if info is None and head is not None and head[1] == TPM_ST_ATTEST_QUOTE:
         info = scan_quote_info(message, head[3] + 25)
         if info is None:
             head = None
