@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from tlkit._binary import Reader, Writer
-from tlkit.errors import ParseError
+from tlkit.errors import DataError, ParseError
 from tlkit.tpm._alg import HASH_ALGS, HashAlg
+from tlkit.tpm._check import check_buffer, check_uint
 from tlkit.tpm._layout import ByteLayout, SpanRecorder
 from tlkit.tpm._selection import MAX_SELECTION_BANKS, PcrSelection, _mask_to_pcrs
 
@@ -59,6 +60,13 @@ class ClockInfo:
     restart_count: int
     safe: bool
 
+    def __post_init__(self) -> None:
+        check_uint(self.clock, 64, "TPMS_CLOCK_INFO", "clock")
+        check_uint(self.reset_count, 32, "TPMS_CLOCK_INFO", "reset_count")
+        check_uint(self.restart_count, 32, "TPMS_CLOCK_INFO", "restart_count")
+        if not isinstance(self.safe, bool):
+            raise DataError(f"TPMS_CLOCK_INFO.safe must be a bool, got {self.safe!r:.20}", field="safe")
+
     def write(self, w: Writer) -> None:
         w.u64(self.clock).u32(self.reset_count).u32(self.restart_count).u8(1 if self.safe else 0)
 
@@ -69,6 +77,11 @@ class QuoteInfo:
 
     pcr_select: PcrSelection
     pcr_digest: bytes
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.pcr_select, PcrSelection):
+            raise DataError("TPMS_QUOTE_INFO.pcrSelect must be a PcrSelection", field="pcr_select")
+        check_buffer(self.pcr_digest, "TPMS_QUOTE_INFO", "pcr_digest")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +105,22 @@ class Attest:
     clock_info: ClockInfo
     firmware_version: int
     attested: QuoteInfo | bytes
+
+    def __post_init__(self) -> None:
+        check_uint(self.magic, 32, "TPMS_ATTEST", "magic")
+        check_uint(self.type, 16, "TPMS_ATTEST", "type")
+        check_buffer(self.qualified_signer, "TPMS_ATTEST", "qualified_signer")
+        check_buffer(self.extra_data, "TPMS_ATTEST", "extra_data")
+        check_uint(self.firmware_version, 64, "TPMS_ATTEST", "firmware_version")
+        if not isinstance(self.clock_info, ClockInfo):
+            raise DataError("TPMS_ATTEST.clockInfo must be a ClockInfo", field="clock_info")
+        if isinstance(self.attested, QuoteInfo) != (self.type == TPM_ST_ATTEST_QUOTE) or not isinstance(
+            self.attested, (QuoteInfo, bytes)
+        ):
+            raise DataError(
+                "TPMS_ATTEST.attested is a QuoteInfo exactly when type is TPM_ST_ATTEST_QUOTE, else bytes",
+                field="attested",
+            )
 
     @property
     def is_quote(self) -> bool:

@@ -175,13 +175,20 @@ _RSA_SCHEMES, _ECDSA_SCHEMES = _scheme_tables()
 _PCR_HASHES: dict[int, Callable[[bytes], Any]] = {h.alg_id: h._ctor() for h in _FIXED_HASHES}
 
 
-def _scheme(alg: int, h: HashAlg) -> tuple[_RsaScheme | None, ec.ECDSA | None]:
-    """The scheme objects of a hash outside the constant tables (SM3, present or not in this
-    OpenSSL build); UnsupportedAlgorithmError when this build cannot do it."""
+def _rsa_scheme(alg: int, h: HashAlg) -> _RsaScheme:
+    """Scheme objects of a hash outside the constant tables (SM3, present or not in this OpenSSL
+    build); UnsupportedAlgorithmError when this build cannot do it."""
     ch = h.crypto_hash()
     if alg == TPM_ALG_RSAPSS:
-        return (padding.PSS(mgf=padding.MGF1(ch), salt_length=padding.PSS.AUTO), ch), None
-    return (_PKCS1, ch), ec.ECDSA(ch)
+        return padding.PSS(mgf=padding.MGF1(ch), salt_length=padding.PSS.AUTO), ch
+    return _PKCS1, ch
+
+
+def _ecdsa_scheme(h: HashAlg) -> ec.ECDSA:
+    """Like :func:`_rsa_scheme`, for ECDSA."""
+    return ec.ECDSA(h.crypto_hash())
+
+
 #: Concrete ``cryptography`` key classes seen so far -> is it RSA (a per-class, not per-input, memo).
 _KEY_CLASSES: dict[type, bool] = {}
 
@@ -203,18 +210,18 @@ def _check_signature(key: PublicKey, is_rsa: bool, sig: ScannedSignature, messag
     alg, h, rsa_sig, r, s, _ = sig
     try:
         if rsa_sig is not None and h is not None:  # RSASSA / RSAPSS (TPMS_SIGNATURE_RSA, 11.3.1)
-            params = _RSA_SCHEMES.get(alg << 16 | h.alg_id) or _scheme(alg, h)[0]
+            pad, ch = _RSA_SCHEMES.get(alg << 16 | h.alg_id) or _rsa_scheme(alg, h)
             if not is_rsa:
                 return SIGNATURE_INVALID
-            key.verify(rsa_sig, message, *params)  # type: ignore[call-arg, arg-type]
+            key.verify(rsa_sig, message, pad, ch)  # type: ignore[call-arg, arg-type]
             return None
         if alg != TPM_ALG_ECDSA or h is None or r is None or s is None:
             return UNSUPPORTED_SCHEME  # ECDAA, SM2, EC-Schnorr, HMAC, NULL
-        scheme = _ECDSA_SCHEMES.get(h.alg_id) or _scheme(alg, h)[1]
+        scheme = _ECDSA_SCHEMES.get(h.alg_id) or _ecdsa_scheme(h)
         if is_rsa:
             return SIGNATURE_INVALID
         der = encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big"))
-        key.verify(der, message, scheme)  # type: ignore[call-arg]
+        key.verify(der, message, scheme)  # type: ignore[call-arg, arg-type]
     except (InvalidSignature, ValueError):
         return SIGNATURE_INVALID
     except (_CryptoUnsupported, UnsupportedAlgorithmError):
@@ -259,8 +266,9 @@ def _ordered_values(
     elif isinstance(pcrs, Mapping):
         table = pcrs
     else:
-        raise TypeError(
-            f"pcrs must be PcrValues or a {{bank: {{pcr: value}}}} mapping, not {type(pcrs).__name__}"
+        raise DataError(
+            f"pcrs must be PcrValues or a {{bank: {{pcr: value}}}} mapping, not {type(pcrs).__name__}",
+            field="pcrs",
         )
     supplied = PcrValues.from_dict(table)
     wanted = {(a.name, p) for a, pcrs_ in selection.items() for p in pcrs_}
@@ -399,8 +407,9 @@ def verify_quote(
             used (e.g. a DER key on an unknown named curve).
         VerificationError: ``ak`` is a TPMT_PUBLIC / TPM2B_PUBLIC / :class:`PublicArea` whose key
             material is unusable (e.g. an ECC point off the curve).
-        DataError: ``pcrs`` given as a mapping holds malformed values (not bytes or hex, unknown
-            bank, bad index).
+        DataError: ``pcrs`` is neither :class:`PcrValues` nor a mapping, or the mapping holds
+            malformed values (a bank that is not a mapping, values not bytes or hex or of the wrong
+            length, an unknown bank, an index that is not 0..2039); the message names bank and index.
         TypeError: arguments of the wrong type.
     """
     key, is_rsa = _as_key(ak)
