@@ -56,26 +56,41 @@ _SEL_ENTRY_LE = struct.Struct("<HB4sx")  # {u16 hash; u8 sizeofSelect; u8 pcrSel
 _U16_LE = struct.Struct("<H")
 
 
-_SER_HEAD = struct.Struct("<I" + "HB4sx" * _NUM_BANKS + "I")  # the selection, then the list count
-_SER_LIST = struct.Struct("<I" + f"H{_HA_MAX}s" * _DIGESTS_PER_LIST)  # one TPML_DIGEST
+_U32_LE = struct.Struct("<I")
+#: The first ``k`` TPMS_PCR_SELECTION entries of the C struct, for every ``k`` (format table).
+_SEL_ENTRIES = tuple(struct.Struct("<" + "HB4sx" * k) for k in range(_NUM_BANKS + 1))
+#: ``k`` TPML_DIGESTs: each ``count`` then the eight TPM2B sizes, skipping the buffers.
+_LIST_SIZES = tuple(
+    struct.Struct("<" + ("I" + f"H{_HA_MAX}x" * _DIGESTS_PER_LIST) * k) for k in range(_MAX_LISTS + 1)
+)
+#: Offset of each digest buffer of list ``j`` (after the selection and the list count).
+_BUFFER_AT = tuple(
+    tuple(_SEL_SIZE + 4 + j * _LIST_SIZE + 4 + k * (2 + _HA_MAX) + 2 for k in range(_DIGESTS_PER_LIST))
+    for j in range(_MAX_LISTS)
+)
+_BE_COUNT_BANK = struct.Struct(">IHB")
 _BE_BANK = struct.Struct(">HB")
 _HASH_BY_ID = {a.alg_id: a for a in HASH_ALGS}
 
 
-def _scan_selection(head: tuple[Any, ...]) -> PcrSelection | None:
-    """The TPML_PCR_SELECTION of an unpacked :data:`_SER_HEAD` (pcrSelect bytes are the same in
-    both byte orders); None if a count, size or bank hash is out of range."""
-    count = head[0]
-    if count > _NUM_BANKS:
-        return None
-    items = []
-    sizes = []
-    wire = [struct.pack(">I", count)]
-    for i in range(1, 3 * count + 1, 3):
-        alg, size = _HASH_BY_ID.get(head[i]), head[i + 1]
+def _scan_selection(entries: tuple[Any, ...]) -> PcrSelection | None:
+    """The TPML_PCR_SELECTION of the unpacked selected entries (pcrSelect bytes are the same in
+    both byte orders); None if a size or bank hash is out of range."""
+    if len(entries) == 3:  # one bank, the usual file
+        alg, size = _HASH_BY_ID.get(entries[0]), entries[1]
         if alg is None or size > _SELECT_MAX:
             return None
-        mask = head[i + 2][:size]
+        mask = entries[2][:size]
+        wire1 = _BE_COUNT_BANK.pack(1, alg.alg_id, size) + mask
+        return PcrSelection._parsed(((alg, _mask_to_pcrs(mask)),), (size,), wire1)
+    items = []
+    sizes = []
+    wire = [b"\0\0\0" + bytes((len(entries) // 3,))]
+    for i in range(0, len(entries), 3):
+        alg, size = _HASH_BY_ID.get(entries[i]), entries[i + 1]
+        if alg is None or size > _SELECT_MAX:
+            return None
+        mask = entries[i + 2][:size]
         items.append((alg, _mask_to_pcrs(mask)))
         sizes.append(size)
         wire.append(_BE_BANK.pack(alg.alg_id, size) + mask)
@@ -84,32 +99,32 @@ def _scan_selection(head: tuple[Any, ...]) -> PcrSelection | None:
 
 def _scan_serialized(data: bytes) -> PcrValues | None:
     """The fast (``struct``) reader of a serialized file; None sends it to the careful reader,
-    which accepts nothing this refuses (tested in ``tests/tpm/test_files_fast.py``)."""
-    if len(data) < _SER_HEAD.size:
+    which accepts nothing this refuses (hypothesis-tested in ``tests/tpm/test_errors_fuzz.py``)."""
+    n = len(data)
+    if n < _SEL_SIZE + 4:
         return None
-    head = _SER_HEAD.unpack_from(data)
-    lists = head[-1]
-    sel = _scan_selection(head)
-    if sel is None or lists > _MAX_LISTS or len(data) != _SER_HEAD.size + lists * _LIST_SIZE:
+    (count,) = _U32_LE.unpack_from(data, 0)
+    (lists,) = _U32_LE.unpack_from(data, _SEL_SIZE)
+    if count > _NUM_BANKS or lists > _MAX_LISTS or n != _SEL_SIZE + 4 + lists * _LIST_SIZE:
         return None
-    digests: list[bytes] = []
-    for o in range(_SER_HEAD.size, len(data), _LIST_SIZE):
-        block = _SER_LIST.unpack_from(data, o)
-        if block[0] > _DIGESTS_PER_LIST:
+    sel = _scan_selection(_SEL_ENTRIES[count].unpack_from(data, 4))
+    if sel is None:
+        return None
+    counts = _LIST_SIZES[lists].unpack_from(data, _SEL_SIZE + 4)
+    sizes: list[int] = []
+    starts: list[int] = []
+    for j in range(0, 9 * lists, 9):
+        c = counts[j]
+        if c > _DIGESTS_PER_LIST:
             return None
-        sizes = block[1 : 2 * block[0] + 1 : 2]
-        if sizes and max(sizes) > _HA_MAX:
-            return None
-        digests += [d[:size] for size, d in zip(sizes, block[2 : 2 * block[0] + 2 : 2], strict=True)]
-    at = 0
+        sizes += counts[j + 1 : j + 1 + c]
+        starts += _BUFFER_AT[j // 9][:c]
+    expected: list[int] = []
     for alg, pcrs in sel.items():
-        chunk = digests[at : at + len(pcrs)]
-        at += len(pcrs)
-        if len(chunk) != len(pcrs) or {*map(len, chunk)} - {alg.digest_size}:
-            return None
-    if at != len(digests):
+        expected += [alg.digest_size] * len(pcrs)
+    if sizes != expected:  # also refuses sizes over 64: no digest is longer
         return None
-    return PcrValues._parsed(sel, tuple(digests))
+    return PcrValues._parsed(sel, tuple([data[a : a + size] for a, size in zip(starts, sizes, strict=True)]))
 
 
 def _read_serialized(data: bytes) -> PcrValues:
@@ -182,9 +197,11 @@ def read_pcrs(data: bytes, selection: PcrSelection | None = None) -> PcrValues:
             (without ``selection``) anything that is not a serialized file.
         DataError: a serialized file whose selection disagrees with ``selection``.
     """
-    data = bytes(data)
-    if _serialized_shape_ok(data):
-        values = _read_serialized(data)
+    data = data if type(data) is bytes else bytes(data)
+    values = _scan_serialized(data)
+    if values is not None or _serialized_shape_ok(data):
+        if values is None:
+            values = _read_serialized(data)
         if selection is not None and selection != values.selection:
             raise DataError(f"the file selects {values.selection}, not {selection}", field="selection")
         return values

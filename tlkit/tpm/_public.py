@@ -511,11 +511,14 @@ def load_public_key(data: bytes | str | PublicArea | PublicKey) -> PublicKey:
         VerificationError: a TPMT_PUBLIC / TPM2B_PUBLIC whose key material is unusable (e.g. an
             ECC point off the curve, an unsupported TPM_ECC_CURVE).
     """
-    if isinstance(data, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
-        return data
-    if isinstance(data, PublicArea):
+    if type(data) is bytes and len(data) <= MAX_PUBLIC_KEY_BYTES:
+        raw = data  # the usual file contents: no checks of other types first
+    elif key_is_rsa(data) is not None:
+        return data  # type: ignore[return-value]
+    elif isinstance(data, PublicArea):
         return data.to_cryptography()
-    raw = _key_bytes(data)
+    else:
+        raw = _key_bytes(data)
     if raw.lstrip().startswith(b"-----BEGIN"):
         try:
             key = serialization.load_pem_public_key(raw)
@@ -574,7 +577,20 @@ def _key_bytes(data: object) -> bytes:
     return bytes(data)
 
 
+#: Concrete ``cryptography`` key classes seen so far -> is it RSA (a per-class memo, not per key).
+_KEY_CLASSES: dict[type, bool] = {}
+
+
+def key_is_rsa(key: object) -> bool | None:
+    """True for a ``cryptography`` RSA public key, False for an EC one, None for anything else
+    (one dict look-up per call once the key's class has been seen)."""
+    is_rsa = _KEY_CLASSES.get(type(key))
+    if is_rsa is None and isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
+        is_rsa = _KEY_CLASSES[type(key)] = isinstance(key, rsa.RSAPublicKey)
+    return is_rsa
+
+
 def _check_type(key: object) -> PublicKey:
-    if isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
-        return key
+    if key_is_rsa(key) is not None:
+        return key  # type: ignore[return-value]
     raise UnsupportedAlgorithmError(f"unsupported public key type {type(key).__name__}")

@@ -28,7 +28,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.hashes import HashAlgorithm
 
@@ -44,7 +44,7 @@ from tlkit.tpm._attest import (
     scan_quote_info,
 )
 from tlkit.tpm._pcr import PcrValues
-from tlkit.tpm._public import PublicArea, PublicKey, load_public_key
+from tlkit.tpm._public import PublicArea, PublicKey, key_is_rsa, load_public_key
 from tlkit.tpm._selection import MAX_SELECTION_BANKS, PcrSelection, UnknownPcrBankError
 from tlkit.tpm._signature import (
     TPM_ALG_ECDSA,
@@ -189,20 +189,13 @@ def _ecdsa_scheme(h: HashAlg) -> ec.ECDSA:
     return ec.ECDSA(h.crypto_hash())
 
 
-#: Concrete ``cryptography`` key classes seen so far -> is it RSA (a per-class, not per-input, memo).
-_KEY_CLASSES: dict[type, bool] = {}
-
-
 def _as_key(ak: PublicKey | PublicArea | bytes | str) -> tuple[PublicKey, bool]:
     """The AK as a ``cryptography`` key, and whether it is RSA (else EC)."""
-    is_rsa = _KEY_CLASSES.get(type(ak))
+    is_rsa = key_is_rsa(ak)
     if is_rsa is not None:
         return ak, is_rsa  # type: ignore[return-value]
-    key = ak if isinstance(ak, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)) else load_public_key(ak)
-    is_rsa = isinstance(key, rsa.RSAPublicKey)
-    if key is ak:
-        _KEY_CLASSES[type(ak)] = is_rsa
-    return key, is_rsa
+    key = load_public_key(ak)
+    return key, bool(key_is_rsa(key))
 
 
 def _check_signature(key: PublicKey, is_rsa: bool, sig: ScannedSignature, message: bytes) -> str | None:
