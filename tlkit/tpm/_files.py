@@ -127,11 +127,8 @@ def _scan_serialized(data: bytes) -> PcrValues | None:
     return PcrValues._parsed(sel, tuple([data[a : a + size] for a, size in zip(starts, sizes, strict=True)]))
 
 
-def _read_serialized(data: bytes) -> PcrValues:
-    fast = _scan_serialized(data)
-    if fast is not None:
-        return fast
-    r = Reader(data, endian="little", what="tpm2-tools serialized PCRs")
+def _read_selection(r: Reader) -> PcrSelection:
+    """The C struct TPML_PCR_SELECTION (entries past ``count`` are padding and not looked at)."""
     count = r.u32("TPML_PCR_SELECTION.count")
     items: list[tuple[int, tuple[int, ...]]] = []
     sizes: list[int] = []
@@ -145,9 +142,13 @@ def _read_serialized(data: bytes) -> PcrValues:
         items.append((alg_id, _mask_to_pcrs(mask[:size])))
         sizes.append(size)
     try:
-        sel = PcrSelection(tuple((hash_alg(a), p) for a, p in items), tuple(sizes))
+        return PcrSelection(tuple((hash_alg(a), p) for a, p in items), tuple(sizes))
     except UnsupportedAlgorithmError as e:
         raise ParseError(f"unknown PCR bank hash: {e}", offset=4, what=r.what) from None
+
+
+def _read_digests(r: Reader) -> list[bytes]:
+    """``u32 n`` then ``n`` C struct TPML_DIGESTs: their digests in order."""
     at = r.offset
     lists = r.u32("pcrs.count")
     if lists > _MAX_LISTS:
@@ -168,6 +169,17 @@ def _read_serialized(data: bytes) -> PcrValues:
                 )
             start = k * (2 + _HA_MAX) + 2
             digests.append(block[start : start + size])
+    return digests
+
+
+def _read_serialized(data: bytes) -> PcrValues:
+    """The careful (Reader-based) reader: a ParseError with the offset for anything malformed."""
+    fast = _scan_serialized(data)
+    if fast is not None:
+        return fast
+    r = Reader(data, endian="little", what="tpm2-tools serialized PCRs")
+    sel = _read_selection(r)
+    digests = _read_digests(r)
     r.expect_end()
     if len(digests) != len(sel):
         raise ParseError(

@@ -324,31 +324,55 @@ def _digest_reason(
     return (None if computed == digest else DIGEST_MISMATCH), computed
 
 
-def _same_selection(message: bytes, o: int, pcrs: PcrValues) -> ScannedQuoteInfo | None:
-    """The quote info when the message's TPML_PCR_SELECTION at ``o`` is byte for byte that of
-    ``pcrs`` (then it is well formed: a PcrSelection holds at most 16 banks of known hashes) and
-    pcrDigest ends the message; None sends the caller to :func:`scan_quote_info`."""
-    sel = pcrs.selection
-    wire = sel.wire
-    s = o + len(wire)
-    n = len(message)
-    if s + 2 > n or message[o:s] != wire or s + 2 + _U16.unpack_from(message, s)[0] != n:
-        return None
-    return sel.items(), sel.size_of_select, message[s + 2 :]
-
-
 def _claims_reasons(
     message: bytes,
     pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]],
     nonce: bytes | bytearray | memoryview,
     h: HashAlg | None,
 ) -> tuple[list[str], bytes | None]:
-    """What the message claims against what the verifier expects: reasons and the computed digest."""
+    """What the message claims against what the verifier expects: reasons and the computed digest.
+
+    The usual case is decided here without building objects: a quote whose TPML_PCR_SELECTION is
+    byte for byte that of the supplied :class:`PcrValues` (so it is well formed: a PcrSelection
+    holds at most 16 banks of known hashes) followed by a pcrDigest that ends the message, signed
+    with a SHA-1/SHA-2 scheme. Everything else goes to :func:`_claims_careful`.
+    """
+    head = scan_head(message)
+    if head is None or head[1] != TPM_ST_ATTEST_QUOTE or type(pcrs) is not PcrValues or h is None:
+        return _claims_careful(message, pcrs, nonce, h)
+    magic, _, o, e = head
+    wire = pcrs.selection.wire
+    s = e + 25 + len(wire)
+    ctor = _PCR_HASHES.get(h.alg_id)
+    if (
+        ctor is None
+        or s + 2 > len(message)
+        or message[e + 25 : s] != wire
+        or s + 2 + _U16.unpack_from(message, s)[0] != len(message)
+    ):
+        return _claims_careful(message, pcrs, nonce, h)
+    computed: bytes = ctor(b"".join(pcrs.values)).digest()
+    found = []
+    if magic != TPM_GENERATED_VALUE:
+        found.append(BAD_MAGIC)
+    if message[o + 2 : e] != nonce:
+        found.append(NONCE_MISMATCH)
+    if computed != message[s + 2 :]:
+        found.append(DIGEST_MISMATCH)
+    return found, computed
+
+
+def _claims_careful(
+    message: bytes,
+    pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]],
+    nonce: bytes | bytearray | memoryview,
+    h: HashAlg | None,
+) -> tuple[list[str], bytes | None]:
+    """:func:`_claims_reasons` for any message and any PCR values (selections in another order,
+    PCR mappings, SM3, unknown or malformed structures)."""
     head = scan_head(message)
     info = None
-    if head is not None and head[1] == TPM_ST_ATTEST_QUOTE and type(pcrs) is PcrValues:
-        info = _same_selection(message, head[3] + 25, pcrs)
-    if info is None and head is not None and head[1] == TPM_ST_ATTEST_QUOTE:
+    if head is not None and head[1] == TPM_ST_ATTEST_QUOTE:
         info = scan_quote_info(message, head[3] + 25)
         if info is None:
             head = None
