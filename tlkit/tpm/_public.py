@@ -578,15 +578,15 @@ def _key_bytes(data: object) -> bytes:
 
 
 #: Concrete ``cryptography`` key classes seen so far -> is it RSA (a per-class memo, not per key).
-_KEY_CLASSES: dict[type, bool] = {}
+KEY_CLASSES: dict[type, bool] = {}
 
 
 def key_is_rsa(key: object) -> bool | None:
     """True for a ``cryptography`` RSA public key, False for an EC one, None for anything else
     (one dict look-up per call once the key's class has been seen)."""
-    is_rsa = _KEY_CLASSES.get(type(key))
+    is_rsa = KEY_CLASSES.get(type(key))
     if is_rsa is None and isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
-        is_rsa = _KEY_CLASSES[type(key)] = isinstance(key, rsa.RSAPublicKey)
+        is_rsa = KEY_CLASSES[type(key)] = isinstance(key, rsa.RSAPublicKey)
     return is_rsa
 
 

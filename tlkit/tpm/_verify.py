@@ -12,10 +12,12 @@ implementations use the digest length (TPM 2.0 Part 1, Annex B "RSASSA-PSS", cur
 and some older ones the maximum length; both verify.
 
 Speed (``benchmarks/bench_quote.py``): every call decodes its inputs afresh and keeps no state
-between calls. The message goes through the one fast TPMS_ATTEST decoder
-(:func:`tlkit.tpm._attest.scan_attest`, tuples instead of objects) and the signature through
-:meth:`Signature.from_bytes` (whose fast path is :func:`tlkit.tpm._signature.scan_signature`);
-anything those do not accept goes to the careful Reader-based decoders.
+about inputs between calls (only constant tables: the ``cryptography`` scheme objects per
+TPM_ALG_ID, hashlib constructors, and which key classes are RSA). The usual quote is decided without
+building objects: the signature through :func:`tlkit.tpm._signature.scan_signature`, the message
+through :func:`tlkit.tpm._attest.scan_head` and a byte comparison of its TPML_PCR_SELECTION with
+the supplied :class:`PcrValues`' (:attr:`PcrSelection.wire`). Anything else (other bank orders, PCR
+mappings, SM3, malformed bytes) goes to the careful decoders, which give the same verdicts.
 """
 
 from __future__ import annotations
@@ -39,12 +41,13 @@ from tlkit.tpm._attest import (
     TPM_GENERATED_VALUE,
     TPM_ST_ATTEST_QUOTE,
     Attest,
+    ScannedHead,
     ScannedQuoteInfo,
     scan_head,
     scan_quote_info,
 )
 from tlkit.tpm._pcr import PcrValues
-from tlkit.tpm._public import PublicArea, PublicKey, key_is_rsa, load_public_key
+from tlkit.tpm._public import KEY_CLASSES, PublicArea, PublicKey, key_is_rsa, load_public_key
 from tlkit.tpm._selection import MAX_SELECTION_BANKS, PcrSelection, UnknownPcrBankError
 from tlkit.tpm._signature import (
     TPM_ALG_ECDSA,
@@ -324,6 +327,19 @@ def _digest_reason(
     return (None if computed == digest else DIGEST_MISMATCH), computed
 
 
+def _head_reasons(
+    message: bytes, head: ScannedHead, nonce: bytes | bytearray | memoryview, found: list[str]
+) -> list[str]:
+    """``found`` plus ``bad-magic`` (TPM_GENERATED, Part 2, 10.12.12) and ``nonce-mismatch``
+    (extraData is the caller's qualifyingData, Part 3, 18.4) as the scanned head shows them."""
+    magic, _, o, e = head
+    if magic != TPM_GENERATED_VALUE:
+        found.append(BAD_MAGIC)
+    if message[o + 2 : e] != nonce:
+        found.append(NONCE_MISMATCH)
+    return found
+
+
 def _claims_reasons(
     message: bytes,
     pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]],
@@ -340,7 +356,7 @@ def _claims_reasons(
     head = scan_head(message)
     if head is None or head[1] != TPM_ST_ATTEST_QUOTE or type(pcrs) is not PcrValues or h is None:
         return _claims_careful(message, pcrs, nonce, h)
-    magic, _, o, e = head
+    e = head[3]
     wire = pcrs.selection.wire
     s = e + 25 + len(wire)
     ctor = _PCR_HASHES.get(h.alg_id)
@@ -352,11 +368,7 @@ def _claims_reasons(
     ):
         return _claims_careful(message, pcrs, nonce, h)
     computed: bytes = ctor(b"".join(pcrs.values)).digest()
-    found = []
-    if magic != TPM_GENERATED_VALUE:
-        found.append(BAD_MAGIC)
-    if message[o + 2 : e] != nonce:
-        found.append(NONCE_MISMATCH)
+    found = _head_reasons(message, head, nonce, [])
     if computed != message[s + 2 :]:
         found.append(DIGEST_MISMATCH)
     return found, computed
@@ -378,12 +390,8 @@ def _claims_careful(
             head = None
     if head is None:  # not a well-formed TPMS_ATTEST, or a quote over a bank tlkit does not know
         return [_why_unreadable(message)], None
-    magic, _, o, e = head
-    found = [] if info is not None else [NOT_A_QUOTE]  # other types: magic and nonce still checked
-    if magic != TPM_GENERATED_VALUE:
-        found.append(BAD_MAGIC)
-    if message[o + 2 : e] != nonce:
-        found.append(NONCE_MISMATCH)
+    # other types: magic and nonce are still checked
+    found = _head_reasons(message, head, nonce, [] if info is not None else [NOT_A_QUOTE])
     if info is None:
         return found, None
     reason, computed = _digest_reason(pcrs, info, h)
@@ -429,7 +437,12 @@ def verify_quote(
             length, an unknown bank, an index that is not 0..2039); the message names bank and index.
         TypeError: arguments of the wrong type.
     """
-    key, is_rsa = _as_key(ak)
+    key: PublicKey
+    is_rsa = KEY_CLASSES.get(type(ak))  # a cryptography key of a class seen before: no call
+    if is_rsa is None:
+        key, is_rsa = _as_key(ak)
+    else:
+        key = ak  # type: ignore[assignment]
     if type(message) is not bytes:
         message = _as_bytes(message, "message")
     if type(nonce) is not bytes and not isinstance(nonce, (bytearray, memoryview)):
