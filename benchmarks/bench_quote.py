@@ -27,6 +27,12 @@ variant back to back (variants in a rotating order), ``--repeats`` rounds. Repor
 of each variant (its rate), the ratio of those bests, and the median of the per-round ratios
 (adjacent blocks share the machine's state, so a slow spell hits both sides).
 
+keylime's ``checkquote(aikblob, nonce, sigblob, quoteblob, pcrblob, exp_hash_alg)`` is called as its
+verifier calls it: PEM AK bytes, the nonce (as bytes: it compares them to extraData as they are),
+the TPMT_SIGNATURE and TPMS_ATTEST bytes, the serialized PCR file and ``"sha256"``; it returns the
+quoted PCRs, whose count is checked.
+
+Install keylime: ``.venv/bin/pip install -c requirements/lock.txt -e '.[bench]'``.
 Run: ``.venv/bin/python benchmarks/bench_quote.py [--n 500] [--repeats 30] [--pool 64] [--checkquote-n 20]``
 """
 
