@@ -128,6 +128,11 @@ class PublicArea:
 
     Fields not used by the key type are ``0`` / ``b""``. ``symmetric_*``, ``scheme_*`` and
     ``kdf_*`` are ``0`` when the algorithm is TPM_ALG_NULL (0x0010).
+
+    The constructor refuses (DataError) what a TPMT_PUBLIC of an RSA or ECC key cannot hold: another
+    type, a nameAlg that is not a :class:`HashAlg`, integers wider than their wire fields, a scheme
+    of the other key type, RSA keyBits outside 512..16384 or a modulus of another length, a
+    TPM_ECC_CURVE the spec does not name or coordinates longer than the curve.
     """
 
     type: int
@@ -504,12 +509,17 @@ def _scheme_id(name: str) -> int:
 def load_public_key(data: bytes | str | PublicArea | PublicKey) -> PublicKey:
     """A ``cryptography`` public key from PEM/DER SubjectPublicKeyInfo, TPM2B_PUBLIC or TPMT_PUBLIC.
 
+    A str must be ASCII PEM text. Inputs over :data:`MAX_PUBLIC_KEY_BYTES` are refused unread.
+
     Raises:
-        ParseError: the bytes are none of these formats.
+        ParseError: the bytes are none of these formats (including a TPMT_PUBLIC a
+            :class:`PublicArea` cannot hold, e.g. a TPM_ECC_CURVE the spec does not name), text
+            that is not ASCII, or an input over the size cap.
         UnsupportedAlgorithmError: a well-formed PEM/DER key of a type or curve ``cryptography``
             cannot use (e.g. an unknown named-curve OID), or neither RSA nor EC.
         VerificationError: a TPMT_PUBLIC / TPM2B_PUBLIC whose key material is unusable (e.g. an
-            ECC point off the curve, an unsupported TPM_ECC_CURVE).
+            ECC point off the curve, a spec curve ``cryptography`` lacks such as BN P-256).
+        TypeError: ``data`` is none of the accepted types.
     """
     if type(data) is bytes and len(data) <= MAX_PUBLIC_KEY_BYTES:
         raw = data  # the usual file contents: no checks of other types first
