@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from tlkit._binary import Reader, Writer
-from tlkit.errors import ParseError
+from tlkit.errors import DataError, ParseError
 from tlkit.tpm._alg import HASH_ALGS, HashAlg
+from tlkit.tpm._check import check_buffer, check_uint
 from tlkit.tpm._layout import ByteLayout, SpanRecorder
 from tlkit.tpm._selection import MAX_SELECTION_BANKS, PcrSelection, _mask_to_pcrs
 
@@ -58,6 +60,13 @@ class ClockInfo:
     restart_count: int
     safe: bool
 
+    def __post_init__(self) -> None:
+        check_uint(self.clock, 64, "TPMS_CLOCK_INFO", "clock")
+        check_uint(self.reset_count, 32, "TPMS_CLOCK_INFO", "reset_count")
+        check_uint(self.restart_count, 32, "TPMS_CLOCK_INFO", "restart_count")
+        if not isinstance(self.safe, bool):
+            raise DataError(f"TPMS_CLOCK_INFO.safe must be a bool, got {self.safe!r:.20}", field="safe")
+
     def write(self, w: Writer) -> None:
         w.u64(self.clock).u32(self.reset_count).u32(self.restart_count).u8(1 if self.safe else 0)
 
@@ -68,6 +77,11 @@ class QuoteInfo:
 
     pcr_select: PcrSelection
     pcr_digest: bytes
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.pcr_select, PcrSelection):
+            raise DataError("TPMS_QUOTE_INFO.pcrSelect must be a PcrSelection", field="pcr_select")
+        check_buffer(self.pcr_digest, "TPMS_QUOTE_INFO", "pcr_digest")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +106,22 @@ class Attest:
     firmware_version: int
     attested: QuoteInfo | bytes
 
+    def __post_init__(self) -> None:
+        check_uint(self.magic, 32, "TPMS_ATTEST", "magic")
+        check_uint(self.type, 16, "TPMS_ATTEST", "type")
+        check_buffer(self.qualified_signer, "TPMS_ATTEST", "qualified_signer")
+        check_buffer(self.extra_data, "TPMS_ATTEST", "extra_data")
+        check_uint(self.firmware_version, 64, "TPMS_ATTEST", "firmware_version")
+        if not isinstance(self.clock_info, ClockInfo):
+            raise DataError("TPMS_ATTEST.clockInfo must be a ClockInfo", field="clock_info")
+        if isinstance(self.attested, QuoteInfo) != (self.type == TPM_ST_ATTEST_QUOTE) or not isinstance(
+            self.attested, (QuoteInfo, bytes)
+        ):
+            raise DataError(
+                "TPMS_ATTEST.attested is a QuoteInfo exactly when type is TPM_ST_ATTEST_QUOTE, else bytes",
+                field="attested",
+            )
+
     @property
     def is_quote(self) -> bool:
         return self.type == TPM_ST_ATTEST_QUOTE and isinstance(self.attested, QuoteInfo)
@@ -109,10 +139,7 @@ class Attest:
         """
         b = data if type(data) is bytes else bytes(data)
         t = scan_attest(b)
-        if t is None:
-            return cls._decode(b)[0]
-        clock = ClockInfo(t[4], t[5], t[6], t[7] == 1)
-        return cls(t[0], t[1], t[2], t[3], clock, t[8], t[10] if t[9] is None else QuoteInfo(t[9], t[10]))
+        return cls._decode(b)[0] if t is None else t.to_attest()
 
     @classmethod
     def layout(cls, data: bytes) -> ByteLayout:
@@ -199,23 +226,58 @@ _U16 = struct.Struct(">H")
 _CLOCK_FW = struct.Struct(">QIIBQ")
 _U32 = struct.Struct(">I")
 _BANK = struct.Struct(">HB")
+_COUNT_BANK = struct.Struct(">IHB")
 _HASH_BY_ID = {a.alg_id: a for a in HASH_ALGS}
 
+#: Where the fields before TPMU_ATTEST are, as :func:`scan_head` returns them: ``(magic, type, o,
+#: e)``: qualifiedSigner is ``b[8:o]``, extraData ``b[o + 2:e]``, TPMS_CLOCK_INFO and
+#: firmwareVersion start at ``e`` and TPMU_ATTEST at ``e + 25``.
+ScannedHead = tuple[int, int, int, int]
+#: PCR banks as :meth:`PcrSelection.items` gives them: ``((HashAlg, (pcr, ...)), ...)``.
+ScannedBanks = tuple[tuple[HashAlg, tuple[int, ...]], ...]
+#: A TPMS_QUOTE_INFO as :func:`scan_quote_info` returns it: ``(banks, sizeofSelects, pcrDigest)``.
+ScannedQuoteInfo = tuple[ScannedBanks, tuple[int, ...], bytes]
 
-#: What :func:`scan_attest` returns: the TPMS_ATTEST fields without object construction.
-ScannedAttest = tuple[int, int, bytes, bytes, int, int, int, int, int, "PcrSelection | None", bytes]
+
+class ScannedAttest(NamedTuple):
+    """What :func:`scan_attest` returns: the TPMS_ATTEST fields (Part 2, 10.12.12) without objects.
+
+    ``pcr_select`` is None for a TPM_ST_ATTEST type other than a quote; ``attested`` is then the
+    raw TPMU_ATTEST bytes, and for a quote the TPMS_QUOTE_INFO ``pcrDigest``.
+    """
+
+    magic: int
+    type: int
+    qualified_signer: bytes
+    extra_data: bytes
+    clock: int
+    reset_count: int
+    restart_count: int
+    safe: int
+    firmware_version: int
+    pcr_select: PcrSelection | None
+    attested: bytes
+
+    def to_attest(self) -> Attest:
+        """The :class:`Attest` of these fields."""
+        clock = ClockInfo(self.clock, self.reset_count, self.restart_count, self.safe == 1)
+        sel = self.pcr_select
+        return Attest(
+            self.magic,
+            self.type,
+            self.qualified_signer,
+            self.extra_data,
+            clock,
+            self.firmware_version,
+            self.attested if sel is None else QuoteInfo(sel, self.attested),
+        )
 
 
-def scan_attest(b: bytes) -> ScannedAttest | None:
-    """The one fast TPMS_ATTEST decoder (``struct``-based); None means "use the careful decoder".
+def scan_head(b: bytes) -> ScannedHead | None:
+    """magic, type and the offsets of qualifiedSigner, extraData and TPMS_CLOCK_INFO (10.11.1).
 
-    Returns ``(magic, type, qualifiedSigner, extraData, clock, resetCount, restartCount, safe,
-    firmwareVersion, pcrSelect, pcrDigest)`` for a quote, or with ``pcrSelect`` None and the raw
-    TPMU_ATTEST bytes last for other types. It accepts exactly the inputs the careful decoder
-    (:meth:`Attest.layout`'s Reader-based one) accepts, with the same values (hypothesis-tested in
-    ``tests/tpm/test_decoders_fuzz.py``), and returns None for everything else, so that the careful
-    decoder reports the error with its offset. It keeps :meth:`Attest.from_bytes` and
-    :func:`tlkit.tpm.verify_quote` cheap; it keeps no state between calls.
+    None when the bytes end before firmwareVersion does or ``clockInfo.safe`` is not a TPMI_YES_NO;
+    nothing after is looked at.
     """
     n = len(b)
     if n < 10:
@@ -224,19 +286,16 @@ def scan_attest(b: bytes) -> ScannedAttest | None:
     o = 8 + size
     if o + 2 > n:
         return None
-    signer = b[8:o]
-    (size,) = _U16.unpack_from(b, o)
-    e = o + 2 + size
-    if e + 25 > n:
+    e = o + 2 + _U16.unpack_from(b, o)[0]
+    if e + 25 > n or b[e + 16] > 1:
         return None
-    extra = b[o + 2 : e]
-    clock, resets, restarts, safe, fw = _CLOCK_FW.unpack_from(b, e)
-    if safe > 1:
-        return None
-    o = e + 25
-    if typ != TPM_ST_ATTEST_QUOTE:
-        return magic, typ, signer, extra, clock, resets, restarts, safe, fw, None, b[o:]
-    # TPML_PCR_SELECTION (Part 2, 10.9.7) of TPMS_PCR_SELECTION (10.6.2)
+    return magic, typ, o, e
+
+
+def _scan_banks(b: bytes, o: int) -> tuple[ScannedBanks, tuple[int, ...], int] | None:
+    """A TPML_PCR_SELECTION (10.9.7) of TPMS_PCR_SELECTIONs (10.6.2) from offset ``o``: banks,
+    sizeofSelects and the end offset; None if malformed or a bank hash is unknown."""
+    n = len(b)
     if o + 4 > n:
         return None
     (count,) = _U32.unpack_from(b, o)
@@ -250,15 +309,59 @@ def scan_attest(b: bytes) -> ScannedAttest | None:
             return None
         alg_id, width = _BANK.unpack_from(b, s)
         alg = _HASH_BY_ID.get(alg_id)
-        if alg is None or s + 3 + width > n:
-            return None
-        items.append((alg, _mask_to_pcrs(b[s + 3 : s + 3 + width])))
-        sizes.append(width)
         s += 3 + width
-    if s + 2 > n:
+        if alg is None or s > n:
+            return None
+        items.append((alg, _mask_to_pcrs(b[s - width : s])))
+        sizes.append(width)
+    return tuple(items), tuple(sizes), s
+
+
+def scan_quote_info(b: bytes, o: int) -> ScannedQuoteInfo | None:
+    """TPMS_QUOTE_INFO (10.12.4) from offset ``o`` to the end: TPML_PCR_SELECTION (10.9.7) of
+    TPMS_PCR_SELECTION (10.6.2), then pcrDigest, which must end exactly at the end of ``b``.
+
+    None for anything else, including a bank hash tlkit does not know.
+    """
+    n = len(b)
+    banks: ScannedBanks | None = None
+    if o + 7 <= n:
+        count, alg_id, width = _COUNT_BANK.unpack_from(b, o)
+        alg = _HASH_BY_ID.get(alg_id)
+        s = o + 7 + width
+        if count == 1 and alg is not None and s <= n:  # the usual quote over one bank
+            banks = ((alg, _mask_to_pcrs(b[o + 7 : s])),)
+            sizes: tuple[int, ...] = (width,)
+    if banks is None:
+        scanned = _scan_banks(b, o)
+        if scanned is None:
+            return None
+        banks, sizes, s = scanned
+    if s + 2 > n or s + 2 + _U16.unpack_from(b, s)[0] != n:
         return None
-    (size,) = _U16.unpack_from(b, s)
-    if s + 2 + size != n:
+    return banks, sizes, b[s + 2 :]
+
+
+def scan_attest(b: bytes) -> ScannedAttest | None:
+    """The one fast TPMS_ATTEST decoder (``struct``-based); None means "use the careful decoder".
+
+    It accepts exactly the inputs the careful decoder (:meth:`Attest.layout`'s Reader-based one)
+    accepts, with the same values (hypothesis-tested in ``tests/tpm/test_decoders_fuzz.py``), and
+    returns None for everything else, so that the careful decoder reports the error with its
+    offset. Its two halves, :func:`scan_head` and :func:`scan_quote_info`, are what
+    :func:`tlkit.tpm.verify_quote` reads a message with; it keeps no state between calls.
+    """
+    head = scan_head(b)
+    if head is None:
         return None
-    sel = PcrSelection(tuple(items), tuple(sizes))
-    return magic, typ, signer, extra, clock, resets, restarts, safe, fw, sel, b[s + 2 :]
+    n = len(b)
+    magic, typ, o, e = head
+    signer, extra = b[8:o], b[o + 2 : e]
+    clock, resets, restarts, safe, fw = _CLOCK_FW.unpack_from(b, e)
+    if typ != TPM_ST_ATTEST_QUOTE:
+        return ScannedAttest(magic, typ, signer, extra, clock, resets, restarts, safe, fw, None, b[e + 25 :])
+    info = scan_quote_info(b, e + 25)
+    if info is None:
+        return None
+    sel = PcrSelection._parsed(info[0], info[1], b[e + 25 : n - len(info[2]) - 2])
+    return ScannedAttest(magic, typ, signer, extra, clock, resets, restarts, safe, fw, sel, info[2])

@@ -19,10 +19,11 @@ see :class:`tlkit.tpm.Attest` and :class:`tlkit.tpm.Signature`.
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 from tlkit._binary import Reader, Writer
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
-from tlkit.tpm._alg import hash_alg
+from tlkit.tpm._alg import HASH_ALGS, hash_alg
 from tlkit.tpm._pcr import PcrValues
 from tlkit.tpm._selection import PcrSelection, _mask_to_pcrs, _pcrs_to_mask
 
@@ -55,8 +56,79 @@ _SEL_ENTRY_LE = struct.Struct("<HB4sx")  # {u16 hash; u8 sizeofSelect; u8 pcrSel
 _U16_LE = struct.Struct("<H")
 
 
-def _read_serialized(data: bytes) -> PcrValues:
-    r = Reader(data, endian="little", what="tpm2-tools serialized PCRs")
+_U32_LE = struct.Struct("<I")
+#: The first ``k`` TPMS_PCR_SELECTION entries of the C struct, for every ``k`` (format table).
+_SEL_ENTRIES = tuple(struct.Struct("<" + "HB4sx" * k) for k in range(_NUM_BANKS + 1))
+#: ``k`` TPML_DIGESTs: each ``count`` then the eight TPM2B sizes, skipping the buffers.
+_LIST_SIZES = tuple(
+    struct.Struct("<" + ("I" + f"H{_HA_MAX}x" * _DIGESTS_PER_LIST) * k) for k in range(_MAX_LISTS + 1)
+)
+#: Offset of each digest buffer of list ``j`` (after the selection and the list count).
+_BUFFER_AT = tuple(
+    tuple(_SEL_SIZE + 4 + j * _LIST_SIZE + 4 + k * (2 + _HA_MAX) + 2 for k in range(_DIGESTS_PER_LIST))
+    for j in range(_MAX_LISTS)
+)
+_BE_COUNT_BANK = struct.Struct(">IHB")
+_BE_BANK = struct.Struct(">HB")
+_HASH_BY_ID = {a.alg_id: a for a in HASH_ALGS}
+
+
+def _scan_selection(entries: tuple[Any, ...]) -> PcrSelection | None:
+    """The TPML_PCR_SELECTION of the unpacked selected entries (pcrSelect bytes are the same in
+    both byte orders); None if a size or bank hash is out of range."""
+    if len(entries) == 3:  # one bank, the usual file
+        alg, size = _HASH_BY_ID.get(entries[0]), entries[1]
+        if alg is None or size > _SELECT_MAX:
+            return None
+        mask = entries[2][:size]
+        wire1 = _BE_COUNT_BANK.pack(1, alg.alg_id, size) + mask
+        return PcrSelection._parsed(((alg, _mask_to_pcrs(mask)),), (size,), wire1)
+    items = []
+    sizes = []
+    wire = [b"\0\0\0" + bytes((len(entries) // 3,))]
+    for i in range(0, len(entries), 3):
+        alg, size = _HASH_BY_ID.get(entries[i]), entries[i + 1]
+        if alg is None or size > _SELECT_MAX:
+            return None
+        mask = entries[i + 2][:size]
+        items.append((alg, _mask_to_pcrs(mask)))
+        sizes.append(size)
+        wire.append(_BE_BANK.pack(alg.alg_id, size) + mask)
+    return PcrSelection._parsed(tuple(items), tuple(sizes), b"".join(wire))
+
+
+def _scan_serialized(data: bytes) -> PcrValues | None:
+    """The fast (``struct``) reader of a serialized file; None sends it to the careful reader,
+    which accepts nothing this refuses (hypothesis-tested in ``tests/tpm/test_errors_fuzz.py``)."""
+    n = len(data)
+    if n < _SEL_SIZE + 4:
+        return None
+    (count,) = _U32_LE.unpack_from(data, 0)
+    (lists,) = _U32_LE.unpack_from(data, _SEL_SIZE)
+    if count > _NUM_BANKS or lists > _MAX_LISTS or n != _SEL_SIZE + 4 + lists * _LIST_SIZE:
+        return None
+    sel = _scan_selection(_SEL_ENTRIES[count].unpack_from(data, 4))
+    if sel is None:
+        return None
+    counts = _LIST_SIZES[lists].unpack_from(data, _SEL_SIZE + 4)
+    sizes: list[int] = []
+    starts: list[int] = []
+    for j in range(0, 9 * lists, 9):
+        c = counts[j]
+        if c > _DIGESTS_PER_LIST:
+            return None
+        sizes += counts[j + 1 : j + 1 + c]
+        starts += _BUFFER_AT[j // 9][:c]
+    expected: list[int] = []
+    for alg, pcrs in sel.items():
+        expected += [alg.digest_size] * len(pcrs)
+    if sizes != expected:  # also refuses sizes over 64: no digest is longer
+        return None
+    return PcrValues._parsed(sel, tuple([data[a : a + size] for a, size in zip(starts, sizes, strict=True)]))
+
+
+def _read_selection(r: Reader) -> PcrSelection:
+    """The C struct TPML_PCR_SELECTION (entries past ``count`` are padding and not looked at)."""
     count = r.u32("TPML_PCR_SELECTION.count")
     items: list[tuple[int, tuple[int, ...]]] = []
     sizes: list[int] = []
@@ -70,9 +142,13 @@ def _read_serialized(data: bytes) -> PcrValues:
         items.append((alg_id, _mask_to_pcrs(mask[:size])))
         sizes.append(size)
     try:
-        sel = PcrSelection(tuple((hash_alg(a), p) for a, p in items), tuple(sizes))
+        return PcrSelection(tuple((hash_alg(a), p) for a, p in items), tuple(sizes))
     except UnsupportedAlgorithmError as e:
         raise ParseError(f"unknown PCR bank hash: {e}", offset=4, what=r.what) from None
+
+
+def _read_digests(r: Reader) -> list[bytes]:
+    """``u32 n`` then ``n`` C struct TPML_DIGESTs: their digests in order."""
     at = r.offset
     lists = r.u32("pcrs.count")
     if lists > _MAX_LISTS:
@@ -93,6 +169,17 @@ def _read_serialized(data: bytes) -> PcrValues:
                 )
             start = k * (2 + _HA_MAX) + 2
             digests.append(block[start : start + size])
+    return digests
+
+
+def _read_serialized(data: bytes) -> PcrValues:
+    """The careful (Reader-based) reader: a ParseError with the offset for anything malformed."""
+    fast = _scan_serialized(data)
+    if fast is not None:
+        return fast
+    r = Reader(data, endian="little", what="tpm2-tools serialized PCRs")
+    sel = _read_selection(r)
+    digests = _read_digests(r)
     r.expect_end()
     if len(digests) != len(sel):
         raise ParseError(
@@ -122,9 +209,11 @@ def read_pcrs(data: bytes, selection: PcrSelection | None = None) -> PcrValues:
             (without ``selection``) anything that is not a serialized file.
         DataError: a serialized file whose selection disagrees with ``selection``.
     """
-    data = bytes(data)
-    if _serialized_shape_ok(data):
-        values = _read_serialized(data)
+    data = data if type(data) is bytes else bytes(data)
+    values = _scan_serialized(data)
+    if values is not None or _serialized_shape_ok(data):
+        if values is None:
+            values = _read_serialized(data)
         if selection is not None and selection != values.selection:
             raise DataError(f"the file selects {values.selection}, not {selection}", field="selection")
         return values

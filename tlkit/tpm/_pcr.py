@@ -40,6 +40,8 @@ _RESET_LOCALITIES: dict[int, int] = {
 }
 _EXTEND_LOCALITIES: dict[int, int] = {17: 0x1C, 18: 0x1C, 19: 0x0C, 20: 0x0E, 21: 0x04, 22: 0x04}
 _ALL_LOCALITIES = 0x1F
+_new_object = object.__new__
+_MAX_PCR_INDEX = 8 * 255  # a pcrSelect bit map has at most 255 bytes (Part 2, 10.6.2)
 
 
 def _allowed(mask: int) -> str:
@@ -86,6 +88,15 @@ class PcrValues:
                 i += 1
 
     @classmethod
+    def _parsed(cls, selection: PcrSelection, values: tuple[bytes, ...]) -> PcrValues:
+        """Values a decoder read and checked against ``selection`` (valid by construction)."""
+        obj = _new_object(cls)
+        fields = obj.__dict__
+        fields["selection"] = selection
+        fields["values"] = values
+        return obj
+
+    @classmethod
     def from_dict(
         cls,
         banks: Mapping[Any, Mapping[Any, bytes | str]],
@@ -101,9 +112,20 @@ class PcrValues:
         ignored, missing ones raise :class:`DataError`); otherwise banks keep the mapping's order
         and PCRs are sorted.
         """
+        if not isinstance(banks, Mapping):
+            raise DataError(
+                f"PCR values must be a {{bank: {{pcr: value}}}} mapping, not {type(banks).__name__}",
+                field="pcrs",
+            )
         table: dict[str, dict[int, bytes]] = {}
         for key, entries in banks.items():
             alg = _bank(key)
+            if not isinstance(entries, Mapping):
+                raise DataError(
+                    f"{alg.name} PCR values must be a {{pcr: value}} mapping, not {type(entries).__name__}",
+                    record=alg.name,
+                    field="pcrs",
+                )
             bank = table.setdefault(alg.name, {})
             for idx, val in entries.items():
                 bank[_pcr_index(idx, alg)] = _pcr_value(idx, val, alg)
@@ -160,11 +182,17 @@ class PcrValues:
 
 def _pcr_index(idx: object, alg: HashAlg) -> int:
     """A PCR index from a mapping key: an int (not bool) or a decimal string."""
+    if isinstance(idx, str) and idx.strip().isdecimal() and idx.strip().isascii() and len(idx.strip()) <= 4:
+        idx = int(idx.strip())
     if isinstance(idx, int) and not isinstance(idx, bool):
-        return idx
-    if isinstance(idx, str) and idx.strip().isdecimal() and idx.strip().isascii():
-        return int(idx.strip())
-    raise DataError(f"{alg.name} PCR index {idx!r} is not an integer", record=idx, field=alg.name)
+        if 0 <= idx < _MAX_PCR_INDEX:
+            return idx
+        raise DataError(
+            f"{alg.name} PCR index {idx} out of range 0..{_MAX_PCR_INDEX - 1}", record=idx, field=alg.name
+        )
+    raise DataError(
+        f"{alg.name} PCR index {idx!r:.40} is not an integer", record=repr(idx)[:40], field=alg.name
+    )
 
 
 def _pcr_value(idx: object, val: object, alg: HashAlg) -> bytes:
@@ -175,7 +203,9 @@ def _pcr_value(idx: object, val: object, alg: HashAlg) -> bytes:
         try:
             return bytes.fromhex(val)
         except ValueError:
-            raise DataError(f"{alg.name} PCR {idx!r} value is not hex", record=idx, field=alg.name) from None
+            raise DataError(
+                f"{alg.name} PCR {idx!r:.40} value is not hex", record=idx, field=alg.name
+            ) from None
     raise DataError(
         f"{alg.name} PCR {idx!r} value must be bytes or a hex string, not {type(val).__name__}",
         record=idx,

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from tlkit._binary import Reader, Writer
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError, VerificationError
 from tlkit.tpm._alg import HashAlg, hash_alg, read_hash_alg
+from tlkit.tpm._check import check_buffer, check_uint
 from tlkit.tpm._signature import (
     TPM_ALG_ECDAA,
     TPM_ALG_ECDSA,
@@ -127,6 +128,11 @@ class PublicArea:
 
     Fields not used by the key type are ``0`` / ``b""``. ``symmetric_*``, ``scheme_*`` and
     ``kdf_*`` are ``0`` when the algorithm is TPM_ALG_NULL (0x0010).
+
+    The constructor refuses (DataError) what a TPMT_PUBLIC of an RSA or ECC key cannot hold: another
+    type, a nameAlg that is not a :class:`HashAlg`, integers wider than their wire fields, a scheme
+    of the other key type, RSA keyBits outside 512..16384 or a modulus of another length, a
+    TPM_ECC_CURVE the spec does not name or coordinates longer than the curve.
     """
 
     type: int
@@ -147,6 +153,30 @@ class PublicArea:
     rsa_modulus: bytes = b""
     ecc_x: bytes = b""
     ecc_y: bytes = b""
+
+    def __post_init__(self) -> None:
+        """Only what a TPMT_PUBLIC of an RSA or ECC key can hold (Part 2, 12.2.4): raises DataError."""
+        if self.type not in _TYPE_NAMES:
+            raise DataError(
+                f"unsupported TPMT_PUBLIC type {self.type!r:.20} (RSA 0x0001, ECC 0x0023)", field="type"
+            )
+        if not isinstance(self.name_alg, HashAlg):
+            raise DataError(
+                f"nameAlg must be a HashAlg, not {type(self.name_alg).__name__}", field="name_alg"
+            )
+        for name, bits in _UINT_FIELDS:
+            check_uint(getattr(self, name), bits, "TPMT_PUBLIC", name)
+        for name in ("auth_policy", "rsa_modulus", "ecc_x", "ecc_y"):
+            check_buffer(getattr(self, name), "TPMT_PUBLIC", name)
+        if self.symmetric_alg != TPM_ALG_NULL and self.symmetric_alg not in SYM_ALGS:
+            raise DataError(
+                f"unsupported symmetric algorithm 0x{self.symmetric_alg:04x}", field="symmetric_alg"
+            )
+        if self.scheme != TPM_ALG_NULL and self.scheme not in _SCHEMES_FOR[self.type]:
+            raise DataError(
+                f"scheme 0x{self.scheme:04x} is not a {_TYPE_NAMES[self.type]} scheme", field="scheme"
+            )
+        (_check_rsa if self.type == TPM_ALG_RSA else _check_ecc)(self)
 
     # -- wire format ---------------------------------------------------------------------------
 
@@ -189,7 +219,7 @@ class PublicArea:
                 kdf_hash = r.u16("kdf.hashAlg")
             x = r.sized_u16("unique.ecc.x")
             y = r.sized_u16("unique.ecc.y")
-        return cls(
+        fields = (
             typ,
             name_alg,
             attrs,
@@ -209,6 +239,10 @@ class PublicArea:
             x,
             y,
         )
+        try:
+            return cls(*fields)
+        except DataError as e:
+            raise ParseError(f"TPMT_PUBLIC: {e.message}", offset=at, what=r.what) from None
 
     @classmethod
     def from_bytes(cls, data: bytes) -> PublicArea:
@@ -384,7 +418,7 @@ class PublicArea:
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
-            "type": "rsa" if self.type == TPM_ALG_RSA else "ecc",
+            "type": _TYPE_NAMES[self.type],
             "name_alg": self.name_alg.name,
             "object_attributes": f"0x{self.object_attributes:08x}",
             "attributes": "|".join(self.attribute_names),
@@ -402,6 +436,69 @@ class PublicArea:
         return out
 
 
+_TYPE_NAMES = {TPM_ALG_RSA: "rsa", TPM_ALG_ECC: "ecc"}
+_SCHEMES_FOR = {
+    TPM_ALG_RSA: RSA_SCHEMES_WITH_HASH | RSA_SCHEMES_EMPTY,
+    TPM_ALG_ECC: ECC_SCHEMES_WITH_HASH | {TPM_ALG_ECDAA},
+}
+_UINT_FIELDS = (
+    ("object_attributes", 32),
+    ("symmetric_key_bits", 16),
+    ("symmetric_mode", 16),
+    ("scheme_hash", 16),
+    ("scheme_count", 16),
+    ("key_bits", 16),
+    ("exponent", 32),
+    ("curve_id", 16),
+    ("kdf", 16),
+    ("kdf_hash", 16),
+)
+#: TPM_ECC_CURVE (Part 2, 6.4) -> coordinate size in bytes, for every curve the spec names.
+ECC_CURVE_SIZES = {
+    0x0001: 24,  # NIST P-192
+    0x0002: 28,  # NIST P-224
+    0x0003: 32,  # NIST P-256
+    0x0004: 48,  # NIST P-384
+    0x0005: 66,  # NIST P-521
+    0x0010: 32,  # BN P-256
+    0x0011: 80,  # BN P-638
+    0x0020: 32,  # SM2 P-256
+    0x0030: 32,  # Brainpool P-256 r1
+    0x0031: 48,  # Brainpool P-384 r1
+    0x0032: 64,  # Brainpool P-512 r1
+    0x0040: 32,  # Curve25519
+    0x0041: 56,  # Curve448
+}
+
+
+def _check_rsa(pub: PublicArea) -> None:
+    """TPMS_RSA_PARMS (12.2.3.5): keyBits a multiple of 8 in 512..16384 (0 only for a template
+    without a key), the modulus exactly keyBits long when present, and no ECC fields."""
+    if pub.curve_id or pub.kdf != TPM_ALG_NULL or pub.kdf_hash or pub.ecc_x or pub.ecc_y:
+        raise DataError("an RSA key has no curve, KDF or ECC point", field="curve_id")
+    bits = pub.key_bits
+    if bits % 8 or not (512 <= bits <= 16384 or (bits == 0 and not pub.rsa_modulus)):
+        raise DataError(f"RSA keyBits {bits} is not a multiple of 8 in 512..16384", field="key_bits")
+    if pub.rsa_modulus and len(pub.rsa_modulus) != bits // 8:
+        raise DataError(
+            f"RSA modulus of {len(pub.rsa_modulus)} bytes for keyBits {bits}", field="rsa_modulus"
+        )
+
+
+def _check_ecc(pub: PublicArea) -> None:
+    """TPMS_ECC_PARMS (12.2.3.6): a curve the spec names, coordinates no longer than its size,
+    and no RSA fields."""
+    if pub.key_bits or pub.exponent or pub.rsa_modulus:
+        raise DataError("an ECC key has no keyBits, exponent or modulus", field="key_bits")
+    size = ECC_CURVE_SIZES.get(pub.curve_id)
+    if size is None:
+        raise DataError(f"unknown TPM_ECC_CURVE 0x{pub.curve_id:04x}", field="curve_id")
+    if len(pub.ecc_x) > size or len(pub.ecc_y) > size:
+        raise DataError(f"ECC point coordinates longer than the curve's {size} bytes", field="ecc_x")
+    if pub.kdf != TPM_ALG_NULL and pub.kdf not in KDF_SCHEMES:
+        raise DataError(f"unsupported KDF scheme 0x{pub.kdf:04x}", field="kdf")
+
+
 def _scheme_id(name: str) -> int:
     sid = SCHEME_IDS.get(name.lower())
     if sid is None:
@@ -412,18 +509,26 @@ def _scheme_id(name: str) -> int:
 def load_public_key(data: bytes | str | PublicArea | PublicKey) -> PublicKey:
     """A ``cryptography`` public key from PEM/DER SubjectPublicKeyInfo, TPM2B_PUBLIC or TPMT_PUBLIC.
 
+    A str must be ASCII PEM text. Inputs over :data:`MAX_PUBLIC_KEY_BYTES` are refused unread.
+
     Raises:
-        ParseError: the bytes are none of these formats.
+        ParseError: the bytes are none of these formats (including a TPMT_PUBLIC a
+            :class:`PublicArea` cannot hold, e.g. a TPM_ECC_CURVE the spec does not name), text
+            that is not ASCII, or an input over the size cap.
         UnsupportedAlgorithmError: a well-formed PEM/DER key of a type or curve ``cryptography``
             cannot use (e.g. an unknown named-curve OID), or neither RSA nor EC.
         VerificationError: a TPMT_PUBLIC / TPM2B_PUBLIC whose key material is unusable (e.g. an
-            ECC point off the curve, an unsupported TPM_ECC_CURVE).
+            ECC point off the curve, a spec curve ``cryptography`` lacks such as BN P-256).
+        TypeError: ``data`` is none of the accepted types.
     """
-    if isinstance(data, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
-        return data
-    if isinstance(data, PublicArea):
+    if type(data) is bytes and len(data) <= MAX_PUBLIC_KEY_BYTES:
+        raw = data  # the usual file contents: no checks of other types first
+    elif key_is_rsa(data) is not None:
+        return data  # type: ignore[return-value]
+    elif isinstance(data, PublicArea):
         return data.to_cryptography()
-    raw = data.encode() if isinstance(data, str) else bytes(data)
+    else:
+        raw = _key_bytes(data)
     if raw.lstrip().startswith(b"-----BEGIN"):
         try:
             key = serialization.load_pem_public_key(raw)
@@ -451,7 +556,51 @@ def load_public_key(data: bytes | str | PublicArea | PublicKey) -> PublicKey:
         ) from None
 
 
+#: Larger inputs are refused before parsing (an RSA-16384 PEM key is about 2.8 KiB).
+MAX_PUBLIC_KEY_BYTES = 64 * 1024
+
+
+def _key_bytes(data: object) -> bytes:
+    """Key input as bytes: a str must be ASCII (PEM text), anything else bytes-like; at most
+    :data:`MAX_PUBLIC_KEY_BYTES`."""
+    if isinstance(data, str):
+        if len(data) > MAX_PUBLIC_KEY_BYTES:
+            raise ParseError(f"public key text of {len(data)} characters is too large", what="public key")
+        try:
+            return data.encode("ascii")
+        except UnicodeEncodeError as e:
+            raise ParseError(
+                f"public key text is not ASCII PEM: {data[e.start : e.start + 1]!r}",
+                offset=e.start,
+                what="PEM",
+            ) from None
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(
+            f"expected key bytes, text, a PublicArea or a cryptography key, not {type(data).__name__}"
+        )
+    if len(data) > MAX_PUBLIC_KEY_BYTES:
+        raise ParseError(
+            f"public key of {len(data)} bytes exceeds {MAX_PUBLIC_KEY_BYTES}",
+            offset=MAX_PUBLIC_KEY_BYTES,
+            what="public key",
+        )
+    return bytes(data)
+
+
+#: Concrete ``cryptography`` key classes seen so far -> is it RSA (a per-class memo, not per key).
+KEY_CLASSES: dict[type, bool] = {}
+
+
+def key_is_rsa(key: object) -> bool | None:
+    """True for a ``cryptography`` RSA public key, False for an EC one, None for anything else
+    (one dict look-up per call once the key's class has been seen)."""
+    is_rsa = KEY_CLASSES.get(type(key))
+    if is_rsa is None and isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
+        is_rsa = KEY_CLASSES[type(key)] = isinstance(key, rsa.RSAPublicKey)
+    return is_rsa
+
+
 def _check_type(key: object) -> PublicKey:
-    if isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
-        return key
+    if key_is_rsa(key) is not None:
+        return key  # type: ignore[return-value]
     raise UnsupportedAlgorithmError(f"unsupported public key type {type(key).__name__}")

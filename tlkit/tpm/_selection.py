@@ -7,8 +7,11 @@ A selection names, per hash bank, which PCRs are read or quoted. On the wire eac
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import pairwise
 from typing import Any
 
 from tlkit._binary import Reader, Writer
@@ -22,6 +25,10 @@ __all__ = ["MAX_SELECTION_BANKS", "PcrSelection"]
 MAX_SELECTION_BANKS = 16
 #: Default sizeofSelect: 3 bytes = 24 PCRs (PC Client PTP, "PCR_SELECT_MIN").
 DEFAULT_SIZE_OF_SELECT = 3
+_MAX_SIZE_OF_SELECT = 255  # a UINT8
+_U32 = struct.Struct(">I")
+_BANK = struct.Struct(">HB")
+_new_object = object.__new__
 
 
 #: ``_PCRS_AT[i][v]``: the PCRs that byte value ``v`` at pcrSelect position ``i`` selects (bit ``b``
@@ -33,6 +40,9 @@ _PCRS_AT: tuple[tuple[tuple[int, ...], ...], ...] = tuple(
 
 def _mask_to_pcrs(mask: bytes) -> tuple[int, ...]:
     """PCR indices set in a pcrSelect bit map (Part 2, 10.6.1), ascending."""
+    if len(mask) == DEFAULT_SIZE_OF_SELECT:  # the usual 24-PCR map: three table look-ups
+        a, b, c = mask
+        return _PCRS_AT[0][a] + _PCRS_AT[1][b] + _PCRS_AT[2][c]
     out: tuple[int, ...] = ()
     for i, byte in enumerate(mask):
         if byte:
@@ -58,6 +68,19 @@ class UnknownPcrBankError(ParseError):
     """
 
 
+def _check_bank(i: int, item: object) -> None:
+    """One ``(HashAlg, (pcr, ...))`` entry: PCRs ascending, unique, each a PCR index 0..2039."""
+    if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], HashAlg)):
+        raise DataError(f"bank {i} is not a (HashAlg, PCRs) pair: {item!r:.80}", record=i, field="banks")
+    alg, pcrs = item
+    if not isinstance(pcrs, tuple) or not all(
+        type(p) is int and 0 <= p < 8 * _MAX_SIZE_OF_SELECT for p in pcrs
+    ):
+        raise DataError(f"{alg.name} PCRs must be a tuple of indices 0..2039", record=alg.name, field="pcr")
+    if any(a >= b for a, b in pairwise(pcrs)):
+        raise DataError(f"{alg.name} PCRs must be ascending and unique: {pcrs}", record=alg.name, field="pcr")
+
+
 def _bank(key: int | str | HashAlg) -> HashAlg:
     """:func:`hash_alg` for a bank named in user data: an unknown or mistyped bank is a DataError."""
     try:
@@ -78,11 +101,46 @@ class PcrSelection:
     size_of_select: tuple[int, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
+        items = self._items
+        if not isinstance(items, tuple) or len(items) > MAX_SELECTION_BANKS:
+            raise DataError(f"a selection is a tuple of at most {MAX_SELECTION_BANKS} banks", field="banks")
+        for i, item in enumerate(items):
+            _check_bank(i, item)
         if not self.size_of_select:
-            sizes = tuple(max(DEFAULT_SIZE_OF_SELECT, (max(p, default=-1) + 8) // 8) for _, p in self._items)
+            sizes = tuple(max(DEFAULT_SIZE_OF_SELECT, (max(p, default=-1) + 8) // 8) for _, p in items)
             object.__setattr__(self, "size_of_select", sizes)
-        elif len(self.size_of_select) != len(self._items):
+        elif not isinstance(self.size_of_select, tuple) or len(self.size_of_select) != len(items):
             raise DataError("size_of_select needs one entry per bank", field="size_of_select")
+        for (alg, pcrs), size in zip(items, self.size_of_select, strict=True):
+            if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= _MAX_SIZE_OF_SELECT:
+                raise DataError(
+                    f"sizeofSelect {size!r} is not 0..255", record=alg.name, field="size_of_select"
+                )
+            if pcrs and pcrs[-1] >= 8 * size:
+                raise DataError(f"PCR {pcrs[-1]} does not fit sizeofSelect {size}", record=alg.name)
+
+    @classmethod
+    def _parsed(
+        cls, items: tuple[tuple[HashAlg, tuple[int, ...]], ...], sizes: tuple[int, ...], wire: bytes
+    ) -> PcrSelection:
+        """A selection a decoder read (valid by construction), with its TPML_PCR_SELECTION bytes."""
+        obj = _new_object(cls)
+        fields = obj.__dict__
+        fields["_items"] = items
+        fields["size_of_select"] = sizes
+        fields["wire"] = wire
+        return obj
+
+    @cached_property
+    def wire(self) -> bytes:
+        """The TPML_PCR_SELECTION wire bytes (Part 2, 10.9.7), computed once per selection."""
+        return b"".join(
+            [_U32.pack(len(self._items))]
+            + [
+                _BANK.pack(alg.alg_id, size) + _pcrs_to_mask(pcrs, size, alg.name)
+                for (alg, pcrs), size in zip(self._items, self.size_of_select, strict=True)
+            ]
+        )
 
     @classmethod
     def of(
@@ -170,9 +228,7 @@ class PcrSelection:
 
     def to_bytes(self) -> bytes:
         """TPML_PCR_SELECTION wire bytes."""
-        w = Writer()
-        self.write(w)
-        return w.getvalue()
+        return self.wire
 
     @classmethod
     def read(cls, r: Reader, rec: SpanRecorder | None = None, *, field: str = "pcrSelect") -> PcrSelection:

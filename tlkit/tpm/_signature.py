@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from tlkit._binary import Reader, Writer
 from tlkit.errors import DataError, ParseError
 from tlkit.tpm._alg import HASH_ALGS, HashAlg, hash_alg, read_hash_alg
+from tlkit.tpm._check import check_buffer
 from tlkit.tpm._layout import ByteLayout, SpanRecorder
 
 __all__ = [
@@ -48,6 +49,15 @@ SIG_ALG_NAMES = {
     TPM_ALG_ECSCHNORR: "ecschnorr",
 }
 
+_ARM_NAMES = ("rsa", "ecdsa_r", "ecdsa_s", "hmac")
+#: Which fields each scheme's TPMU_SIGNATURE arm has (Part 2, 11.3.3).
+_ARMS: dict[int, tuple[str, ...]] = {
+    **dict.fromkeys(RSA_SIG_ALGS, ("rsa",)),
+    **dict.fromkeys(ECC_SIG_ALGS, ("ecdsa_r", "ecdsa_s")),
+    TPM_ALG_HMAC: ("hmac",),
+}
+_HASH_RULE = {False: "a HashAlg", True: "no hash"}
+
 
 @dataclass(frozen=True, slots=True)
 class Signature:
@@ -67,6 +77,30 @@ class Signature:
     ecdsa_r: bytes | None = None
     ecdsa_s: bytes | None = None
     hmac: bytes | None = None
+
+    def __post_init__(self) -> None:
+        """TPMU_SIGNATURE arms (Part 2, 11.3.3): each scheme carries exactly its own fields."""
+        alg, h = self.sig_alg, self.hash
+        if alg not in SIG_ALG_NAMES:
+            raise DataError(f"unknown signature scheme {alg!r:.20}", field="sig_alg")
+        if (h is None) != (alg == TPM_ALG_NULL) or not (h is None or isinstance(h, HashAlg)):
+            raise DataError(
+                f"a {SIG_ALG_NAMES[alg]} signature needs {_HASH_RULE[alg == TPM_ALG_NULL]}", field="hash"
+            )
+        arms = (self.rsa, self.ecdsa_r, self.ecdsa_s, self.hmac)
+        wanted = _ARMS.get(alg, ())
+        for name, value in zip(_ARM_NAMES, arms, strict=True):
+            if name not in wanted and value is not None:
+                raise DataError(f"a {SIG_ALG_NAMES[alg]} signature has no {name}", field=name)
+            check_buffer(value, "TPMT_SIGNATURE", name, optional=True)
+        if alg == TPM_ALG_HMAC and h is not None and (self.hmac is None or len(self.hmac) != h.digest_size):
+            got = "none" if self.hmac is None else f"{len(self.hmac)} bytes"
+            raise DataError(
+                f"HMAC signature needs a {h.digest_size}-byte {h.name} digest, got {got}", field="hmac"
+            )
+        missing = [n for n, v in zip(_ARM_NAMES, arms, strict=True) if n in wanted and v is None]
+        if missing and alg != TPM_ALG_HMAC:
+            raise DataError(f"a {SIG_ALG_NAMES[alg]} signature needs {', '.join(missing)}", field=missing[0])
 
     @property
     def sig_alg_name(self) -> str:

@@ -12,31 +12,51 @@ implementations use the digest length (TPM 2.0 Part 1, Annex B "RSASSA-PSS", cur
 and some older ones the maximum length; both verify.
 
 Speed (``benchmarks/bench_quote.py``): every call decodes its inputs afresh and keeps no state
-between calls. The message goes through the one fast TPMS_ATTEST decoder
-(:func:`tlkit.tpm._attest.scan_attest`, tuples instead of objects) and the signature through
-:meth:`Signature.from_bytes` (whose fast path is :func:`tlkit.tpm._signature.scan_signature`);
-anything those do not accept goes to the careful Reader-based decoders.
+about inputs between calls (only constant tables: the ``cryptography`` scheme objects per
+TPM_ALG_ID, hashlib constructors, and which key classes are RSA). The usual quote is decided without
+building objects: the signature through :func:`tlkit.tpm._signature.scan_signature`, the message
+through :func:`tlkit.tpm._attest.scan_head` and a byte comparison of its TPML_PCR_SELECTION with
+the supplied :class:`PcrValues`' (:attr:`PcrSelection.wire`). Anything else (other bank orders, PCR
+mappings, SM3, malformed bytes) goes to the careful decoders, which give the same verdicts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import struct
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.hashes import HashAlgorithm
 
 from tlkit._result import Verdict
 from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
 from tlkit.tpm._alg import HASH_ALGS, SHA256, HashAlg
-from tlkit.tpm._attest import TPM_GENERATED_VALUE, Attest, scan_attest
+from tlkit.tpm._attest import (
+    TPM_GENERATED_VALUE,
+    TPM_ST_ATTEST_QUOTE,
+    Attest,
+    ScannedHead,
+    ScannedQuoteInfo,
+    scan_head,
+    scan_quote_info,
+)
 from tlkit.tpm._pcr import PcrValues
-from tlkit.tpm._public import PublicArea, PublicKey, load_public_key
+from tlkit.tpm._public import KEY_CLASSES, PublicArea, PublicKey, key_is_rsa, load_public_key
 from tlkit.tpm._selection import MAX_SELECTION_BANKS, PcrSelection, UnknownPcrBankError
-from tlkit.tpm._signature import RSA_SIG_ALGS, TPM_ALG_ECDSA, TPM_ALG_RSASSA, Signature
+from tlkit.tpm._signature import (
+    TPM_ALG_ECDSA,
+    TPM_ALG_RSAPSS,
+    TPM_ALG_RSASSA,
+    ScannedSignature,
+    Signature,
+    scan_signature,
+)
 
 __all__ = ["REASONS", "QuoteVerification", "verify_quote"]
 
@@ -61,6 +81,8 @@ REASONS: tuple[str, ...] = (
     DIGEST_MISMATCH,
 )
 _PKCS1 = padding.PKCS1v15()
+_new_object = object.__new__
+_U16 = struct.Struct(">H")
 
 
 @dataclass(frozen=True)
@@ -98,6 +120,26 @@ class QuoteVerification(Verdict):
         except ParseError:
             return None
 
+    @classmethod
+    def _of(
+        cls,
+        passed: bool,
+        reasons: tuple[str, ...],
+        pcr_digest: bytes | None,
+        message: bytes,
+        signature_input: bytes | Signature,
+    ) -> QuoteVerification:
+        """The same object as the constructor makes, without the frozen ``__init__``'s per-field
+        ``object.__setattr__`` calls (used once per :func:`verify_quote`)."""
+        obj = _new_object(cls)
+        fields = obj.__dict__
+        fields["passed"] = passed
+        fields["reasons"] = reasons
+        fields["pcr_digest"] = pcr_digest
+        fields["message"] = message
+        fields["signature_input"] = signature_input
+        return obj
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"passed": self.passed, "reasons": list(self.reasons)}
         sig = self.signature
@@ -111,36 +153,95 @@ class QuoteVerification(Verdict):
         return out
 
 
-def _check_signature(key: PublicKey, sig: Signature, message: bytes) -> str | None:
-    """None if ``sig`` is a valid signature of ``message`` under ``key``, else a reason."""
-    alg, h = sig.sig_alg, sig.hash
+_RsaScheme = tuple[padding.AsymmetricPadding, HashAlgorithm]
+#: Hashes every OpenSSL build offers (SM3 depends on the build, so it is never put in a table).
+_FIXED_HASHES = tuple(h for h in HASH_ALGS if h.hashlib_name != "sm3")
+
+
+def _scheme_tables() -> tuple[dict[int, _RsaScheme], dict[int, ec.ECDSA]]:
+    """Constant ``cryptography`` scheme objects per (TPM_ALG_ID scheme << 16 | hash id) for RSA and
+    per hash id for ECDSA, so that no call builds them (hashes this build cannot do are left out:
+    a signature using one is ``unsupported-signature-scheme``)."""
+    rsa_schemes: dict[int, _RsaScheme] = {}
+    ecdsa: dict[int, ec.ECDSA] = {}
+    for h in _FIXED_HASHES:
+        ch = h.crypto_hash()
+        rsa_schemes[TPM_ALG_RSASSA << 16 | h.alg_id] = (_PKCS1, ch)
+        pss = padding.PSS(mgf=padding.MGF1(ch), salt_length=padding.PSS.AUTO)
+        rsa_schemes[TPM_ALG_RSAPSS << 16 | h.alg_id] = (pss, ch)
+        ecdsa[h.alg_id] = ec.ECDSA(ch)
+    return rsa_schemes, ecdsa
+
+
+_RSA_SCHEMES, _ECDSA_SCHEMES = _scheme_tables()
+#: hashlib constructors of the PCR digest's hash, by TPM_ALG_ID (SHA-1/2; SM3 is looked up per call).
+_PCR_HASHES: dict[int, Callable[[bytes], Any]] = {h.alg_id: h._ctor() for h in _FIXED_HASHES}
+
+
+def _rsa_scheme(alg: int, h: HashAlg) -> _RsaScheme:
+    """Scheme objects of a hash outside the constant tables (SM3, present or not in this OpenSSL
+    build); UnsupportedAlgorithmError when this build cannot do it."""
+    ch = h.crypto_hash()
+    if alg == TPM_ALG_RSAPSS:
+        return padding.PSS(mgf=padding.MGF1(ch), salt_length=padding.PSS.AUTO), ch
+    return _PKCS1, ch
+
+
+def _ecdsa_scheme(h: HashAlg) -> ec.ECDSA:
+    """Like :func:`_rsa_scheme`, for ECDSA."""
+    return ec.ECDSA(h.crypto_hash())
+
+
+def _as_key(ak: PublicKey | PublicArea | bytes | str) -> tuple[PublicKey, bool]:
+    """The AK as a ``cryptography`` key, and whether it is RSA (else EC)."""
+    is_rsa = key_is_rsa(ak)
+    if is_rsa is not None:
+        return ak, is_rsa  # type: ignore[return-value]
+    key = load_public_key(ak)
+    return key, bool(key_is_rsa(key))
+
+
+def _check_signature(key: PublicKey, is_rsa: bool, sig: ScannedSignature, message: bytes) -> str | None:
+    """None if ``sig`` (TPMT_SIGNATURE fields) is a valid signature of ``message``, else a reason."""
+    alg, h, rsa_sig, r, s, _ = sig
     try:
-        if alg in RSA_SIG_ALGS:
-            if h is None:
-                return UNSUPPORTED_SCHEME
-            ch = h.crypto_hash()
-            if not isinstance(key, rsa.RSAPublicKey) or sig.rsa is None:
+        if rsa_sig is not None and h is not None:  # RSASSA / RSAPSS (TPMS_SIGNATURE_RSA, 11.3.1)
+            pad, ch = _RSA_SCHEMES.get(alg << 16 | h.alg_id) or _rsa_scheme(alg, h)
+            if not is_rsa:
                 return SIGNATURE_INVALID
-            pad = (
-                _PKCS1
-                if alg == TPM_ALG_RSASSA
-                else padding.PSS(mgf=padding.MGF1(ch), salt_length=padding.PSS.AUTO)
-            )
-            key.verify(sig.rsa, message, pad, ch)
-        elif alg == TPM_ALG_ECDSA:
-            if h is None:
-                return UNSUPPORTED_SCHEME
-            ch = h.crypto_hash()
-            if not isinstance(key, ec.EllipticCurvePublicKey) or sig.ecdsa_r is None or sig.ecdsa_s is None:
-                return SIGNATURE_INVALID
-            key.verify(sig.to_der(), message, ec.ECDSA(ch))
-        else:
-            return UNSUPPORTED_SCHEME
+            key.verify(rsa_sig, message, pad, ch)  # type: ignore[call-arg, arg-type]
+            return None
+        if alg != TPM_ALG_ECDSA or h is None or r is None or s is None:
+            return UNSUPPORTED_SCHEME  # ECDAA, SM2, EC-Schnorr, HMAC, NULL
+        scheme = _ECDSA_SCHEMES.get(h.alg_id) or _ecdsa_scheme(h)
+        if is_rsa:
+            return SIGNATURE_INVALID
+        der = encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big"))
+        key.verify(der, message, scheme)  # type: ignore[call-arg, arg-type]
     except (InvalidSignature, ValueError):
         return SIGNATURE_INVALID
-    except (UnsupportedAlgorithmError, _CryptoUnsupported):
+    except (_CryptoUnsupported, UnsupportedAlgorithmError):
         return UNSUPPORTED_SCHEME
     return None
+
+
+def _signature_reason(
+    key: PublicKey, is_rsa: bool, signature: bytes | Signature, message: bytes
+) -> tuple[str | None, HashAlg | None]:
+    """The signature check's reason (None: valid) and the scheme's hash (None: unknown)."""
+    if type(signature) is bytes:
+        fields = scan_signature(signature)
+        if fields is None:  # not an RSA/ECC arm of the fast decoder: the careful one decides
+            try:
+                signature = Signature.from_bytes(signature)
+            except ParseError:
+                return SIGNATURE_INVALID, None
+    else:
+        fields = None
+    if fields is None:
+        sig: Signature = signature  # type: ignore[assignment]
+        fields = (sig.sig_alg, sig.hash, sig.rsa, sig.ecdsa_r, sig.ecdsa_s, sig.hmac)
+    return _check_signature(key, is_rsa, fields, message), fields[1]
 
 
 def _digest_alg(pcr_digest: bytes) -> HashAlg | None:
@@ -161,8 +262,9 @@ def _ordered_values(
     elif isinstance(pcrs, Mapping):
         table = pcrs
     else:
-        raise TypeError(
-            f"pcrs must be PcrValues or a {{bank: {{pcr: value}}}} mapping, not {type(pcrs).__name__}"
+        raise DataError(
+            f"pcrs must be PcrValues or a {{bank: {{pcr: value}}}} mapping, not {type(pcrs).__name__}",
+            field="pcrs",
         )
     supplied = PcrValues.from_dict(table)
     wanted = {(a.name, p) for a, pcrs_ in selection.items() for p in pcrs_}
@@ -194,6 +296,108 @@ def _why_unreadable(message: bytes) -> str:
         else:
             return UNSUPPORTED_PCR_BANK if unknown else NOT_A_QUOTE
     return NOT_A_QUOTE
+
+
+def _values_for(
+    pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]], info: ScannedQuoteInfo
+) -> tuple[bytes, ...] | None:
+    """The supplied PCR values in the quoted selection's order, or None if the PCR sets differ."""
+    if type(pcrs) is PcrValues and pcrs.selection.items() == info[0]:
+        return pcrs.values  # the usual case: same banks, same order
+    ordered = _ordered_values(pcrs, PcrSelection(info[0], info[1]))
+    return None if ordered is None else ordered.values
+
+
+def _digest_reason(
+    pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]], info: ScannedQuoteInfo, h: HashAlg | None
+) -> tuple[str | None, bytes | None]:
+    """pcrDigest against the supplied values (Part 3, 18.4): a reason or None, and the digest computed."""
+    values = _values_for(pcrs, info)
+    if values is None:
+        return SELECTION_MISMATCH, None
+    digest = info[2]
+    alg = h if h is not None else _digest_alg(digest)
+    if alg is None:
+        return DIGEST_MISMATCH, None
+    try:
+        ctor = _PCR_HASHES.get(alg.alg_id) or alg._ctor()
+    except UnsupportedAlgorithmError:
+        return UNSUPPORTED_SCHEME, None
+    computed: bytes = ctor(b"".join(values)).digest()
+    return (None if computed == digest else DIGEST_MISMATCH), computed
+
+
+def _head_reasons(
+    message: bytes, head: ScannedHead, nonce: bytes | bytearray | memoryview, found: list[str]
+) -> list[str]:
+    """``found`` plus ``bad-magic`` (TPM_GENERATED, Part 2, 10.12.12) and ``nonce-mismatch``
+    (extraData is the caller's qualifyingData, Part 3, 18.4) as the scanned head shows them."""
+    magic, _, o, e = head
+    if magic != TPM_GENERATED_VALUE:
+        found.append(BAD_MAGIC)
+    if message[o + 2 : e] != nonce:
+        found.append(NONCE_MISMATCH)
+    return found
+
+
+def _claims_reasons(
+    message: bytes,
+    pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]],
+    nonce: bytes | bytearray | memoryview,
+    h: HashAlg | None,
+) -> tuple[list[str], bytes | None]:
+    """What the message claims against what the verifier expects: reasons and the computed digest.
+
+    The usual case is decided here without building objects: a quote whose TPML_PCR_SELECTION is
+    byte for byte that of the supplied :class:`PcrValues` (so it is well formed: a PcrSelection
+    holds at most 16 banks of known hashes) followed by a pcrDigest that ends the message, signed
+    with a SHA-1/SHA-2 scheme. Everything else goes to :func:`_claims_careful`.
+    """
+    head = scan_head(message)
+    if head is None or head[1] != TPM_ST_ATTEST_QUOTE or type(pcrs) is not PcrValues or h is None:
+        return _claims_careful(message, pcrs, nonce, h)
+    e = head[3]
+    wire = pcrs.selection.wire
+    s = e + 25 + len(wire)
+    ctor = _PCR_HASHES.get(h.alg_id)
+    if (
+        ctor is None
+        or s + 2 > len(message)
+        or message[e + 25 : s] != wire
+        or s + 2 + _U16.unpack_from(message, s)[0] != len(message)
+    ):
+        return _claims_careful(message, pcrs, nonce, h)
+    computed: bytes = ctor(b"".join(pcrs.values)).digest()
+    found = _head_reasons(message, head, nonce, [])
+    if computed != message[s + 2 :]:
+        found.append(DIGEST_MISMATCH)
+    return found, computed
+
+
+def _claims_careful(
+    message: bytes,
+    pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]],
+    nonce: bytes | bytearray | memoryview,
+    h: HashAlg | None,
+) -> tuple[list[str], bytes | None]:
+    """:func:`_claims_reasons` for any message and any PCR values (selections in another order,
+    PCR mappings, SM3, unknown or malformed structures)."""
+    head = scan_head(message)
+    info = None
+    if head is not None and head[1] == TPM_ST_ATTEST_QUOTE:
+        info = scan_quote_info(message, head[3] + 25)
+        if info is None:
+            head = None
+    if head is None:  # not a well-formed TPMS_ATTEST, or a quote over a bank tlkit does not know
+        return [_why_unreadable(message)], None
+    # other types: magic and nonce are still checked
+    found = _head_reasons(message, head, nonce, [] if info is not None else [NOT_A_QUOTE])
+    if info is None:
+        return found, None
+    reason, computed = _digest_reason(pcrs, info, h)
+    if reason is not None:
+        found.append(reason)
+    return found, computed
 
 
 def verify_quote(
@@ -228,63 +432,32 @@ def verify_quote(
             used (e.g. a DER key on an unknown named curve).
         VerificationError: ``ak`` is a TPMT_PUBLIC / TPM2B_PUBLIC / :class:`PublicArea` whose key
             material is unusable (e.g. an ECC point off the curve).
-        DataError: ``pcrs`` given as a mapping holds malformed values (not bytes or hex, unknown
-            bank, bad index).
+        DataError: ``pcrs`` is neither :class:`PcrValues` nor a mapping, or the mapping holds
+            malformed values (a bank that is not a mapping, values not bytes or hex or of the wrong
+            length, an unknown bank, an index that is not 0..2039); the message names bank and index.
         TypeError: arguments of the wrong type.
     """
-    key = ak if isinstance(ak, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)) else load_public_key(ak)
+    key: PublicKey
+    is_rsa = KEY_CLASSES.get(type(ak))  # a cryptography key of a class seen before: no call
+    if is_rsa is None:
+        key, is_rsa = _as_key(ak)
+    else:
+        key = ak  # type: ignore[assignment]
     if type(message) is not bytes:
-        if not isinstance(message, (bytes, bytearray, memoryview)):
-            raise TypeError(f"message must be bytes, not {type(message).__name__}")
-        message = bytes(message)
-    if not isinstance(nonce, (bytes, bytearray, memoryview)):
+        message = _as_bytes(message, "message")
+    if type(nonce) is not bytes and not isinstance(nonce, (bytearray, memoryview)):
         raise TypeError(f"nonce must be bytes, not {type(nonce).__name__}")
-    found: list[str] = []
-
-    sig: Signature | None = None
-    if isinstance(signature, Signature):
-        sig = signature
-    elif isinstance(signature, (bytes, bytearray, memoryview)):
-        signature = bytes(signature)
-        try:
-            sig = Signature.from_bytes(signature)
-        except ParseError:
-            found.append(SIGNATURE_INVALID)
-    else:
-        raise TypeError(f"signature must be bytes or Signature, not {type(signature).__name__}")
-    if sig is not None:
-        bad = _check_signature(key, sig, message)
-        if bad is not None:
-            found.append(bad)
-
-    computed: bytes | None = None
-    scanned = scan_attest(message)
-    if scanned is None:  # not a well-formed TPMS_ATTEST, or a quote over a bank tlkit does not know
-        found.append(_why_unreadable(message))
-    else:
-        magic, extra, selection, digest = scanned[0], scanned[3], scanned[9], scanned[10]
-        if selection is None:  # another TPM_ST_ATTEST_* type: magic and nonce are still checked
-            found.append(NOT_A_QUOTE)
-        if magic != TPM_GENERATED_VALUE:
-            found.append(BAD_MAGIC)
-        if extra != nonce:
-            found.append(NONCE_MISMATCH)
-        if selection is not None:
-            values = _ordered_values(pcrs, selection)
-            if values is None:
-                found.append(SELECTION_MISMATCH)
-            else:
-                alg = sig.hash if sig is not None and sig.hash is not None else _digest_alg(digest)
-                if alg is None:
-                    found.append(DIGEST_MISMATCH)
-                else:
-                    try:
-                        computed = values.digest(alg)
-                    except UnsupportedAlgorithmError:
-                        found.append(UNSUPPORTED_SCHEME)
-                    else:
-                        if computed != digest:
-                            found.append(DIGEST_MISMATCH)
-
+    if type(signature) is not bytes and not isinstance(signature, Signature):
+        signature = _as_bytes(signature, "signature")
+    bad, h = _signature_reason(key, is_rsa, signature, message)
+    found, computed = _claims_reasons(message, pcrs, nonce, h)
+    if bad is not None:
+        found.append(bad)
     reasons = tuple(r for r in REASONS if r in found) if found else ()
-    return QuoteVerification(not reasons, reasons, computed, message, signature)
+    return QuoteVerification._of(not reasons, reasons, computed, message, signature)
+
+
+def _as_bytes(data: object, what: str) -> bytes:
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"{what} must be bytes, not {type(data).__name__}")
+    return bytes(data)
