@@ -1,0 +1,2 @@
+"""tlkit.boot (in progress)."""
+__all__: list[str] = []
