@@ -77,13 +77,14 @@ class KeySpec:
 
 KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("ms-root-2010", "Microsoft Root Certificate Authority 2010", None, True, "root of Windows PCA"),
-    KeySpec("ms-3p-root", "Microsoft Corporation Third Party Marketplace Root", None, True, "root of KEK/UEFI CA"),
-    KeySpec("ms-services-root", "Microsoft RSA Services Root CA 2021", None, True, "root of the Kmod PCA"),
+    KeySpec("ms-3p-root", "Microsoft Corporation Third Party Marketplace Root", None, True, "root: KEK/UEFI"),
     KeySpec("pk", "Microsoft Hyper-V Firmware PK", "ms-3p-root", False, "PK: owns KEK"),
     KeySpec("kek-ca", "Microsoft Corporation KEK CA 2011", "ms-3p-root", True, "KEK: signs db/dbx updates"),
     KeySpec("windows-pca", "Microsoft Windows Production PCA 2011", "ms-root-2010", True, "db: Windows"),
     KeySpec("uefi-ca", "Microsoft Corporation UEFI CA 2011", "ms-3p-root", True, "db: third-party shims"),
-    KeySpec("kmod-pca", "Azure Services Linux Kmod PCA", "ms-services-root", True, "db: Microsoft kmods"),
+    # The real Kmod PCA is issued by "Microsoft RSA Services Root CA 2021"; the simulated one reuses
+    # the 2010 root (one RSA prime search less).
+    KeySpec("kmod-pca", "Azure Services Linux Kmod PCA", "ms-root-2010", True, "db: Microsoft kmods"),
     KeySpec("windows-signer", "Microsoft Windows", "windows-pca", False, "signs bootmgfw, winload, kernel"),
     KeySpec("driver-signer", "Microsoft Windows Hardware Compatibility Publisher", "windows-pca", False,
             "signs Windows kernel-mode drivers"),
@@ -174,7 +175,8 @@ def _certificate(
         .not_valid_after(_NOT_AFTER)
         .add_extension(x509.BasicConstraints(ca=spec.ca, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=True, key_cert_sign=spec.ca, crl_sign=spec.ca, **usage), critical=True
+            x509.KeyUsage(digital_signature=True, key_cert_sign=spec.ca, crl_sign=spec.ca, **usage),
+            critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
@@ -182,7 +184,9 @@ def _certificate(
         )
     )
     if not spec.ca:
-        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False
+        )
     return builder.sign(sign_key, hashes.SHA256())
 
 
@@ -287,11 +291,15 @@ class SecureBootDatabase:
         return SecureBootDatabase(self.name, (*self.entries, *entries))
 
 
-def certificate_entries(variable: str, ders: Iterable[bytes], owner: str = MICROSOFT_OWNER) -> tuple[DbEntry, ...]:
+def certificate_entries(
+    variable: str, ders: Iterable[bytes], owner: str = MICROSOFT_OWNER
+) -> tuple[DbEntry, ...]:
     return tuple(DbEntry(variable, "x509", owner, bytes(d)) for d in ders)
 
 
-def hash_entries(variable: str, digests: Iterable[bytes], owner: str = MICROSOFT_OWNER) -> tuple[DbEntry, ...]:
+def hash_entries(
+    variable: str, digests: Iterable[bytes], owner: str = MICROSOFT_OWNER
+) -> tuple[DbEntry, ...]:
     out = []
     for d in digests:
         if len(d) != 32:

@@ -130,7 +130,7 @@ def pe_checksum(data: bytes, checksum_offset: int) -> int:
     total = sum(words) - words[skip] - words[skip + 1]
     while total >> 16:
         total = (total & 0xFFFF) + (total >> 16)
-    return (total + len(data)) & 0xFFFFFFFF
+    return int(total + len(data)) & 0xFFFFFFFF
 
 
 def _layout(sections: Sequence[Section], headers_size: int) -> list[Section]:
@@ -242,7 +242,9 @@ def parse_pe(data: bytes) -> PeImage:
     sec_at = opt.offset
     cert_off, cert_size = opt.u32("CertificateTable.VirtualAddress"), opt.u32("CertificateTable.Size")
     if cert_size and cert_off + cert_size > len(data):
-        raise ParseError("Certificate Table is past the end of the file", offset=sec_at, what="data directory")
+        raise ParseError(
+            "Certificate Table is past the end of the file", offset=sec_at, what="data directory"
+        )
     return PeImage(
         machine, magic, subsystem, checksum, opt_at + 64, sec_at, size_of_headers,
         _sections(data, r, nsections), (cert_off, cert_size),

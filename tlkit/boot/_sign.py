@@ -61,9 +61,9 @@ __all__ = [
     "SIGNING_TIME",
     "SignatureCheck",
     "check_signature",
-    "signed_content",
     "sign_kernel_module",
     "sign_pe",
+    "signed_content",
 ]
 
 #: Signing time written into every Authenticode signature (unix time of 2024-06-01T00:00:00Z).
@@ -75,7 +75,12 @@ _MODULE_SIG = struct.Struct(">BBBBB3xI")
 #: SPC_INDIRECT_DATA_OBJID (Authenticode PE specification).
 SPC_INDIRECT_DATA = "1.3.6.1.4.1.311.2.1.4"
 _WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002
-_HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+_HASHES: dict[str, type[hashes.SHA1 | hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
+    "sha1": hashes.SHA1,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
 
 
 class _AnySequence(core.SequenceOf):  # type: ignore[misc]
@@ -104,14 +109,17 @@ def _osslsign(image: bytes, chain_pem: bytes, key_pem: bytes, description: str) 
         (d / "key.pem").write_bytes(key_pem)
         cmd = [
             tool, "sign", "-certs", str(d / "certs.pem"), "-key", str(d / "key.pem"), "-h", "sha256",
-            "-n", description, "-time", str(SIGNING_TIME), "-in", str(d / "in.efi"), "-out", str(d / "out.efi"),
+            "-n", description, "-time", str(SIGNING_TIME),
+            "-in", str(d / "in.efi"), "-out", str(d / "out.efi"),
         ]  # fmt: skip
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
         except (OSError, subprocess.TimeoutExpired) as e:
             raise ToolError(f"osslsigncode did not run: {e}", command=cmd) from None
         if done.returncode != 0:
-            raise ToolError("osslsigncode sign failed", command=cmd, returncode=done.returncode, stderr=done.stderr)
+            raise ToolError(
+                "osslsigncode sign failed", command=cmd, returncode=done.returncode, stderr=done.stderr
+            )
         return (d / "out.efi").read_bytes()
 
 
@@ -130,20 +138,24 @@ def sign_pe(image: bytes, key: SigningKey, description: str = "") -> bytes:
 
 
 def sign_kernel_module(module: bytes, key: SigningKey) -> bytes:
-    """``module`` with an appended Linux module signature by ``key`` (as ``scripts/sign-file``)."""
-    opts = [
-        pkcs7.PKCS7Options.DetachedSignature,
-        pkcs7.PKCS7Options.NoAttributes,
-        pkcs7.PKCS7Options.NoCerts,
-        pkcs7.PKCS7Options.Binary,
-    ]
+    """``module`` with an appended Linux module signature by ``key`` (as ``scripts/sign-file``).
+
+    A self-signed key (a keyring key: the kernel's build key, a MOK) signs without certificates,
+    exactly as ``sign-file``; a key issued by a CA (the Azure Kmod signing leaf) ships its
+    certificate in the SignedData, so the kernel can chain it to the CA in its keyrings
+    (``pkcs7_validate_trust``)."""
+    opts = [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.NoAttributes, pkcs7.PKCS7Options.Binary]
+    if not key.issuers:
+        opts.append(pkcs7.PKCS7Options.NoCerts)
     der = (
         pkcs7.PKCS7SignatureBuilder()
         .set_data(bytes(module))
         .add_signer(key.certificate, key.private_key, hashes.SHA256())
         .sign(serialization.Encoding.DER, opts)
     )
-    return bytes(module) + der + _MODULE_SIG.pack(0, 0, _PKEY_ID_PKCS7, 0, 0, len(der)) + MODULE_SIGNATURE_MAGIC
+    return (
+        bytes(module) + der + _MODULE_SIG.pack(0, 0, _PKEY_ID_PKCS7, 0, 0, len(der)) + MODULE_SIGNATURE_MAGIC
+    )
 
 
 # ------------------------------------------------------------------------------------- reading
@@ -283,7 +295,9 @@ def _check(fmt: str, content: bytes, der: bytes, trusted: Sequence[x509.Certific
             image_alg, claimed, signed_bytes = _authenticode_digest(sd)
             digest = authenticode_hash(content, image_alg)
             if claimed != digest:
-                return SignatureCheck(fmt, True, False, "image-digest-mismatch", certificates=pool, digest=digest)
+                return SignatureCheck(
+                    fmt, True, False, "image-digest-mismatch", certificates=pool, digest=digest
+                )
         else:
             signed_bytes, digest = content, hashlib.new(alg, content).digest()
         covered, why = _signed_part(si, signed_bytes, alg)

@@ -52,7 +52,8 @@ def signature_list(signature_type: str, entries: Sequence[tuple[str, bytes]]) ->
     sizes = {len(d) for _, d in entries}
     if len(sizes) != 1:
         raise DataError(
-            f"entries of one EFI_SIGNATURE_LIST must have one size, got {sorted(sizes)}", record=signature_type
+            f"entries of one EFI_SIGNATURE_LIST must have one size, got {sorted(sizes)}",
+            record=signature_type,
         )
     sig_size = 16 + sizes.pop()
     body = b"".join(signature_data(o, d) for o, d in entries)
