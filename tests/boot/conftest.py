@@ -30,9 +30,13 @@ def chain() -> dict[str, Component]:
     """A healthy Ubuntu-like chain: shim (UEFI CA), GRUB and kernel (vendor), modules."""
     require_osslsigncode()
     return {
-        "shim": make_component("shimx64.efi", "shim", seed=SEED, signer="uefi-signer", vendor_cert_role="vendor-ca"),
+        "shim": make_component(
+            "shimx64.efi", "shim", seed=SEED, signer="uefi-signer", vendor_cert_role="vendor-ca"
+        ),
         "grub": make_component("grubx64.efi", "bootloader", seed=SEED, signer="vendor-signer"),
-        "kernel": make_component("vmlinuz-6.8.0", "kernel", seed=SEED, signer="vendor-signer", version="6.8.0"),
+        "kernel": make_component(
+            "vmlinuz-6.8.0", "kernel", seed=SEED, signer="vendor-signer", version="6.8.0"
+        ),
         "module": make_component("hv_netvsc.ko", "kernel-module", seed=SEED, signer="kernel-build-key"),
         "kmod": make_component("azure_kmod.ko", "kernel-module", seed=SEED, signer="kmod-signer"),
         "dkms": make_component("nvidia.ko", "kernel-module", seed=SEED, signer="mok-dkms"),

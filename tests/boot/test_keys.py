@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import subprocess
 import sys
 
@@ -32,7 +33,7 @@ def test_each_certificate_is_issued_by_its_issuer_and_chains_to_a_self_signed_ro
     for spec in KEY_SPECS:
         key = signing_key(SEED, spec.role)
         chain = (key.certificate, *key.issuers)
-        for child, parent in zip(chain, chain[1:], strict=False):
+        for child, parent in itertools.pairwise(chain):
             child.verify_directly_issued_by(parent)  # raises if not
         chain[-1].verify_directly_issued_by(chain[-1])  # the top is self-signed
 
@@ -43,7 +44,10 @@ def test_keys_are_cached_per_seed_and_role_and_differ_across_seeds() -> None:
 
 
 def test_azure_like_databases(dbs: SecureBootDatabases) -> None:
-    cns = [e.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value for e in dbs.db.certificates]  # type: ignore[union-attr]
+    cns = [
+        e.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+        for e in dbs.db.certificates
+    ]  # type: ignore[union-attr]
     assert cns == [
         "Microsoft Windows Production PCA 2011 (simulated)",
         "Microsoft Corporation UEFI CA 2011 (simulated)",
@@ -62,7 +66,9 @@ print(hashlib.sha256(d.pk.data + d.kek.data).hexdigest())
 
 
 def test_same_seed_same_bytes_in_a_fresh_process(dbs: SecureBootDatabases) -> None:
-    out = subprocess.run([sys.executable, "-c", _SCRIPT], capture_output=True, text=True, check=True, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, check=True, cwd=REPO
+    )
     assert out.stdout.strip() == hashlib.sha256(dbs.pk.data + dbs.kek.data).hexdigest()
 
 

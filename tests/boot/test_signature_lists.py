@@ -37,8 +37,10 @@ def test_db_with_real_microsoft_certificates_reads_back(dbs: SecureBootDatabases
     assert subjects[4].startswith("CN=Microsoft Corporation UEFI CA 2011,O=Microsoft Corporation")
     assert {owner for sl in lists for owner, _ in sl.entries} == {MICROSOFT_OWNER}
     dbx = parse_signature_lists(built.dbx.data)
-    assert len(dbx) == 1 and dbx[0].signature_type == guids.EFI_CERT_SHA256
-    assert dbx[0].hashes == hashes and len(hashes) == 431
+    assert len(dbx) == 1
+    assert dbx[0].signature_type == guids.EFI_CERT_SHA256
+    assert dbx[0].hashes == hashes
+    assert len(hashes) == 431
 
 
 def test_variable_events_decode_to_the_databases(dbs: SecureBootDatabases) -> None:
@@ -47,8 +49,10 @@ def test_variable_events_decode_to_the_databases(dbs: SecureBootDatabases) -> No
             continue
         event = make_event(7, EventType.EV_EFI_VARIABLE_DRIVER_CONFIG, db.variable_data)
         var = event.payload
-        assert var.name == db.name and var.vendor_guid == db.vendor_guid  # type: ignore[attr-defined]
-        assert var.data == db.data and var.trailing == b""  # type: ignore[attr-defined]
+        assert var.name == db.name
+        assert var.vendor_guid == db.vendor_guid
+        assert var.data == db.data
+        assert var.trailing == b""
         certs = [c.der for sl in var.value for c in sl.certificates]  # type: ignore[attr-defined]
         assert certs == [e.data for e in db.certificates]
 
@@ -58,7 +62,8 @@ def test_authority_signature_data_decodes_to_owner_and_certificate(dbs: SecureBo
     data = variable_data(guids.EFI_IMAGE_SECURITY_DATABASE, "db", entry.signature_data)
     var = make_event(7, EventType.EV_EFI_VARIABLE_AUTHORITY, data).payload
     owner, cert = var.value  # type: ignore[attr-defined]
-    assert owner == MICROSOFT_OWNER and cert.der == entry.data
+    assert owner == MICROSOFT_OWNER
+    assert cert.der == entry.data
 
 
 def test_hash_entries_must_be_sha256() -> None:
@@ -78,6 +83,11 @@ def test_hash_entries_must_be_sha256() -> None:
 def test_writer_and_parser_round_trip(owner: str, digests: list[bytes], name: str) -> None:
     lst = signature_list(guids.EFI_CERT_SHA256, [(owner, d) for d in digests])
     (parsed,) = parse_signature_lists(lst)
-    assert parsed.hashes == tuple(digests) and {o for o, _ in parsed.entries} == {owner}
-    var = make_event(1, EventType.EV_EFI_VARIABLE_DRIVER_CONFIG, variable_data(guids.SHIM_LOCK, name, lst)).payload
-    assert var.name == name and var.data == lst and var.vendor_guid == guids.SHIM_LOCK  # type: ignore[attr-defined]
+    assert parsed.hashes == tuple(digests)
+    assert {o for o, _ in parsed.entries} == {owner}
+    var = make_event(
+        1, EventType.EV_EFI_VARIABLE_DRIVER_CONFIG, variable_data(guids.SHIM_LOCK, name, lst)
+    ).payload
+    assert var.name == name
+    assert var.data == lst
+    assert var.vendor_guid == guids.SHIM_LOCK
