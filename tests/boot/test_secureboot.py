@@ -29,9 +29,8 @@ def _unsigned_grub() -> Component:
 
 
 def test_rules_are_named_data_in_order() -> None:
-    assert [r.name for r in RULES] == [
-        "not-enforced", "dbx-hash", "dbx-certificate", "sbat", "allowed-hash", "signature-chain", "deny-by-default",
-    ]  # fmt: skip
+    names = "not-enforced dbx-hash dbx-certificate sbat allowed-hash signature-chain deny-by-default"
+    assert [r.name for r in RULES] == names.split()
 
 
 def test_healthy_linux_chain_boots_with_the_expected_authorities(
@@ -109,8 +108,10 @@ def test_dbx_certificate(chain: dict[str, Component]) -> None:
 
 def test_sbat(dbs: SecureBootDatabases, chain: dict[str, Component]) -> None:
     shim = chain["shim"]
-    old = make_component("grubx64.efi", "bootloader", seed=SEED, signer="vendor-signer", version="2.04",
-                         sbat="sbat,1,SBAT Version,sbat,1,x\ngrub,2,Free Software Foundation,grub,2.04,x\n")  # fmt: skip
+    sbat = "sbat,1,SBAT Version,sbat,1,x\ngrub,2,Free Software Foundation,grub,2.04,x\n"
+    old = make_component(
+        "grubx64.efi", "bootloader", seed=SEED, signer="vendor-signer", version="2.04", sbat=sbat
+    )
     d = decide(old, shim_policy(dbs, shim))
     assert (d.loaded, d.reason) == (False, "sbat-revoked")
     assert "grub generation 2 < SbatLevel 3" in d.detail
@@ -169,10 +170,14 @@ def test_unsigned_kernel_stops_the_boot_before_modules(
 ) -> None:
     shim = chain["shim"]
     kernel = make_component("vmlinuz-6.8.0", "kernel", seed=SEED, version="6.8.0")
-    out = decide_chain(
-        [(shim, firmware_policy(dbs)), (chain["grub"], shim_policy(dbs, shim)), (kernel, shim_policy(dbs, shim)),
-         (chain["module"], kernel_module_policy(dbs, seed=SEED))]
-    )  # fmt: skip
+    sp = shim_policy(dbs, shim)
+    steps = [
+        (shim, firmware_policy(dbs)),
+        (chain["grub"], sp),
+        (kernel, sp),
+        (chain["module"], kernel_module_policy(dbs)),
+    ]
+    out = decide_chain(steps)
     assert not out.booted
     assert len(out.decisions) == 3
     assert out.reasons == ("vmlinuz-6.8.0: unsigned",)
