@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
@@ -130,11 +130,13 @@ class SigningKey:
     def subject(self) -> str:
         return self.certificate.subject.rfc4514_string()
 
+    @cached_property
     def chain_pem(self) -> bytes:
         """PEM of the certificate and its issuers below the root (what a signer ships in a signature)."""
         certs = (self.certificate, *(c for c in self.issuers if c.issuer != c.subject))
         return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
 
+    @cached_property
     def key_pem(self) -> bytes:
         """The private key as unencrypted PKCS#8 PEM (for tools that sign with it)."""
         return self.private_key.private_bytes(
@@ -317,7 +319,7 @@ class SecureBootDatabases:
     db: SecureBootDatabase
     dbx: SecureBootDatabase
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[SecureBootDatabase]:
         return iter((self.pk, self.kek, self.db, self.dbx))
 
 

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from cryptography import x509
@@ -162,6 +162,7 @@ def windows_policy(
 
 
 # ------------------------------------------------------------------------------------ evidence
+@lru_cache(maxsize=4096)
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     if cert.issuer != issuer.subject:
         return False

@@ -134,7 +134,7 @@ def sign_pe(image: bytes, key: SigningKey, description: str = "") -> bytes:
         ToolError: it ran and failed.
     """
     parse_pe(image)  # a clear ParseError before the tool sees garbage
-    return _osslsign(bytes(image), key.chain_pem(), key.key_pem(), description or key.spec.common_name)
+    return _osslsign(bytes(image), key.chain_pem, key.key_pem, description or key.spec.common_name)
 
 
 def sign_kernel_module(module: bytes, key: SigningKey) -> bytes:
@@ -323,7 +323,14 @@ def check_signature(data: bytes, trusted: Sequence[x509.Certificate] = ()) -> Si
 
     Raises:
         ParseError: the container (PE headers, WIN_CERTIFICATE, module trailer) is malformed.
+
+    Cached per (data, trusted) for the process: a boot simulation verifies each component once.
     """
+    return _check_signature(bytes(data), tuple(trusted))
+
+
+@lru_cache(maxsize=1024)
+def _check_signature(data: bytes, trusted: tuple[x509.Certificate, ...]) -> SignatureCheck:
     fmt, content, der = signed_content(data)
     if der is None:
         digest = authenticode_hash(content) if fmt == "pe" else hashlib.sha256(content).digest()
