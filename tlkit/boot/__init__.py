@@ -5,7 +5,9 @@ What this package does:
 * :func:`signing_key` / :func:`secure_boot_databases`: a PK/KEK/db/dbx hierarchy of real RSA-2048
   X.509 certificates, deterministic from a seed and cached, mirroring what an Azure Trusted Launch
   VM trusts (:data:`KEY_SPECS`; every subject says it is simulated). Each database gives its
-  EFI_SIGNATURE_LIST bytes and the UEFI_VARIABLE_DATA measured into PCR 7.
+  EFI_SIGNATURE_LIST bytes and the UEFI_VARIABLE_DATA measured into PCR 7;
+  :func:`authenticated_variable` signs an update of one (EFI_VARIABLE_AUTHENTICATION_2: the KEK
+  for db/dbx, the PK for KEK) and :func:`verify_authenticated_variable` checks one, real ones too.
 * :func:`build_pe` / :func:`parse_pe` / :func:`authenticode_hash`: minimal valid PE32+ images and
   the PCR 4 digest of an image.
 * :func:`sign_pe` (real Authenticode via Debian's ``osslsigncode``), :func:`sign_kernel_module`
@@ -32,6 +34,15 @@ scenarios, the CLI. It never decides attestation outcomes.
 
 from __future__ import annotations
 
+from tlkit.boot._authvar import (
+    APPEND_WRITE,
+    EFI_CERT_TYPE_PKCS7_GUID,
+    SECURE_BOOT_VARIABLE_ATTRIBUTES,
+    AuthenticatedVariable,
+    authenticated_variable,
+    parse_authenticated_variable,
+    verify_authenticated_variable,
+)
 from tlkit.boot._components import (
     COMPONENT_KINDS,
     DEFAULT_SBAT,
@@ -77,23 +88,30 @@ from tlkit.boot._sign import (
     MODULE_SIGNATURE_MAGIC,
     SIGNING_TIME,
     SignatureCheck,
+    certificate_path,
     check_signature,
+    issued_by,
     sign_kernel_module,
     sign_pe,
     signed_content,
+    verify_signed_data,
 )
 
 __all__ = [
+    "APPEND_WRITE",
     "COMPONENT_KINDS",
     "DEFAULT_DB_ROLES",
     "DEFAULT_SBAT",
     "DEFAULT_SBAT_LEVEL",
+    "EFI_CERT_TYPE_PKCS7_GUID",
     "KEY_SPECS",
     "MICROSOFT_OWNER",
     "MODULE_SIGNATURE_MAGIC",
     "RULES",
+    "SECURE_BOOT_VARIABLE_ATTRIBUTES",
     "SIGNING_TIME",
     "SIMULATED_ORGANIZATION",
+    "AuthenticatedVariable",
     "ChainOutcome",
     "Component",
     "ComponentKind",
@@ -109,16 +127,20 @@ __all__ = [
     "SignatureCheck",
     "SigningKey",
     "TrustPolicy",
+    "authenticated_variable",
     "authenticode_hash",
     "build_pe",
     "certificate_entries",
+    "certificate_path",
     "check_signature",
     "decide",
     "decide_chain",
     "firmware_policy",
     "hash_entries",
+    "issued_by",
     "kernel_module_policy",
     "make_component",
+    "parse_authenticated_variable",
     "parse_pe",
     "parse_sbat",
     "parse_sbat_level",
@@ -130,5 +152,7 @@ __all__ = [
     "signed_content",
     "signing_key",
     "vendor_cert_section",
+    "verify_authenticated_variable",
+    "verify_signed_data",
     "windows_policy",
 ]

@@ -42,17 +42,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
 from tlkit._result import Verdict
 from tlkit.boot._components import DEFAULT_SBAT_LEVEL, Component, parse_sbat_level
 from tlkit.boot._keys import DbEntry, SecureBootDatabases, certificate_entries, signing_key
-from tlkit.boot._sign import SignatureCheck, check_signature
+from tlkit.boot._sign import SignatureCheck, certificate_path, check_signature, issued_by
 from tlkit.eventlog import _guid as guids
 
 __all__ = [
@@ -162,17 +161,6 @@ def windows_policy(
 
 
 # ------------------------------------------------------------------------------------ evidence
-@lru_cache(maxsize=4096)
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    if cert.issuer != issuer.subject:
-        return False
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
-
-
 def _der(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
@@ -202,13 +190,7 @@ class _Evidence:
             *self.check.certificates,
             *(c for e in self.policy.allow_certificates if (c := e.certificate)),
         )
-        path = [self.check.signer]
-        while len(path) < 8 and path[-1].issuer != path[-1].subject:
-            parent = next((c for c in pool if c not in path and _issued_by(path[-1], c)), None)
-            if parent is None:
-                break
-            path.append(parent)
-        return tuple(path)
+        return certificate_path(self.check.signer, pool)
 
     @cached_property
     def anchor(self) -> DbEntry | None:
@@ -219,7 +201,7 @@ class _Evidence:
             der = _der(cert)
             for entry in self.policy.allow_certificates:
                 trusted = entry.certificate
-                if entry.data == der or (trusted is not None and _issued_by(cert, trusted)):
+                if entry.data == der or (trusted is not None and issued_by(cert, trusted)):
                     return entry
         return None
 

@@ -60,10 +60,13 @@ __all__ = [
     "MODULE_SIGNATURE_MAGIC",
     "SIGNING_TIME",
     "SignatureCheck",
+    "certificate_path",
     "check_signature",
+    "issued_by",
     "sign_kernel_module",
     "sign_pe",
     "signed_content",
+    "verify_signed_data",
 ]
 
 #: Signing time written into every Authenticode signature (unix time of 2024-06-01T00:00:00Z).
@@ -245,6 +248,31 @@ def _verify_rsa(cert: x509.Certificate, signature: bytes, data: bytes, alg: str)
     return True
 
 
+@lru_cache(maxsize=4096)
+def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """``cert`` names ``issuer`` as its issuer and ``issuer``'s key verifies its signature."""
+    if cert.issuer != issuer.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def certificate_path(
+    signer: x509.Certificate, pool: Sequence[x509.Certificate]
+) -> tuple[x509.Certificate, ...]:
+    """``signer`` and the issuers found above it in ``pool``, nearest first (at most 8 long)."""
+    path = [signer]
+    while len(path) < 8 and path[-1].issuer != path[-1].subject:
+        parent = next((c for c in pool if c not in path and issued_by(path[-1], c)), None)
+        if parent is None:
+            break
+        path.append(parent)
+    return tuple(path)
+
+
 def _find_signer(sid: cms.SignerIdentifier, pool: Iterable[x509.Certificate]) -> x509.Certificate | None:
     if sid.name != "issuer_and_serial_number":
         return None
@@ -285,12 +313,35 @@ def _authenticode_digest(sd: cms.SignedData) -> tuple[str, bytes, bytes]:
     return info["digest_algorithm"]["algorithm"].native, info["digest"].native, seq.contents
 
 
+def _certificates(sd: cms.SignedData) -> tuple[x509.Certificate, ...]:
+    return tuple(x509.load_der_x509_certificate(c.chosen.dump()) for c in sd["certificates"] or ())
+
+
+def verify_signed_data(der: bytes, content: bytes, trusted: Sequence[x509.Certificate]) -> bool:
+    """A bare PKCS#7 SignedData (no ContentInfo) over detached ``content``: the RSA signature
+    verifies and the signer is, or chains through the carried certificates to, a ``trusted`` one."""
+    try:
+        sd = cms.SignedData.load(der)
+        si = sd["signer_infos"][0]
+        alg = si["digest_algorithm"]["algorithm"].native
+        pool = _certificates(sd)
+        covered, why = _signed_part(si, content, alg)
+        signer = _find_signer(si["sid"], (*pool, *trusted))
+        sig = si["signature"].native
+    except Exception:  # asn1crypto decodes lazily and raises ValueError, TypeError, KeyError... on bad DER
+        return False
+    if why != "ok" or signer is None or not _verify_rsa(signer, sig, covered, alg):
+        return False
+    path = certificate_path(signer, (*pool, *trusted))
+    return any(c == t or issued_by(c, t) for c in path for t in trusted)
+
+
 def _check(fmt: str, content: bytes, der: bytes, trusted: Sequence[x509.Certificate]) -> SignatureCheck:
     try:
         sd = _parse_cms(der)
         si = sd["signer_infos"][0]
         alg = si["digest_algorithm"]["algorithm"].native
-        pool = tuple(x509.load_der_x509_certificate(c.chosen.dump()) for c in sd["certificates"] or ())
+        pool = _certificates(sd)
         if fmt == "pe":
             image_alg, claimed, signed_bytes = _authenticode_digest(sd)
             digest = authenticode_hash(content, image_alg)
