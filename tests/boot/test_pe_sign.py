@@ -162,3 +162,22 @@ def test_corrupted_signed_image_gives_a_verdict_or_a_parse_error(at: int, value:
     # No longer an MZ image: an unsigned blob; otherwise the signature is still found and judged.
     assert result.signed if result.format == "pe" else result.reason == "unsigned"
     assert result.valid is (result.reason == "ok")
+
+
+@given(
+    st.binary(max_size=80),
+    st.integers(min_value=0, max_value=2**32 - 1),
+    st.integers(min_value=0, max_value=3),
+)
+def test_module_trailer_parser_raises_only_parse_errors(body: bytes, sig_len: int, id_type: int) -> None:
+    trailer = (
+        bytes([0, 0, id_type, 0, 0, 0, 0, 0]) + sig_len.to_bytes(4, "big") + _sign.MODULE_SIGNATURE_MAGIC
+    )
+    try:
+        fmt, content, der = _sign.signed_content(body + trailer)
+    except ParseError:
+        return
+    assert fmt == "kernel-module"
+    assert der is not None
+    assert content + der == body[: len(content) + len(der)]
+    assert check_signature(body + trailer).signed

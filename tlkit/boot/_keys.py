@@ -240,6 +240,16 @@ class DbEntry:
         return x509.load_der_x509_certificate(self.data) if self.kind == "x509" else None
 
 
+def x509_entries(entries: Iterable[DbEntry]) -> tuple[DbEntry, ...]:
+    """The certificate entries of ``entries``, in order."""
+    return tuple(e for e in entries if e.kind == "x509")
+
+
+def find_hash(entries: Iterable[DbEntry], digest: bytes) -> DbEntry | None:
+    """The SHA-256 entry of ``entries`` equal to ``digest``, if any."""
+    return next((e for e in entries if e.kind == "sha256" and e.data == digest), None)
+
+
 _VENDORS = {
     "PK": guids.EFI_GLOBAL_VARIABLE,
     "KEK": guids.EFI_GLOBAL_VARIABLE,
@@ -263,14 +273,14 @@ class SecureBootDatabase:
 
     @cached_property
     def certificates(self) -> tuple[DbEntry, ...]:
-        return tuple(e for e in self.entries if e.kind == "x509")
+        return x509_entries(self.entries)
 
     @cached_property
     def hashes(self) -> frozenset[bytes]:
         return frozenset(e.data for e in self.entries if e.kind == "sha256")
 
     def hash_entry(self, digest: bytes) -> DbEntry | None:
-        return next((e for e in self.entries if e.kind == "sha256" and e.data == digest), None)
+        return find_hash(self.entries, digest)
 
     @cached_property
     def data(self) -> bytes:

@@ -50,7 +50,14 @@ from cryptography.hazmat.primitives import serialization
 
 from tlkit._result import Verdict
 from tlkit.boot._components import DEFAULT_SBAT_LEVEL, Component, parse_sbat_level
-from tlkit.boot._keys import DbEntry, SecureBootDatabases, certificate_entries, signing_key
+from tlkit.boot._keys import (
+    DbEntry,
+    SecureBootDatabases,
+    certificate_entries,
+    find_hash,
+    signing_key,
+    x509_entries,
+)
 from tlkit.boot._sign import SignatureCheck, certificate_path, check_signature, issued_by
 from tlkit.eventlog import _guid as guids
 
@@ -90,17 +97,17 @@ class TrustPolicy:
 
     @cached_property
     def allow_certificates(self) -> tuple[DbEntry, ...]:
-        return tuple(e for e in self.allow if e.kind == "x509")
+        return x509_entries(self.allow)
 
     @cached_property
     def deny_certificates(self) -> frozenset[bytes]:
-        return frozenset(e.data for e in self.deny if e.kind == "x509")
+        return frozenset(e.data for e in x509_entries(self.deny))
 
     def allowed_hash(self, digest: bytes) -> DbEntry | None:
-        return next((e for e in self.allow if e.kind == "sha256" and e.data == digest), None)
+        return find_hash(self.allow, digest)
 
     def denied_hash(self, digest: bytes) -> DbEntry | None:
-        return next((e for e in self.deny if e.kind == "sha256" and e.data == digest), None)
+        return find_hash(self.deny, digest)
 
 
 def firmware_policy(dbs: SecureBootDatabases, *, secure_boot: bool = True) -> TrustPolicy:
@@ -145,7 +152,7 @@ def kernel_module_policy(
     builtin = certificate_entries(
         "builtin", [signing_key(seed, r).der for r in builtin_roles], guids.SHIM_LOCK
     )
-    deny = tuple(e for e in dbs.dbx.entries if e.kind == "x509")
+    deny = x509_entries(dbs.dbx.entries)
     return TrustPolicy("linux-kernel", secure_boot, (*builtin, *dbs.db.certificates, *mok_list), deny)
 
 
