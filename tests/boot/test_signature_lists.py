@@ -66,13 +66,15 @@ def test_authority_signature_data_decodes_to_owner_and_certificate(dbs: SecureBo
     assert cert.der == entry.data
 
 
-def test_hash_entries_must_be_sha256() -> None:
+def test_hash_entries_must_be_sha256_and_certificates_must_parse() -> None:
     import pytest
 
     from tlkit.errors import DataError
 
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match="32 bytes"):
         hash_entries("dbx", [b"\x00" * 20])
+    with pytest.raises(DataError, match=r"not a DER X\.509 certificate"):
+        secure_boot_databases(SEED, extra_db=(b"\x30\x03\x02\x01\x00",))
 
 
 @given(

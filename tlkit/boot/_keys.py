@@ -306,7 +306,20 @@ class SecureBootDatabase:
 def certificate_entries(
     variable: str, ders: Iterable[bytes], owner: str = MICROSOFT_OWNER
 ) -> tuple[DbEntry, ...]:
-    return tuple(DbEntry(variable, "x509", owner, bytes(d)) for d in ders)
+    """X.509 entries of ``variable`` for DER certificates (e.g. real Microsoft ones).
+
+    Raises:
+        DataError: a DER blob that is not a certificate.
+    """
+    out = []
+    for i, der in enumerate(ders):
+        entry = DbEntry(variable, "x509", owner, bytes(der))
+        try:
+            entry.certificate  # noqa: B018 - parse now: a bad certificate is an input error
+        except ValueError as e:
+            raise DataError(f"not a DER X.509 certificate: {e}", record=i, field=variable) from None
+        out.append(entry)
+    return tuple(out)
 
 
 def hash_entries(

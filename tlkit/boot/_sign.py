@@ -47,7 +47,7 @@ from pathlib import Path
 
 from asn1crypto import algos, cms, core
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
@@ -238,7 +238,10 @@ class SignatureCheck:
 
 
 def _verify_rsa(cert: x509.Certificate, signature: bytes, data: bytes, alg: str) -> bool:
-    key = cert.public_key()
+    try:
+        key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm):  # a damaged or unknown SubjectPublicKeyInfo
+        return False
     if not isinstance(key, rsa.RSAPublicKey) or alg not in _HASHES:
         return False
     try:
@@ -255,7 +258,7 @@ def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
         return False
     try:
         cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True
 
