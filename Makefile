@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml $(LOCK) | $(PY)
 
 install: $(STAMP)
 
-# System packages: the real TPM (swtpm), tpm2-tools and Chromium (tests/browser). Installed with apt only
+# System packages: the real TPM (swtpm), tpm2-tools, Chromium (tests/browser), osslsigncode (tlkit.boot). Installed with apt only
 # when running as root on a Debian/Ubuntu machine and something is missing; elsewhere the interop and
 # browser tests skip loudly (and fail when CI=true).
 system-deps:

@@ -154,6 +154,7 @@ def test_parse_pe_raises_only_parse_errors(data: bytes) -> None:
 @example(at=2017, value=0)  # a certificate whose key algorithm becomes unknown (found by hypothesis)
 @given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=0, max_value=255))
 def test_corrupted_signed_image_gives_a_verdict_or_a_parse_error(at: int, value: int) -> None:
+    require_osslsigncode()
     data = bytearray(make_component("fuzz.efi", "bootloader", seed=SEED, signer="vendor-signer").data)
     data[at % len(data)] = value
     try:

@@ -117,7 +117,7 @@ class SbatEntry:
     rest: tuple[str, ...] = ()
 
 
-def _sbat_lines(text: str, what: str) -> list[list[str]]:
+def _sbat_lines(text: str) -> list[list[str]]:
     return [line.split(",") for line in text.replace("\r", "").split("\n") if line.strip("\0 ")]
 
 
@@ -135,7 +135,7 @@ def parse_sbat(text: str) -> tuple[SbatEntry, ...]:
     Raises:
         ParseError: a line without a numeric generation, or a first line that is not ``sbat,1,...``.
     """
-    lines = _sbat_lines(text.rstrip("\0"), ".sbat")
+    lines = _sbat_lines(text.rstrip("\0"))
     out = tuple(SbatEntry(f[0], _generation(f, i, ".sbat"), tuple(f[2:])) for i, f in enumerate(lines))
     if out and out[0].component != "sbat":
         raise ParseError("the first SBAT record is not 'sbat,<version>'", index=0, what=".sbat")
@@ -144,7 +144,7 @@ def parse_sbat(text: str) -> tuple[SbatEntry, ...]:
 
 def parse_sbat_level(text: str) -> tuple[SbatEntry, ...]:
     """The minimum generations of an ``SbatLevel`` variable (its ``sbat,1,<date>`` header dropped)."""
-    lines = _sbat_lines(text.rstrip("\0"), "SbatLevel")
+    lines = _sbat_lines(text.rstrip("\0"))
     entries = tuple(SbatEntry(f[0], _generation(f, i, "SbatLevel")) for i, f in enumerate(lines))
     return tuple(e for e in entries if e.component != "sbat")
 
@@ -200,7 +200,8 @@ class Component:
 
     def digest(self, alg: str = "sha256") -> bytes:
         """What a measurement of this component extends: the Authenticode hash of a PE image
-        (PFP 1.06, 3.3.4.4), otherwise the hash of the bytes."""
+        (PFP 1.06, 3.3.4.4); for a kernel module the hash of the module without its appended
+        signature (the bytes ``sign-file`` signs); otherwise the hash of the bytes."""
         if self.pe is not None:
             return authenticode_hash(self.data, alg, self.pe)
         return hashlib.new(

@@ -6,8 +6,9 @@ Signing PE images — Debian's ``osslsigncode`` (chosen by evidence, measured on
   the PE image hash, SpcSpOpusInfo, a WIN_CERTIFICATE in the Certificate Table), the format UEFI
   firmware and shim verify; with ``-time`` fixed the output is byte-identical run to run (RSA
   PKCS#1 v1.5 is deterministic); ``sign`` takes about 30 ms per image;
-* it is an ordinary Debian package (``apt-get install osslsigncode``; Debian 12 ships 2.5, which
-  has every option used here: ``-certs -key -h -time -in -out``);
+* it is an ordinary Debian package (``apt-get install osslsigncode``). Debian 12 ships 2.5 (2.9 in
+  bookworm-backports, the version run here); the options used (``-certs -key -h -n -time -in
+  -out``) exist since 2.4, which renamed ``-st`` to ``-time`` (osslsigncode change log);
 * the alternatives fall short: ``cryptography``'s PKCS7SignatureBuilder can only sign
   ``id-data`` content (not Authenticode); ``signify`` (PyPI 0.9.3) does not import on Debian 12
   (its ``oscrypto`` 1.3.0 cannot parse OpenSSL 3.0.1x's version: "Error detecting the version
