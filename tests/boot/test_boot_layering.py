@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import subprocess
 import sys
 
 from tests.conftest import REPO
+from tests.test_layering import _imports
 
 BOOT = REPO / "tlkit" / "boot"
 FORBIDDEN = ("tlkit.lab", "tlkit.viz", "tlkit.widgets", "tlkit.attest", "tlkit.defender", "tlkit.fleet")
@@ -15,13 +15,7 @@ FORBIDDEN = ("tlkit.lab", "tlkit.viz", "tlkit.widgets", "tlkit.attest", "tlkit.d
 
 def test_boot_imports_no_lab_viz_widgets_or_attestation() -> None:
     for path in sorted(BOOT.glob("*.py")):
-        names: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                names |= {a.name for a in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names.add(node.module)
-        bad = sorted(n for n in names if n.startswith(FORBIDDEN))
+        bad = sorted(n for n in _imports(path) if n.startswith(FORBIDDEN))
         assert not bad, f"{path.name} imports {bad}"
 
 
