@@ -350,7 +350,6 @@ class SecureBootDatabases:
 DEFAULT_DB_ROLES = ("windows-pca", "uefi-ca", "kmod-pca")
 
 
-@cache
 def secure_boot_databases(
     seed: int = 0,
     *,
@@ -360,7 +359,7 @@ def secure_boot_databases(
     dbx_hashes: Sequence[bytes] = (),
     dbx_roles: Sequence[str] = (),
 ) -> SecureBootDatabases:
-    """PK, KEK, db and dbx of a simulated Azure-like platform; cached per arguments (pass tuples).
+    """PK, KEK, db and dbx of a simulated Azure-like platform; cached per arguments.
 
     Args:
         seed: key seed.
@@ -370,6 +369,26 @@ def secure_boot_databases(
         dbx_hashes: SHA-256 Authenticode digests of revoked images.
         dbx_roles: simulated certificates to revoke (an X.509 dbx entry).
     """
+    return _databases(
+        seed,
+        db_roles=tuple(db_roles),
+        extra_db=tuple(map(bytes, extra_db)),
+        extra_kek=tuple(map(bytes, extra_kek)),
+        dbx_hashes=tuple(map(bytes, dbx_hashes)),
+        dbx_roles=tuple(dbx_roles),
+    )
+
+
+@cache
+def _databases(
+    seed: int,
+    *,
+    db_roles: tuple[str, ...],
+    extra_db: tuple[bytes, ...],
+    extra_kek: tuple[bytes, ...],
+    dbx_hashes: tuple[bytes, ...],
+    dbx_roles: tuple[str, ...],
+) -> SecureBootDatabases:
     pk = certificate_entries("PK", [signing_key(seed, "pk").der])
     kek = certificate_entries("KEK", [signing_key(seed, "kek-ca").der, *extra_kek])
     db = certificate_entries("db", [*(signing_key(seed, r).der for r in db_roles), *extra_db])
