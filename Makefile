@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.tlkit-installed
-APT_PACKAGES := swtpm swtpm-tools tpm2-tools chromium
+APT_PACKAGES := swtpm swtpm-tools tpm2-tools chromium osslsigncode
 LOCK := requirements/lock.txt
 
 .PHONY: lab test install system-deps lint typecheck unit notebooks bench regen-notebooks clean
@@ -22,11 +22,11 @@ $(STAMP): pyproject.toml $(LOCK) | $(PY)
 
 install: $(STAMP)
 
-# System packages: the real TPM (swtpm), tpm2-tools and Chromium (tests/browser). Installed with apt only
+# System packages: the real TPM (swtpm), tpm2-tools, Chromium (tests/browser), osslsigncode (tlkit.boot). Installed with apt only
 # when running as root on a Debian/Ubuntu machine and something is missing; elsewhere the interop and
 # browser tests skip loudly (and fail when CI=true).
 system-deps:
-	@missing=""; for b in swtpm tpm2_quote tpm2_checkquote tpm2_eventlog chromium; do command -v $$b >/dev/null || missing="$$missing $$b"; done; \
+	@missing=""; for b in swtpm tpm2_quote tpm2_checkquote tpm2_eventlog chromium osslsigncode; do command -v $$b >/dev/null || missing="$$missing $$b"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing $(APT_PACKAGES) (missing:$$missing)"; \

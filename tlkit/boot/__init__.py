@@ -1,0 +1,158 @@
+"""Simulated UEFI Secure Boot with real keys and real signatures (the foundation of ``tlkit.boot``).
+
+What this package does:
+
+* :func:`signing_key` / :func:`secure_boot_databases`: a PK/KEK/db/dbx hierarchy of real RSA-2048
+  X.509 certificates, deterministic from a seed and cached, mirroring what an Azure Trusted Launch
+  VM trusts (:data:`KEY_SPECS`; every subject says it is simulated). Each database gives its
+  EFI_SIGNATURE_LIST bytes and the UEFI_VARIABLE_DATA measured into PCR 7;
+  :func:`authenticated_variable` signs an update of one (EFI_VARIABLE_AUTHENTICATION_2: the KEK
+  for db/dbx, the PK for KEK) and :func:`verify_authenticated_variable` checks one, real ones too.
+* :func:`build_pe` / :func:`parse_pe` / :func:`authenticode_hash`: minimal valid PE32+ images and
+  the PCR 4 digest of an image.
+* :func:`sign_pe` (real Authenticode via Debian's ``osslsigncode``), :func:`sign_kernel_module`
+  (the Linux appended PKCS#7 format), :func:`check_signature` (verified with ``cryptography``).
+* :func:`make_component`: shim (with SBAT and its vendor certificate), GRUB, kernel, modules,
+  Windows boot manager / loader / kernel / drivers, firmware volumes and initrd, signed by a role.
+* :func:`decide` / :func:`decide_chain`: the Secure Boot decision as named :data:`RULES`, under a
+  verifier's :class:`TrustPolicy` (:func:`firmware_policy`, :func:`shim_policy`,
+  :func:`kernel_module_policy`, :func:`windows_policy`).
+
+Quick start::
+
+    from tlkit.boot import (secure_boot_databases, make_component, firmware_policy, shim_policy,
+                            decide_chain)
+    dbs = secure_boot_databases(seed=0)
+    shim = make_component("shimx64.efi", "shim", signer="uefi-signer", vendor_cert_role="vendor-ca")
+    grub = make_component("grubx64.efi", "bootloader", signer="vendor-signer")
+    outcome = decide_chain([(shim, firmware_policy(dbs)), (grub, shim_policy(dbs, shim))])
+    outcome.booted, outcome.decisions[0].authority.variable     # True, 'db'
+
+What it does not do (yet): measure into a :class:`tlkit.tpm.VirtualTpm` or write event logs,
+scenarios, the CLI. It never decides attestation outcomes.
+"""
+
+from __future__ import annotations
+
+from tlkit.boot._authvar import (
+    APPEND_WRITE,
+    EFI_CERT_TYPE_PKCS7_GUID,
+    SECURE_BOOT_VARIABLE_ATTRIBUTES,
+    AuthenticatedVariable,
+    authenticated_variable,
+    parse_authenticated_variable,
+    verify_authenticated_variable,
+)
+from tlkit.boot._components import (
+    COMPONENT_KINDS,
+    DEFAULT_SBAT,
+    DEFAULT_SBAT_LEVEL,
+    Component,
+    ComponentKind,
+    SbatEntry,
+    make_component,
+    parse_sbat,
+    parse_sbat_level,
+    vendor_cert_section,
+)
+from tlkit.boot._keys import (
+    DEFAULT_DB_ROLES,
+    KEY_SPECS,
+    MICROSOFT_OWNER,
+    SIMULATED_ORGANIZATION,
+    DbEntry,
+    KeySpec,
+    SecureBootDatabase,
+    SecureBootDatabases,
+    SigningKey,
+    certificate_entries,
+    hash_entries,
+    secure_boot_databases,
+    signing_key,
+)
+from tlkit.boot._pe import PeImage, Section, authenticode_hash, build_pe, parse_pe, pe_checksum
+from tlkit.boot._secureboot import (
+    RULES,
+    ChainOutcome,
+    LoadDecision,
+    SecureBootRule,
+    TrustPolicy,
+    decide,
+    decide_chain,
+    firmware_policy,
+    kernel_module_policy,
+    shim_policy,
+    windows_policy,
+)
+from tlkit.boot._sign import (
+    MODULE_SIGNATURE_MAGIC,
+    SIGNING_TIME,
+    SignatureCheck,
+    certificate_path,
+    check_signature,
+    issued_by,
+    sign_kernel_module,
+    sign_pe,
+    signed_content,
+    verify_signed_data,
+)
+
+__all__ = [
+    "APPEND_WRITE",
+    "COMPONENT_KINDS",
+    "DEFAULT_DB_ROLES",
+    "DEFAULT_SBAT",
+    "DEFAULT_SBAT_LEVEL",
+    "EFI_CERT_TYPE_PKCS7_GUID",
+    "KEY_SPECS",
+    "MICROSOFT_OWNER",
+    "MODULE_SIGNATURE_MAGIC",
+    "RULES",
+    "SECURE_BOOT_VARIABLE_ATTRIBUTES",
+    "SIGNING_TIME",
+    "SIMULATED_ORGANIZATION",
+    "AuthenticatedVariable",
+    "ChainOutcome",
+    "Component",
+    "ComponentKind",
+    "DbEntry",
+    "KeySpec",
+    "LoadDecision",
+    "PeImage",
+    "SbatEntry",
+    "Section",
+    "SecureBootDatabase",
+    "SecureBootDatabases",
+    "SecureBootRule",
+    "SignatureCheck",
+    "SigningKey",
+    "TrustPolicy",
+    "authenticated_variable",
+    "authenticode_hash",
+    "build_pe",
+    "certificate_entries",
+    "certificate_path",
+    "check_signature",
+    "decide",
+    "decide_chain",
+    "firmware_policy",
+    "hash_entries",
+    "issued_by",
+    "kernel_module_policy",
+    "make_component",
+    "parse_authenticated_variable",
+    "parse_pe",
+    "parse_sbat",
+    "parse_sbat_level",
+    "pe_checksum",
+    "secure_boot_databases",
+    "shim_policy",
+    "sign_kernel_module",
+    "sign_pe",
+    "signed_content",
+    "signing_key",
+    "vendor_cert_section",
+    "verify_authenticated_variable",
+    "verify_signed_data",
+    "windows_policy",
+]
