@@ -22,12 +22,19 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from tlkit._io import EVENT_LOG_CAP, SMALL_FILE_CAP, naming, read_input, read_json, terminal_safe
+from tlkit._io import (
+    EVENT_LOG_CAP,
+    SMALL_FILE_CAP,
+    naming,
+    parse_pcr_list,
+    read_input,
+    read_json,
+    terminal_safe,
+)
 from tlkit.errors import DataError, ParseError
 from tlkit.eventlog._model import EventLog
 from tlkit.eventlog._parse import parse
 from tlkit.tpm import PcrValues
-from tlkit.tpm._cli import parse_pcr_list
 
 __all__ = ["register"]
 

@@ -19,7 +19,7 @@ import argparse
 import json
 from collections.abc import Sequence
 
-from tlkit._io import SMALL_FILE_CAP, naming, read_input
+from tlkit._io import SMALL_FILE_CAP, naming, parse_pcr_list, read_input
 from tlkit.errors import DataError, ParseError
 from tlkit.tpm._attest import Attest, QuoteInfo
 from tlkit.tpm._files import is_serialized_pcrs, read_pcrs
@@ -29,42 +29,7 @@ from tlkit.tpm._selection import PcrSelection
 from tlkit.tpm._signature import Signature
 from tlkit.tpm._verify import QuoteVerification, verify_quote
 
-__all__ = ["parse_pcr_list", "parse_selection", "register"]
-
-#: Highest PCR index a ``--selection`` may name (TPMS_PCR_SELECT holds up to 255 bytes of bits).
-_MAX_PCR = 8 * 255 - 1
-#: What ``BANK:all`` selects: the 24 PCRs of a PC Client TPM (PC Client PTP, "PCR_SELECT_MIN").
-_ALL_PCRS = range(24)
-
-
-def _pcr_index(token: str, spec: str) -> int:
-    if not (token.isascii() and token.isdecimal()) or int(token) > _MAX_PCR:
-        raise DataError(
-            f"bad PCR {token!r} in selection {spec!r}: a decimal index 0..{_MAX_PCR}, a range "
-            "such as 0-7, or 'all'",
-            field="selection",
-        )
-    return int(token)
-
-
-def parse_pcr_list(text: str, spec: str | None = None) -> list[int]:
-    """The PCRs of one bank's list: ``0,2,4-7`` / ``all`` (errors quote ``spec``, default ``text``)."""
-    spec = text if spec is None else spec
-    out: list[int] = []
-    for raw in text.split(","):
-        token = raw.strip()
-        if token.lower() == "all":
-            out.extend(_ALL_PCRS)
-            continue
-        low, dash, high = token.partition("-")
-        first = _pcr_index(low.strip(), spec)
-        last = _pcr_index(high.strip(), spec) if dash else first
-        if last < first:
-            raise DataError(
-                f"bad PCR range {token!r} in selection {spec!r}: {low} > {high}", field="selection"
-            )
-        out.extend(range(first, last + 1))
-    return out
+__all__ = ["parse_selection", "register"]
 
 
 def parse_selection(specs: Sequence[str]) -> PcrSelection:
