@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
-from tests.conftest import REPO
+from tests.conftest import fixture_path
 from tlkit.errors import ParseError
 from tlkit.tpm import Attest, Signature
 from tlkit.viz.tpm import annotate_attest, annotate_signature, digest_fingerprint_figure
 
-KEYLIME = REPO / "data" / "fixtures" / "quotes" / "keylime"
 NONCE = bytes.fromhex("db1db298db6d60e6385b7231743e9c3056a18003")
 
 
 def _read(name: str) -> bytes:
-    return (KEYLIME / name).read_bytes()
+    return fixture_path(f"keylime/test-data/files/{name}").read_bytes()
 
 
 def test_annotate_attest_lays_out_the_keylime_quote() -> None:
@@ -120,9 +118,3 @@ def test_fingerprint_figure() -> None:
     assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
     assert ax.get_title() == "t"
     fig.savefig(io.BytesIO(), format="png")  # renders without pyplot
-
-
-def test_fixture_files_are_the_documented_copies() -> None:
-    sources = (KEYLIME.parent / "SOURCES.md").read_text()
-    for path in sorted(Path(KEYLIME).iterdir()):
-        assert f"`keylime/{path.name}`" in sources

@@ -12,7 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import tlkit.viz.eventlog as viz_eventlog
-from tests.conftest import REPO
+from tests.conftest import fixture_path
 from tlkit.eventlog import EventLog, EventType, boot_stages, parse, secure_boot_state
 from tlkit.viz.eventlog import (
     GROUP_COLOURS,
@@ -21,17 +21,15 @@ from tlkit.viz.eventlog import (
     secure_boot_frame,
 )
 
-EVENTLOGS = REPO / "data" / "fixtures" / "eventlogs"
-
 
 @pytest.fixture(scope="module")
 def rhel8() -> EventLog:
-    return parse((EVENTLOGS / "go-tpm-tools" / "rhel8-uefi.bin").read_bytes())
+    return parse(fixture_path("go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin").read_bytes())
 
 
 @pytest.fixture(scope="module")
 def ebs() -> EventLog:
-    return parse((EVENTLOGS / "go-attestation" / "ebs_event_missing_eventlog").read_bytes())
+    return parse(fixture_path("go-attestation/attest/testdata/ebs_event_missing_eventlog").read_bytes())
 
 
 def test_viz_is_plotting_only() -> None:

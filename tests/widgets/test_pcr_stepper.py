@@ -4,30 +4,27 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import re
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import expected_pcrs, fixture_path
 from tlkit.eventlog import EventLog, parse
 from tlkit.widgets.pcr_stepper import PcrStepper
 
-EVENTLOGS = REPO / "data" / "fixtures" / "eventlogs"
-RHEL8 = EVENTLOGS / "go-tpm-tools" / "rhel8-uefi.bin"
-EBS = EVENTLOGS / "go-attestation" / "ebs_event_missing_eventlog"
+RHEL8 = "go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin"
+EBS = "go-attestation/attest/testdata/ebs_event_missing_eventlog"
 
 
 @pytest.fixture(scope="module")
 def rhel8() -> EventLog:
-    return parse(RHEL8.read_bytes())
+    return parse(fixture_path(RHEL8).read_bytes())
 
 
 @pytest.fixture(scope="module")
 def expected() -> dict[str, dict[str, str]]:
-    data = json.loads((EVENTLOGS / "expected_pcrs.json").read_text())
-    pcrs: dict[str, dict[str, str]] = data["logs"]["go-tpm-tools/rhel8-uefi.bin"]["expected_pcrs"]
+    pcrs: dict[str, dict[str, str]] = expected_pcrs()["fixtures"][RHEL8]["expected_pcrs"]
     return pcrs
 
 
@@ -132,7 +129,7 @@ def test_play_is_linked_to_slider(rhel8: EventLog) -> None:
 
 
 def test_sha1_log_defaults_to_its_only_bank() -> None:
-    log = parse(EBS.read_bytes())
+    log = parse(fixture_path(EBS).read_bytes())
     s = PcrStepper(log)
     assert s.bank == "sha1"
     assert s.slider.max == 37

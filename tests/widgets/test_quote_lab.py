@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from tests.conftest import REPO
+from tests.conftest import fixture_path
 from tlkit.tpm import Attest, Signature, read_pcrs
 from tlkit.widgets.quote_lab import QuoteLab
 
-KEYLIME = REPO / "data" / "fixtures" / "quotes" / "keylime"
 NONCE = bytes.fromhex("db1db298db6d60e6385b7231743e9c3056a18003")
 
 
 def _read(name: str) -> bytes:
-    return (KEYLIME / name).read_bytes()
+    return fixture_path(f"keylime/test-data/files/{name}").read_bytes()
 
 
 def _lab() -> QuoteLab:
