@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import expected_pcrs, fixture_path
 from tlkit.eventlog import EventLog, parse
+from tlkit.widgets._common import COLOURS
 from tlkit.widgets.pcr_stepper import PcrStepper
 
 RHEL8 = "go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin"
@@ -148,7 +149,7 @@ def test_event_shows_the_payload_check(rhel8: EventLog) -> None:
     t = PcrStepper(flipped)
     t.slider.value = 3
     assert "SecureBoot = disabled" in t.event.value
-    assert t.event.value.endswith('H(data) = digest: <b style="color:#c44e52">NO</b>')
+    assert t.event.value.endswith(f'H(data) = digest: <b style="color:{COLOURS["bad"]}">NO</b>')
     assert t.values_after(3) == s.values_after(3)  # the replay does not see the edit
 
 
@@ -163,3 +164,10 @@ def test_stepper_uses_the_eventlog_api_not_viz(rhel8: EventLog) -> None:
     assert not any(m and m.startswith("tlkit.viz") for m in imported)
     s = PcrStepper(rhel8, bank="sha1")
     assert [s.values_after(i) for i in range(len(rhel8))] == rhel8.prefix_replays("sha1")
+
+
+def test_start_opens_at_an_event(rhel8: EventLog) -> None:
+    s = PcrStepper(rhel8, start=26)
+    assert (s.slider.value, s.play.value) == (26, 26)
+    assert s.status.value.startswith("event 26: PCR 4 = ")
+    assert PcrStepper(rhel8, start=10_000).slider.value == len(rhel8) - 1

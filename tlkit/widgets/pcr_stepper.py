@@ -62,7 +62,9 @@ class PcrStepper:
             layout=slider_layout(),
             style=LABELS,
         )
-        self.play = w.Play(value=first, min=0, max=last, step=1, interval=400, description="play")
+        self.play = w.Play(
+            value=first, min=0, max=last, step=1, interval=400, description="play", style=LABELS
+        )
         w.link((self.play, "value"), (self.slider, "value"))
         self.back = w.Button(description="◀ back")
         self.step = w.Button(description="step ▶")

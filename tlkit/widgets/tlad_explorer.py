@@ -106,7 +106,7 @@ class TladExplorer:
         self.widget = w.VBox(
             [
                 w.HBox([self.client, self.api_version, self.as_of]),
-                w.HBox([self.preview_flag, self.standard_flag], layout=w.Layout(gap="2em")),
+                w.HBox([self.preview_flag, self.standard_flag]),
                 w.HBox([self.security_profile, self.size]),
                 self.image,
                 self.error,
