@@ -1,4 +1,5 @@
-"""JupyterLab runs the event-log notebook and the PCR stepper answers buttons and keys in a real browser.
+"""JupyterLab draws the saved widgets before anything runs; it runs the event-log notebook and the PCR
+stepper answers buttons and keys in a real browser.
 
 The notebook leaves the stepper at some event; the test first presses ``reset`` (the kernel handles it
 after every cell has run), so each later state is known: expected labels come from a
@@ -7,18 +8,26 @@ after every cell has run), so each later state is known: expected labels come fr
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import FIRST_RENDER_MS, fail_on_tracebacks, snapshot
-from tests.conftest import REPO
+from tests.browser.conftest import (
+    FIRST_RENDER_MS,
+    assert_offline_and_quiet,
+    fail_on_tracebacks,
+    snapshot,
+    timed,
+)
+from tests.conftest import REPO, fixture_path
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "notebooks/02_event_logs.ipynb"
-LOG = REPO / "data" / "fixtures" / "eventlogs" / "go-tpm-tools" / "rhel8-uefi.bin"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+LOG = "go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin"
 """The log the notebook's stepper walks (its ``log`` cell)."""
 
 RUN_ALL = """async () => {
@@ -42,13 +51,38 @@ def run_all_cells(page: Any, timeout_ms: int) -> None:
     page.evaluate(RUN_ALL % (timeout_ms, timeout_ms))
 
 
+@pytest.mark.parametrize(
+    "notebook", ["01_vtpm_and_quotes.ipynb", "02_event_logs.ipynb", "03_support_matrix.ipynb"]
+)
+def test_saved_widgets_are_drawn_before_running(lab: str, page: Any, notebook: str) -> None:
+    """Opened, not run: every widget cell shows the widget (from the saved state), not its text repr."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{lab}/lab/tree/notebooks/{notebook}", timeout=FIRST_RENDER_MS)
+    views = page.locator(".jp-OutputArea-output .widget-vbox")
+    expect(views.first).to_be_visible(timeout=FIRST_RENDER_MS)
+    expect(page.locator(".jp-OutputArea-output", has_text="VBox(children=")).to_have_count(0)
+    cells = json.loads((REPO / "notebooks" / notebook).read_text())["cells"]
+    saved = sum(WIDGET_VIEW in o.get("data", {}) for c in cells for o in c.get("outputs", []))
+    drawn = page.locator(f".jp-OutputArea-output[data-mime-type='{WIDGET_VIEW}']")
+    expect(drawn).to_have_count(saved)
+    for k in range(saved):
+        expect(drawn.nth(k).locator(".widget-hbox").first).to_be_visible()
+    if notebook.startswith("02"):
+        expect(page.locator(".widget-vbox > .widget-label").first).to_have_text(
+            re.compile(r"^event 26: PCR 4 = ")
+        )
+    snapshot(page, f"lab-{notebook.removesuffix('.ipynb')}-before-run")
+    assert_offline_and_quiet(page)
+
+
 def test_pcr_stepper_follows_buttons_and_keys(lab: str, page: Any) -> None:
     from playwright.sync_api import expect
 
     from tlkit.eventlog import parse
     from tlkit.widgets.pcr_stepper import PcrStepper
 
-    local = PcrStepper(parse(LOG.read_bytes()), bank="sha256")
+    local = PcrStepper(parse(fixture_path(LOG).read_bytes()), bank="sha256")
 
     def status_at(index: int) -> str:
         local.slider.value = index
@@ -73,8 +107,11 @@ def test_pcr_stepper_follows_buttons_and_keys(lab: str, page: Any) -> None:
     expect(status).to_have_text(status_at(0))
     expect(event).to_contain_text(f"event 0 of {len(local.log)}")
 
-    stepper.get_by_role("button", name="step ▶").click()
-    expect(status).to_have_text(status_at(1))
+    timed(
+        "lab 02 stepper: step ▶",
+        lambda: stepper.get_by_role("button", name="step ▶").click(),
+        lambda: expect(status).to_have_text(status_at(1)),
+    )
     stepper.get_by_role("button", name="step ▶").click()
     expect(status).to_have_text(status_at(2))
     stepper.get_by_role("button", name="◀ back").click()
@@ -86,9 +123,12 @@ def test_pcr_stepper_follows_buttons_and_keys(lab: str, page: Any) -> None:
     handle.focus()
     handle.press("ArrowRight")
     expect(status).to_have_text(status_at(2))
-    handle.press("End")
     last = len(local.log) - 1
-    expect(status).to_have_text(status_at(last))
+    timed(
+        "lab 02 stepper: End key on the slider",
+        lambda: handle.press("End"),
+        lambda: expect(status).to_have_text(status_at(last)),
+    )
     expect(stepper.locator(".widget-slider .widget-readout")).to_have_text(str(last))
 
     snapshot(stepper, "lab-02-pcr-stepper")
