@@ -68,7 +68,10 @@ voila: install
 	JUPYTER_PATH=$(CURDIR)/notebooks/jupyter $(VENV)/bin/voila --no-browser --Voila.ip=127.0.0.1 \
 	  --template=tlkit notebooks/
 
+# JupyterLab draws stored widget outputs only in trusted notebooks: trust the tutorial notebooks (their
+# saved widget state then shows every widget before anything runs).
 lab: install
+	$(VENV)/bin/jupyter trust notebooks/[0-9]*.ipynb
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 	  echo "headless: open the URL printed below in your browser"; \
 	  $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/; \

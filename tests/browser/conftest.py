@@ -396,6 +396,14 @@ def voila(workdir: Path, server_env: dict[str, str]) -> Iterator[str]:
 def lab(workdir: Path, server_env: dict[str, str]) -> Iterator[str]:
     """Base URL of a JupyterLab server (no token, app exposed as ``window.jupyterapp``) over ``workdir``."""
     _need_module("jupyterlab")
+    # As `make lab` does: JupyterLab draws stored widget outputs only in trusted notebooks.
+    notebooks = sorted(str(p) for p in (workdir / "notebooks").glob("[0-9]*.ipynb"))
+    subprocess.run(
+        [sys.executable, "-m", "jupyter", "trust", *notebooks],
+        env=server_env,
+        check=True,
+        capture_output=True,
+    )
     server = Server("jupyterlab", workdir, server_env, workdir.parent / "jupyterlab.log")
     server.start(
         lambda port: [

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import fixture_path
 from tlkit.eventlog import parse
 from tlkit.tpm import read_pcrs
-from tlkit.widgets._common import COLOURS
+from tlkit.widgets._common import COLOURS, WidgetApp
 from tlkit.widgets.compat_explorer import CompatExplorer
 from tlkit.widgets.pcr_stepper import PcrStepper
 from tlkit.widgets.quote_lab import QuoteLab
@@ -53,7 +53,7 @@ def _all(widget: w.Widget) -> list[w.Widget]:
     return out
 
 
-def _apps() -> list[w.Widget]:
+def _apps() -> list[WidgetApp]:
     d = "keylime/test-data/files/"
     log = parse(fixture_path("go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin").read_bytes())
     lab = QuoteLab(
@@ -63,12 +63,12 @@ def _apps() -> list[w.Widget]:
         bytes.fromhex("db1db298db6d60e6385b7231743e9c3056a18003"),
         fixture_path(d + "akpub.pem").read_bytes(),
     )
-    return [lab.widget, PcrStepper(log).widget, CompatExplorer().widget, TladExplorer().widget]
+    return [lab, PcrStepper(log), CompatExplorer(), TladExplorer()]
 
 
 @pytest.mark.parametrize("index", range(4), ids=["quote-lab", "pcr-stepper", "compat", "tlad"])
 def test_labels_take_their_text_width_and_sliders_their_range(index: int) -> None:
-    for widget in _all(_apps()[index]):
+    for widget in _all(_apps()[index].widget):
         if getattr(widget, "description", "") and hasattr(widget.style, "description_width"):
             assert widget.style.description_width == "initial", widget.description
         if isinstance(widget, w.IntSlider):
@@ -104,3 +104,11 @@ def test_tlad_input_error_keeps_the_last_decision() -> None:
     tlad.image.value = "Canonical:"
     assert "⚠" in tlad.error.value
     assert (tlad.outcome.value, tlad.decision) == (outcome, decision)
+
+
+@pytest.mark.parametrize("index", range(4), ids=["quote-lab", "pcr-stepper", "compat", "tlad"])
+def test_apps_display_as_their_box_with_a_short_text(index: int) -> None:
+    app = _apps()[index]
+    bundle = app._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == app.widget.model_id
+    assert bundle["text/plain"].startswith(f"{type(app).__name__}: an interactive widget.")

@@ -14,6 +14,7 @@ __all__ = [
     "COLOURS",
     "LABELS",
     "NEWEST",
+    "WidgetApp",
     "chosen",
     "coloured",
     "input_error",
@@ -80,3 +81,22 @@ def input_error(message: str) -> str:
         f"<span role='alert' style='color:{COLOURS['bad']}'>⚠ {html.escape(message)}</span> "
         "<i>(the result below is for the last input that could be checked)</i>"
     )
+
+
+class WidgetApp:
+    """Base of the widget apps: an app displays as its ``widget`` box.
+
+    The display's ``text/plain`` (what a notebook shows where the widget cannot be drawn: an untrusted
+    notebook in JupyterLab, a terminal, nbval's comparison) names the app and says how to get the live
+    widget, instead of the box's long ``VBox(children=(HBox(…`` repr.
+    """
+
+    widget: w.Box
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        data: dict[str, Any] = dict(self.widget._repr_mimebundle_(**kwargs))
+        data["text/plain"] = (
+            f"{type(self).__name__}: an interactive widget. Run the notebook, or open it trusted "
+            "(make lab trusts the tutorial notebooks), to use it."
+        )
+        return data

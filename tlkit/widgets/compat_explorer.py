@@ -17,6 +17,7 @@ from tlkit.support import CompatibilityReport, check_vm, image_or_os, snapshots,
 from tlkit.widgets._common import (
     LABELS,
     NEWEST,
+    WidgetApp,
     chosen,
     coloured,
     input_error,
@@ -69,7 +70,7 @@ def _items(title: str, items: list[str]) -> str:
     return f"<b>{html.escape(title)}</b><ul>{body}</ul>"
 
 
-class CompatExplorer:
+class CompatExplorer(WidgetApp):
     """Pick a size, an image/OS, a generation and a snapshot; the verdict updates on every change.
 
     Attributes:
@@ -152,9 +153,6 @@ class CompatExplorer:
                 self.notes,
             ]
         )
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def update(self, _change: Any = None) -> None:
         """Re-run :func:`check_vm` for the current inputs and write the results into the HTML values."""

@@ -16,7 +16,7 @@ from typing import Any
 import ipywidgets as w
 
 from tlkit.eventlog import EventLog, EventType
-from tlkit.widgets._common import COLOURS, LABELS, slider_layout
+from tlkit.widgets._common import COLOURS, LABELS, WidgetApp, slider_layout
 
 __all__ = ["PcrStepper"]
 
@@ -24,7 +24,7 @@ _CHANGED = f"background:{COLOURS['highlight']};color:#000;font-weight:bold"
 _CHECK = {True: "yes", False: f'<b style="color:{COLOURS["bad"]}">NO</b>', None: "not derivable"}
 
 
-class PcrStepper:
+class PcrStepper(WidgetApp):
     """A slider (and Play button) over the event index of ``log``.
 
     Args:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import ipywidgets as w
 
 from tlkit.tpm import Attest, Signature, tamper_quote, verify_quote
-from tlkit.widgets._common import LABELS, coloured, slider_layout
+from tlkit.widgets._common import LABELS, WidgetApp, coloured, slider_layout
 
 __all__ = ["NO_CHANGE_YET", "QuoteLab"]
 
@@ -28,7 +28,7 @@ def _verdict(passed: bool, reasons: tuple[str, ...]) -> str:
     return coloured("ok", "passed") if passed else coloured("bad", "FAILED: " + ", ".join(reasons))
 
 
-class QuoteLab:
+class QuoteLab(WidgetApp):
     """Pick a part (message or signature), a field, a byte inside it and an XOR mask; press the button.
 
     Args:

@@ -17,6 +17,7 @@ from tlkit.support import TladDecision, resolve_tlad, tlad_rules
 from tlkit.widgets._common import (
     LABELS,
     NEWEST,
+    WidgetApp,
     chosen,
     coloured,
     input_error,
@@ -33,7 +34,7 @@ API_VERSIONS = ("2020-12-01", "2021-07-01", "2021-11-01", "2023-03-01", "2024-07
 """``Microsoft.Compute`` API versions offered (2021-11-01: TLaD preview floor; 2025-11-01: GA floor)."""
 
 
-class TladExplorer:
+class TladExplorer(WidgetApp):
     """Change the deployment inputs; the decision updates on every change.
 
     Attributes:
@@ -114,9 +115,6 @@ class TladExplorer:
                 self.reasons,
             ]
         )
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def update(self, _change: Any = None) -> None:
         """Re-run :func:`resolve_tlad` for the current inputs and write the decision into the HTML values."""
