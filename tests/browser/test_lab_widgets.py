@@ -58,18 +58,22 @@ def test_saved_widgets_are_drawn_before_running(lab: str, page: Any, notebook: s
     """Opened, not run: every widget cell shows the widget (from the saved state), not its text repr."""
     from playwright.sync_api import expect
 
-    page.goto(f"{lab}/lab/tree/notebooks/{notebook}", timeout=FIRST_RENDER_MS)
-    views = page.locator(".jp-OutputArea-output .widget-vbox")
-    expect(views.first).to_be_visible(timeout=FIRST_RENDER_MS)
-    expect(page.locator(".jp-OutputArea-output", has_text="VBox(children=")).to_have_count(0)
+    # A workspace of its own per notebook (?reset): no tab of an earlier test is restored beside it.
+    page.goto(
+        f"{lab}/lab/workspaces/saved-{notebook[:2]}/tree/notebooks/{notebook}?reset", timeout=FIRST_RENDER_MS
+    )
+    panel = page.locator(".jp-NotebookPanel").filter(visible=True)
+    outputs = panel.locator(".jp-OutputArea-output")
+    expect(outputs.first).to_be_visible(timeout=FIRST_RENDER_MS)
     cells = json.loads((REPO / "notebooks" / notebook).read_text())["cells"]
     saved = sum(WIDGET_VIEW in o.get("data", {}) for c in cells for o in c.get("outputs", []))
-    drawn = page.locator(f".jp-OutputArea-output[data-mime-type='{WIDGET_VIEW}']")
-    expect(drawn).to_have_count(saved)
+    drawn = outputs.filter(has=page.locator(".widget-vbox"))
+    expect(drawn).to_have_count(saved, timeout=FIRST_RENDER_MS)
     for k in range(saved):
         expect(drawn.nth(k).locator(".widget-hbox").first).to_be_visible()
+    expect(outputs.filter(has_text="an interactive widget")).to_have_count(0)
     if notebook.startswith("02"):
-        expect(page.locator(".widget-vbox > .widget-label").first).to_have_text(
+        expect(panel.locator(".widget-vbox > .widget-label").first).to_have_text(
             re.compile(r"^event 26: PCR 4 = ")
         )
     snapshot(page, f"lab-{notebook.removesuffix('.ipynb')}-before-run")
@@ -88,17 +92,18 @@ def test_pcr_stepper_follows_buttons_and_keys(lab: str, page: Any) -> None:
         local.slider.value = index
         return local.status.value
 
-    page.goto(f"{lab}/lab/tree/{NOTEBOOK}", timeout=FIRST_RENDER_MS)
+    page.goto(f"{lab}/lab/workspaces/run-all/tree/{NOTEBOOK}?reset", timeout=FIRST_RENDER_MS)
     # Run-all before the kernel is connected would open a "Select Kernel" dialog instead.
     page.wait_for_function(KERNEL_READY, timeout=FIRST_RENDER_MS)
     run_all_cells(page, 2 * FIRST_RENDER_MS)
     fail_on_tracebacks(page, NOTEBOOK)
 
     # PcrStepper.widget = VBox([HBox([play, slider, back, step, reset]), status, event, table])
-    controls = page.locator(".widget-hbox", has=page.locator(".widget-slider")).filter(
+    panel = page.locator(".jp-NotebookPanel").filter(visible=True)
+    controls = panel.locator(".widget-hbox", has=page.locator(".widget-slider")).filter(
         has=page.get_by_role("button", name="reset")
     )
-    stepper = page.locator(".widget-vbox", has=controls).last
+    stepper = panel.locator(".widget-vbox", has=controls).last
     status = stepper.locator(":scope > .widget-label")
     event = stepper.locator(":scope > .widget-html").nth(0)
     expect(status).to_have_text(re.compile(r"^event \d+: "), timeout=FIRST_RENDER_MS)

@@ -45,7 +45,7 @@ def test_page_is_offline_quiet_and_reads_as_a_page(voila: str, page: Any, notebo
     assert ":::" not in text
     assert "VBox(children=" not in text
     # The exercise: a self-check saying "not yet", the solution one click away.
-    expect(page.get_by_text(re.compile(r"not yet"))).to_be_visible()
+    expect(page.get_by_text("✎ not yet")).to_be_visible()
     solution = page.locator("details", has=page.locator("summary", has_text="Solution"))
     expect(solution.locator("code").first).to_be_hidden()
     solution.locator("summary").click()
