@@ -100,7 +100,7 @@ def test_pcr_stepper_follows_buttons_and_keys(lab: str, page: Any) -> None:
 
     # PcrStepper.widget = VBox([HBox([play, slider, back, step, reset]), status, event, table])
     panel = page.locator(".jp-NotebookPanel").filter(visible=True)
-    controls = panel.locator(".widget-hbox", has=page.locator(".widget-slider")).filter(
+    controls = page.locator(".widget-hbox", has=page.locator(".widget-slider")).filter(
         has=page.get_by_role("button", name="reset")
     )
     stepper = panel.locator(".widget-vbox", has=controls).last

@@ -47,9 +47,9 @@ def test_page_is_offline_quiet_and_reads_as_a_page(voila: str, page: Any, notebo
     # The exercise: a self-check saying "not yet", the solution one click away.
     expect(page.get_by_text("✎ not yet")).to_be_visible()
     solution = page.locator("details", has=page.locator("summary", has_text="Solution"))
-    expect(solution.locator("code").first).to_be_hidden()
+    expect(solution.locator("pre, code").first).to_be_hidden()
     solution.locator("summary").click()
-    expect(solution.locator("code").first).to_be_visible()
+    expect(solution.locator("pre, code").first).to_be_visible()
     # Widgets sized for their content: no clipped label or input, sliders with room for their range.
     assert page.locator(".widget-vbox").first.evaluate(CUT_OFF) == []
     for track in page.locator(".widget-slider .noUi-target").all():
