@@ -2,9 +2,9 @@
 
 - drops the volatile cell metadata (execution timestamps) that nbconvert adds;
 - keeps the saved widget state (``metadata.widgets``, written by ``store_widget_state=True``) so
-  JupyterLab draws every widget before the notebook runs, and renames its random model ids to ids
-  derived from the notebook's name and the order the models appear in, so a regeneration that
-  builds the same widgets writes the same ids.
+  JupyterLab draws every widget before the notebook runs, but only the models of displayed widgets,
+  renamed from random ids to ids derived from the notebook's name and the models' place in the
+  displayed widget trees, so a regeneration that builds the same widgets writes the same file.
 
 Usage: python scripts/tidy_notebooks.py notebooks/*.ipynb
 """
@@ -16,17 +16,43 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_REF = re.compile(r"IPY_MODEL_([0-9a-f]{32})")
 _MODEL_ID = re.compile(r"[0-9a-f]{32}")
 
 
-def _stable_ids(text: str, ids: list[str], seed: str) -> str:
-    """Replace each model id in ``ids`` (in order) by a hash of ``seed`` and its position."""
-    mapping = {
-        old: hashlib.sha256(f"{seed}:{n}".encode()).hexdigest()[:32] for n, old in enumerate(ids)
-    }
-    return _MODEL_ID.sub(lambda m: mapping.get(m.group(0), m.group(0)), text)
+def _displayed_models(nb: dict[str, Any], state: dict[str, Any]) -> list[str]:
+    """The displayed views' models and every model they reference, in a fixed order: views in output
+    order, then breadth first through each model's references (its state with sorted keys)."""
+    order = [
+        out["data"][WIDGET_VIEW]["model_id"]
+        for cell in nb["cells"]
+        for out in cell.get("outputs", [])
+        if WIDGET_VIEW in out.get("data", {})
+    ]
+    seen = dict.fromkeys(m for m in order if m in state)
+    queue = list(seen)
+    while queue:
+        refs = _REF.findall(json.dumps(state[queue.pop(0)]["state"], sort_keys=True))
+        new = [r for r in refs if r in state and r not in seen]
+        seen.update(dict.fromkeys(new))
+        queue += list(dict.fromkeys(new))
+    return list(seen)
+
+
+def _stable_widget_state(nb: dict[str, Any], seed: str) -> dict[str, Any]:
+    """``nb`` with only the displayed widgets' models saved, renamed to ids derived from ``seed`` and
+    their position in :func:`_displayed_models` (models of widgets never displayed are dropped)."""
+    state = nb["metadata"]["widgets"][WIDGET_STATE]["state"]
+    keep = _displayed_models(nb, state)
+    mapping = {old: hashlib.sha256(f"{seed}:{n}".encode()).hexdigest()[:32] for n, old in enumerate(keep)}
+    nb["metadata"]["widgets"][WIDGET_STATE]["state"] = {old: state[old] for old in keep}
+    text = json.dumps(nb, ensure_ascii=False)
+    renamed: dict[str, Any] = json.loads(_MODEL_ID.sub(lambda m: mapping.get(m.group(0), m.group(0)), text))
+    return renamed
 
 
 def tidy(path: Path) -> bool:
@@ -35,12 +61,9 @@ def tidy(path: Path) -> bool:
     nb = json.loads(before)
     for cell in nb["cells"]:
         cell.get("metadata", {}).pop("execution", None)
+    if nb["metadata"].get("widgets", {}).get(WIDGET_STATE, {}).get("state"):
+        nb = _stable_widget_state(nb, path.name)
     text = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
-    state = nb["metadata"].get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-    if state:
-        # Order of first appearance in the file: the displayed views first, then the models they hold.
-        ids = list(dict.fromkeys(m for m in _MODEL_ID.findall(text) if m in state))
-        text = _stable_ids(text, ids, path.name)
     if text != before:
         path.write_text(text)
     return text != before
