@@ -35,7 +35,7 @@ def test_command_map_matches_what_each_module_registers(module: str, commands: t
 def test_eventlog_and_quote_commands_do_not_load_pandas() -> None:
     code = (
         "import sys; from tlkit.cli import main; rc = main(['eventlog', 'replay', "
-        "'data/fixtures/eventlogs/go-tpm-tools/rhel8-uefi.bin']); "
+        "'data/fixtures/go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin']); "
         "assert 'pandas' not in sys.modules, 'pandas loaded'; sys.exit(rc)"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)

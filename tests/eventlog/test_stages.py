@@ -5,22 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import fixture_path
 from tests.eventlog.logs import GT, log_bytes, short
 from tlkit.errors import DataError
 from tlkit.eventlog import BootStage, BootStages, EventLog, StartupLocality, boot_stages, parse
 
-EVENTLOGS = REPO / "data" / "fixtures" / "eventlogs"
-
 
 @pytest.fixture(scope="module")
 def rhel8() -> EventLog:
-    return parse((EVENTLOGS / "go-tpm-tools" / "rhel8-uefi.bin").read_bytes())
+    return parse(fixture_path("go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin").read_bytes())
 
 
 @pytest.fixture(scope="module")
 def ebs() -> EventLog:
-    return parse((EVENTLOGS / "go-attestation" / "ebs_event_missing_eventlog").read_bytes())
+    return parse(fixture_path("go-attestation/attest/testdata/ebs_event_missing_eventlog").read_bytes())
 
 
 def test_boot_stages_rhel8(rhel8: EventLog) -> None:
