@@ -10,7 +10,7 @@ STAMP := $(VENV)/.tlkit-installed
 APT_PACKAGES := swtpm swtpm-tools tpm2-tools chromium osslsigncode
 LOCK := requirements/lock.txt
 
-.PHONY: lab test install system-deps lint typecheck unit notebooks bench regen-notebooks clean
+.PHONY: lab voila test install system-deps lint typecheck unit notebooks bench regen-notebooks clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,14 +53,25 @@ test: system-deps install lint typecheck unit notebooks
 bench: install system-deps
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
-# Restart & Run All for every notebook, in the same environment that CI uses.
+# Restart & Run All for every notebook, in the same environment that CI uses. The widget state is
+# saved with each notebook (JupyterLab then draws the widgets before anything runs); tidy_notebooks
+# gives the widget models stable ids. Never set MPLBACKEND here (figures would not be stored).
 regen-notebooks: install
 	cd notebooks && for nb in [0-9]*.ipynb; do \
-	  ../$(PY) -m jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.store_widget_state=False $$nb || exit 1; done
+	  env -u MPLBACKEND ../$(PY) -m jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.store_widget_state=True $$nb || exit 1; done
 	$(PY) scripts/tidy_notebooks.py notebooks/*.ipynb
 
+# The notebooks as dashboards (code hidden), offline: tlkit's Voila template (notebooks/jupyter/)
+# drops the lab template's CDN stylesheets.
+voila: install
+	JUPYTER_PATH=$(CURDIR)/notebooks/jupyter $(VENV)/bin/voila --no-browser --Voila.ip=127.0.0.1 \
+	  --template=tlkit notebooks/
+
+# JupyterLab draws stored widget outputs only in trusted notebooks: trust the tutorial notebooks (their
+# saved widget state then shows every widget before anything runs).
 lab: install
+	$(VENV)/bin/jupyter trust notebooks/[0-9]*.ipynb
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 	  echo "headless: open the URL printed below in your browser"; \
 	  $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/; \

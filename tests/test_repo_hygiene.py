@@ -59,7 +59,6 @@ def test_notebook_was_run_in_order(nb: Path) -> None:
         for out in c.get("outputs", []):
             assert "application/javascript" not in out.get("data", {}), f"{nb.name}: javascript output"
             assert out.get("output_type") != "error", f"{nb.name}: committed an error output"
-    assert "widgets" not in data["metadata"], f"{nb.name}: stored widget state (use store_widget_state=False)"
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

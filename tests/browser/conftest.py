@@ -8,6 +8,12 @@
   start a kernel); a server that dies while starting is retried on a new port, then fails with its log.
 * Chromium is the system one (``apt-get install chromium``; Playwright's own browser download is never used).
   It is missing -> skip on a user's machine, FAIL when ``CI=true`` (:func:`tests.conftest.require_binaries`).
+* Voila runs with tlkit's template (``notebooks/jupyter``, ``--template=tlkit``), as ``make voila`` does.
+* Every page records its requests and console messages: :func:`assert_offline_and_quiet` fails on any
+  request that leaves 127.0.0.1 and on any console error or warning other than
+  :data:`KNOWN_UPSTREAM_WARNINGS`.
+* :func:`timed` measures how long the kernel takes to answer a browser action; the figures are
+  printed at the end of the run (and kept in ``/tmp/tlkit-browser/timings.txt``).
 * A failing test leaves a screenshot in its ``tmp_path``; :func:`snapshot` keeps one for humans under
   ``/tmp/tlkit-browser/``.
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -26,6 +33,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +47,23 @@ UPDATE_MS = 30_000
 """Budget for one round trip browser -> kernel -> browser on 2 busy cores."""
 SERVER_START_S = 60.0
 HUMAN_SCREENSHOTS = Path("/tmp/tlkit-browser")
+VOILA_TEMPLATES = REPO / "notebooks" / "jupyter"
+"""``JUPYTER_PATH`` entry holding ``voila/templates/tlkit`` (the lab template without CDN stylesheets)."""
+
+KNOWN_UPSTREAM_WARNINGS = (
+    re.compile(
+        r"Unsatisfied version \S+ from _JUPYTERLAB\.CORE_OUTPUT of shared singleton module "
+        r"@jupyterlab/[a-z-]+ \(required \^\S+\)"
+    ),
+    re.compile(
+        r"No satisfying version \(\^\S+\) of shared module @jupyterlab/[a-z-]+ found in shared scope "
+        r"default\.\s+Available versions: \S+ from _JUPYTERLAB\.CORE_OUTPUT"
+    ),
+)
+"""Webpack's notices that Voila 0.5.13's page core (JupyterLab 4.2.5 packages) is older than what its own
+widgets-manager8 (built against 4.5.10) and jupyterlab_widgets 3.0.17 (4.6.2) were built against
+(voila-dashboards/voila#1514). They come from Voila's bundles, not from tlkit's widgets, and webpack
+falls back to the core copy (the tests prove the widgets work); no setting of ours removes them."""
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -193,6 +218,54 @@ def browser(chromium: str) -> Iterator[Any]:
         b.close()
 
 
+@dataclass
+class Watch:
+    """What one page did: every request URL and every console message as ``(type, text)``."""
+
+    requests: list[str] = field(default_factory=list)
+    console: list[tuple[str, str]] = field(default_factory=list)
+
+
+WATCHES: dict[int, Watch] = {}
+TIMINGS: list[tuple[str, float]] = []
+
+
+def assert_offline_and_quiet(page: Any) -> Watch:
+    """Fail on a request beyond 127.0.0.1 and on a console error or (non-upstream) warning."""
+    watch = WATCHES[id(page)]
+    remote = [u for u in watch.requests if not re.match(r"(https?|wss?)://127\.0\.0\.1[:/]|data:|blob:", u)]
+    assert not remote, f"requests left 127.0.0.1: {remote}"
+    bad = [
+        f"{kind}: {text}"
+        for kind, text in watch.console
+        if kind == "error"
+        or (kind == "warning" and not any(k.fullmatch(text) for k in KNOWN_UPSTREAM_WARNINGS))
+    ]
+    assert not bad, "console errors/warnings:\n" + "\n".join(bad)
+    return watch
+
+
+def timed(name: str, action: Callable[[], None], done: Callable[[], None]) -> float:
+    """Run ``action`` then wait for ``done`` (an ``expect``); record and return the seconds it took."""
+    start = time.monotonic()
+    action()
+    done()
+    seconds = time.monotonic() - start
+    TIMINGS.append((name, seconds))
+    return seconds
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not TIMINGS:
+        return
+    lines = [f"{name:<60} {1000 * s:7.0f} ms" for name, s in TIMINGS]
+    terminalreporter.write_sep("-", "browser: kernel round trips (action -> page updated)")
+    for line in lines:
+        terminalreporter.write_line(line)
+    HUMAN_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (HUMAN_SCREENSHOTS / "timings.txt").write_text("\n".join(lines) + "\n")
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
@@ -207,6 +280,10 @@ def page(browser: Any, request: pytest.FixtureRequest, tmp_path: Path, workdir: 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(UPDATE_MS)
+    watch = WATCHES[id(pg)] = Watch()
+    pg.on("request", lambda r: watch.requests.append(r.url))
+    pg.on("websocket", lambda ws: watch.requests.append(ws.url))
+    pg.on("console", lambda m: watch.console.append((m.type, m.text)))
     yield pg
     rep = getattr(request.node, "_browser_rep_call", None)
     if rep is not None and rep.failed:
@@ -218,6 +295,7 @@ def page(browser: Any, request: pytest.FixtureRequest, tmp_path: Path, workdir: 
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
             print(f"--- {log} (last lines) ---\n{tail}")
     context.close()
+    WATCHES.pop(id(pg), None)
 
 
 def tracebacks(page: Any) -> Any:
@@ -293,7 +371,8 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def voila(workdir: Path, server_env: dict[str, str]) -> Iterator[str]:
     """Base URL of a Voila server over ``<workdir>/notebooks``; pages are ``/voila/render/<nb>``."""
     _need_module("voila")
-    server = Server("voila", workdir / "notebooks", server_env, workdir.parent / "voila.log")
+    env = {**server_env, "JUPYTER_PATH": str(VOILA_TEMPLATES)}
+    server = Server("voila", workdir / "notebooks", env, workdir.parent / "voila.log")
     server.start(
         lambda port: [
             sys.executable,
@@ -305,6 +384,7 @@ def voila(workdir: Path, server_env: dict[str, str]) -> Iterator[str]:
             "--Voila.ip=127.0.0.1",
             "--Voila.port_retries=0",
             "--show_tracebacks=True",
+            "--template=tlkit",
         ],
         _port_open,
     )
@@ -316,6 +396,14 @@ def voila(workdir: Path, server_env: dict[str, str]) -> Iterator[str]:
 def lab(workdir: Path, server_env: dict[str, str]) -> Iterator[str]:
     """Base URL of a JupyterLab server (no token, app exposed as ``window.jupyterapp``) over ``workdir``."""
     _need_module("jupyterlab")
+    # As `make lab` does: JupyterLab draws stored widget outputs only in trusted notebooks.
+    notebooks = sorted(str(p) for p in (workdir / "notebooks").glob("[0-9]*.ipynb"))
+    subprocess.run(
+        [sys.executable, "-m", "jupyter", "trust", *notebooks],
+        env=server_env,
+        check=True,
+        capture_output=True,
+    )
     server = Server("jupyterlab", workdir, server_env, workdir.parent / "jupyterlab.log")
     server.start(
         lambda port: [

@@ -1,4 +1,5 @@
-"""JupyterLab runs the event-log notebook and the PCR stepper answers buttons and keys in a real browser.
+"""JupyterLab draws the saved widgets before anything runs; it runs the event-log notebook and the PCR
+stepper answers buttons and keys in a real browser.
 
 The notebook leaves the stepper at some event; the test first presses ``reset`` (the kernel handles it
 after every cell has run), so each later state is known: expected labels come from a
@@ -7,18 +8,26 @@ after every cell has run), so each later state is known: expected labels come fr
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import FIRST_RENDER_MS, fail_on_tracebacks, snapshot
-from tests.conftest import fixture_path
+from tests.browser.conftest import (
+    FIRST_RENDER_MS,
+    assert_offline_and_quiet,
+    fail_on_tracebacks,
+    snapshot,
+    timed,
+)
+from tests.conftest import REPO, fixture_path
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "notebooks/02_event_logs.ipynb"
-LOG = fixture_path("go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin")
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+LOG = "go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin"
 """The log the notebook's stepper walks (its ``log`` cell)."""
 
 RUN_ALL = """async () => {
@@ -42,29 +51,59 @@ def run_all_cells(page: Any, timeout_ms: int) -> None:
     page.evaluate(RUN_ALL % (timeout_ms, timeout_ms))
 
 
+@pytest.mark.parametrize(
+    "notebook", ["01_vtpm_and_quotes.ipynb", "02_event_logs.ipynb", "03_support_matrix.ipynb"]
+)
+def test_saved_widgets_are_drawn_before_running(lab: str, page: Any, notebook: str) -> None:
+    """Opened, not run: every widget cell shows the widget (from the saved state), not its text repr."""
+    from playwright.sync_api import expect
+
+    # A workspace of its own per notebook (?reset): no tab of an earlier test is restored beside it.
+    page.goto(
+        f"{lab}/lab/workspaces/saved-{notebook[:2]}/tree/notebooks/{notebook}?reset", timeout=FIRST_RENDER_MS
+    )
+    panel = page.locator(".jp-NotebookPanel").filter(visible=True)
+    outputs = panel.locator(".jp-OutputArea-output")
+    expect(outputs.first).to_be_visible(timeout=FIRST_RENDER_MS)
+    cells = json.loads((REPO / "notebooks" / notebook).read_text())["cells"]
+    saved = sum(WIDGET_VIEW in o.get("data", {}) for c in cells for o in c.get("outputs", []))
+    drawn = outputs.filter(has=page.locator(".widget-vbox"))
+    expect(drawn).to_have_count(saved, timeout=FIRST_RENDER_MS)
+    for k in range(saved):
+        expect(drawn.nth(k).locator(".widget-hbox").first).to_be_visible()
+    expect(outputs.filter(has_text="an interactive widget")).to_have_count(0)
+    if notebook.startswith("02"):
+        expect(panel.locator(".widget-vbox > .widget-label").first).to_have_text(
+            re.compile(r"^event 26: PCR 4 = ")
+        )
+    snapshot(page, f"lab-{notebook.removesuffix('.ipynb')}-before-run")
+    assert_offline_and_quiet(page)
+
+
 def test_pcr_stepper_follows_buttons_and_keys(lab: str, page: Any) -> None:
     from playwright.sync_api import expect
 
     from tlkit.eventlog import parse
     from tlkit.widgets.pcr_stepper import PcrStepper
 
-    local = PcrStepper(parse(LOG.read_bytes()), bank="sha256")
+    local = PcrStepper(parse(fixture_path(LOG).read_bytes()), bank="sha256")
 
     def status_at(index: int) -> str:
         local.slider.value = index
         return local.status.value
 
-    page.goto(f"{lab}/lab/tree/{NOTEBOOK}", timeout=FIRST_RENDER_MS)
+    page.goto(f"{lab}/lab/workspaces/run-all/tree/{NOTEBOOK}?reset", timeout=FIRST_RENDER_MS)
     # Run-all before the kernel is connected would open a "Select Kernel" dialog instead.
     page.wait_for_function(KERNEL_READY, timeout=FIRST_RENDER_MS)
     run_all_cells(page, 2 * FIRST_RENDER_MS)
     fail_on_tracebacks(page, NOTEBOOK)
 
     # PcrStepper.widget = VBox([HBox([play, slider, back, step, reset]), status, event, table])
+    panel = page.locator(".jp-NotebookPanel").filter(visible=True)
     controls = page.locator(".widget-hbox", has=page.locator(".widget-slider")).filter(
         has=page.get_by_role("button", name="reset")
     )
-    stepper = page.locator(".widget-vbox", has=controls).last
+    stepper = panel.locator(".widget-vbox", has=controls).last
     status = stepper.locator(":scope > .widget-label")
     event = stepper.locator(":scope > .widget-html").nth(0)
     expect(status).to_have_text(re.compile(r"^event \d+: "), timeout=FIRST_RENDER_MS)
@@ -73,8 +112,11 @@ def test_pcr_stepper_follows_buttons_and_keys(lab: str, page: Any) -> None:
     expect(status).to_have_text(status_at(0))
     expect(event).to_contain_text(f"event 0 of {len(local.log)}")
 
-    stepper.get_by_role("button", name="step ▶").click()
-    expect(status).to_have_text(status_at(1))
+    timed(
+        "lab 02 stepper: step ▶",
+        lambda: stepper.get_by_role("button", name="step ▶").click(),
+        lambda: expect(status).to_have_text(status_at(1)),
+    )
     stepper.get_by_role("button", name="step ▶").click()
     expect(status).to_have_text(status_at(2))
     stepper.get_by_role("button", name="◀ back").click()
@@ -86,9 +128,12 @@ def test_pcr_stepper_follows_buttons_and_keys(lab: str, page: Any) -> None:
     handle.focus()
     handle.press("ArrowRight")
     expect(status).to_have_text(status_at(2))
-    handle.press("End")
     last = len(local.log) - 1
-    expect(status).to_have_text(status_at(last))
+    timed(
+        "lab 02 stepper: End key on the slider",
+        lambda: handle.press("End"),
+        lambda: expect(status).to_have_text(status_at(last)),
+    )
     expect(stepper.locator(".widget-slider .widget-readout")).to_have_text(str(last))
 
     snapshot(stepper, "lab-02-pcr-stepper")

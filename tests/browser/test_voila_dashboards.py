@@ -1,7 +1,7 @@
-"""Voila renders the tutorial dashboards and their widgets answer the kernel in a real browser.
+"""Voila renders the tutorial dashboards offline, and their widgets answer the kernel in a real browser.
 
 Expected texts are computed in this process with the same widget class and the same inputs as the page
-shows, so the tests check the browser <-> kernel wiring, not the support data.
+shows, so the tests check the browser <-> kernel wiring and what a learner sees, not the support data.
 """
 
 from __future__ import annotations
@@ -12,18 +12,79 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import open_voila, snapshot
-from tests.conftest import REPO
+from tests.browser.conftest import assert_offline_and_quiet, open_voila, snapshot, timed
+from tests.conftest import fixture_path
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOK_01_NONCE = "db1db298db6d60e6385b7231743e9c3056a18003"
 """The verifier nonce notebook 01 passes to its QuoteLab (keylime's test quote)."""
+NOTEBOOKS = ("01_vtpm_and_quotes.ipynb", "02_event_logs.ipynb", "03_support_matrix.ipynb")
+
+CUT_OFF = """root => [...root.querySelectorAll('input, .widget-label')]
+  .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+  .map(e => (e.value || e.textContent).trim())"""
+"""Visible inputs and widget labels whose content is wider than their box (clipped or ellipsised)."""
 
 
 def html_text(value: str) -> str:
     """The ``textContent`` a browser shows for an ``HTML`` widget value (tags dropped, entities decoded)."""
     return html.unescape(re.sub(r"<[^>]+>", "", value))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_page_is_offline_quiet_and_reads_as_a_page(voila: str, page: Any, notebook: str) -> None:
+    from playwright.sync_api import expect
+
+    widgets = page.locator(".widget-vbox").first
+    open_voila(page, f"{voila}/voila/render/{notebook}", widgets)
+    expect(page.locator(".widget-vbox .widget-html, .widget-vbox .widget-label").first).to_be_visible()
+    text = page.locator("body").inner_text()
+    # Imports: prose under the heading (Voila hides the code cell); no MyST markup shown as text.
+    assert re.search(r"Imports\s+One cell loads everything", text)
+    assert ":::" not in text
+    assert "VBox(children=" not in text
+    # The exercise: a self-check saying "not yet", the solution one click away.
+    expect(page.get_by_text("✎ not yet")).to_be_visible()
+    solution = page.locator("details", has=page.locator("summary", has_text="Solution"))
+    expect(solution.locator("pre, code").first).to_be_hidden()
+    solution.locator("summary").click()
+    expect(solution.locator("pre, code").first).to_be_visible()
+    # Widgets sized for their content: no clipped label or input, sliders with room for their range.
+    assert page.locator(".widget-vbox").first.evaluate(CUT_OFF) == []
+    for track in page.locator(".widget-slider .noUi-target").all():
+        assert track.bounding_box()["width"] >= 350
+    watch = assert_offline_and_quiet(page)
+    assert watch.requests  # the recorder saw the page's own requests
+    snapshot(page, f"voila-{notebook.removesuffix('.ipynb')}")
+
+
+def test_event_table_fits_and_stepper_matches_the_text(voila: str, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    from tlkit.eventlog import parse
+    from tlkit.widgets.pcr_stepper import PcrStepper
+
+    stepper = page.locator(".widget-vbox", has=page.get_by_role("button", name="reset")).last
+    open_voila(page, f"{voila}/voila/render/02_event_logs.ipynb", stepper)
+    (named,) = re.findall(r"opens at event (\d+)", page.locator("body").inner_text())
+    status = stepper.locator(":scope > .widget-label")
+    local = PcrStepper(
+        parse(fixture_path("go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin").read_bytes())
+    )
+    local.slider.value = int(named)
+    expect(status).to_have_text(local.status.value)
+    table = page.locator(".jp-OutputArea-output table", has_text="sha256 digest")
+    width, room = table.evaluate("t => [t.getBoundingClientRect().width, t.parentElement.clientWidth]")
+    assert width <= room, f"event table {width}px in {room}px"
+    assert "NaN" not in table.inner_text()
+    expect(table.locator("td", has_text="— not extended").first).to_be_visible()
+    timed(
+        "voila 02 stepper: step ▶",
+        lambda: stepper.get_by_role("button", name="step ▶").click(),
+        lambda: expect(status).to_have_text(re.compile(rf"^event {int(named) + 1}: ")),
+    )
+    assert_offline_and_quiet(page)
 
 
 def test_compat_explorer_verdict_follows_page_inputs(voila: str, page: Any) -> None:
@@ -40,13 +101,12 @@ def test_compat_explorer_verdict_follows_page_inputs(voila: str, page: Any) -> N
     image = box.locator(".widget-text", has=page.locator("label", has_text="image / OS")).locator("input")
     generation = box.locator(".widget-dropdown", has=generation_label).locator("select")
     as_of = box.locator(".widget-dropdown", has=page.locator("label", has_text="as of")).locator("select")
-    # CompatExplorer.widget = VBox([HBox, HBox, verdict, reasons, remediations, notes])
-    verdict = box.locator(":scope > .widget-html").nth(0).locator(".widget-html-content")
-    blockers = box.locator(":scope > .widget-html").nth(1).locator(".widget-html-content")
+    # CompatExplorer.widget = VBox([HBox, error, HBox, HBox, verdict, reasons, remediations, notes])
+    error = box.locator(":scope > .widget-html").nth(0).locator(".widget-html-content")
+    verdict = box.locator(":scope > .widget-html").nth(1).locator(".widget-html-content")
+    blockers = box.locator(":scope > .widget-html").nth(2).locator(".widget-html-content")
 
     local = CompatExplorer(size=size.input_value(), image=image.input_value())
-    # A Dropdown whose value is None shows no selection (ipywidgets: None means "nothing selected"), so
-    # the page's "" stands for the explorer's default (auto / newest).
     local.generation.label = generation.input_value() or None
     local.as_of.label = as_of.input_value() or None
     expect(verdict).to_have_text(html_text(local.verdict.value))
@@ -57,38 +117,59 @@ def test_compat_explorer_verdict_follows_page_inputs(voila: str, page: Any) -> N
     local.size.value = "Standard_D4s_v5"
     local.image.value = "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest"
     size.fill(local.size.value)
-    image.fill(local.image.value)
+    timed(
+        "voila 03 compat explorer: image typed -> verdict",
+        lambda: image.fill(local.image.value),
+        lambda: expect(verdict).to_have_text(html_text(local.verdict.value)),
+    )
     assert local.report is not None
     assert local.report.compatible
-    expect(verdict).to_have_text(html_text(local.verdict.value))
     expect(blockers).to_have_text("blockers: none")
-    seen.add(html_text(local.verdict.value))
+
+    # Half-typed size: the error appears beside the fields, the verdict stays.
+    before = verdict.inner_text()
+    local.size.value = "Standard_D4s_v"
+    timed(
+        "voila 03 compat explorer: invalid size typed -> input error",
+        lambda: size.fill(local.size.value),
+        lambda: expect(error).to_have_text(html_text(local.error.value)),
+    )
+    assert "VM size" in error.inner_text() or "size" in error.inner_text()
+    expect(verdict).to_have_text(before)
+    local.size.value = "Standard_D4s_v5"
+    size.fill(local.size.value)
+    expect(error).to_have_text("")
 
     # A dropdown choice: Gen1 blocks Trusted Launch on the same size and image.
-    generation.select_option("Gen1")
     local.generation.label = "Gen1"
+    timed(
+        "voila 03 compat explorer: generation chosen -> verdict",
+        lambda: generation.select_option("Gen1"),
+        lambda: expect(verdict).to_have_text(html_text(local.verdict.value)),
+    )
     assert not local.report.compatible
-    expect(verdict).to_have_text(html_text(local.verdict.value))
     expect(blockers).to_have_text(html_text(local.reasons.value))
     seen.add(html_text(local.verdict.value))
-
     assert len(seen) >= 2
     snapshot(box, "voila-03-compat-explorer")
+    assert_offline_and_quiet(page)
 
 
-def test_quote_lab_flip_follows_page_inputs(voila: str, page: Any) -> None:
+def test_quote_lab_shows_the_untouched_verdict_then_the_flip(voila: str, page: Any) -> None:
     from playwright.sync_api import expect
 
     from tlkit.tpm import read_pcrs
     from tlkit.widgets.quote_lab import QuoteLab
 
-    quotes = REPO / "data" / "fixtures" / "quotes" / "keylime"
+    def read(name: str) -> bytes:
+        return fixture_path(f"keylime/test-data/files/{name}").read_bytes()
+
     local = QuoteLab(
-        (quotes / "quote.out").read_bytes(),
-        (quotes / "quotesig.out").read_bytes(),
-        read_pcrs((quotes / "quotepcr.out").read_bytes()),
+        read("quote.out"),
+        read("quotesig.out"),
+        read_pcrs(read("quotepcr.out")),
         bytes.fromhex(NOTEBOOK_01_NONCE),
-        (quotes / "akpub.pem").read_bytes(),
+        read("akpub.pem"),
     )
 
     flip = page.get_by_role("button", name="Flip and verify")
@@ -101,19 +182,25 @@ def test_quote_lab_flip_follows_page_inputs(voila: str, page: Any) -> None:
     readout = box.locator(".widget-slider .widget-readout")
     mask = box.locator(".widget-text", has=page.locator("label", has_text="XOR mask")).locator("input")
     verdict = box.locator(":scope > .widget-html .widget-html-content")
+    expect(verdict).to_have_text(html_text(local.verdict.value))  # untouched, nothing flipped yet
+    assert "untouched quote: passed" in verdict.inner_text()
 
     # Part -> the kernel replaces the field choices in the page.
-    part.select_option("signature")
     local.part.value = "signature"
-    expect(field.locator("option")).to_have_text([str(o) for o in local.field.options])
+    timed(
+        "voila 01 quote lab: part chosen -> field options",
+        lambda: part.select_option("signature"),
+        lambda: expect(field.locator("option")).to_have_text([str(o) for o in local.field.options]),
+    )
 
-    # Field -> the kernel resets the byte slider to 0 and sets its range (a range that differs from the
-    # first field's, so the wait below cannot pass before the kernel has answered).
+    # Field -> the kernel resets the byte slider to 0 and sets its range.
     first_max = local.position.max
     chosen = next(f for f in local.field.options if _set_field(local, f) not in {0, 1, first_max})
     field.select_option(chosen)
     expect(handle).to_have_attribute("aria-valuemax", re.compile(rf"^{local.position.max}(\.0+)?$"))
     expect(readout).to_have_text("0")
+    track = box.locator(".widget-slider .noUi-target").bounding_box()
+    assert track["width"] >= 350, f"a {local.position.max + 1}-byte slider {track['width']}px wide"
 
     # Slider keys, a typed mask, then the button: the verdict comes back from tamper_quote.
     handle.focus()
@@ -126,9 +213,13 @@ def test_quote_lab_flip_follows_page_inputs(voila: str, page: Any) -> None:
     local.mask.value = 5
     local.flip.click()
     assert "signature" in local.verdict.value
-    flip.click()
-    expect(verdict).to_have_text(html_text(local.verdict.value))
+    timed(
+        "voila 01 quote lab: Flip and verify -> verdict",
+        flip.click,
+        lambda: expect(verdict).to_have_text(html_text(local.verdict.value)),
+    )
     snapshot(box, "voila-01-quote-lab")
+    assert_offline_and_quiet(page)
 
 
 def _set_field(lab: Any, name: str) -> int:

@@ -13,7 +13,7 @@ from tlkit.eventlog import BootStage, BootStages, EventLog, StartupLocality, boo
 
 @pytest.fixture(scope="module")
 def rhel8() -> EventLog:
-    return parse(log_bytes(GT + "rhel8-uefi.bin"))
+    return parse(fixture_path("go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin").read_bytes())
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from tests.conftest import REPO, require_binaries
+from tests.conftest import fixture_path, require_binaries
 from tlkit.errors import PolicyError, ToolError
 from tlkit.lab import SwtpmKey, SwtpmQuote, SwtpmSession, pcr_spec
 from tlkit.tpm import (
@@ -515,7 +515,7 @@ def test_tampered_virtual_tpm_quote_fails_tpm2_checkquote(v_quote: VQuote) -> No
 
 def test_verify_quote_agrees_with_tpm2_checkquote_on_keylime_quote(tmp_path: Path) -> None:
     require_binaries("tpm2_checkquote")
-    src = REPO / "data" / "fixtures" / "quotes" / "keylime"
+    src = fixture_path("keylime/test-data/files/quote.out").parent
     message, signature = (src / "quote.out").read_bytes(), (src / "quotesig.out").read_bytes()
     pcr_file, ak_pem = (src / "quotepcr.out").read_bytes(), (src / "akpub.pem").read_bytes()
     nonce = bytes.fromhex("db1db298db6d60e6385b7231743e9c3056a18003")

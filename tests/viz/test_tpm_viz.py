@@ -14,12 +14,11 @@ from tlkit.errors import ParseError
 from tlkit.tpm import Attest, Signature
 from tlkit.viz.tpm import annotate_attest, annotate_signature, digest_fingerprint_figure
 
-KEYLIME = fixture_path("keylime/test-data/files")
 NONCE = bytes.fromhex("db1db298db6d60e6385b7231743e9c3056a18003")
 
 
 def _read(name: str) -> bytes:
-    return (KEYLIME / name).read_bytes()
+    return fixture_path(f"keylime/test-data/files/{name}").read_bytes()
 
 
 def test_annotate_attest_lays_out_the_keylime_quote() -> None:

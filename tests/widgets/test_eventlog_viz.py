@@ -36,6 +36,8 @@ def test_viz_is_plotting_only() -> None:
     """Stages and prefix replays are domain results: they live in tlkit.eventlog, not here."""
     assert set(viz_eventlog.__all__) == {
         "GROUP_COLOURS",
+        "NOT_EXTENDED",
+        "event_table",
         "event_group",
         "pcr_timeline_figure",
         "secure_boot_frame",
@@ -142,3 +144,19 @@ def test_secure_boot_frame_is_to_frame_with_common_names(rhel8: EventLog) -> Non
     assert full.drop(columns="subjects").equals(short_names.drop(columns="subjects"))
     assert full["subjects"][0] == "CN=newpk"
     assert short_names["subjects"][0] == "newpk"
+
+
+def test_event_table_fits_a_page(rhel8: EventLog) -> None:
+    table = viz_eventlog.event_table(rhel8, "sha256", digest_chars=16, description_chars=56)
+    assert list(table.columns) == ["pcr", "type", "sha256 digest", "description"]
+    assert table.index.name == "event"
+    assert len(table) == len(rhel8)
+    no_action = [e.index for e in rhel8 if e.event_type == EventType.EV_NO_ACTION]
+    assert no_action
+    assert set(table.loc[no_action, "sha256 digest"]) == {viz_eventlog.NOT_EXTENDED}
+    assert not table.isna().any().any()
+    digest = rhel8[26].digest("sha256")
+    assert digest is not None
+    assert table.loc[26, "sha256 digest"] == digest.hex()[:16] + "…"
+    assert table["description"].str.len().max() <= 56
+    assert table.loc[26, "description"] == rhel8[26].description  # short ones are kept whole

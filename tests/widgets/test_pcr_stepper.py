@@ -11,21 +11,21 @@ import pytest
 
 from tests.conftest import expected_pcrs, fixture_path
 from tlkit.eventlog import EventLog, parse
+from tlkit.widgets._common import COLOURS
 from tlkit.widgets.pcr_stepper import PcrStepper
 
-RHEL8 = fixture_path("go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin")
-EBS = fixture_path("go-attestation/attest/testdata/ebs_event_missing_eventlog")
+RHEL8 = "go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin"
+EBS = "go-attestation/attest/testdata/ebs_event_missing_eventlog"
 
 
 @pytest.fixture(scope="module")
 def rhel8() -> EventLog:
-    return parse(RHEL8.read_bytes())
+    return parse(fixture_path(RHEL8).read_bytes())
 
 
 @pytest.fixture(scope="module")
 def expected() -> dict[str, dict[str, str]]:
-    rel = "go-tpm-tools/internal/test/eventlogs/rhel8-uefi.bin"
-    pcrs: dict[str, dict[str, str]] = expected_pcrs()["fixtures"][rel]["expected_pcrs"]
+    pcrs: dict[str, dict[str, str]] = expected_pcrs()["fixtures"][RHEL8]["expected_pcrs"]
     return pcrs
 
 
@@ -130,7 +130,7 @@ def test_play_is_linked_to_slider(rhel8: EventLog) -> None:
 
 
 def test_sha1_log_defaults_to_its_only_bank() -> None:
-    log = parse(EBS.read_bytes())
+    log = parse(fixture_path(EBS).read_bytes())
     s = PcrStepper(log)
     assert s.bank == "sha1"
     assert s.slider.max == 37
@@ -149,7 +149,7 @@ def test_event_shows_the_payload_check(rhel8: EventLog) -> None:
     t = PcrStepper(flipped)
     t.slider.value = 3
     assert "SecureBoot = disabled" in t.event.value
-    assert t.event.value.endswith('H(data) = digest: <b style="color:#c44e52">NO</b>')
+    assert t.event.value.endswith(f'H(data) = digest: <b style="color:{COLOURS["bad"]}">NO</b>')
     assert t.values_after(3) == s.values_after(3)  # the replay does not see the edit
 
 
@@ -164,3 +164,10 @@ def test_stepper_uses_the_eventlog_api_not_viz(rhel8: EventLog) -> None:
     assert not any(m and m.startswith("tlkit.viz") for m in imported)
     s = PcrStepper(rhel8, bank="sha1")
     assert [s.values_after(i) for i in range(len(rhel8))] == rhel8.prefix_replays("sha1")
+
+
+def test_start_opens_at_an_event(rhel8: EventLog) -> None:
+    s = PcrStepper(rhel8, start=26)
+    assert (s.slider.value, s.play.value) == (26, 26)
+    assert s.status.value.startswith("event 26: PCR 4 = ")
+    assert PcrStepper(rhel8, start=10_000).slider.value == len(rhel8) - 1

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import fixture_path
 from tlkit.tpm import Attest, Signature, read_pcrs
-from tlkit.widgets.quote_lab import QuoteLab
+from tlkit.widgets.quote_lab import NO_CHANGE_YET, QuoteLab
 
-KEYLIME = fixture_path("keylime/test-data/files")
 NONCE = bytes.fromhex("db1db298db6d60e6385b7231743e9c3056a18003")
 
 
 def _read(name: str) -> bytes:
-    return (KEYLIME / name).read_bytes()
+    return fixture_path(f"keylime/test-data/files/{name}").read_bytes()
+
+
+def _text(value: str) -> str:
+    """What a browser shows for an HTML value: tags dropped, the verdict's two lines split."""
+    return re.sub(r"<(?!br>)[^>]+>", "", value).replace("<br>", "\n")
+
+
+def _change(lab: QuoteLab) -> str:
+    """The verdict's second line (the last experiment), as text."""
+    first, second = _text(lab.verdict.value).split("\n")
+    assert first == "untouched quote: passed"
+    return second
 
 
 def _lab() -> QuoteLab:
@@ -21,7 +34,8 @@ def _lab() -> QuoteLab:
 
 def test_untouched_quote_passes() -> None:
     lab = _lab()
-    assert lab.verdict.value == "<b>untouched quote</b>: passed"
+    assert _change(lab) == _text(NO_CHANGE_YET)
+    assert "color:#2e7d32" in lab.untouched
     assert lab.field.value == "magic"
     assert (lab.position.min, lab.position.max) == (0, 3)
 
@@ -34,8 +48,9 @@ def test_flip_nonce_byte() -> None:
     lab.mask.value = 0x80
     lab.flip.click()
     assert lab.offset == 46
-    assert lab.verdict.value == (
-        "message byte 46 (extraData.buffer): 0xb2 → 0x32 — <b>FAILED: signature-invalid, nonce-mismatch</b>"
+    assert _change(lab) == (
+        "your change: message byte 46 (extraData.buffer): 0xb2 → 0x32 — "
+        "FAILED: signature-invalid, nonce-mismatch"
     )
 
 
@@ -43,10 +58,10 @@ def test_flip_pcr_digest_and_magic() -> None:
     lab = _lab()
     lab.field.value = "pcrDigest.buffer"
     lab.flip.click()
-    assert lab.verdict.value.endswith("<b>FAILED: signature-invalid, pcr-digest-mismatch</b>")
+    assert _change(lab).endswith("FAILED: signature-invalid, pcr-digest-mismatch")
     lab.field.value = "magic"
     lab.flip.click()
-    assert lab.verdict.value.startswith("message byte 0 (magic): 0xff → 0xfe")
+    assert _change(lab).startswith("your change: message byte 0 (magic): 0xff → 0xfe")
     assert "bad-magic" in lab.verdict.value
 
 
@@ -59,7 +74,7 @@ def test_signature_part_switches_fields() -> None:
     lab.position.value = 255
     lab.flip.click()
     assert lab.offset == 261
-    assert lab.verdict.value.endswith("<b>FAILED: signature-invalid</b>")
+    assert _change(lab).endswith("FAILED: signature-invalid")
     lab.field.value = "hash"
     assert lab.position.value == 0
     assert lab.position.max == 1
@@ -72,11 +87,11 @@ def test_fields_follow_the_tpm_layout_and_accept_a_signature_object() -> None:
     sig = Signature.from_bytes(_read("quotesig.out"))
     pcrs = read_pcrs(_read("quotepcr.out"))
     other = QuoteLab(_read("quote.out"), sig, pcrs, NONCE, _read("akpub.pem"))
-    assert other.verdict.value == "<b>untouched quote</b>: passed"
+    assert _change(other) == _text(NO_CHANGE_YET)
     other.field.value = "pcrSelect[0].pcrSelect"
     other.position.value = 1
     other.flip.click()
-    assert other.verdict.value == (
-        "message byte 97 (pcrSelect[0].pcrSelect): 0x80 → 0x81 — "
-        "<b>FAILED: signature-invalid, pcr-selection-mismatch</b>"
+    assert _change(other) == (
+        "your change: message byte 97 (pcrSelect[0].pcrSelect): 0x80 → 0x81 — "
+        "FAILED: signature-invalid, pcr-selection-mismatch"
     )

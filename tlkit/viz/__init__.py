@@ -3,10 +3,10 @@
 Each figure function takes computed results (DataFrames, replay results) and returns a
 :class:`matplotlib.figure.Figure`; none computes domain results and none calls ``plt.show()``.
 :func:`table` turns a result with ``to_rows()`` (e.g. :class:`tlkit.tpm.TamperReport`) into a
-DataFrame. Domain-specific modules: :mod:`tlkit.viz.tpm`, :mod:`tlkit.viz.eventlog`,
-:mod:`tlkit.viz.support`.
+DataFrame, :func:`fields` a (nested) mapping into a two-column table. Domain-specific modules:
+:mod:`tlkit.viz.tpm`, :mod:`tlkit.viz.eventlog`, :mod:`tlkit.viz.support`.
 """
 
-from tlkit.viz._tables import SupportsRows, table
+from tlkit.viz._tables import SupportsRows, fields, table
 
-__all__ = ["SupportsRows", "table"]
+__all__ = ["SupportsRows", "fields", "table"]

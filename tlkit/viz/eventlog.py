@@ -1,5 +1,7 @@
 """Tables and figures that explain a TCG firmware event log (presentation only).
 
+- :func:`event_table`: the events as a table that fits a page: short digests, ``not extended`` for
+  EV_NO_ACTION records (never a ``NaN``), long descriptions shortened.
 - :func:`event_group`: the colour family of an event type (firmware code, configuration, authority,
   image load, separator, action, bootloader, not extended).
 - :func:`pcr_timeline_figure`: an event-index × PCR map of which PCRs each stage touches, on the
@@ -26,7 +28,9 @@ from tlkit.eventlog import EventLog, EventType, SecureBootState, boot_stages
 
 __all__ = [
     "GROUP_COLOURS",
+    "NOT_EXTENDED",
     "event_group",
+    "event_table",
     "pcr_timeline_figure",
     "secure_boot_frame",
 ]
@@ -98,6 +102,38 @@ GROUP_COLOURS: dict[str, str] = {
     "not extended": "#bbbbbb",
 }
 """Colour per :func:`event_group` value (also the legend order)."""
+
+
+NOT_EXTENDED = "— not extended"
+"""The digest cell of an EV_NO_ACTION record in :func:`event_table` (such records extend no PCR)."""
+
+
+def _shorten(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: chars - 1] + "…"
+
+
+def event_table(
+    log: EventLog, bank: str = "sha256", *, digest_chars: int = 16, description_chars: int = 56
+) -> pd.DataFrame:
+    """One row per event, indexed by ``event`` (its index in the log): ``pcr``, ``type``,
+    ``<bank> digest`` and ``description``, sized to fit a notebook page.
+
+    The digest shows its first ``digest_chars`` hex digits and ``…`` (``log.to_frame()`` has the full
+    values); an EV_NO_ACTION record shows :data:`NOT_EXTENDED`, and an event without a digest in
+    ``bank`` shows ``—``. Descriptions longer than ``description_chars`` end in ``…``.
+    """
+    rows = []
+    for e in log:
+        digest = e.digest(bank)
+        if e.event_type == EventType.EV_NO_ACTION:
+            shown = NOT_EXTENDED
+        elif digest is None:
+            shown = "—"
+        else:
+            shown = _shorten(digest.hex(), digest_chars + 1)
+        rows.append((e.index, e.pcr, e.type_name, shown, _shorten(e.description, description_chars)))
+    columns = ["event", "pcr", "type", f"{bank} digest", "description"]
+    return pd.DataFrame(rows, columns=columns).set_index("event")
 
 
 def event_group(event_type: int) -> str:

@@ -14,7 +14,16 @@ import ipywidgets as w
 
 from tlkit.errors import TlkitError
 from tlkit.support import CompatibilityReport, check_vm, image_or_os, snapshots, unsupported_features
-from tlkit.widgets._common import NEWEST, chosen, snapshot_dropdown
+from tlkit.widgets._common import (
+    LABELS,
+    NEWEST,
+    WidgetApp,
+    chosen,
+    coloured,
+    input_error,
+    snapshot_dropdown,
+    text_layout,
+)
 
 __all__ = ["EXAMPLE_IMAGES", "EXAMPLE_SIZES", "CompatExplorer"]
 
@@ -61,7 +70,7 @@ def _items(title: str, items: list[str]) -> str:
     return f"<b>{html.escape(title)}</b><ul>{body}</ul>"
 
 
-class CompatExplorer:
+class CompatExplorer(WidgetApp):
     """Pick a size, an image/OS, a generation and a snapshot; the verdict updates on every change.
 
     Attributes:
@@ -76,7 +85,10 @@ class CompatExplorer:
         reasons: HTML list of blockers (machine code + message).
         remediations: HTML list of what to do about each blocker.
         notes: HTML list of advisory notes.
-        report: the last :class:`tlkit.support.CompatibilityReport` (``None`` after an input error).
+        error: HTML under the size and image fields: empty, or the input error (naming the field) while
+            the inputs cannot be checked; the verdict, blockers and notes then keep showing the last
+            input that could be checked (typing a size letter by letter never wipes them).
+        report: the last :class:`tlkit.support.CompatibilityReport` of an input that could be checked.
         widget: the assembled box to display.
     """
 
@@ -86,10 +98,25 @@ class CompatExplorer:
         image: str = "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest",
         as_of: str | None = None,
     ) -> None:
-        self.size = w.Combobox(value=size, options=list(EXAMPLE_SIZES), description="VM size")
-        self.image = w.Combobox(value=image, options=list(EXAMPLE_IMAGES), description="image / OS")
+        self.size = w.Combobox(
+            value=size,
+            options=list(EXAMPLE_SIZES),
+            description="VM size",
+            style=LABELS,
+            layout=text_layout(max(map(len, EXAMPLE_SIZES)) + len("VM size")),
+        )
+        self.image = w.Combobox(
+            value=image,
+            options=list(EXAMPLE_IMAGES),
+            description="image / OS",
+            style=LABELS,
+            layout=w.Layout(flex="1 1 auto", min_width="30em"),
+        )
         self.generation = w.Dropdown(
-            options=[("auto", AUTO), ("Gen1", 1), ("Gen2", 2)], value=AUTO, description="generation"
+            options=[("auto", AUTO), ("Gen1", 1), ("Gen2", 2)],
+            value=AUTO,
+            description="generation",
+            style=LABELS,
         )
         self.as_of = snapshot_dropdown(as_of)
         keys: dict[str, str] = {}
@@ -101,8 +128,11 @@ class CompatExplorer:
             value=(),
             description="features",
             rows=4,
+            style=LABELS,
+            layout=w.Layout(width="auto", min_width="28em"),
         )
-        self.region = w.Text(value="", placeholder="e.g. westeurope", description="region")
+        self.region = w.Text(value="", placeholder="e.g. westeurope", description="region", style=LABELS)
+        self.error = w.HTML()
         self.verdict = w.HTML()
         self.reasons = w.HTML()
         self.remediations = w.HTML()
@@ -113,7 +143,8 @@ class CompatExplorer:
         self.update()
         self.widget = w.VBox(
             [
-                w.HBox([self.size, self.image]),
+                w.HBox([self.size, self.image], layout=w.Layout(width="100%")),
+                self.error,
                 w.HBox([self.generation, self.as_of]),
                 w.HBox([self.features, self.region]),
                 self.verdict,
@@ -122,9 +153,6 @@ class CompatExplorer:
                 self.notes,
             ]
         )
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def update(self, _change: Any = None) -> None:
         """Re-run :func:`check_vm` for the current inputs and write the results into the HTML values."""
@@ -141,19 +169,18 @@ class CompatExplorer:
                 as_of=chosen(self.as_of.value, NEWEST),
             )
         except TlkitError as e:
-            self.report = None
-            self.verdict.value = f"<b>input error</b>: {html.escape(str(e))}"
-            self.reasons.value = self.remediations.value = self.notes.value = ""
+            self.error.value = input_error(str(e))
             return
+        self.error.value = ""
         r = self.report
         os_text = {True: "listed", False: "not listed", None: "not determined"}[r.os_supported]
-        head, colour = {
-            True: ("compatible with Trusted Launch", "#2e7d32"),
-            False: ("NOT compatible with Trusted Launch", "#c62828"),
-            None: ("undetermined: " + ", ".join(r.undetermined), "#ef6c00"),
+        kind, head = {
+            True: ("ok", "compatible with Trusted Launch"),
+            False: ("bad", "NOT compatible with Trusted Launch"),
+            None: ("warn", "undetermined: " + ", ".join(r.undetermined)),
         }[r.compatible]
         self.verdict.value = (
-            f"<b style='color:{colour}'>{head}</b> "
+            f"{coloured(kind, head)} "
             f"(size {html.escape(r.size)}: {html.escape(r.size_status)}; OS: {os_text}; "
             f"generation: {r.generation or 'unknown'}; snapshot {html.escape(r.snapshot)})"
         )

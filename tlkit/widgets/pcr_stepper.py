@@ -16,19 +16,21 @@ from typing import Any
 import ipywidgets as w
 
 from tlkit.eventlog import EventLog, EventType
+from tlkit.widgets._common import COLOURS, LABELS, WidgetApp, slider_layout
 
 __all__ = ["PcrStepper"]
 
-_CHANGED = "background:#ffe08a;font-weight:bold"
-_CHECK = {True: "yes", False: '<b style="color:#c44e52">NO</b>', None: "not derivable"}
+_CHANGED = f"background:{COLOURS['highlight']};color:#000;font-weight:bold"
+_CHECK = {True: "yes", False: f'<b style="color:{COLOURS["bad"]}">NO</b>', None: "not derivable"}
 
 
-class PcrStepper:
+class PcrStepper(WidgetApp):
     """A slider (and Play button) over the event index of ``log``.
 
     Args:
         log: a parsed event log.
         bank: the bank to replay (default ``"sha256"`` when the log carries it, else its first bank).
+        start: the event shown first (clamped to the log).
 
     Attributes:
         slider: the current event index (``0 .. len(log) - 1``).
@@ -44,14 +46,25 @@ class PcrStepper:
         widget: the assembled box to display.
     """
 
-    def __init__(self, log: EventLog, bank: str | None = None) -> None:
+    def __init__(self, log: EventLog, bank: str | None = None, start: int = 0) -> None:
         self.log = log
         self.bank = bank if bank is not None else ("sha256" if "sha256" in log.banks else log.banks[0])
         self._states = log.prefix_replays(self.bank)
         self.pcrs: tuple[int, ...] = tuple(sorted(self._states[-1])) if self._states else ()
         last = max(len(log) - 1, 0)
-        self.slider = w.IntSlider(value=0, min=0, max=last, description="event", continuous_update=True)
-        self.play = w.Play(value=0, min=0, max=last, step=1, interval=400, description="play")
+        first = min(max(start, 0), last)
+        self.slider = w.IntSlider(
+            value=first,
+            min=0,
+            max=last,
+            description="event",
+            continuous_update=True,
+            layout=slider_layout(),
+            style=LABELS,
+        )
+        self.play = w.Play(
+            value=first, min=0, max=last, step=1, interval=400, description="play", style=LABELS
+        )
         w.link((self.play, "value"), (self.slider, "value"))
         self.back = w.Button(description="◀ back")
         self.step = w.Button(description="step ▶")
@@ -63,10 +76,13 @@ class PcrStepper:
         self.step.on_click(self._on_step)
         self.reset.on_click(self._on_reset)
         self.slider.observe(self._on_index, names="value")
-        self._render(0)
+        self._render(first)
         self.widget = w.VBox(
             [
-                w.HBox([self.play, self.slider, self.back, self.step, self.reset]),
+                w.HBox(
+                    [self.play, self.slider, self.back, self.step, self.reset],
+                    layout=w.Layout(width="100%", align_items="center"),
+                ),
                 self.status,
                 self.event,
                 self.table,

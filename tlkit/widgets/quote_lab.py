@@ -14,16 +14,21 @@ from typing import Any, Literal
 import ipywidgets as w
 
 from tlkit.tpm import Attest, Signature, tamper_quote, verify_quote
+from tlkit.widgets._common import LABELS, WidgetApp, coloured, slider_layout
 
-__all__ = ["QuoteLab"]
+__all__ = ["NO_CHANGE_YET", "QuoteLab"]
+
+
+NO_CHANGE_YET = "your change: none yet (pick a field, a byte and a mask, then press <i>Flip and verify</i>)"
+"""The second verdict line before the first experiment."""
 
 
 def _verdict(passed: bool, reasons: tuple[str, ...]) -> str:
-    """``passed`` or ``FAILED: reason, reason`` (HTML-escaped)."""
-    return html.escape("passed" if passed else "FAILED: " + ", ".join(reasons))
+    """``passed`` (green) or ``FAILED: reason, reason`` (red), HTML-escaped."""
+    return coloured("ok", "passed") if passed else coloured("bad", "FAILED: " + ", ".join(reasons))
 
 
-class QuoteLab:
+class QuoteLab(WidgetApp):
     """Pick a part (message or signature), a field, a byte inside it and an XOR mask; press the button.
 
     Args:
@@ -38,7 +43,10 @@ class QuoteLab:
         position: byte index inside the field; its range follows ``field``.
         mask: the XOR mask applied to that byte (1..255).
         flip: the button that runs the experiment.
-        verdict: HTML with the changed offset, the byte before/after and the verdict.
+        untouched: HTML line with the untouched quote's verdict (:func:`tlkit.tpm.verify_quote`).
+        verdict: HTML, two lines: the untouched quote's verdict (always shown, so the learner sees
+            what a genuine quote gives), then the last change (offset, byte before/after, verdict),
+            :data:`NO_CHANGE_YET` before the first one.
         widget: the assembled box to display.
     """
 
@@ -54,18 +62,35 @@ class QuoteLab:
                 ("signature", Signature.layout(sig_bytes)),
             )
         }
-        self.part = w.Dropdown(options=["message", "signature"], value="message", description="part")
-        self.field = w.Dropdown(options=list(self._fields["message"]), description="field")
-        self.position = w.IntSlider(value=0, min=0, max=0, description="byte")
-        self.mask = w.BoundedIntText(value=1, min=1, max=255, description="XOR mask")
-        self.flip = w.Button(description="Flip and verify")
-        self.verdict = w.HTML(value=self._baseline())
+        self.part = w.Dropdown(
+            options=["message", "signature"], value="message", description="part", style=LABELS
+        )
+        self.field = w.Dropdown(
+            options=list(self._fields["message"]),
+            description="field",
+            style=LABELS,
+            layout=w.Layout(width="auto", min_width="22em"),
+        )
+        self.position = w.IntSlider(
+            value=0, min=0, max=0, description="byte", layout=slider_layout(), style=LABELS
+        )
+        self.mask = w.BoundedIntText(
+            value=1, min=1, max=255, description="XOR mask", style=LABELS, layout=w.Layout(width="12em")
+        )
+        self.flip = w.Button(description="Flip and verify", button_style="primary")
+        self.untouched = self._baseline()
+        self.verdict = w.HTML(value=f"{self.untouched}<br>{NO_CHANGE_YET}")
         self.part.observe(self._on_part, names="value")
         self.field.observe(self._on_field, names="value")
         self.flip.on_click(self._on_flip)
         self._on_field(None)
         self.widget = w.VBox(
-            [w.HBox([self.part, self.field]), w.HBox([self.position, self.mask]), self.flip, self.verdict]
+            [
+                w.HBox([self.part, self.field]),
+                w.HBox([self.position, self.mask], layout=w.Layout(width="100%", align_items="center")),
+                self.flip,
+                self.verdict,
+            ]
         )
 
     def _baseline(self) -> str:
@@ -100,6 +125,6 @@ class QuoteLab:
         )
         (o,) = report.outcomes
         self.verdict.value = (
-            f"{html.escape(o.part)} byte {o.offset} ({html.escape(o.field)}): "
-            f"0x{o.before:02x} → 0x{o.after:02x} — <b>{_verdict(o.passed, o.reasons)}</b>"
+            f"{self.untouched}<br>your change: {html.escape(o.part)} byte {o.offset} "
+            f"({html.escape(o.field)}): 0x{o.before:02x} → 0x{o.after:02x} — {_verdict(o.passed, o.reasons)}"
         )

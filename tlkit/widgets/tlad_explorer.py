@@ -14,7 +14,16 @@ import ipywidgets as w
 
 from tlkit.errors import TlkitError
 from tlkit.support import TladDecision, resolve_tlad, tlad_rules
-from tlkit.widgets._common import NEWEST, chosen, snapshot_dropdown
+from tlkit.widgets._common import (
+    LABELS,
+    NEWEST,
+    WidgetApp,
+    chosen,
+    coloured,
+    input_error,
+    snapshot_dropdown,
+    text_layout,
+)
 
 __all__ = ["API_VERSIONS", "TladExplorer"]
 
@@ -25,7 +34,7 @@ API_VERSIONS = ("2020-12-01", "2021-07-01", "2021-11-01", "2023-03-01", "2024-07
 """``Microsoft.Compute`` API versions offered (2021-11-01: TLaD preview floor; 2025-11-01: GA floor)."""
 
 
-class TladExplorer:
+class TladExplorer(WidgetApp):
     """Change the deployment inputs; the decision updates on every change.
 
     Attributes:
@@ -39,7 +48,9 @@ class TladExplorer:
         as_of: documentation snapshot (``newest`` = the newest one).
         outcome: HTML: effective and reported security type, silent fallback, refusal message.
         reasons: HTML: the decision's machine-readable reasons, in order.
-        decision: the last :class:`tlkit.support.TladDecision` (``None`` after an input error).
+        error: HTML under the size and image fields: empty, or the input error while the inputs cannot
+            be resolved; ``outcome`` and ``reasons`` then keep the last decision.
+        decision: the last :class:`tlkit.support.TladDecision` of inputs that could be resolved.
         widget: the assembled box to display.
     """
 
@@ -53,17 +64,29 @@ class TladExplorer:
     ) -> None:
         rules = tlad_rules()
         self._flag_names = rules["flags"]
-        self.client = w.Dropdown(options=list(rules["clients"]), value=client, description="client")
-        self.api_version = w.Dropdown(options=list(API_VERSIONS), value=api_version, description="API")
-        self.preview_flag = w.Checkbox(value=False, description=self._flag_names["preview"])
-        self.standard_flag = w.Checkbox(value=False, description=self._flag_names["standard"])
+        self.client = w.Dropdown(
+            options=list(rules["clients"]), value=client, description="client", style=LABELS
+        )
+        self.api_version = w.Dropdown(
+            options=list(API_VERSIONS), value=api_version, description="API version", style=LABELS
+        )
+        self.preview_flag = w.Checkbox(
+            value=False, description=self._flag_names["preview"], style=LABELS, indent=False
+        )
+        self.standard_flag = w.Checkbox(
+            value=False, description=self._flag_names["standard"], style=LABELS, indent=False
+        )
         self.security_profile = w.Dropdown(
             options=[("absent", ABSENT)] + [(t, t) for t in rules["security_types"]],
             value=ABSENT,
             description="securityType",
+            style=LABELS,
         )
-        self.size = w.Text(value=size, description="VM size")
-        self.image = w.Text(value=image, description="image")
+        self.size = w.Text(value=size, description="VM size", style=LABELS, layout=text_layout(32))
+        self.image = w.Text(
+            value=image, description="image", style=LABELS, layout=w.Layout(width="100%", min_width="30em")
+        )
+        self.error = w.HTML()
         self.as_of = snapshot_dropdown(as_of)
         self.outcome = w.HTML()
         self.reasons = w.HTML()
@@ -87,13 +110,11 @@ class TladExplorer:
                 w.HBox([self.preview_flag, self.standard_flag]),
                 w.HBox([self.security_profile, self.size]),
                 self.image,
+                self.error,
                 self.outcome,
                 self.reasons,
             ]
         )
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def update(self, _change: Any = None) -> None:
         """Re-run :func:`resolve_tlad` for the current inputs and write the decision into the HTML values."""
@@ -113,20 +134,19 @@ class TladExplorer:
                 as_of=chosen(self.as_of.value, NEWEST),
             )
         except TlkitError as e:
-            self.decision = None
-            self.outcome.value = f"<b>input error</b>: {html.escape(str(e))}"
-            self.reasons.value = ""
+            self.error.value = input_error(str(e))
             return
+        self.error.value = ""
         d = self.decision
         if d.error is not None:
             self.outcome.value = (
-                f"<b style='color:#c62828'>refused</b> (<code>{html.escape(d.error_code or '')}</code>): "
+                f"{coloured('bad', 'refused')} (<code>{html.escape(d.error_code or '')}</code>): "
                 f"{html.escape(d.error)}"
             )
         else:
             reported = "null" if d.reported_security_type is None else d.reported_security_type
             extra = (
-                " <b style='color:#f9a825'>silent fallback</b>: TLaD applied but a condition failed, "
+                f" {coloured('warn', 'silent fallback')}: TLaD applied but a condition failed, "
                 "so the VM was created without Trusted Launch and no error was raised."
                 if d.silent_fallback
                 else ""

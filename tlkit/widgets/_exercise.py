@@ -1,0 +1,128 @@
+"""Self-checks for the notebooks' exercises (private; re-exported by :mod:`tlkit.widgets`).
+
+An exercise cell leaves the learner's answer at ``None``; the self-check cell after it shows a
+:class:`SelfCheck`: "not yet" with a hint until the answer is right, then "correct". A check never
+raises (a wrong type, a bad size name, ... are hints too), so a notebook committed unsolved still
+runs top to bottom under nbval, and the stored "not yet" output is what the learner first sees.
+
+Each check compares the answer with tlkit's own result for the same question (the replay, the
+extend chain, ``check_vm``); nothing here decides a domain question by itself.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+from tlkit.errors import TlkitError
+from tlkit.eventlog import EventLog
+from tlkit.support import check_vm, parse_size
+from tlkit.tpm import extend_steps
+from tlkit.widgets._common import COLOURS
+
+__all__ = ["NOT_ANSWERED", "SelfCheck", "check_extend_order", "check_pcr_value", "check_vm_fix"]
+
+NOT_ANSWERED = "not-answered"
+"""The reason of a check whose answer is still ``None``."""
+
+
+@dataclass(frozen=True)
+class SelfCheck:
+    """The outcome of an exercise's self-check.
+
+    Attributes:
+        passed: the answer is right.
+        reasons: why not (empty when passed): :data:`NOT_ANSWERED`, ``wrong-type``, ``wrong-answer``,
+            ``input-error``.
+        message: a sentence for the learner: what is right, or a hint towards it.
+    """
+
+    passed: bool
+    reasons: tuple[str, ...]
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        return f"{'correct' if self.passed else 'not yet'}: {self.message}"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+    def _repr_html_(self) -> str:
+        colour, mark, head = (
+            (COLOURS["ok"], "✔", "correct") if self.passed else (COLOURS["warn"], "✎", "not yet")
+        )
+        return (
+            f"<div style='border-left:4px solid {colour};padding:4px 10px'>"
+            f"<b style='color:{colour}'>{mark} {head}</b>: {html.escape(self.message)}</div>"
+        )
+
+
+def _correct(message: str) -> SelfCheck:
+    return SelfCheck(True, (), message)
+
+
+def _not_yet(reason: str, message: str) -> SelfCheck:
+    return SelfCheck(False, (reason,), message)
+
+
+def _short(value: bytes) -> str:
+    return value.hex()[:16] + "…"
+
+
+def check_extend_order(order: object, target_hex: str, bank: str = "sha256") -> SelfCheck:
+    """Does extending ``order`` (measurement names, as :func:`tlkit.tpm.extend_steps` takes them) into a
+    fresh PCR give ``target_hex``?"""
+    if order is None:
+        return _not_yet(NOT_ANSWERED, "set my_order to a list of the four measurement names")
+    if not isinstance(order, list | tuple) or not all(isinstance(m, str) for m in order):
+        return _not_yet("wrong-type", "my_order must be a list of strings, e.g. ['firmware', 'shim', ...]")
+    final = extend_steps(list(order), bank=bank).final
+    if final.hex() == target_hex.lower():
+        return _correct(f"{' → '.join(order)} reproduces the golden value {_short(final)}")
+    return _not_yet(
+        "wrong-answer",
+        f"{' → '.join(order) or 'no measurement'} gives {_short(final)}, "
+        f"the golden value is {target_hex[:16]}…: try another order",
+    )
+
+
+def check_pcr_value(log: EventLog, pcr: int, value: object, bank: str = "sha256") -> SelfCheck:
+    """Is ``value`` what the log's events for ``pcr`` replay to in ``bank`` (tlkit's own replay)?"""
+    if value is None:
+        return _not_yet(NOT_ANSWERED, f"compute PCR {pcr} and put the bytes in the answer variable")
+    want = log.replay(bank).get(pcr)
+    if not isinstance(value, bytes | bytearray):
+        kind = type(value).__name__
+        return _not_yet("wrong-type", f"the answer must be bytes (e.g. hashlib's .digest()), not {kind}")
+    if want is None:
+        return _not_yet("wrong-answer", f"the log never extends PCR {pcr}")
+    if bytes(value) == want:
+        return _correct(f"PCR {pcr} ({bank}) = {_short(want)}, the same as tlkit's replay")
+    hint = (
+        f"{len(value)} bytes, a {bank} PCR has {len(want)}"
+        if len(value) != len(want)
+        else f"{_short(bytes(value))} differs from the replay: start from zeros, extend in log order"
+    )
+    return _not_yet("wrong-answer", hint)
+
+
+def check_vm_fix(size: str | None, image: str | None, *, min_vcpus: int) -> SelfCheck:
+    """Does ``check_vm(size, image)`` find the VM compatible with Trusted Launch, on a size with at
+    least ``min_vcpus`` vCPUs?"""
+    if size is None or image is None:
+        return _not_yet(NOT_ANSWERED, "set my_size and my_image")
+    try:
+        report = check_vm(size, image)
+        vcpus = parse_size(size).vcpus
+    except TlkitError as e:
+        return _not_yet("input-error", str(e))
+    if vcpus is None or vcpus < min_vcpus:
+        return _not_yet("wrong-answer", f"{size} has {vcpus} vCPUs; the workload needs {min_vcpus}")
+    if report.compatible:
+        return _correct(f"{size} with {image} can run Trusted Launch (snapshot {report.snapshot})")
+    why = ", ".join(report.reasons) or "undetermined: " + ", ".join(report.undetermined)
+    return _not_yet("wrong-answer", f"check_vm still says no ({why}); read the blockers' remediations")
