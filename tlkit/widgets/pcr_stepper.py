@@ -29,7 +29,7 @@ class PcrStepper(WidgetApp):
 
     Args:
         log: a parsed event log.
-        bank: the bank to replay (default ``"sha256"`` when the log carries it, else its first bank).
+        bank: the bank to replay (default: the log's :attr:`~tlkit.eventlog.EventLog.default_bank`).
         start: the event shown first (clamped to the log).
 
     Attributes:
@@ -48,7 +48,7 @@ class PcrStepper(WidgetApp):
 
     def __init__(self, log: EventLog, bank: str | None = None, start: int = 0) -> None:
         self.log = log
-        self.bank = bank if bank is not None else ("sha256" if "sha256" in log.banks else log.banks[0])
+        self.bank = bank if bank is not None else log.default_bank
         self._states = log.prefix_replays(self.bank)
         self.pcrs: tuple[int, ...] = tuple(sorted(self._states[-1])) if self._states else ()
         last = max(len(log) - 1, 0)
