@@ -42,7 +42,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from tlkit.boot._components import DEFAULT_SBAT_LEVEL, Component, make_component
-from tlkit.boot._keys import DbEntry, SecureBootDatabase, SecureBootDatabases, secure_boot_databases
+from tlkit.boot._keys import (
+    DbEntry,
+    SecureBootDatabase,
+    SecureBootDatabases,
+    certificate_entries,
+    secure_boot_databases,
+)
 from tlkit.boot._secureboot import (
     LoadDecision,
     TrustPolicy,
@@ -152,22 +158,15 @@ class _Recorder:
         self.events: list[Event] = []
         self.authorities: set[bytes] = set()
 
-    def measure(self, pcr: int, event_type: int, data: bytes, measured: bytes | None = None) -> None:
-        """Log ``data`` with digest H(``measured``) (default H(``data``)) and extend it."""
-        event = make_event(pcr, event_type, data, self.banks, measured=measured)
+    def measure(
+        self, pcr: int, event_type: int, data: bytes, measured: bytes | None = None, **digests: bytes
+    ) -> None:
+        """Log ``data`` with digest H(``measured``) (default H(``data``)), or the given ``digests``
+        per bank (an Authenticode hash), and extend the same digests into the vTPM."""
+        event = make_event(pcr, event_type, data, self.banks, measured=measured, digests=digests)
         for alg_id, digest in event.digest_list:
             self.vtpm.pcrs.extend(pcr, digest, alg_id)
         self.events.append(event)
-
-    def measure_digests(self, pcr: int, event_type: int, data: bytes, digests: dict[str, bytes]) -> None:
-        """Log ``data`` with given digests (an Authenticode hash per bank) and extend them."""
-        event = make_event(pcr, event_type, data, self.banks, digests=digests)
-        for alg_id, digest in event.digest_list:
-            self.vtpm.pcrs.extend(pcr, digest, alg_id)
-        self.events.append(event)
-
-    def text(self, pcr: int, event_type: int, text: bytes) -> None:
-        self.measure(pcr, event_type, text)
 
     def authority(self, decision: LoadDecision) -> None:
         """PCR 7 EV_EFI_VARIABLE_AUTHORITY for the entry that verified an image, once per entry."""
@@ -182,7 +181,7 @@ class _Recorder:
     def application(self, image: Component, path: bytes) -> None:
         """PCR 4 EV_EFI_BOOT_SERVICES_APPLICATION: the image's Authenticode digest in every bank."""
         digests = {b: image.digest(b) for b in self.banks}
-        self.measure_digests(4, T.EV_EFI_BOOT_SERVICES_APPLICATION, _image_load(image, path), digests)
+        self.measure(4, T.EV_EFI_BOOT_SERVICES_APPLICATION, _image_load(image, path), **digests)
 
     def grub_command(self, command: str, prefix: str = "grub_cmd") -> None:
         """PCR 8 EV_IPL ``"<prefix>: <command>\\0"``; GRUB hashes the command without the prefix."""
@@ -288,7 +287,7 @@ def _firmware_config(rec: _Recorder, chain: LinuxChain, secure_boot: bool) -> No
     )
     for db in chain.dbs:
         rec.measure(7, T.EV_EFI_VARIABLE_DRIVER_CONFIG, db.variable_data)
-    rec.text(7, T.EV_SEPARATOR, _SEPARATOR)
+    rec.measure(7, T.EV_SEPARATOR, _SEPARATOR)
 
 
 def _firmware_boot_variables(rec: _Recorder, chain: LinuxChain) -> None:
@@ -306,9 +305,9 @@ def _firmware_boot_variables(rec: _Recorder, chain: LinuxChain) -> None:
         rec.measure(
             1, T.EV_EFI_VARIABLE_BOOT, variable_data(guids.EFI_GLOBAL_VARIABLE, f"Boot{number:04X}", option)
         )
-    rec.text(4, T.EV_EFI_ACTION, _CALLING)
+    rec.measure(4, T.EV_EFI_ACTION, _CALLING)
     for pcr in range(7):
-        rec.text(pcr, T.EV_SEPARATOR, _SEPARATOR)
+        rec.measure(pcr, T.EV_SEPARATOR, _SEPARATOR)
 
 
 def _load(
@@ -327,8 +326,8 @@ def _load(
 def _shim_variables(rec: _Recorder, chain: LinuxChain) -> None:
     """shim's PCR 14 MOK lists (MokListRT holds MokList and the vendor certificate) and PCR 7 SbatLevel,
     in shim 15.8's order."""
-    vendor = SecureBootDatabase("Shim", shim_policy(chain.dbs, chain.shim).allow[len(chain.dbs.db.entries) :])
-    mok = SecureBootDatabase("MokList", (*chain.mok_list, *vendor.entries))
+    vendor = certificate_entries("Shim", chain.shim.vendor_certificates, guids.SHIM_LOCK)
+    mok = SecureBootDatabase("MokList", (*chain.mok_list, *vendor))
     rec.measure(14, T.EV_IPL, b"MokList\0", mok.data)
     rec.measure(14, T.EV_IPL, b"MokListX\0", SecureBootDatabase("MokListX", chain.mok_list_x).data)
     sbat = variable_data(guids.SHIM_LOCK, "SbatLevel", DEFAULT_SBAT_LEVEL.encode())
@@ -388,7 +387,7 @@ def measure_linux_boot(
     booted = _boot_shim_grub(rec, chain, secure_boot, decisions)
     if booted:
         for pcr_event in _EBS:
-            rec.text(5, T.EV_EFI_ACTION, pcr_event)
+            rec.measure(5, T.EV_EFI_ACTION, pcr_event)
         modules = kernel_module_policy(chain.dbs, secure_boot=secure_boot, mok_list=chain.mok_list)
         decisions.extend(decide(m, modules) for m in chain.modules)
     log = EventLog.from_events(rec.events, banks=list(rec.banks))
@@ -405,7 +404,7 @@ def _boot_shim_grub(
     if decision.refused:
         return False
     rec.authority(decision)
-    rec.text(5, T.EV_EFI_GPT_EVENT, _gpt_data())
+    rec.measure(5, T.EV_EFI_GPT_EVENT, _gpt_data())
     rec.application(chain.shim, _pci_path((2, 3), (0, 0)) + _hd_path("\\EFI\\ubuntu\\" + chain.shim.name))
     _shim_variables(rec, chain)
     shim = shim_policy(
