@@ -7,6 +7,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.boot.conftest import SEED, require_osslsigncode
 from tests.conftest import fixture_path, require_binaries
@@ -185,3 +187,19 @@ def test_tpm2_eventlog_reads_the_written_log_to_the_same_pcrs(booted: BootResult
     tool = _tool_pcrs(out)
     assert tool == {b: {p: v.hex() for p, v in pcrs.items()} for b, pcrs in booted.log.replay_all().items()}
     assert tool["sha256"][7] == booted.pcrs["sha256"][7].hex()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cmdline=st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=200),
+    secure_boot=st.booleans(),
+)
+def test_any_command_line_gives_a_log_that_verifies_strictly(
+    booted: BootResult, cmdline: str, secure_boot: bool
+) -> None:
+    result = measure_linux_boot(linux_chain(SEED, cmdline=cmdline), seed=SEED, secure_boot=secure_boot)
+    log = parse(write(result.log))
+    for bank in ("sha1", "sha256"):
+        verdict = log.verify(_all_pcrs(result, bank), bank, quirks=())
+        assert verdict.reasons == ()
+    assert log[len(log) - 5].data.rstrip(b"\0").decode().endswith(f" {cmdline}")
