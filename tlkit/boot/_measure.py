@@ -291,7 +291,9 @@ def _firmware_config(rec: _Recorder, chain: LinuxChain, secure_boot: bool) -> No
 
 
 def _firmware_boot_variables(rec: _Recorder, chain: LinuxChain) -> None:
-    """PCR 1: ACPI tables (EV_PLATFORM_CONFIG_FLAGS, as OVMF), BootOrder and the Boot#### options."""
+    """PCR 1: ACPI tables (EV_PLATFORM_CONFIG_FLAGS, as OVMF), BootOrder and the Boot#### options
+    (H(UEFI_VARIABLE_DATA), PFP 10.4.4); then, at ReadyToBoot, PCR 4's "Calling EFI Application from
+    Boot Option" and the separators of PCRs 0-6 (PFP 3.3.2.2)."""
     for sig in _ACPI_TABLES:
         rec.measure(1, T.EV_PLATFORM_CONFIG_FLAGS, b"ACPI DATA", hashlib.sha256(sig.encode()).digest() * 4)
     options = {
