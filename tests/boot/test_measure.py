@@ -14,7 +14,15 @@ from tests.boot.conftest import SEED, require_osslsigncode
 from tests.conftest import fixture_path, require_binaries
 from tests.eventlog.test_tpm2_tools import _tool_pcrs
 from tlkit.boot import BootResult, linux_chain, make_component, measure_linux_boot
-from tlkit.eventlog import EventLog, EventType, initial_pcr_value, parse, secure_boot_state, write
+from tlkit.eventlog import (
+    EventLog,
+    EventType,
+    check_evidence,
+    initial_pcr_value,
+    parse,
+    secure_boot_state,
+    write,
+)
 
 REAL_OVMF = "keylime/test/data/create-mb-policy/binary_bios_measurements-secureboot"
 STRUCTURE_PCRS = (0, 1, 2, 3, 4, 5, 6, 7, 14)
@@ -223,3 +231,20 @@ def test_any_command_line_gives_a_log_that_verifies_strictly(
         verdict = log.verify(_all_pcrs(result, bank), bank, quirks=())
         assert verdict.reasons == ()
     assert log[len(log) - 5].data.rstrip(b"\0").decode().endswith(f" {cmdline}")
+
+
+def test_the_vtpm_quote_and_the_log_are_evidence_that_verifies(booted: BootResult) -> None:
+    nonce = b"measured-boot-nonce"
+    quote = booted.vtpm.quote({"sha256": range(24)}, nonce)
+    evidence = {
+        "message": quote.message,
+        "signature": quote.signature,
+        "pcrs": quote.pcrs,
+        "ak": booted.vtpm.ak_public,
+    }
+    result = check_evidence(write(booted.log), nonce=nonce, **evidence)
+    assert result.passed, result.reasons
+    assert result.reasons == ()
+    # the quote vouches for this boot only: the log of a boot with Secure Boot off does not verify
+    other = measure_linux_boot(seed=SEED, secure_boot=False).log
+    assert check_evidence(write(other), nonce=nonce, **evidence).reasons == ("log:sha256:pcr-mismatch:7",)
