@@ -28,8 +28,11 @@ Quick start::
     outcome = decide_chain([(shim, firmware_policy(dbs)), (grub, shim_policy(dbs, shim))])
     outcome.booted, outcome.decisions[0].authority.variable     # True, 'db'
 
-What it does not do (yet): measure into a :class:`tlkit.tpm.VirtualTpm` or write event logs,
-scenarios, the CLI. It never decides attestation outcomes.
+* :func:`measure_linux_boot`: the measured boot of one Linux chain (:func:`linux_chain`: firmware,
+  shim, GRUB, kernel, initrd, modules) into a :class:`tlkit.tpm.VirtualTpm` and an event log
+  together, per the PC Client PFP, in OVMF + shim + GRUB order (:class:`BootResult`).
+
+What it does not do (yet): Windows chains, scenarios, the CLI. It never decides attestation outcomes.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ from tlkit.boot._keys import (
     secure_boot_databases,
     signing_key,
 )
+from tlkit.boot._measure import DEFAULT_CMDLINE, BootResult, LinuxChain, linux_chain, measure_linux_boot
 from tlkit.boot._pe import PeImage, Section, authenticode_hash, build_pe, parse_pe, pe_checksum
 from tlkit.boot._secureboot import (
     RULES,
@@ -100,6 +104,7 @@ from tlkit.boot._sign import (
 __all__ = [
     "APPEND_WRITE",
     "COMPONENT_KINDS",
+    "DEFAULT_CMDLINE",
     "DEFAULT_DB_ROLES",
     "DEFAULT_SBAT",
     "DEFAULT_SBAT_LEVEL",
@@ -112,11 +117,13 @@ __all__ = [
     "SIGNING_TIME",
     "SIMULATED_ORGANIZATION",
     "AuthenticatedVariable",
+    "BootResult",
     "ChainOutcome",
     "Component",
     "ComponentKind",
     "DbEntry",
     "KeySpec",
+    "LinuxChain",
     "LoadDecision",
     "PeImage",
     "SbatEntry",
@@ -139,7 +146,9 @@ __all__ = [
     "hash_entries",
     "issued_by",
     "kernel_module_policy",
+    "linux_chain",
     "make_component",
+    "measure_linux_boot",
     "parse_authenticated_variable",
     "parse_pe",
     "parse_sbat",
