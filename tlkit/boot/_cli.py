@@ -26,7 +26,7 @@ from tlkit.errors import DataError
 
 __all__ = ["register"]
 
-_HELP = "simulated Secure Boot and measured boot: scenarios, evidence directories"
+_HELP = "simulated Secure Boot and measured boot: scenarios, evidence"
 _MAX_SEED = 2**32 - 1
 
 
