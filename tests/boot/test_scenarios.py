@@ -7,6 +7,8 @@ import inspect
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.boot.conftest import SEED, require_osslsigncode
 from tlkit import boot
@@ -63,6 +65,17 @@ def test_scenario_boots_and_moves_exactly_the_documented_pcrs(
     for bank in ("sha1", "sha256"):
         moved = tuple(p for p in range(24) if result.pcrs[bank][p] != base.pcrs[bank][p])
         assert moved == effect.pcrs_moved, bank
+
+
+def test_the_table_holds_for_another_seed() -> None:
+    require_osslsigncode()
+    runs = {name: run_scenario(name, SEED + 1) for name in NAMES}
+    base = runs[BASELINE].pcrs["sha256"]
+    for name, result in runs.items():
+        moved = tuple(p for p in range(24) if result.pcrs["sha256"][p] != base[p])
+        assert (result.booted, moved) == (SCENARIO_EFFECTS[name].boots, SCENARIO_EFFECTS[name].pcrs_moved), (
+            name
+        )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -164,3 +177,17 @@ def test_the_quote_and_log_of_a_booted_scenario_are_evidence(
 def test_an_oversized_nonce_is_refused_even_without_a_quote() -> None:
     with pytest.raises(DataError, match="nonce"):
         scenario_evidence("bootkit", SEED, nonce=bytes(67))
+
+
+@settings(max_examples=20, deadline=None)
+@given(nonce=st.binary(max_size=64))
+def test_any_nonce_gives_a_quote_that_verifies_with_the_log(nonce: bytes) -> None:
+    require_osslsigncode()
+    files = scenario_evidence("kernel-update", SEED, nonce=nonce)
+    assert files["nonce.hex"] == nonce.hex().encode() + b"\n"
+    evidence = {"message": files["quote.msg"], "signature": files["quote.sig"], "ak": files["ak.pem"]}
+    result = check_evidence(
+        files["eventlog.bin"], nonce=nonce, pcrs=read_pcrs(files["quote.pcrs"]), **evidence
+    )
+    assert result.reasons == ()
+    assert json.loads(files["boot.json"])["quote"]["nonce"] == nonce.hex()
