@@ -67,9 +67,14 @@ def register(subparsers: Any) -> None:
     m.add_argument(
         "--scenario", required=True, metavar="NAME", help="scenario ('tlkit boot scenarios' lists them)"
     )
-    m.add_argument("--seed", type=_seed, default=0, help="key and component seed, 0..2**32-1 (default: 0)")
     m.add_argument(
-        "--nonce", type=_nonce, help="quote nonce (qualifying data) as hex (default: derived from the seed)"
+        "--seed", type=_seed, default=0, metavar="N", help="key and component seed, 0..2**32-1 (default: 0)"
+    )
+    m.add_argument(
+        "--nonce",
+        type=_nonce,
+        metavar="HEX",
+        help="quote nonce (qualifying data) as hex (default: derived from the seed)",
     )
     m.add_argument("--out", required=True, metavar="DIR", help="evidence directory (created if missing)")
     m.add_argument(
