@@ -32,7 +32,28 @@ Quick start::
   shim, GRUB, kernel, initrd, modules) into a :class:`tlkit.tpm.VirtualTpm` and an event log
   together, per the PC Client PFP, in OVMF + shim + GRUB order (:class:`BootResult`).
 
-What it does not do (yet): Windows chains, scenarios, the CLI. It never decides attestation outcomes.
+* :data:`SCENARIOS`: named Linux boots (:func:`run_scenario`, :func:`scenario`), each one change to
+  the healthy chain; :data:`SCENARIO_EFFECTS` documents what each does compared with
+  ``healthy-ubuntu-sb`` of the same seed (tested; :func:`scenario_table` gives the rows).
+  :func:`scenario_evidence` gives the files of an evidence directory (``eventlog.bin``,
+  ``boot.json`` and, when the VM booted, a vTPM quote of sha256 PCRs 0-23 in tpm2-tools files:
+  ``quote.msg``, ``quote.sig``, ``quote.pcrs``, ``ak.pem``, ``nonce.hex``), which
+  ``tlkit boot simulate --scenario NAME --out DIR`` writes:
+
+  ======================  =====  =============
+  scenario                boots  PCRs moved
+  ======================  =====  =============
+  healthy-ubuntu-sb       yes    none
+  secure-boot-off         yes    7
+  bootkit                 no     4, 5, 7, 8, 9
+  unsigned-kernel-module  yes    none
+  revoked-bootloader      no     4, 5, 7, 8, 9
+  kernel-update           yes    4, 8, 9
+  firmware-update         yes    0
+  ======================  =====  =============
+
+What it does not do (yet): Windows chains and their scenarios (``healthy-windows-vbs``,
+``test-signing``, ``kernel-debug``, ``hvci-blocks-driver``). It never decides attestation outcomes.
 """
 
 from __future__ import annotations
@@ -75,6 +96,20 @@ from tlkit.boot._keys import (
 )
 from tlkit.boot._measure import DEFAULT_CMDLINE, BootResult, LinuxChain, linux_chain, measure_linux_boot
 from tlkit.boot._pe import PeImage, Section, authenticode_hash, build_pe, parse_pe, pe_checksum
+from tlkit.boot._scenarios import (
+    EVIDENCE_FILES,
+    QUOTE_SELECTION,
+    SCENARIO_EFFECTS,
+    SCENARIOS,
+    Scenario,
+    ScenarioEffect,
+    default_nonce,
+    render_scenario_table,
+    run_scenario,
+    scenario,
+    scenario_evidence,
+    scenario_table,
+)
 from tlkit.boot._secureboot import (
     RULES,
     ChainOutcome,
@@ -109,10 +144,14 @@ __all__ = [
     "DEFAULT_SBAT",
     "DEFAULT_SBAT_LEVEL",
     "EFI_CERT_TYPE_PKCS7_GUID",
+    "EVIDENCE_FILES",
     "KEY_SPECS",
     "MICROSOFT_OWNER",
     "MODULE_SIGNATURE_MAGIC",
+    "QUOTE_SELECTION",
     "RULES",
+    "SCENARIOS",
+    "SCENARIO_EFFECTS",
     "SECURE_BOOT_VARIABLE_ATTRIBUTES",
     "SIGNING_TIME",
     "SIMULATED_ORGANIZATION",
@@ -127,6 +166,8 @@ __all__ = [
     "LoadDecision",
     "PeImage",
     "SbatEntry",
+    "Scenario",
+    "ScenarioEffect",
     "Section",
     "SecureBootDatabase",
     "SecureBootDatabases",
@@ -142,6 +183,7 @@ __all__ = [
     "check_signature",
     "decide",
     "decide_chain",
+    "default_nonce",
     "firmware_policy",
     "hash_entries",
     "issued_by",
@@ -154,6 +196,11 @@ __all__ = [
     "parse_sbat",
     "parse_sbat_level",
     "pe_checksum",
+    "render_scenario_table",
+    "run_scenario",
+    "scenario",
+    "scenario_evidence",
+    "scenario_table",
     "secure_boot_databases",
     "shim_policy",
     "sign_kernel_module",

@@ -1,0 +1,251 @@
+"""Named boot scenarios: one small function each, and the documented effect of each one.
+
+:data:`SCENARIOS` is the registry: a :class:`Scenario` names a change to the healthy Ubuntu Secure
+Boot chain of :func:`tlkit.boot.linux_chain` (one line of description, a ``build(seed)`` that
+returns the :class:`~tlkit.boot.BootResult` of the measured boot). :data:`SCENARIO_EFFECTS` is the
+documented outcome of each: whether the VM boots and which PCRs differ from
+``healthy-ubuntu-sb`` of the same seed (a test recomputes both for every scenario);
+:func:`scenario_table` gives the rows, :func:`render_scenario_table` the text the :mod:`tlkit.boot`
+docstring shows.
+
+What it does not do (yet): the Windows scenarios of issue 8 (``healthy-windows-vbs``,
+``test-signing``, ``kernel-debug``, ``hvci-blocks-driver``) need the Windows chain and its WBCL
+events, which are not simulated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tlkit.boot._components import make_component
+from tlkit.boot._keys import secure_boot_databases
+from tlkit.boot._measure import BootResult, linux_chain, measure_linux_boot
+from tlkit.errors import DataError
+from tlkit.eventlog import write
+from tlkit.tpm import write_pcrs_serialized
+from tlkit.tpm._vtpm import MAX_NONCE
+
+__all__ = [
+    "EVIDENCE_FILES",
+    "QUOTE_SELECTION",
+    "SCENARIOS",
+    "SCENARIO_EFFECTS",
+    "Scenario",
+    "ScenarioEffect",
+    "default_nonce",
+    "render_scenario_table",
+    "run_scenario",
+    "scenario",
+    "scenario_evidence",
+    "scenario_table",
+]
+
+#: The kernel (and initrd) version a ``kernel-update`` installs (the default is 6.8.0-1015-azure).
+UPDATED_KERNEL = "6.8.0-1016-azure"
+#: The firmware version a ``firmware-update`` flashes (the default volumes are version "1").
+UPDATED_FIRMWARE = "2"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One named boot: ``build(seed)`` boots it (deterministic for a seed)."""
+
+    name: str
+    description: str
+    build: Callable[[int], BootResult]
+
+
+@dataclass(frozen=True)
+class ScenarioEffect:
+    """The documented outcome of a scenario: does the VM boot, which PCRs differ from the healthy
+    boot of the same seed (in every bank)."""
+
+    boots: bool
+    pcrs_moved: tuple[int, ...]
+
+
+# ------------------------------------------------------------------------------- the scenarios
+def _healthy(seed: int) -> BootResult:
+    return measure_linux_boot(linux_chain(seed), seed=seed)
+
+
+def _sb_off(seed: int) -> BootResult:
+    return measure_linux_boot(linux_chain(seed), seed=seed, secure_boot=False)
+
+
+def _bootkit(seed: int) -> BootResult:
+    chain = linux_chain(seed)
+    return measure_linux_boot(linux_chain(seed, grub=chain.grub.tampered()), seed=seed)
+
+
+def _unsigned_kernel_module(seed: int) -> BootResult:
+    chain = linux_chain(seed)
+    grid = make_component("nvidia.ko", "kernel-module", seed=seed, signer="mok-dkms")
+    return measure_linux_boot(linux_chain(seed, modules=(*chain.modules, grid)), seed=seed)
+
+
+def _revoked_bootloader(seed: int) -> BootResult:
+    chain = linux_chain(seed)
+    dbs = secure_boot_databases(seed, dbx_hashes=[chain.grub.digest("sha256")])
+    return measure_linux_boot(linux_chain(seed, dbs=dbs), seed=seed)
+
+
+def _kernel_update(seed: int) -> BootResult:
+    kernel = make_component("vmlinuz", "kernel", seed=seed, signer="vendor-signer", version=UPDATED_KERNEL)
+    initrd = make_component("initrd.img", "initrd", seed=seed, version=UPDATED_KERNEL)
+    chain = linux_chain(seed, kernel=kernel, initrd=initrd, kernel_version=UPDATED_KERNEL)
+    return measure_linux_boot(chain, seed=seed)
+
+
+def _firmware_update(seed: int) -> BootResult:
+    firmware = tuple(
+        make_component(fv, "firmware-volume", seed=seed, version=UPDATED_FIRMWARE)
+        for fv in ("PEIFV", "DXEFV")
+    )
+    return measure_linux_boot(linux_chain(seed, firmware=firmware), seed=seed)
+
+
+#: The registry, in listing order; ``healthy-ubuntu-sb`` is the baseline of :data:`SCENARIO_EFFECTS`.
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("healthy-ubuntu-sb", "Ubuntu on Azure, Secure Boot on: shim, GRUB, kernel verified", _healthy),
+    Scenario(
+        "secure-boot-off", "the same chain, Secure Boot off: all loads, PCR 7 says SecureBoot=0", _sb_off
+    ),
+    Scenario(
+        "bootkit", "GRUB patched after signing (bootkit): shim refuses it, the VM does not boot", _bootkit
+    ),
+    Scenario(
+        "unsigned-kernel-module",
+        "a DKMS-built GRID-like driver signed by an unenrolled MOK key: refused, recorded, the VM boots",
+        _unsigned_kernel_module,
+    ),
+    Scenario(
+        "revoked-bootloader",
+        "GRUB's Authenticode hash in dbx (BootHole-style): refused, the VM does not boot",
+        _revoked_bootloader,
+    ),
+    Scenario(
+        "kernel-update",
+        f"a new vendor-signed kernel and initrd ({UPDATED_KERNEL}): boots, PCRs 4, 8, 9 move",
+        _kernel_update,
+    ),
+    Scenario(
+        "firmware-update", "new firmware volumes (same S-CRTM version): boots, PCR 0 moves", _firmware_update
+    ),
+)
+
+#: What each scenario does, compared with ``healthy-ubuntu-sb`` of the same seed (tested).
+SCENARIO_EFFECTS: dict[str, ScenarioEffect] = {
+    "healthy-ubuntu-sb": ScenarioEffect(True, ()),
+    "secure-boot-off": ScenarioEffect(True, (7,)),  # SecureBoot=0, no authority events
+    "bootkit": ScenarioEffect(False, (4, 5, 7, 8, 9)),  # stops after shim: no GRUB, no ExitBootServices
+    "unsigned-kernel-module": ScenarioEffect(True, ()),  # modules are not measured (no IMA)
+    "revoked-bootloader": ScenarioEffect(False, (4, 5, 7, 8, 9)),  # dbx itself is in PCR 7
+    "kernel-update": ScenarioEffect(True, (4, 8, 9)),  # kernel image, paths on the command line, files
+    "firmware-update": ScenarioEffect(True, (0,)),
+}
+
+_BY_NAME = {s.name: s for s in SCENARIOS}
+
+
+def scenario(name: str) -> Scenario:
+    """The scenario called ``name``.
+
+    Raises:
+        DataError: no such scenario (the message lists the known names).
+    """
+    found = _BY_NAME.get(name)
+    if found is None:
+        raise DataError(f"unknown scenario; known: {', '.join(_BY_NAME)}", record=name)
+    return found
+
+
+def run_scenario(name: str, seed: int = 0) -> BootResult:
+    """Boot scenario ``name`` for ``seed`` (same arguments, same log bytes and PCRs)."""
+    return scenario(name).build(seed)
+
+
+def _pcr_list(pcrs: tuple[int, ...]) -> str:
+    return ", ".join(map(str, pcrs)) or "none"
+
+
+def scenario_table() -> list[tuple[str, bool, tuple[int, ...], str]]:
+    """``(name, boots, pcrs_moved, description)`` for every scenario, in registry order."""
+    return [
+        (s.name, SCENARIO_EFFECTS[s.name].boots, SCENARIO_EFFECTS[s.name].pcrs_moved, s.description)
+        for s in SCENARIOS
+    ]
+
+
+def render_scenario_table() -> str:
+    """The scenario table as reStructuredText (the :mod:`tlkit.boot` docstring carries it)."""
+    rows = [("scenario", "boots", "PCRs moved")]
+    rows += [(name, "yes" if boots else "no", _pcr_list(pcrs)) for name, boots, pcrs, _ in scenario_table()]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    rule = "  ".join("=" * w for w in widths)
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join([rule, lines[0], rule, *lines[1:], rule])
+
+
+# ------------------------------------------------------------------------------------- evidence
+#: What a quote of a simulated boot covers: every PCR of the SHA-256 bank.
+QUOTE_SELECTION = "sha256:0-23"
+#: Every file of an evidence directory, tpm2-tools names (a boot that failed has the first two only).
+EVIDENCE_FILES = ("eventlog.bin", "boot.json", "quote.msg", "quote.sig", "quote.pcrs", "ak.pem", "nonce.hex")
+
+
+def default_nonce(seed: int) -> bytes:
+    """The nonce of :func:`scenario_evidence` when none is given: 20 bytes derived from the seed."""
+    return hashlib.sha256(f"tlkit.boot simulate nonce/{seed}".encode()).digest()[:20]
+
+
+def _boot_record(name: str, seed: int, result: BootResult, nonce: bytes) -> dict[str, object]:
+    refused = [
+        {"component": d.component, "kind": d.kind, "reason": d.reason, "stops_boot": d.stops_boot}
+        | {"detail": d.detail}
+        for d in result.refused
+    ]
+    decisions = [{"component": d.component, "loaded": d.loaded, "reason": d.reason} for d in result.decisions]
+    quote = {"selection": QUOTE_SELECTION, "nonce": nonce.hex()} if result.booted else None
+    return {
+        "scenario": name,
+        "description": scenario(name).description,
+        "seed": seed,
+        "secure_boot": result.secure_boot,
+        "booted": result.booted,
+        "refused": refused,
+        "decisions": decisions,
+        "quote": quote,
+        "note": "" if result.booted else "the VM did not boot: no quote (eventlog.bin has what was measured)",
+    }
+
+
+def scenario_evidence(name: str, seed: int = 0, nonce: bytes | None = None) -> dict[str, bytes]:
+    """The evidence directory of one simulated boot, as ``{file name: bytes}`` (names of
+    :data:`EVIDENCE_FILES`): the event log, ``boot.json`` and, when the VM booted, a
+    :class:`~tlkit.tpm.VirtualTpm` quote of :data:`QUOTE_SELECTION` over ``nonce`` (default
+    :func:`default_nonce` of the seed) with its AK and nonce. Deterministic: same arguments, same bytes.
+
+    Raises:
+        DataError: unknown scenario, a nonce longer than a TPM accepts.
+    """
+    nonce = default_nonce(seed) if nonce is None else bytes(nonce)
+    if len(nonce) > MAX_NONCE:  # checked even when the VM will not boot (no quote to refuse it)
+        raise DataError(f"nonce of {len(nonce)} bytes exceeds {MAX_NONCE}", field="nonce")
+    result = run_scenario(name, seed)
+    files = {"eventlog.bin": write(result.log)}
+    if result.booted:
+        quote = result.vtpm.quote({"sha256": range(24)}, nonce)
+        files |= {
+            "quote.msg": quote.message,
+            "quote.sig": quote.signature,
+            "quote.pcrs": write_pcrs_serialized(quote.pcrs),
+            "ak.pem": result.vtpm.ak_pem,
+            "nonce.hex": nonce.hex().encode() + b"\n",
+        }
+    record = _boot_record(name, seed, result, nonce)
+    files["boot.json"] = (json.dumps(record, indent=2) + "\n").encode()
+    return files
