@@ -40,7 +40,6 @@ __all__ = [
     "SMALL_FILE_CAP",
     "STDIN",
     "naming",
-    "parse_pcr_list",
     "read_input",
     "read_json",
     "read_text",
@@ -163,39 +162,3 @@ def terminal_safe(text: str, keep: str = "") -> str:
     if probe.isprintable():
         return text
     return "".join(c if c.isprintable() or c in keep else _escape(c) for c in text)
-
-
-#: Highest PCR index a ``--selection`` may name (TPMS_PCR_SELECT holds up to 255 bytes of bits).
-_MAX_PCR = 8 * 255 - 1
-#: What ``BANK:all`` selects: the 24 PCRs of a PC Client TPM (PC Client PTP, "PCR_SELECT_MIN").
-_ALL_PCRS = range(24)
-
-
-def _pcr_index(token: str, spec: str) -> int:
-    if not (token.isascii() and token.isdecimal()) or int(token) > _MAX_PCR:
-        raise DataError(
-            f"bad PCR {token!r} in selection {spec!r}: a decimal index 0..{_MAX_PCR}, a range "
-            "such as 0-7, or 'all'",
-            field="selection",
-        )
-    return int(token)
-
-
-def parse_pcr_list(text: str, spec: str | None = None) -> list[int]:
-    """The PCRs of one bank's list: ``0,2,4-7`` / ``all`` (errors quote ``spec``, default ``text``)."""
-    spec = text if spec is None else spec
-    out: list[int] = []
-    for raw in text.split(","):
-        token = raw.strip()
-        if token.lower() == "all":
-            out.extend(_ALL_PCRS)
-            continue
-        low, dash, high = token.partition("-")
-        first = _pcr_index(low.strip(), spec)
-        last = _pcr_index(high.strip(), spec) if dash else first
-        if last < first:
-            raise DataError(
-                f"bad PCR range {token!r} in selection {spec!r}: {low} > {high}", field="selection"
-            )
-        out.extend(range(first, last + 1))
-    return out

@@ -343,3 +343,17 @@ def test_fast_claims_give_the_careful_verdict(data: st.DataObject) -> None:
     m = bytes(buf[:cut]) if data.draw(st.booleans()) else bytes(buf)
     h = data.draw(st.sampled_from([SHA1, SHA256, None]))
     assert _claims_reasons(m, values, b"nonce", h) == _claims_careful(m, values, b"nonce", h)
+
+
+def test_parse_spec_reads_the_same_pcr_lists_as_the_cli() -> None:
+    """One grammar for PCR lists: ranges, ``all`` and comma lists in the library as on the CLI."""
+    from tlkit.tpm import parse_pcr_list
+
+    assert PcrSelection.parse_spec("sha256:0-3,7+sha1:all") == PcrSelection.of(
+        {"sha256": [0, 1, 2, 3, 7], "sha1": range(24)}
+    )
+    assert parse_pcr_list("0-2,14") == [0, 1, 2, 14]
+    for bad in ("sha256:3-1", "sha256:0x10", "sha256:1_0", "sha256:0,,1", "sha256:"):
+        with pytest.raises(DataError) as err:
+            PcrSelection.parse_spec(bad)
+        assert err.value.field == "selection"

@@ -26,7 +26,6 @@ from tlkit._io import (
     EVENT_LOG_CAP,
     SMALL_FILE_CAP,
     naming,
-    parse_pcr_list,
     read_input,
     read_json,
     terminal_safe,
@@ -34,7 +33,7 @@ from tlkit._io import (
 from tlkit.errors import DataError, ParseError
 from tlkit.eventlog._model import EventLog
 from tlkit.eventlog._parse import parse
-from tlkit.tpm import PcrValues
+from tlkit.tpm import PcrValues, parse_pcr_list
 
 __all__ = ["register"]
 

@@ -37,7 +37,7 @@ from tlkit.tpm._files import is_serialized_pcrs, read_pcrs, write_pcrs_raw, writ
 from tlkit.tpm._layout import ByteLayout, FieldSpan
 from tlkit.tpm._pcr import PCR_COUNT, ExtendStep, ExtendTrace, PcrBanks, PcrValues, extend_steps
 from tlkit.tpm._public import AK_ATTRIBUTES, TPM_ALG_ECC, TPM_ALG_RSA, PublicArea, load_public_key
-from tlkit.tpm._selection import PcrSelection
+from tlkit.tpm._selection import PcrSelection, parse_pcr_list
 from tlkit.tpm._signature import SIG_ALG_NAMES, TPM_ALG_ECDSA, TPM_ALG_RSAPSS, TPM_ALG_RSASSA, Signature
 from tlkit.tpm._tamper import TamperOutcome, TamperReport, tamper_quote
 from tlkit.tpm._verify import REASONS, QuoteVerification, verify_quote
@@ -79,6 +79,7 @@ __all__ = [
     "hash_alg",
     "is_serialized_pcrs",
     "load_public_key",
+    "parse_pcr_list",
     "read_pcrs",
     "tamper_quote",
     "verify_quote",

@@ -19,13 +19,13 @@ import argparse
 import json
 from collections.abc import Sequence
 
-from tlkit._io import SMALL_FILE_CAP, naming, parse_pcr_list, read_input
+from tlkit._io import SMALL_FILE_CAP, naming, read_input
 from tlkit.errors import DataError, ParseError
 from tlkit.tpm._attest import Attest, QuoteInfo
 from tlkit.tpm._files import is_serialized_pcrs, read_pcrs
 from tlkit.tpm._pcr import PcrValues
 from tlkit.tpm._public import load_public_key
-from tlkit.tpm._selection import PcrSelection
+from tlkit.tpm._selection import PcrSelection, parse_pcr_list
 from tlkit.tpm._signature import Signature
 from tlkit.tpm._verify import QuoteVerification, verify_quote
 

@@ -19,7 +19,7 @@ from tlkit.errors import DataError, ParseError, UnsupportedAlgorithmError
 from tlkit.tpm._alg import HashAlg, hash_alg, read_hash_alg
 from tlkit.tpm._layout import SpanRecorder
 
-__all__ = ["MAX_SELECTION_BANKS", "PcrSelection"]
+__all__ = ["MAX_SELECTION_BANKS", "PcrSelection", "parse_pcr_list"]
 
 #: Upper bound on TPML_PCR_SELECTION.count accepted when parsing (tpm2-tss TPM2_NUM_PCR_BANKS).
 MAX_SELECTION_BANKS = 16
@@ -87,6 +87,42 @@ def _bank(key: int | str | HashAlg) -> HashAlg:
         return hash_alg(key)
     except (UnsupportedAlgorithmError, TypeError) as e:
         raise DataError(str(e), field="bank") from None
+
+
+#: Highest PCR index a ``--selection`` may name (TPMS_PCR_SELECT holds up to 255 bytes of bits).
+_MAX_PCR = 8 * 255 - 1
+#: What ``BANK:all`` selects: the 24 PCRs of a PC Client TPM (PC Client PTP, "PCR_SELECT_MIN").
+_ALL_PCRS = range(24)
+
+
+def _pcr_index(token: str, spec: str) -> int:
+    if not (token.isascii() and token.isdecimal()) or int(token) > _MAX_PCR:
+        raise DataError(
+            f"bad PCR {token!r} in selection {spec!r}: a decimal index 0..{_MAX_PCR}, a range "
+            "such as 0-7, or 'all'",
+            field="selection",
+        )
+    return int(token)
+
+
+def parse_pcr_list(text: str, spec: str | None = None) -> list[int]:
+    """The PCRs of one bank's list: ``0,2,4-7`` / ``all`` (errors quote ``spec``, default ``text``)."""
+    spec = text if spec is None else spec
+    out: list[int] = []
+    for raw in text.split(","):
+        token = raw.strip()
+        if token.lower() == "all":
+            out.extend(_ALL_PCRS)
+            continue
+        low, dash, high = token.partition("-")
+        first = _pcr_index(low.strip(), spec)
+        last = _pcr_index(high.strip(), spec) if dash else first
+        if last < first:
+            raise DataError(
+                f"bad PCR range {token!r} in selection {spec!r}: {low} > {high}", field="selection"
+            )
+        out.extend(range(first, last + 1))
+    return out
 
 
 @dataclass(frozen=True)
@@ -169,9 +205,10 @@ class PcrSelection:
 
     @classmethod
     def parse_spec(cls, spec: str) -> PcrSelection:
-        """Parse the tpm2-tools text form, e.g. ``"sha256:0,1,2+sha1:all"`` (banks split by ``+``/``;``).
+        """Parse the tpm2-tools text form, e.g. ``"sha256:0,1,2+sha1:all"`` or ``"sha256:0-7,14"``
+        (banks split by ``+``/``;``; PCRS as :func:`parse_pcr_list` reads them).
 
-        PCR indices are plain decimal numbers (``"1_0"``, ``"0x10"``, ``"+1"`` are refused).
+        PCR indices are plain decimal numbers (``"1_0"``, ``"0x10"`` are refused).
 
         Raises:
             DataError: not ``BANK:PCRS``, an unknown bank, a non-decimal or out-of-range index.
@@ -184,14 +221,7 @@ class PcrSelection:
             name, sep, pcrs = part.partition(":")
             if not sep:
                 raise DataError(f"selection {part!r} is not BANK:PCRS", field="selection")
-            text = pcrs.strip().lower()
-            if text == "all":
-                idx = list(range(24))
-            else:
-                tokens = [x.strip() for x in text.split(",") if x.strip()]
-                if not all(t.isascii() and t.isdecimal() for t in tokens):
-                    raise DataError(f"bad PCR list {pcrs!r}: decimal indices only", field="selection")
-                idx = [int(t) for t in tokens]
+            idx = parse_pcr_list(pcrs, spec)
             items.append((name.strip(), idx))
         if not items:
             raise DataError("empty PCR selection", field="selection")
