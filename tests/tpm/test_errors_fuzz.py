@@ -357,3 +357,31 @@ def test_parse_spec_reads_the_same_pcr_lists_as_the_cli() -> None:
         with pytest.raises(DataError) as err:
             PcrSelection.parse_spec(bad)
         assert err.value.field == "selection"
+
+
+@SETTINGS
+@given(data=st.data())
+def test_one_pass_verdict_equals_the_careful_one_on_signed_mutations(data: st.DataObject) -> None:
+    """``verify_quote``'s one-pass path (bytes signature, PcrValues) passes exactly what the careful
+    path (the same values as a mapping) passes, on messages mutated and then validly signed by the
+    AK, so only the claims (magic, type, nonce, selection, digest, clock) can make them differ."""
+    vtpm = data.draw(st.sampled_from([_ECC, _RSA]))
+    q = vtpm.quote(SEL, b"nonce")
+    values = read_pcrs(write_pcrs_serialized(q.pcrs))
+    buf = bytearray(q.message)
+    for _ in range(data.draw(st.integers(0, 2))):
+        pos = data.draw(st.integers(0, len(buf) - 1))
+        buf[pos] = data.draw(st.sampled_from([0, 1, 2, 0x0B, 0x80, 0xFF, buf[pos] ^ 1]))
+    cut = data.draw(st.integers(0, len(buf)))
+    m = bytes(buf[:cut]) if data.draw(st.booleans()) else bytes(buf)
+    sig = vtpm._sign(m).to_bytes()
+    key = vtpm.ak_public.to_cryptography()
+    fast = verify_quote(m, sig, values, b"nonce", key)
+    careful = verify_quote(m, sig, values.as_dict(), b"nonce", key)
+    assert (fast.passed, fast.reasons, fast.pcr_digest) == (
+        careful.passed,
+        careful.reasons,
+        careful.pcr_digest,
+    )
+    if m == q.message:
+        assert fast.passed

@@ -400,6 +400,67 @@ def _claims_careful(
     return found, computed
 
 
+_ATTEST_HEAD = struct.Struct(">IHH")  # TPMS_ATTEST: magic, type, qualifiedSigner size (Part 2, 10.12.12)
+_SIG_HEAD = struct.Struct(">HHH")  # TPMT_SIGNATURE: sigAlg, hash, first TPM2B size (Part 2, 11.3.4)
+
+
+def _usual_signature(key: PublicKey, is_rsa: bool, signature: bytes, message: bytes) -> int | None:
+    """The signature's hash id when ``signature`` is an RSASSA/RSAPSS (RSA key) or ECDSA (EC key)
+    TPMT_SIGNATURE with a hash of the constant scheme tables, filling its bytes exactly, and valid
+    over ``message``; None for anything else, valid or not (the careful path then decides and names
+    the reason). It accepts only what :func:`_signature_reason` accepts."""
+    if len(signature) < 6:
+        return None
+    alg: int
+    hid: int
+    alg, hid, size = _SIG_HEAD.unpack_from(signature, 0)
+    end = 6 + size
+    try:
+        if is_rsa:
+            scheme = _RSA_SCHEMES.get(alg << 16 | hid)
+            if scheme is None or end != len(signature):
+                return None
+            key.verify(signature[6:], message, *scheme)  # type: ignore[call-arg, arg-type]
+            return hid
+        ecdsa = _ECDSA_SCHEMES.get(hid)
+        if alg != TPM_ALG_ECDSA or ecdsa is None or end + 2 > len(signature):
+            return None
+        if end + 2 + _U16.unpack_from(signature, end)[0] != len(signature):
+            return None
+        r, s = int.from_bytes(signature[6:end], "big"), int.from_bytes(signature[end + 2 :], "big")
+        key.verify(encode_dss_signature(r, s), message, ecdsa)  # type: ignore[call-arg, arg-type]
+    except (InvalidSignature, ValueError):
+        return None
+    return hid
+
+
+def _usual_digest(
+    message: bytes, pcrs: PcrValues, nonce: bytes | bytearray | memoryview, hid: int
+) -> bytes | None:
+    """The pcrDigest when ``message`` is a TPM_GENERATED quote (Part 2, 10.12.12) whose extraData is
+    ``nonce``, whose TPML_PCR_SELECTION is byte for byte that of ``pcrs`` and whose pcrDigest (ending
+    the message) is the signing hash over the values (Part 3, 18.4); None for anything else."""
+    ctor = _PCR_HASHES.get(hid)
+    n = len(message)
+    if ctor is None or n < 10:
+        return None
+    magic, typ, size = _ATTEST_HEAD.unpack_from(message, 0)  # as scan_head reads it
+    o = 8 + size
+    if magic != TPM_GENERATED_VALUE or typ != TPM_ST_ATTEST_QUOTE or o + 2 > n:
+        return None
+    e = o + 2 + _U16.unpack_from(message, o)[0]
+    if e + 25 > n or message[e + 16] > 1:  # clockInfo.safe is a TPMI_YES_NO
+        return None
+    wire = pcrs.selection.wire
+    s = e + 25 + len(wire)
+    if message[o + 2 : e] != nonce or message[e + 25 : s] != wire or s + 2 > len(message):
+        return None
+    if s + 2 + _U16.unpack_from(message, s)[0] != len(message):
+        return None
+    computed: bytes = ctor(b"".join(pcrs.values)).digest()
+    return computed if computed == message[s + 2 :] else None
+
+
 def verify_quote(
     message: bytes | bytearray | memoryview,
     signature: bytes | bytearray | memoryview | Signature,
@@ -449,6 +510,11 @@ def verify_quote(
         raise TypeError(f"nonce must be bytes, not {type(nonce).__name__}")
     if type(signature) is not bytes and not isinstance(signature, Signature):
         signature = _as_bytes(signature, "signature")
+    if type(signature) is bytes and type(pcrs) is PcrValues:  # the usual, passing quote: one pass
+        hid = _usual_signature(key, is_rsa, signature, message)
+        computed = None if hid is None else _usual_digest(message, pcrs, nonce, hid)
+        if computed is not None:
+            return QuoteVerification._of(True, (), computed, message, signature)
     bad, h = _signature_reason(key, is_rsa, signature, message)
     found, computed = _claims_reasons(message, pcrs, nonce, h)
     if bad is not None:
