@@ -14,6 +14,7 @@ No ``plt.show()``.
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import pandas as pd
 from cryptography.x509.oid import NameOID
 from matplotlib.axes import Axes
@@ -135,8 +136,7 @@ def chain_of_trust_figure(result: BootResult) -> Figure:
         if d.authority is not None and d.authority.variable not in ("db", *extra):
             extra.append(d.authority.variable)
     height = max(len(rows) + len(extra), len(result.decisions))
-    fig = Figure(figsize=(10, 0.9 * height + 0.6))
-    ax = fig.add_subplot()
+    fig, ax = plt.subplots(figsize=(10, 0.9 * height + 0.6))
     ax.set_xlim(-3, 11)
     ax.set_ylim(-height + 0.4, 0.8)
     ax.axis("off")
