@@ -55,7 +55,7 @@ class ScenarioSwitcher(WidgetApp):
         self.choice.observe(self._on_choice, names="value")
         self.widget = w.VBox(
             [
-                self.choice,
+                w.HBox([self.choice]),
                 self.verdict,
                 w.HTML("<b>Secure Boot decisions</b>"),
                 self.decisions,
