@@ -52,7 +52,13 @@ def run_all_cells(page: Any, timeout_ms: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "notebook", ["01_vtpm_and_quotes.ipynb", "02_event_logs.ipynb", "03_support_matrix.ipynb"]
+    "notebook",
+    [
+        "01_vtpm_and_quotes.ipynb",
+        "02_event_logs.ipynb",
+        "03_support_matrix.ipynb",
+        "04_secure_boot_and_measured_boot.ipynb",
+    ],
 )
 def test_saved_widgets_are_drawn_before_running(lab: str, page: Any, notebook: str) -> None:
     """Opened, not run: every widget cell shows the widget (from the saved state), not its text repr."""

@@ -19,7 +19,12 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOK_01_NONCE = "db1db298db6d60e6385b7231743e9c3056a18003"
 """The verifier nonce notebook 01 passes to its QuoteLab (keylime's test quote)."""
-NOTEBOOKS = ("01_vtpm_and_quotes.ipynb", "02_event_logs.ipynb", "03_support_matrix.ipynb")
+NOTEBOOKS = (
+    "01_vtpm_and_quotes.ipynb",
+    "02_event_logs.ipynb",
+    "03_support_matrix.ipynb",
+    "04_secure_boot_and_measured_boot.ipynb",
+)
 
 CUT_OFF = """root => [...root.querySelectorAll('input, .widget-label')]
   .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)

@@ -69,3 +69,21 @@ def test_html_says_the_same_as_the_text() -> None:
     assert "&lt;b&gt;" in done._repr_html_()
     assert "not yet" in todo._repr_html_()
     assert COLOURS["warn"] in todo._repr_html_()
+
+
+def test_scenario_effect() -> None:
+    from tlkit.widgets import check_scenario_effect
+
+    assert check_scenario_effect("kernel-update", None, None).reasons == (NOT_ANSWERED,)
+    assert check_scenario_effect("kernel-update", "4, 8, 9", True).reasons == ("wrong-type",)
+    assert check_scenario_effect("kernel-update", [4, 8, 9], "yes").reasons == ("wrong-type",)
+    assert check_scenario_effect("no-such-boot", [4], True).reasons == ("input-error",)
+    wrong = check_scenario_effect("kernel-update", [4], False)
+    assert wrong.reasons == ("wrong-answer",)
+    assert "refusal" in wrong.message
+    assert "3 PCRs move" in wrong.message
+    right = check_scenario_effect("kernel-update", [9, 8, 4], True)
+    assert right.passed
+    assert str(right) == "correct: kernel-update moves PCRs 4, 8, 9 and the VM boots"
+    assert check_scenario_effect("bootkit", [4, 5, 7, 8, 9], False).passed
+    assert check_scenario_effect("unsigned-kernel-module", [], True).passed

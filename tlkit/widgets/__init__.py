@@ -12,7 +12,15 @@ from tlkit.widgets._exercise import (
     SelfCheck,
     check_extend_order,
     check_pcr_value,
+    check_scenario_effect,
     check_vm_fix,
 )
 
-__all__ = ["NOT_ANSWERED", "SelfCheck", "check_extend_order", "check_pcr_value", "check_vm_fix"]
+__all__ = [
+    "NOT_ANSWERED",
+    "SelfCheck",
+    "check_extend_order",
+    "check_pcr_value",
+    "check_scenario_effect",
+    "check_vm_fix",
+]

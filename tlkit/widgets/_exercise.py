@@ -15,13 +15,21 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
+from tlkit.boot import run_scenario
 from tlkit.errors import TlkitError
 from tlkit.eventlog import EventLog
 from tlkit.support import check_vm, parse_size
 from tlkit.tpm import extend_steps
 from tlkit.widgets._common import COLOURS
 
-__all__ = ["NOT_ANSWERED", "SelfCheck", "check_extend_order", "check_pcr_value", "check_vm_fix"]
+__all__ = [
+    "NOT_ANSWERED",
+    "SelfCheck",
+    "check_extend_order",
+    "check_pcr_value",
+    "check_scenario_effect",
+    "check_vm_fix",
+]
 
 NOT_ANSWERED = "not-answered"
 """The reason of a check whose answer is still ``None``."""
@@ -126,3 +134,41 @@ def check_vm_fix(size: str | None, image: str | None, *, min_vcpus: int) -> Self
         return _correct(f"{size} with {image} can run Trusted Launch (snapshot {report.snapshot})")
     why = ", ".join(report.reasons) or "undetermined: " + ", ".join(report.undetermined)
     return _not_yet("wrong-answer", f"check_vm still says no ({why}); read the blockers' remediations")
+
+
+def _pcr_set(value: object) -> tuple[int, ...] | None:
+    if not isinstance(value, list | tuple | set | frozenset):
+        return None
+    if not all(isinstance(p, int) and not isinstance(p, bool) for p in value):
+        return None
+    return tuple(sorted(set(value)))
+
+
+def check_scenario_effect(name: str, pcrs: object, boots: object, seed: int = 0) -> SelfCheck:
+    """Are ``pcrs`` the PCRs that scenario ``name`` moves against the healthy boot (sha256, computed by
+    booting both with :func:`tlkit.boot.run_scenario`), and is ``boots`` whether the VM boots?"""
+    if pcrs is None or boots is None:
+        return _not_yet(NOT_ANSWERED, "set my_pcrs (a list of PCR numbers) and my_boots (True or False)")
+    answer = _pcr_set(pcrs)
+    if answer is None or not isinstance(boots, bool):
+        return _not_yet("wrong-type", "my_pcrs must be a list of ints, e.g. [0, 7], and my_boots a bool")
+    try:
+        result, healthy = run_scenario(name, seed), run_scenario("healthy-ubuntu-sb", seed)
+    except TlkitError as e:
+        return _not_yet("input-error", str(e))
+    mine, base = result.pcrs["sha256"], healthy.pcrs["sha256"]
+    moved = tuple(p for p in sorted(set(mine) | set(base)) if mine.get(p) != base.get(p))
+    if answer == moved and boots == result.booted:
+        return _correct(
+            f"{name} moves PCRs {', '.join(map(str, moved)) or 'none'} and the VM "
+            f"{'boots' if boots else 'does not boot'}"
+        )
+    hints = []
+    if boots != result.booted:
+        hints.append("look again at whether any refusal is fatal")
+    if answer != moved:
+        hints.append(
+            f"{len(moved)} PCRs move; think of which PCRs hold boot-manager code, GRUB's "
+            "commands and the files GRUB reads"
+        )
+    return _not_yet("wrong-answer", "; ".join(hints))
