@@ -327,24 +327,6 @@ def test_every_single_bit_flip_is_rejected_on_the_fast_path(vtpm: VirtualTpm) ->
             assert not verify_quote(q.message, q.signature, changed, b"nonce", key).passed, ("pcrs", bit)
 
 
-@SETTINGS
-@given(data=st.data())
-def test_fast_claims_give_the_careful_verdict(data: st.DataObject) -> None:
-    """The one-function decision for the usual quote equals the careful path's on mutated messages."""
-    from tlkit.tpm._verify import _claims_careful, _claims_reasons
-
-    q = data.draw(st.sampled_from([_QE, _QR]))
-    values = read_pcrs(write_pcrs_serialized(q.pcrs))
-    buf = bytearray(q.message)
-    for _ in range(data.draw(st.integers(0, 3))):
-        pos = data.draw(st.integers(0, len(buf) - 1))
-        buf[pos] = data.draw(st.sampled_from([0, 1, 3, 0x0B, 0x80, 0xFF, buf[pos] ^ 1]))
-    cut = data.draw(st.integers(0, len(buf)))
-    m = bytes(buf[:cut]) if data.draw(st.booleans()) else bytes(buf)
-    h = data.draw(st.sampled_from([SHA1, SHA256, None]))
-    assert _claims_reasons(m, values, b"nonce", h) == _claims_careful(m, values, b"nonce", h)
-
-
 def test_parse_spec_reads_the_same_pcr_lists_as_the_cli() -> None:
     """One grammar for PCR lists: ranges, ``all`` and comma lists in the library as on the CLI."""
     from tlkit.tpm import parse_pcr_list

@@ -346,42 +346,10 @@ def _claims_reasons(
     nonce: bytes | bytearray | memoryview,
     h: HashAlg | None,
 ) -> tuple[list[str], bytes | None]:
-    """What the message claims against what the verifier expects: reasons and the computed digest.
-
-    The usual case is decided here without building objects: a quote whose TPML_PCR_SELECTION is
-    byte for byte that of the supplied :class:`PcrValues` (so it is well formed: a PcrSelection
-    holds at most 16 banks of known hashes) followed by a pcrDigest that ends the message, signed
-    with a SHA-1/SHA-2 scheme. Everything else goes to :func:`_claims_careful`.
-    """
-    head = scan_head(message)
-    if head is None or head[1] != TPM_ST_ATTEST_QUOTE or type(pcrs) is not PcrValues or h is None:
-        return _claims_careful(message, pcrs, nonce, h)
-    e = head[3]
-    wire = pcrs.selection.wire
-    s = e + 25 + len(wire)
-    ctor = _PCR_HASHES.get(h.alg_id)
-    if (
-        ctor is None
-        or s + 2 > len(message)
-        or message[e + 25 : s] != wire
-        or s + 2 + _U16.unpack_from(message, s)[0] != len(message)
-    ):
-        return _claims_careful(message, pcrs, nonce, h)
-    computed: bytes = ctor(b"".join(pcrs.values)).digest()
-    found = _head_reasons(message, head, nonce, [])
-    if computed != message[s + 2 :]:
-        found.append(DIGEST_MISMATCH)
-    return found, computed
-
-
-def _claims_careful(
-    message: bytes,
-    pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]],
-    nonce: bytes | bytearray | memoryview,
-    h: HashAlg | None,
-) -> tuple[list[str], bytes | None]:
-    """:func:`_claims_reasons` for any message and any PCR values (selections in another order,
-    PCR mappings, SM3, unknown or malformed structures)."""
+    """What the message claims against what the verifier expects, for any message and any PCR
+    values (selections in another order, PCR mappings, SM3, unknown or malformed structures): the
+    reasons and the computed digest. The usual passing quote never gets here
+    (:func:`_usual_signature` and :func:`_usual_digest` decide it in one pass)."""
     head = scan_head(message)
     info = None
     if head is not None and head[1] == TPM_ST_ATTEST_QUOTE:
