@@ -332,3 +332,22 @@ def test_spec_id_headers_then_replay_raise_only_tlkit_errors(
         log.verify(log.replay())
     except TlkitError:
         pass
+
+
+def test_a_switched_off_check_is_named_in_the_result() -> None:
+    """``check_payloads=False`` passes an edited log on its replay alone, and the result says the data
+    check did not run (text and JSON); with the check on, the same log fails."""
+    from tlkit.eventlog._verify import PAYLOAD_CHECK
+
+    log = parse(log_bytes(OVMF_SB))
+    i = next(j for j, e in enumerate(log) if e.pcr == 7 and e.type_name == "EV_EFI_VARIABLE_DRIVER_CONFIG")
+    edited = log.replaced(i, dataclasses.replace(log[i], data=log[i].data[:-1] + b"\x00"))
+    pcrs = log.replay("sha256")
+    unchecked = edited.verify(pcrs, "sha256", check_payloads=False)
+    assert unchecked.passed
+    assert unchecked.skipped_checks == (PAYLOAD_CHECK,)
+    assert unchecked.to_dict()["skipped_checks"] == [PAYLOAD_CHECK]
+    assert "NOT CHECKED" in unchecked.explain()
+    checked = edited.verify(pcrs, "sha256")
+    assert not checked.passed
+    assert checked.skipped_checks == ()

@@ -105,6 +105,11 @@ class PayloadMismatch:
     fatal: bool = True
 
 
+#: :attr:`ReplayResult.skipped_checks` code of the data-vs-digest check, and its wording.
+PAYLOAD_CHECK = "payload-digest"
+_SKIPPED = {PAYLOAD_CHECK: "event data against the digests derived from it (check_payloads=False)"}
+
+
 @dataclass(frozen=True)
 class ReplayResult(Verdict):
     """Outcome of :meth:`EventLog.verify` for one bank (the rules: :mod:`tlkit.eventlog._policy`).
@@ -135,6 +140,8 @@ class ReplayResult(Verdict):
         violations: :class:`PolicyViolation` per event (or PCR) breaking a structural rule.
         log_fingerprint: :attr:`EventLog.fingerprint` of the log verified (binds the result to it:
             :meth:`EventLog.verified_events` refuses a result of another log).
+        skipped_checks: checks the caller switched off (``"payload-digest"`` with
+            ``check_payloads=False``): a pass says nothing about them.
     """
 
     passed: bool
@@ -152,6 +159,7 @@ class ReplayResult(Verdict):
     at_reset: tuple[int, ...] = ()
     violations: tuple[PolicyViolation, ...] = ()
     log_fingerprint: str = ""
+    skipped_checks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # the one invariant the JSON must never break: a pass has no failing reason beside it
@@ -173,6 +181,7 @@ class ReplayResult(Verdict):
             for m in self.payload_mismatches
         ]
         lines += [f"  {v.reason}: {v.detail}" for v in self.violations]
+        lines += [f"  NOT CHECKED: {_SKIPPED[c]}" for c in self.skipped_checks]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -190,6 +199,7 @@ class ReplayResult(Verdict):
             "payload_mismatches": [dict(m.__dict__) for m in self.payload_mismatches],
             "violations": [{**v.__dict__, "reason": v.reason} for v in self.violations],
             "log_fingerprint": self.log_fingerprint,
+            "skipped_checks": list(self.skipped_checks),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -476,4 +486,5 @@ def verify_log(
         at_reset=tuple(cover.at_reset),
         violations=violations,
         log_fingerprint=log.fingerprint,
+        skipped_checks=() if check_payloads else (PAYLOAD_CHECK,),
     )
