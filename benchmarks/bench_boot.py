@@ -25,8 +25,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import time
-from collections.abc import Callable
 
+from _timing import best_per_call
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -37,17 +37,6 @@ from tlkit.tpm import PcrSelection
 SEED = 0
 TARGET = 300.0
 SELECTION = PcrSelection.of({"sha256": range(24)})
-
-
-def _best(fn: Callable[[], object], n: int, repeats: int) -> float:
-    """Best seconds per call over ``repeats`` blocks of ``n`` calls."""
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        best = min(best, time.perf_counter() - t0)
-    return best / n
 
 
 def main() -> int:
@@ -70,7 +59,7 @@ def main() -> int:
         result = measure_linux_boot(chain, seed=SEED)
         result.vtpm.quote(SELECTION, nonces[next(counter) % len(nonces)])
 
-    per_boot = _best(boot, args.n, args.repeats)
+    per_boot = best_per_call(boot, args.n, args.repeats)
 
     # The floor: hashing every event's data and extend in both banks, and one ECDSA signature.
     events = [e for e in first.log if e.event_type != EventType.EV_NO_ACTION]
@@ -89,8 +78,8 @@ def main() -> int:
     def sign() -> None:
         key.sign(message, ec.ECDSA(hashes.SHA256()))
 
-    per_hash = _best(hashing, args.n, args.repeats)
-    per_sign = _best(sign, args.n, args.repeats)
+    per_hash = best_per_call(hashing, args.n, args.repeats)
+    per_sign = best_per_call(sign, args.n, args.repeats)
     floor = per_hash + per_sign
     rate = 1.0 / per_boot
     other = max(per_boot - floor, 0.0)

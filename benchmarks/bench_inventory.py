@@ -59,9 +59,7 @@ def main() -> int:
         for name, text in render(args.seed, args.count).items():
             (out / name).write_text(text, encoding="utf-8")
         print(f"fleet: {args.count} VMs, seed {args.seed}; best of {args.repeat}")
-        print(
-            f"{'shape':<32}{'rows':>7}{'errors':>8}{'seconds':>9}{'rows/s':>10}{'ref s':>9}{'ratio':>7}"
-        )
+        print(f"{'shape':<32}{'rows':>7}{'errors':>8}{'seconds':>9}{'rows/s':>10}{'ref s':>9}{'ratio':>7}")
         for name in (
             "az-vm-list.json",
             "resource-graph.json",

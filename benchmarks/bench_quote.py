@@ -48,6 +48,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from _timing import best_per_call
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -89,16 +90,6 @@ def _keylime_checkquote() -> Callable[..., object] | None:
     finally:
         logging.disable(logging.NOTSET)
     return tpm_util.checkquote  # type: ignore[no-any-return]
-
-
-def _best_rate(fn: Callable[[], object], n: int, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        best = min(best, time.perf_counter() - t0)
-    return n / best
 
 
 def _interleaved(
@@ -253,7 +244,7 @@ def bench(kind: str, n: int, repeats: int, pool_size: int, checkquote_n: int) ->
         def checkquote() -> None:
             subprocess.run(cmd, cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
 
-        tool_rate = _best_rate(checkquote, checkquote_n, max(1, repeats // 2))
+        tool_rate = 1.0 / best_per_call(checkquote, checkquote_n, max(1, repeats // 2))
     print(f"  tpm2_checkquote (1 process/quote): {tool_rate:9.1f} /s")
     print(f"  ratio verify_quote / checkquote    : {rates['verify_quote'] / tool_rate:10.1f}x")
 
