@@ -65,6 +65,7 @@ def test_scenario_boots_and_moves_exactly_the_documented_pcrs(
     for bank in ("sha1", "sha256"):
         moved = tuple(p for p in range(24) if result.pcrs[bank][p] != base.pcrs[bank][p])
         assert moved == effect.pcrs_moved, bank
+        assert result.pcrs_moved(base, bank) == moved, bank
 
 
 def test_the_table_holds_for_another_seed() -> None:

@@ -261,6 +261,12 @@ class BootResult:
         """``{bank: {pcr: value}}`` of the vTPM after the boot."""
         return self.vtpm.pcrs.as_dict()
 
+    def pcrs_moved(self, baseline: BootResult, bank: str = "sha256") -> tuple[int, ...]:
+        """The PCRs whose ``bank`` value after this boot differs from ``baseline``'s (the one
+        comparison the scenario table, the switcher and the exercise check all use)."""
+        mine, base = self.pcrs[bank], baseline.pcrs[bank]
+        return tuple(p for p in sorted(set(mine) | set(base)) if mine.get(p) != base.get(p))
+
     @property
     def passed(self) -> bool:
         return self.booted

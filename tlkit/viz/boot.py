@@ -69,12 +69,13 @@ def pcr_diff_frame(result: BootResult, baseline: BootResult, bank: str = "sha256
     mine, base = result.pcrs[bank], baseline.pcrs[bank]
     zero = bytes(len(next(iter(base.values()))))
     pcrs = sorted(set(result.log.replay(bank)) | set(baseline.log.replay(bank)))
+    moved = set(result.pcrs_moved(baseline, bank))
     rows = [
         {
             "pcr": p,
             "baseline": base.get(p, zero).hex()[:16] + "…",
             "this boot": mine.get(p, zero).hex()[:16] + "…",
-            "moved": mine.get(p, zero) != base.get(p, zero),
+            "moved": p in moved,
         }
         for p in pcrs
     ]

@@ -156,8 +156,7 @@ def check_scenario_effect(name: str, pcrs: object, boots: object, seed: int = 0)
         result, healthy = run_scenario(name, seed), run_scenario("healthy-ubuntu-sb", seed)
     except TlkitError as e:
         return _not_yet("input-error", str(e))
-    mine, base = result.pcrs["sha256"], healthy.pcrs["sha256"]
-    moved = tuple(p for p in sorted(set(mine) | set(base)) if mine.get(p) != base.get(p))
+    moved = result.pcrs_moved(healthy, "sha256")
     if answer == moved and boots == result.booted:
         return _correct(
             f"{name} moves PCRs {', '.join(map(str, moved)) or 'none'} and the VM "
