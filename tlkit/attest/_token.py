@@ -112,7 +112,7 @@ REASONS = (
 )
 
 _PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth")  # RFC 7518 6.3.2
-_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
 
 
 # ------------------------------------------------------------------------------------- keys
@@ -266,7 +266,8 @@ def issue_token(claims: Mapping[str, Any], key: rsa.RSAPrivateKey, *, kid: str) 
 
     Raises:
         DataError: ``key`` is not an RSA private key of at least :data:`MIN_KEY_BITS` bits, ``kid``
-            is empty, or the claims are not JSON-serialisable.
+            is empty, or the claims cannot be encoded (not JSON-serialisable, or a registered
+            claim of the wrong type, e.g. a non-string ``iss``).
     """
     if not isinstance(key, rsa.RSAPrivateKey):
         raise DataError(f"a token is signed with an RSA private key (got {type(key).__name__})", field="key")
@@ -278,7 +279,7 @@ def issue_token(claims: Mapping[str, Any], key: rsa.RSAPrivateKey, *, kid: str) 
             dict(claims), key, algorithm=ALLOWED_ALGORITHMS[0], headers={"kid": kid, "typ": "JWT"}
         )
     except TypeError as e:
-        raise DataError(f"claims are not JSON-serialisable ({e})", field="claims") from None
+        raise DataError(f"claims cannot be encoded as a JWT ({e})", field="claims") from None
 
 
 @dataclass(frozen=True)
