@@ -281,6 +281,7 @@ def test_unused_trailing_bits_of_the_signature_are_refused() -> None:
         "e30=.e30.",  # padding
         " " + "e30.e30.",
         "e30.e30.\n",
+        "\udcff.e30.",  # a lone surrogate
     ],
 )
 def test_shapes_that_are_not_a_jws_are_malformed(token: str) -> None:
