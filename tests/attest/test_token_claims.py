@@ -195,6 +195,7 @@ def test_invalid_facts_are_refused_naming_the_field(change: dict[str, Any], fiel
     [
         {"issued_at": datetime(2026, 1, 1)},  # naive
         {"lifetime": timedelta(0)},
+        {"lifetime": timedelta(milliseconds=999)},
         {"issuer": ""},
     ],
 )

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.attest._token_fixtures import ISSUED_AT, good_token, issuer, linux_facts
 from tlkit._io import SMALL_FILE_CAP
@@ -209,3 +211,12 @@ def test_read_token_argument_prefers_an_existing_file(
 def test_render_of_a_failure_shows_reasons_and_checks() -> None:
     text = render_token_check(TokenCheck(False, ("token-expired",), ("structure", "lifetime"), "k"))
     assert text == "INVALID: token-expired\nchecks: structure, lifetime\nkid: k"
+
+
+@given(st.text(max_size=64))
+def test_parse_time_gives_an_aware_time_or_a_data_error(text: str) -> None:
+    try:
+        when = parse_time(text)
+    except DataError:
+        return
+    assert when.tzinfo is not None

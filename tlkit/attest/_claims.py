@@ -84,8 +84,10 @@ class AttestedFacts:
         default_keys_validated: the same for ``PK`` and ``KEK`` (the platform's default Secure Boot
             keys). Claim ``x-ms-azurevm-default-securebootkeysvalidated``.
         boot_debug: Windows boot-configuration flag from the WBCL SIPA event ``BootDebugging``
-            (0x00030001) in a log replayed against the quoted PCRs (Windows measures its boot
-            configuration on PCRs 12-14; the real Windows sample attests PCRs 11-13).
+            (0x00030001) in a log replayed against the quoted PCRs. Windows writes its SIPA
+            events (EV_EVENT_TAG) on PCRs 12-14 (so in the GCE Windows fixture's log); the
+            Windows sample token attests PCRs 0-7, 11, 12 and 13. Which of those PCRs holds each
+            flag is not established here: the verifier takes the flag from a replayed event.
             Claim ``x-ms-azurevm-bootdebug-enabled``.
         kernel_debug: SIPA ``OsKernelDebug`` (0x00050001), same source. Claim
             ``x-ms-azurevm-kerneldebug-enabled``.
@@ -288,6 +290,7 @@ def claim_vocabulary() -> tuple[ClaimSpec, ...]:
     return tuple(_spec(n, row) for n, row in enumerate(rows))
 
 
+@data_cache()
 def _vocabulary_map() -> Mapping[str, ClaimSpec]:
     return {spec.claim: spec for spec in claim_vocabulary()}
 
@@ -384,15 +387,18 @@ def azurevm_claims(
         facts: what the verifier established.
         issuer: the ``iss`` claim (the attestation service's URL in real tokens).
         issued_at: a timezone-aware time.
-        lifetime: positive; 8 hours by default (:data:`DEFAULT_LIFETIME`).
+        lifetime: at least one second (NumericDates count whole seconds); 8 hours by default
+            (:data:`DEFAULT_LIFETIME`).
 
     Raises:
-        DataError: a naive ``issued_at``, a non-positive lifetime or an empty issuer.
+        DataError: a naive ``issued_at``, a lifetime under a second or an empty issuer.
     """
     if not isinstance(issuer, str) or not issuer:
         raise DataError("the token issuer must be a non-empty string", field="issuer")
-    if not isinstance(lifetime, timedelta) or lifetime <= timedelta(0):
-        raise DataError(f"token lifetime must be a positive timedelta (got {lifetime!r})", field="lifetime")
+    if not isinstance(lifetime, timedelta) or lifetime < timedelta(seconds=1):
+        raise DataError(
+            f"token lifetime must be a timedelta of 1 s or more (got {lifetime!r})", field="lifetime"
+        )
     iat = _numeric_date(issued_at, "issued_at")
     claims: dict[str, Any] = {
         "exp": iat + int(lifetime.total_seconds()),
