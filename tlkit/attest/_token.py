@@ -21,7 +21,8 @@ follows them would read claims nobody vouches for), the claim checks all run:
 * **structure** -> ``token-malformed``: three dot-separated segments of canonical unpadded
   base64url (RFC 7515 2, 3.1; a segment whose unused trailing bits are set is refused, so a token
   has exactly one spelling), a header and a payload that are UTF-8 JSON objects without
-  repeated names (RFC 7515 4, RFC 7519 7.2 step 4), at most :data:`MAX_TOKEN_LENGTH` characters.
+  repeated names (RFC 7515 4, RFC 7519 4: parsers may refuse them), at most
+  :data:`MAX_TOKEN_LENGTH` characters.
   A header with ``crit`` is refused too: no extension is understood (RFC 7515 4.1.11).
 * **algorithm** -> ``token-alg-not-allowed``: ``alg`` must be one of :data:`ALLOWED_ALGORITHMS`
   (RS256). This is what stops ``alg: none`` and the HS256-with-the-RSA-public-key confusion:
