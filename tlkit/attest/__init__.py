@@ -9,4 +9,31 @@ What it does not do: generate boots (:mod:`tlkit.boot`), parse TPM structures or
 (:mod:`tlkit.tpm`, :mod:`tlkit.eventlog`), or raise Defender findings (:mod:`tlkit.defender`).
 """
 
-__all__: list[str] = []
+from tlkit.attest._claims import AttestedFacts, ClaimSpec, azurevm_claims, claim_vocabulary
+from tlkit.attest._token import (
+    DEFAULT_ISSUER,
+    JwkSet,
+    TokenCheck,
+    TokenIssuer,
+    check_token,
+    issue_token,
+    jwks,
+    key_id,
+    seeded_signing_key,
+)
+
+__all__ = [
+    "DEFAULT_ISSUER",
+    "AttestedFacts",
+    "ClaimSpec",
+    "JwkSet",
+    "TokenCheck",
+    "TokenIssuer",
+    "azurevm_claims",
+    "check_token",
+    "claim_vocabulary",
+    "issue_token",
+    "jwks",
+    "key_id",
+    "seeded_signing_key",
+]

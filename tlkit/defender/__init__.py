@@ -7,4 +7,4 @@ documented applicability and suppression rules, and returns one DataFrame row pe
 What it does not do: touch TPM bytes or verify evidence (:mod:`tlkit.attest` does).
 """
 
-__all__: list[str] = []
+__all__ = ()  # filled when the defender modules land
