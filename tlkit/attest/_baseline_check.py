@@ -163,12 +163,33 @@ def _renumber(note: str, real: Sequence[int]) -> str:
     return note
 
 
-def _dev(pcr: int | None, what: str, expected: str, detail: str, e: Event | None = None, bank: str = "") -> Deviation:
+def _dev(
+    pcr: int | None,
+    what: str,
+    expected: str,
+    detail: str,
+    e: Event | None = None,
+    bank: str = "",
+    description: str | None = None,
+) -> Deviation:
     code = f"{PREFIX}:pcr{pcr}:{what}" if pcr is not None else f"{PREFIX}:{what}"
     if e is None:
         return Deviation(code, pcr, expected, detail)
     d = e.digest(bank)
-    return Deviation(code, pcr, expected, detail, e.index, e.type_name, e.description, d.hex() if d else None)
+    return Deviation(code, pcr, expected, detail, e.index, e.type_name, description, d.hex() if d else None)
+
+
+def _described(ev: _Evidence, e: Event) -> str:
+    """The event's description; for an EFI application with no device path (a kernel GRUB loads
+    from memory, as in real shim + GRUB logs), also the file GRUB read just before it on PCR 9."""
+    text = e.description
+    if event_kind(e) != "application" or not text.startswith("image at "):
+        return text
+    read = [x for x in ev.by_pcr.get(9, ()) if x.index < e.index and event_kind(x) in _FILE_KINDS]
+    return f"{text}, loaded after the boot loader read {read[-1].description}" if read else text
+
+
+_FILE_KINDS = ("kernel-file", "initrd-file", "file")
 
 
 def _slug(kind: str) -> str:
@@ -187,8 +208,9 @@ def events_allowed(ev: _Evidence) -> Iterable[Deviation]:
             digest = e.digest(ev.bank)
             if not b.allows(pcr, kind, digest):
                 shown = digest.hex()[:16] + "…" if digest else f"no {ev.bank} digest"
-                detail = f"{e.description}: {kind} digest {shown} not in the allowed list of PCR {pcr}"
-                yield _dev(pcr, f"unknown-{_slug(kind)}", kind_expectation(kind), detail, e, ev.bank)
+                detail = f"{kind} digest {shown} not in the allowed list of PCR {pcr}"
+                text = _described(ev, e)
+                yield _dev(pcr, f"unknown-{_slug(kind)}", kind_expectation(kind), f"{text}: {detail}", e, ev.bank, text)
 
 
 def events_present(ev: _Evidence) -> Iterable[Deviation]:
