@@ -35,7 +35,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from tlkit.attest import _baseline_json as J
+from tlkit.attest import _baseline_json as bjson
 from tlkit.attest._kinds import event_kind
 from tlkit.errors import DataError
 from tlkit.eventlog import EventLog, EventType, TextEvent, UefiVariable, secure_boot_state
@@ -108,7 +108,9 @@ class BaselineChange:
 def _freeze_allowed(allowed: Allowed) -> Allowed:
     return MappingProxyType(
         {
-            p: MappingProxyType({k: MappingProxyType(dict(sorted(d.items()))) for k, d in sorted(kinds.items())})
+            p: MappingProxyType(
+                {k: MappingProxyType(dict(sorted(d.items()))) for k, d in sorted(kinds.items())}
+            )
             for p, kinds in sorted(allowed.items())
         }
     )
@@ -142,7 +144,7 @@ class Baseline:
     history: tuple[BaselineChange, ...] = ()
 
     def __post_init__(self) -> None:
-        J.check_baseline_fields(self)
+        bjson.check_baseline_fields(self)
         # one canonical, read-only form, whatever mappings were given (equality and JSON rely on it)
         golden = {b: MappingProxyType(dict(sorted(v.items()))) for b, v in sorted(self.golden_pcrs.items())}
         object.__setattr__(self, "golden_pcrs", MappingProxyType(golden))
@@ -187,7 +189,9 @@ class Baseline:
                 whose Secure Boot is not on.
         """
         if bank not in log.banks:
-            raise DataError(f"the log carries no {bank} digests (banks: {', '.join(log.banks)})", field="bank")
+            raise DataError(
+                f"the log carries no {bank} digests (banks: {', '.join(log.banks)})", field="bank"
+            )
         state = secure_boot_state(log)
         if require_secure_boot is None:
             require_secure_boot = state.enabled is True
@@ -222,7 +226,9 @@ class Baseline:
         Raises:
             DataError: malformed values (wrong size for the bank, PCR out of range).
         """
-        return cls(name=name, bank=bank, golden_pcrs=_by_bank(values, bank), require_secure_boot=require_secure_boot)
+        return cls(
+            name=name, bank=bank, golden_pcrs=_by_bank(values, bank), require_secure_boot=require_secure_boot
+        )
 
     def updated(
         self,
@@ -257,15 +263,15 @@ class Baseline:
             )
         else:
             merged = replace(self, golden_pcrs=_merge_golden(self.golden_pcrs, _by_bank(new, self.bank)))
-        added, removed = J.difference(self, merged)
+        added, removed = bjson.difference(self, merged)
         change = BaselineChange(at, reason, added, removed)
-        J.check_change(change, "history[new]")
+        bjson.check_change(change, "history[new]")
         return replace(merged, history=(*self.history, change))
 
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict[str, Any]:
         """The versioned JSON document (``{"format": "tlkit-baseline", "version": 1, ...}``)."""
-        return J.baseline_to_dict(self)
+        return bjson.baseline_to_dict(self)
 
     def to_json(self) -> str:
         """:meth:`to_dict` as JSON text (stable: the same baseline gives the same text)."""
@@ -279,12 +285,12 @@ class Baseline:
             DataError: a wrong format or version, or a malformed field (the error names it, e.g.
                 ``allowed.4.application``).
         """
-        return J.baseline_from_dict(cls, doc)
+        return bjson.baseline_from_dict(cls, doc)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Baseline:
         """:meth:`from_dict` of JSON text. Raises :class:`DataError` for text that is not JSON."""
-        return cls.from_dict(J.load_json(text))
+        return cls.from_dict(bjson.load_json(text))
 
 
 # ---------------------------------------------------------------------------------------- builders
@@ -323,7 +329,9 @@ def _allowed_of(log: EventLog, bank: str) -> dict[int, dict[str, dict[bytes, str
 
 
 def _merge_allowed(a: Allowed, b: Allowed) -> dict[int, dict[str, dict[bytes, str]]]:
-    out: dict[int, dict[str, dict[bytes, str]]] = {p: {k: dict(d) for k, d in ks.items()} for p, ks in a.items()}
+    out: dict[int, dict[str, dict[bytes, str]]] = {
+        p: {k: dict(d) for k, d in ks.items()} for p, ks in a.items()
+    }
     for p, ks in b.items():
         for k, d in ks.items():
             target = out.setdefault(p, {}).setdefault(k, {})
@@ -346,9 +354,9 @@ def _signatures_of(log: EventLog) -> dict[str, tuple[SignatureEntry, ...]]:
     vendor = []
     for e in log:
         p = e.payload
-        if e.event_type == EventType.EV_EFI_VARIABLE_AUTHORITY and isinstance(p, UefiVariable):
-            if p.name == "vendor_db" and len(p.data) > 16:
-                vendor.append(SignatureEntry(guid_str(p.data[:16]), p.data[16:]))
+        authority = e.event_type == EventType.EV_EFI_VARIABLE_AUTHORITY and isinstance(p, UefiVariable)
+        if authority and isinstance(p, UefiVariable) and p.name == "vendor_db" and len(p.data) > 16:
+            vendor.append(SignatureEntry(guid_str(p.data[:16]), p.data[16:]))
     if vendor:
         out["vendor_db"] = tuple(vendor)
     return out

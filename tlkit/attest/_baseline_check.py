@@ -7,24 +7,19 @@ a rule runs when its evidence and the baseline's data are there, and the result 
 ran (:attr:`BaselineCheck.checked`). A check where no rule could run does not pass
 (``baseline-deviation:nothing-checked``).
 
-=====================  =====================================================  ==============================================
-part                   runs when                                              deviation codes (``baseline-deviation:...``)
-=====================  =====================================================  ==============================================
-``events``             events given; the baseline allows events on some PCR   ``pcrN:unknown-<kind>`` (digest not allowed,
-                                                                              e.g. ``pcr4:unknown-application``);
-                                                                              ``pcrN:not-evidenced`` (no verified event on a
-                                                                              PCR the baseline lists digests for)
-``golden-pcrs``        PCRs given; golden values in the bank for PCRs the     ``pcrN:golden-mismatch``, ``pcrN:not-quoted``
-                       events rule does not judge (all of them with no log)
-``secure-boot``        the baseline requires Secure Boot                      ``pcr7:secure-boot-disabled`` (the verified log
-                                                                              says off), ``pcr7:secure-boot-unknown`` (no
-                                                                              verified SecureBoot variable, a PCR 7 anomaly,
-                                                                              or without a log: PCR 7 is not the baseline's
-                                                                              known Secure-Boot-on value)
-``secure-boot-keys``   events on PCR 7 given; the baseline lists keys         ``pcr7:<db>-key-not-allowed`` (PK/KEK/db entry
-                                                                              not in the baseline), ``pcr7:dbx-entry-missing``
-                                                                              (an older dbx), ``pcr7:<db>-not-logged``
-=====================  =====================================================  ==============================================
+Each part, when it runs, and its deviation codes (all prefixed ``baseline-deviation:``):
+
+* ``events`` — events given and the baseline judges events on some PCR. ``pcrN:unknown-<kind>``: a
+  digest not in the allowed list of its PCR and kind (e.g. ``pcr4:unknown-application``);
+  ``pcrN:not-evidenced``: no verified event on a PCR the baseline lists digests for.
+* ``golden-pcrs`` — PCRs given and golden values of the bank for PCRs the events rule does not judge
+  (all of them with no log). ``pcrN:golden-mismatch``, ``pcrN:not-quoted``.
+* ``secure-boot`` — the baseline requires Secure Boot. ``pcr7:secure-boot-disabled`` (the verified
+  log says off); ``pcr7:secure-boot-unknown`` (no verified SecureBoot variable, a PCR 7 anomaly, or
+  without a log: PCR 7 is not the baseline's known Secure-Boot-on value).
+* ``secure-boot-keys`` — events on PCR 7 given and the baseline lists keys.
+  ``pcr7:<db>-key-not-allowed`` (a PK/KEK/db entry not in the baseline), ``pcr7:dbx-entry-missing``
+  (an older dbx), ``pcr7:<db>-not-logged``.
 
 Without a log (``events=None``, the Azure Trusted Launch shape) only golden PCRs are compared, and
 Secure Boot only as "PCR 7 is the known Secure-Boot-on value": the result says ``log: "absent"`` and
@@ -169,6 +164,7 @@ def _dev(
     expected: str,
     detail: str,
     e: Event | None = None,
+    *,
     bank: str = "",
     description: str | None = None,
 ) -> Deviation:
@@ -210,7 +206,10 @@ def events_allowed(ev: _Evidence) -> Iterable[Deviation]:
                 shown = digest.hex()[:16] + "…" if digest else f"no {ev.bank} digest"
                 detail = f"{kind} digest {shown} not in the allowed list of PCR {pcr}"
                 text = _described(ev, e)
-                yield _dev(pcr, f"unknown-{_slug(kind)}", kind_expectation(kind), f"{text}: {detail}", e, ev.bank, text)
+                yield _dev(
+                    pcr, f"unknown-{_slug(kind)}", kind_expectation(kind), f"{text}: {detail}", e,
+                    bank=ev.bank, description=text,
+                )  # fmt: skip
 
 
 def events_present(ev: _Evidence) -> Iterable[Deviation]:
@@ -218,7 +217,9 @@ def events_present(ev: _Evidence) -> Iterable[Deviation]:
     was not shown: a PCR the quote or the log does not cover)."""
     for pcr in sorted(ev.baseline.allowed):
         if not ev.by_pcr.get(pcr):
-            yield _dev(pcr, "not-evidenced", f"verified events on PCR {pcr}", f"no verified event on PCR {pcr}")
+            yield _dev(
+                pcr, "not-evidenced", f"verified events on PCR {pcr}", f"no verified event on PCR {pcr}"
+            )
 
 
 def golden_pcrs(ev: _Evidence) -> Iterable[Deviation]:
@@ -242,7 +243,9 @@ def secure_boot(ev: _Evidence) -> Iterable[Deviation]:
     if ev.by_pcr.get(7):
         state = ev.secure_boot
         if state.anomalies:
-            yield _dev(7, "secure-boot-unknown", _SB_EXPECTED, "PCR 7 anomalies: " + ", ".join(state.anomalies))
+            yield _dev(
+                7, "secure-boot-unknown", _SB_EXPECTED, "PCR 7 anomalies: " + ", ".join(state.anomalies)
+            )
         elif state.enabled is False:
             yield _dev(7, "secure-boot-disabled", _SB_EXPECTED, "the verified SecureBoot variable is 0 (off)")
         elif state.enabled is None:
@@ -274,13 +277,17 @@ def secure_boot_keys(ev: _Evidence) -> Iterable[Deviation]:
             continue
         logged = _logged(state, name)
         if logged is None:
-            yield _dev(7, f"{name}-not-logged", f"the {name} variable on PCR 7", f"no verified {name} variable")
+            yield _dev(
+                7, f"{name}-not-logged", f"the {name} variable on PCR 7", f"no verified {name} variable"
+            )
         elif name == "dbx" and listed - logged:
-            yield _dev(7, "dbx-entry-missing", "every dbx entry of the baseline",
-                       f"{len(listed - logged)} dbx entr(y/ies) of the baseline not in the logged dbx")  # fmt: skip
+            missing = len(listed - logged)
+            yield _dev(
+                7, "dbx-entry-missing", "every dbx entry of the baseline", f"{missing} not in the logged dbx"
+            )
         elif name != "dbx" and logged - listed:
-            yield _dev(7, f"{name}-key-not-allowed", f"{name} entries of the baseline only",
-                       f"{len(logged - listed)} {name} entr(y/ies) not in the baseline")  # fmt: skip
+            extra = len(logged - listed)
+            yield _dev(7, f"{name}-key-not-allowed", f"{name} entries of the baseline", f"{extra} not in it")
 
 
 @dataclass(frozen=True)
@@ -294,7 +301,11 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("events", lambda ev: ev.events is not None and bool(ev.baseline.event_pcrs), (events_allowed, events_present)),
+    Rule(
+        "events",
+        lambda ev: ev.events is not None and bool(ev.baseline.event_pcrs),
+        (events_allowed, events_present),
+    ),
     Rule("golden-pcrs", lambda ev: ev.pcrs is not None and bool(ev.golden), (golden_pcrs,)),
     Rule("secure-boot", lambda ev: ev.baseline.require_secure_boot, (secure_boot,)),
     Rule(
@@ -342,7 +353,9 @@ def check_baseline(
     quoted = _check_pcrs(pcrs, bank)
     evs = None if events is None else tuple(events)
     if evs is not None and any(not isinstance(e, Event) for e in evs):
-        raise DataError("events must be tlkit.eventlog.Event objects (verified events of a log)", field="events")
+        raise DataError(
+            "events must be tlkit.eventlog.Event objects (verified events of a log)", field="events"
+        )
     if evs is not None and baseline.event_pcrs and bank != baseline.bank:
         raise DataError(
             f"the baseline's event digests are {baseline.bank}; events verified in {bank} cannot be judged",
@@ -356,10 +369,8 @@ def check_baseline(
     ran = [r for r in RULES if r.runs(ev)]
     deviations = [d for r in ran for check in r.checks for d in check(ev)]
     if not ran:
-        deviations.append(
-            _dev(None, "nothing-checked", "evidence the baseline can judge",
-                 "no part of the baseline applies to the evidence given")  # fmt: skip
-        )
+        nothing = "no part of the baseline applies to the evidence given"
+        deviations.append(_dev(None, "nothing-checked", "evidence the baseline can judge", nothing))
     return BaselineCheck(
         baseline.name,
         bank,

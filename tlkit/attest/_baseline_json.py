@@ -113,7 +113,9 @@ def _check_signatures(sigs: object) -> None:
 
     for name, entries in _mapping(sigs, "signatures").items():
         if name not in SIGNATURE_DATABASES:
-            raise DataError(f"unknown database {name!r} (known: {', '.join(SIGNATURE_DATABASES)})", field="signatures")
+            raise DataError(
+                f"unknown database {name!r} (known: {', '.join(SIGNATURE_DATABASES)})", field="signatures"
+            )
         for i, s in enumerate(entries if isinstance(entries, tuple | list) else [entries]):
             where = f"signatures.{name}[{i}]"
             if not isinstance(s, SignatureEntry) or not isinstance(s.data, bytes):
@@ -200,21 +202,31 @@ def baseline_to_dict(b: Baseline) -> dict[str, Any]:
         "version": BASELINE_VERSION,
         "name": b.name,
         "bank": b.bank,
-        "golden_pcrs": {bank: {str(p): v.hex() for p, v in vals.items()} for bank, vals in b.golden_pcrs.items()},
+        "golden_pcrs": {
+            bank: {str(p): v.hex() for p, v in vals.items()} for bank, vals in b.golden_pcrs.items()
+        },
         "allowed": {
             str(p): {k: {d.hex(): label for d, label in ds.items()} for k, ds in kinds.items()}
             for p, kinds in b.allowed.items()
         },
         "accept_any": {str(p): sorted(ks) for p, ks in b.accept_any.items()},
-        "signatures": {n: [{"owner": s.owner, "data": s.data.hex()} for s in es] for n, es in b.signatures.items()},
-        "platforms": [{"scrtm": _hex(pc.scrtm), "firmware": [d.hex() for d in pc.firmware]} for pc in b.platforms],
+        "signatures": {
+            n: [{"owner": s.owner, "data": s.data.hex()} for s in es] for n, es in b.signatures.items()
+        },
+        "platforms": [
+            {"scrtm": _hex(pc.scrtm), "firmware": [d.hex() for d in pc.firmware]} for pc in b.platforms
+        ],
         "kernels": [
             {
-                "shim": kc.shim.hex(), "grub": kc.grub.hex(), "kernel": _hex(kc.kernel),
-                "initrd": _hex(kc.initrd), "vmlinuz": _hex(kc.vmlinuz), "kernel_cmdline": kc.kernel_cmdline,
+                "shim": kc.shim.hex(),
+                "grub": kc.grub.hex(),
+                "kernel": _hex(kc.kernel),
+                "initrd": _hex(kc.initrd),
+                "vmlinuz": _hex(kc.vmlinuz),
+                "kernel_cmdline": kc.kernel_cmdline,
             }
             for kc in b.kernels
-        ],  # fmt: skip
+        ],
         "requirements": {"require_secure_boot": b.require_secure_boot},
         "history": [history_entry(c) for c in b.history],
     }
@@ -301,10 +313,13 @@ def _kernel(x: object, where: str) -> Any:
 
     o = _obj(x, where, _KERNEL_FIELDS)
     cmd = o["kernel_cmdline"]
+    kernel, initrd, vmlinuz = (_opt_bytes(o[n], f"{where}.{n}") for n in ("kernel", "initrd", "vmlinuz"))
     return KernelChain(
         _bytes(o["shim"], f"{where}.shim"),
         _bytes(o["grub"], f"{where}.grub"),
-        *(_opt_bytes(o[n], f"{where}.{n}") for n in ("kernel", "initrd", "vmlinuz")),
+        kernel,
+        initrd,
+        vmlinuz,
         None if cmd is None else _str(cmd, f"{where}.kernel_cmdline"),
     )
 
@@ -357,7 +372,9 @@ def baseline_from_dict(cls: type[_B], doc: object) -> _B:
     if d["format"] != BASELINE_FORMAT:
         raise DataError(f"not a tlkit baseline (format {d['format']!r})", field="format")
     if d["version"] != BASELINE_VERSION or isinstance(d["version"], bool):
-        raise DataError(f"unsupported baseline version {d['version']!r} (this tlkit reads 1)", field="version")
+        raise DataError(
+            f"unsupported baseline version {d['version']!r} (this tlkit reads 1)", field="version"
+        )
     req = _obj(d["requirements"], "requirements", ("require_secure_boot",))
     return cls(
         name=_str(d["name"], "name"),
@@ -368,7 +385,10 @@ def baseline_from_dict(cls: type[_B], doc: object) -> _B:
             _pcr_key(p, "accept_any"): frozenset(_items(ks, f"accept_any.{p}", _str))
             for p, ks in _obj(d["accept_any"], "accept_any").items()
         },
-        signatures={n: _items(es, f"signatures.{n}", _signature) for n, es in _obj(d["signatures"], "signatures").items()},
+        signatures={
+            n: _items(es, f"signatures.{n}", _signature)
+            for n, es in _obj(d["signatures"], "signatures").items()
+        },
         platforms=_items(d["platforms"], "platforms", _platform),
         kernels=_items(d["kernels"], "kernels", _kernel),
         require_secure_boot=req["require_secure_boot"],
@@ -381,15 +401,24 @@ def _facts(b: Baseline) -> set[str]:
     """Everything a baseline allows or requires, one string each (for a change's added/removed)."""
     out = {f"golden:{bank}:pcr{p}:{v.hex()}" for bank, vals in b.golden_pcrs.items() for p, v in vals.items()}
     out |= {
-        f"pcr{p}:{k}:{d.hex()} ({label})" for p, ks in b.allowed.items() for k, ds in ks.items() for d, label in ds.items()
+        f"pcr{p}:{k}:{d.hex()} ({label})"
+        for p, ks in b.allowed.items()
+        for k, ds in ks.items()
+        for d, label in ds.items()
     }
     out |= {f"pcr{p}:{k}:any" for p, ks in b.accept_any.items() for k in ks}
     out |= {
-        f"{n}:{s.owner}:sha256={hashlib.sha256(s.data).hexdigest()}" for n, es in b.signatures.items() for s in es
+        f"{n}:{s.owner}:sha256={hashlib.sha256(s.data).hexdigest()}"
+        for n, es in b.signatures.items()
+        for s in es
     }
-    out |= {f"platform:scrtm={_hex(pc.scrtm)}:firmware={','.join(d.hex() for d in pc.firmware)}" for pc in b.platforms}
     out |= {
-        "kernel-chain:" + ":".join(f"{n}={_hex(getattr(kc, n))}" for n in _KERNEL_FIELDS[:-1])
+        f"platform:scrtm={_hex(pc.scrtm)}:firmware={','.join(d.hex() for d in pc.firmware)}"
+        for pc in b.platforms
+    }
+    out |= {
+        "kernel-chain:"
+        + ":".join(f"{n}={_hex(getattr(kc, n))}" for n in _KERNEL_FIELDS[:-1])
         + f":cmdline={kc.kernel_cmdline}"
         for kc in b.kernels
     }
@@ -404,4 +433,9 @@ def difference(old: Baseline, new: Baseline) -> tuple[tuple[str, ...], tuple[str
 
 def history_entry(change: BaselineChange) -> dict[str, Any]:
     """One history entry as JSON."""
-    return {"at": change.at.isoformat(), "reason": change.reason, "added": list(change.added), "removed": list(change.removed)}
+    return {
+        "at": change.at.isoformat(),
+        "reason": change.reason,
+        "added": list(change.added),
+        "removed": list(change.removed),
+    }

@@ -90,7 +90,9 @@ def _kernel_entry(kc: KernelChain, secure_boot: bool, i: int) -> dict[str, str]:
     need = ("kernel", "initrd", "kernel_cmdline") if secure_boot else ("vmlinuz", "initrd", "kernel_cmdline")
     for n in need:
         if getattr(kc, n) is None:
-            raise DataError(f"keylime's refstate needs the {n} of each kernel chain", field=f"kernels[{i}].{n}")
+            raise DataError(
+                f"keylime's refstate needs the {n} of each kernel chain", field=f"kernels[{i}].{n}"
+            )
     entry = {"kernel_authcode_sha256": _ox(kc.kernel)} if secure_boot and kc.kernel else {}
     entry |= {"shim_authcode_sha256": _ox(kc.shim), "grub_authcode_sha256": _ox(kc.grub)}
     entry["initrd_plain_sha256"] = _ox(kc.initrd) if kc.initrd else ""
@@ -115,7 +117,9 @@ def to_keylime_refstate(baseline: Baseline) -> dict[str, Any]:
             kernel (Secure Boot on) or kernel image (off)); the error names the field.
     """
     if baseline.bank != "sha256":
-        raise DataError(f"keylime's refstate holds sha256 digests; this baseline is {baseline.bank}", field="bank")
+        raise DataError(
+            f"keylime's refstate holds sha256 digests; this baseline is {baseline.bank}", field="bank"
+        )
     for field_name, items in (("platforms", baseline.platforms), ("kernels", baseline.kernels)):
         if not items:
             raise DataError("keylime's refstate needs at least one", field=field_name)
@@ -125,7 +129,10 @@ def to_keylime_refstate(baseline: Baseline) -> dict[str, Any]:
         "has_secureboot": sb,
         "scrtm_and_bios": [_platform_entry(pc, i) for i, pc in enumerate(baseline.platforms)],
         **{
-            n: [{"SignatureOwner": s.owner, "SignatureData": _ox(s.data)} for s in baseline.signatures.get(n, ())]
+            n: [
+                {"SignatureOwner": s.owner, "SignatureData": _ox(s.data)}
+                for s in baseline.signatures.get(n, ())
+            ]
             for n in _DBS
         },
         "mokdig": [_digest_map(d) for d in pcr14.get("moklist", {})],
@@ -143,7 +150,9 @@ def _hex(x: object, where: str) -> bytes:
 
 def _sha256(x: object, where: str) -> bytes:
     if not isinstance(x, dict) or set(x) != {"sha256"}:
-        raise DataError(f"expected a digest {{'sha256': '0x…'}} (tlkit reads sha256 only), not {x!r}", field=where)
+        raise DataError(
+            f"expected a digest {{'sha256': '0x…'}} (tlkit reads sha256 only), not {x!r}", field=where
+        )
     d = _hex(x["sha256"], f"{where}.sha256")
     if len(d) != hashlib.sha256().digest_size:
         raise DataError(f"a sha256 digest has 32 bytes, not {len(d)}", field=f"{where}.sha256")
@@ -205,7 +214,13 @@ class _Import:
 
     def kernel(self, x: object, where: str, secure_boot: bool) -> None:
         image = "kernel_authcode_sha256" if secure_boot else "vmlinuz_plain_sha256"
-        keys = {"shim_authcode_sha256", "grub_authcode_sha256", image, "initrd_plain_sha256", "kernel_cmdline"}
+        keys = {
+            "shim_authcode_sha256",
+            "grub_authcode_sha256",
+            image,
+            "initrd_plain_sha256",
+            "kernel_cmdline",
+        }
         if not isinstance(x, dict) or not keys <= set(x) or set(x) - keys - {"vmlinuz_plain_sha256"}:
             raise DataError(f"expected the fields {', '.join(sorted(keys))}", field=where)
         shim, grub = (_hex(x[k], f"{where}.{k}") for k in ("shim_authcode_sha256", "grub_authcode_sha256"))
@@ -219,7 +234,9 @@ class _Import:
         self.allow(9, "initrd-file", initrd, f"keylime {where} initrd")
         if vmlinuz is not None:
             self.allow(9, "kernel-file", vmlinuz, f"keylime {where} vmlinuz")
-        self.allow(8, "kernel-cmdline", hashlib.sha256(cmdline.encode()).digest(), f"kernel_cmdline: {cmdline}")
+        self.allow(
+            8, "kernel-cmdline", hashlib.sha256(cmdline.encode()).digest(), f"kernel_cmdline: {cmdline}"
+        )
         self.kernels.append(KernelChain(shim, grub, kernel, initrd, vmlinuz, cmdline))
 
 
@@ -272,7 +289,7 @@ def keylime_missing() -> str | None:
     """Why :func:`keylime_evaluate` cannot run here (``None`` when it can): keylime (the ``bench``
     extra), ``tpm2_eventlog`` (tpm2-tools) and libefivar must be installed."""
     try:
-        import keylime  # noqa: F401, PLC0415 - optional dependency
+        import keylime  # type: ignore[import-untyped]  # noqa: F401, PLC0415 - optional dependency
     except ImportError:
         return "keylime is not installed (pip install 'tlkit[bench]')"
     if shutil.which("tpm2_eventlog") is None:
@@ -292,7 +309,7 @@ def keylime_parse(log: bytes) -> dict[str, Any]:
     why = keylime_missing()
     if why is not None:
         raise MissingComponentError("keylime", why)
-    from keylime.mba.elparsing import tpm2_tools_elparser  # noqa: PLC0415 - optional dependency
+    from keylime.mba.elparsing import tpm2_tools_elparser  # type: ignore[import-untyped]  # noqa: PLC0415
 
     failure, data = tpm2_tools_elparser.parse_binary_bootlog(log)
     if failure or not data:
@@ -310,7 +327,7 @@ def keylime_evaluate(log: bytes | Mapping[str, Any], refstate: Mapping[str, Any]
         DataError: keylime could not parse the log.
     """
     data = keylime_parse(log) if isinstance(log, bytes) else log
-    from keylime.mba.elchecking import example, policies  # noqa: F401, PLC0415 - registers "example"
+    from keylime.mba.elchecking import example, policies  # type: ignore[import-untyped]  # noqa: F401, PLC0415
 
     policy = policies.get_policy("example")
     if policy is None:  # pragma: no cover - keylime always registers it
