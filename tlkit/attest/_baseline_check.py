@@ -134,11 +134,11 @@ class _Evidence:
     @cached_property
     def secure_boot(self) -> SecureBootState:
         """Secure Boot as the verified events show it (event indices in notes are the log's)."""
-        events = self.events or ()
-        state = secure_boot_state(EventLog.from_events(events, format="sha1"))
-        real = [e.index for e in events]
-        notes = tuple(_renumber(n, real) for n in state.notes)
-        return SecureBootState(**{**state.__dict__, "notes": notes})
+        events = self.by_pcr.get(7, ())  # PCR 7 is all the state and the keys are read from
+        log = EventLog.from_events(events, format="sha1")
+        # the same Event objects (their decoded payloads are cached, and their indices are the log's)
+        log.__dict__["events"] = events
+        return secure_boot_state(log)
 
     @property
     def golden(self) -> Mapping[int, bytes]:
@@ -149,13 +149,6 @@ class _Evidence:
             return values
         judged = self.baseline.event_pcrs
         return {p: v for p, v in values.items() if p not in judged}
-
-
-def _renumber(note: str, real: Sequence[int]) -> str:
-    code, _, idx = note.rpartition(":")
-    if code and idx.isdigit() and int(idx) < len(real):
-        return f"{code}:{real[int(idx)]}"
-    return note
 
 
 def _dev(
