@@ -41,14 +41,16 @@ needs_keylime = pytest.mark.skipif(
 )
 
 
-def _keylime_create(log: bytes, tmp: Path) -> dict[str, Any]:
-    """keylime's own ``keylime-policy create measured-boot`` on a binary log."""
+def _keylime_create(log: bytes, tmp: Path, *, without_secureboot: bool = False) -> dict[str, Any]:
+    """keylime's own ``keylime-policy create measured-boot`` on a binary log (``-i``: Secure Boot off)."""
     from keylime.policy.create_mb_policy import create_mb_refstate
 
     path = tmp / "binary_bios_measurements"
     path.write_bytes(log)
     out = create_mb_refstate(
-        argparse.Namespace(eventlog_file=str(path), without_secureboot=False, output=str(tmp / "ref.json"))
+        argparse.Namespace(
+            eventlog_file=str(path), without_secureboot=without_secureboot, output=str(tmp / "ref.json")
+        )
     )
     assert out is not None
     return dict(out)
@@ -178,3 +180,27 @@ def test_keylime_cannot_read_an_empty_dbx() -> None:
     assert "is not a list" in why
     pcrs, events = verified(boot)
     assert check_baseline(baseline, pcrs=pcrs, events=events).passed
+
+
+THINKPAD = "keylime/test/data/create-mb-policy/binary_bios_measurements"
+
+
+def test_secure_boot_off_export_and_import() -> None:
+    """The ThinkPad log (Secure Boot off): no kernel Authenticode digest, GRUB's plain vmlinuz digest."""
+    baseline = Baseline.from_log(parse(fixture_path(THINKPAD).read_bytes()), name="thinkpad")
+    ref = to_keylime_refstate(baseline)
+    assert ref["has_secureboot"] is False
+    [kernel] = ref["kernels"]
+    assert "kernel_authcode_sha256" not in kernel
+    assert kernel["vmlinuz_plain_sha256"].startswith("0x4a8f189e")
+    imported = from_keylime_refstate(copy.deepcopy(ref))
+    assert not imported.require_secure_boot
+    assert "kernel-file" in imported.allowed[9]
+    assert to_keylime_refstate(imported) == ref
+
+
+@needs_keylime
+def test_keylime_writes_the_same_refstate_without_secure_boot(tmp_path: Path) -> None:
+    raw = fixture_path(THINKPAD).read_bytes()
+    mine = to_keylime_refstate(Baseline.from_log(parse(raw), name="thinkpad"))
+    assert mine == _keylime_create(raw, tmp_path, without_secureboot=True)
