@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from tests.attest._evidence import AZURE_DOCS, azure_pcrs
 from tests.conftest import fixture_path
 from tlkit.attest._baseline import Baseline, BaselineChange
+from tlkit.attest._baseline_check import check_baseline
 from tlkit.boot import run_scenario
 from tlkit.errors import DataError, TlkitError
 from tlkit.eventlog import parse
@@ -167,3 +168,15 @@ def test_fuzz_each_field_only_tlkit_errors(key: str, value: object) -> None:
 def test_fuzz_bytes_only_tlkit_errors(data: bytes) -> None:
     with contextlib.suppress(TlkitError):
         Baseline.from_json(data)
+
+
+@pytest.mark.parametrize(
+    "name", ["healthy-ubuntu-sb", "secure-boot-off", "kernel-update", "firmware-update", "bootkit"]
+)
+def test_every_scenario_round_trips_and_passes_itself(name: str) -> None:
+    boot = run_scenario(name, seed=0)
+    baseline = Baseline.from_log(boot.log, name=name)
+    assert Baseline.from_json(baseline.to_json()) == baseline
+    pcrs = boot.pcrs["sha256"]
+    events = boot.log.verified_events(boot.log.verify(pcrs))
+    assert check_baseline(baseline, pcrs=pcrs, events=events).passed

@@ -8,6 +8,7 @@ skip with the reason when one is missing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.attest._evidence import verified, with_dbx
 from tests.conftest import fixture_path
@@ -28,7 +31,7 @@ from tlkit.attest._keylime import (
     to_keylime_refstate,
 )
 from tlkit.boot import run_scenario
-from tlkit.errors import DataError
+from tlkit.errors import DataError, TlkitError
 from tlkit.eventlog import parse, write
 
 RHEL9 = "keylime/test/data/create-mb-policy/binary_bios_measurements-secureboot"
@@ -204,3 +207,41 @@ def test_keylime_writes_the_same_refstate_without_secure_boot(tmp_path: Path) ->
     raw = fixture_path(THINKPAD).read_bytes()
     mine = to_keylime_refstate(Baseline.from_log(parse(raw), name="thinkpad"))
     assert mine == _keylime_create(raw, tmp_path, without_secureboot=True)
+
+
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 300)
+    | st.text(max_size=8)
+    | st.sampled_from(["0x00", "0x" + "ab" * 32]),
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=6), kids, max_size=3),
+    max_leaves=16,
+)
+_FIELDS = (
+    "has_secureboot",
+    "scrtm_and_bios",
+    "pk",
+    "kek",
+    "db",
+    "dbx",
+    "vendor_db",
+    "mokdig",
+    "mokxdig",
+    "kernels",
+)
+
+
+@given(_json)
+def test_fuzz_refstate_only_tlkit_errors(doc: object) -> None:
+    with contextlib.suppress(TlkitError):
+        from_keylime_refstate(doc)
+
+
+@given(st.sampled_from(_FIELDS), _json)
+def test_fuzz_refstate_fields_only_tlkit_errors(key: str, value: object) -> None:
+    ref = to_keylime_refstate(Baseline.from_log(parse(fixture_path(RHEL9).read_bytes()), name="rhel"))
+    ref[key] = value
+    with contextlib.suppress(TlkitError):
+        imported = from_keylime_refstate(ref)
+        assert Baseline.from_json(imported.to_json()) == imported
