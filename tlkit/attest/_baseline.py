@@ -268,6 +268,20 @@ class Baseline:
         bjson.check_change(change, "history[new]")
         return replace(merged, history=(*self.history, change))
 
+    # ------------------------------------------------------------------ keylime
+    def to_keylime_refstate(self) -> dict[str, Any]:
+        """keylime's measured-boot reference state (:func:`tlkit.attest._keylime.to_keylime_refstate`)."""
+        from tlkit.attest._keylime import to_keylime_refstate  # noqa: PLC0415 - _keylime imports this module
+
+        return to_keylime_refstate(self)
+
+    @classmethod
+    def from_keylime_refstate(cls, doc: object, *, name: str = "keylime-refstate") -> Baseline:
+        """A baseline from keylime's reference state (:func:`tlkit.attest._keylime.from_keylime_refstate`)."""
+        from tlkit.attest._keylime import from_keylime_refstate  # noqa: PLC0415 - _keylime imports this module
+
+        return from_keylime_refstate(doc, name=name)
+
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict[str, Any]:
         """The versioned JSON document (``{"format": "tlkit-baseline", "version": 1, ...}``)."""
