@@ -179,8 +179,8 @@ def _recommendation_findings(
     )
 
 
-def _reason_text(group: str, codes: list[str], details: list[str]) -> str:
-    documented = alert_reasons().get(group)
+def _reason_text(reason_key: str | None, codes: list[str], details: list[str]) -> str:
+    documented = alert_reasons().get(reason_key or "")
     if documented is None:
         return _NO_DOCUMENTED_REASON.format(code=", ".join(codes))
     named = [d for d in details if d]
@@ -193,23 +193,24 @@ def _alert_findings(
     if not rule.applies(vm):
         return
     info = alerts()[rule.key]
-    groups: dict[str, tuple[list[str], list[str], list[str]]] = {}
+    # group -> (documented reason key, raw reasons, codes, details)
+    groups: dict[str, tuple[str | None, list[str], list[str], list[str]]] = {}
     for text in record.reasons:
         code, detail = parse_reason(text, record=record.label)
         if code.alert != rule.key:
             continue
-        raw, names, details = groups.setdefault(rule.group(code, detail), ([], [], []))
+        _, raw, names, details = groups.setdefault(rule.group(code, detail), (code.alert_reason, [], [], []))
         raw.append(text)
         names.append(code.code)
         details.append(detail or "")
-    for group, (raw, names, details) in groups.items():
+    for reason_key, raw, names, details in groups.values():
         hit = next((s for s in suppressions if s.alert == rule.key and s.applies(vm, frozenset(names))), None)
         yield Finding(
             vm.vm,
             "alert",
             info.name,
             info.severity,
-            _reason_text(group, names, details),
+            _reason_text(reason_key, names, details),
             record.time,
             suppressed=hit is not None,
             codes="; ".join(raw),
