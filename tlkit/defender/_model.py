@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
+
 from tlkit._data import data_root
 from tlkit.defender._data import parse_reason
 from tlkit.errors import DataError
@@ -189,8 +191,8 @@ def _plain(value: Any) -> Any:
         return None
     if type(value).__name__ == "NAType":
         return None
-    if type(value).__name__ == "bool_":
-        return bool(value)
+    if isinstance(value, np.generic):
+        return value.item()
     return value
 
 
