@@ -289,9 +289,9 @@ def assessment_status(
 ) -> pd.DataFrame:
     """Every recommendation's status for every VM (``STATUSES``), as Defender's assessments list them.
 
-    Columns :data:`STATUS_COLUMNS`; ``time`` is the latest record's for the attestation status and
-    ``at`` otherwise. A recommendation whose name does not cover the VM (another OS, a scale set) is
-    ``not-applicable`` like one whose conditions do not hold. Raises like :func:`assess`.
+    Columns :data:`STATUS_COLUMNS`; ``time`` is the latest record's for an applicable attestation
+    status and ``at`` otherwise. A recommendation whose name does not cover the VM (another OS, a
+    scale set) is ``not-applicable`` like one whose conditions do not hold. Raises like :func:`assess`.
     """
     by_name = _check_vms(vms)
     when = _at(at)
@@ -301,11 +301,11 @@ def assessment_status(
         vm, records = by_name[name], per_vm[name]
         latest = records[-1] if records else None
         for rule in RECOMMENDATION_RULES:
-            info = recommendations()[rule.key]
-            time = latest.time if latest is not None and rule.key == "attestation-status" else when
+            info, status = recommendations()[rule.key], _status(rule, vm, latest)
+            from_record = rule.key == "attestation-status" and status != "not-applicable"
             rows.append(
-                {"vm": name, "recommendation": info.name, "severity": info.severity,
-                 "status": _status(rule, vm, latest), "time": time}
+                {"vm": name, "recommendation": info.name, "severity": info.severity, "status": status,
+                 "time": latest.time if from_record and latest is not None else when}
             )  # fmt: skip
     return _frame(rows, _STATUS_COLUMNS)
 
