@@ -129,6 +129,10 @@ def _field(obj: Mapping[str, Any], name: str, kind: type | tuple[type, ...], whe
     return value
 
 
+def _strings(obj: Mapping[str, Any], names: tuple[str, ...], where: str) -> dict[str, str]:
+    return {name: _field(obj, name, str, where) for name in names}
+
+
 def _texts(obj: Mapping[str, Any], name: str, where: str) -> tuple[str, ...]:
     value = _field(obj, name, list, where)
     if not all(isinstance(v, str) for v in value):
@@ -189,10 +193,8 @@ def alerts() -> dict[str, AlertInfo]:
     where = "findings.json alerts"
     out: dict[str, AlertInfo] = {}
     for obj in _findings().get("alerts", []):
-        strings = {
-            k: _field(obj, k, str, where)
-            for k in ("key", "name", "section", "description", "scope", "scope_ko", "remediation", "source")
-        }
+        text = ("key", "name", "section", "description", "scope", "scope_ko", "remediation", "source")
+        strings = _strings(obj, text, where)
         out[strings["key"]] = AlertInfo(
             **strings,
             severity=_severity(obj, where),
@@ -209,9 +211,7 @@ def alert_reasons() -> dict[str, AlertReason]:
     known = alerts()
     out: dict[str, AlertReason] = {}
     for obj in _findings().get("alert_reasons", []):
-        reason = AlertReason(
-            **{k: _field(obj, k, str, where) for k in ("key", "alert", "text", "text_ko", "source")}
-        )
+        reason = AlertReason(**_strings(obj, ("key", "alert", "text", "text_ko", "source"), where))
         if reason.alert not in known:
             raise DataError(f"{where}: unknown alert {reason.alert!r}", record=reason.key, field="alert")
         out[reason.key] = reason
