@@ -41,7 +41,8 @@ AT = datetime(2026, 12, 3, tzinfo=UTC)
 _MISSING = keylime_missing()
 # On a user's machine the comparison skips loudly; in CI (CI=true) it runs and a missing keylime fails.
 needs_keylime = pytest.mark.skipif(
-    _MISSING is not None and not IN_CI, reason=f"keylime comparison skipped: {_MISSING} (CI needs the [bench] extra)"
+    _MISSING is not None and not IN_CI,
+    reason=f"keylime comparison skipped: {_MISSING} (CI needs the [bench] extra)",
 )
 
 
