@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.tlkit-installed
-APT_PACKAGES := swtpm swtpm-tools tpm2-tools chromium osslsigncode
+APT_PACKAGES := swtpm swtpm-tools tpm2-tools chromium osslsigncode libefivar1
 LOCK := requirements/lock.txt
 
 .PHONY: lab voila test install system-deps lint typecheck unit notebooks bench regen-notebooks clean
@@ -17,16 +17,18 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml $(LOCK) | $(PY)
-	$(PY) -m pip install --quiet -c $(LOCK) -e '.[test,lab]'
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[test,lab,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
-# System packages: the real TPM (swtpm), tpm2-tools, Chromium (tests/browser), osslsigncode (tlkit.boot). Installed with apt only
+# System packages: the real TPM (swtpm), tpm2-tools, Chromium (tests/browser), osslsigncode (tlkit.boot),
+# libefivar1 (keylime, the peer the attest tests and benchmarks compare with, parses logs with it). Installed with apt only
 # when running as root on a Debian/Ubuntu machine and something is missing; elsewhere the interop and
 # browser tests skip loudly (and fail when CI=true).
 system-deps:
 	@missing=""; for b in swtpm tpm2_quote tpm2_checkquote tpm2_eventlog chromium osslsigncode; do command -v $$b >/dev/null || missing="$$missing $$b"; done; \
+	/sbin/ldconfig -p 2>/dev/null | grep -q libefivar.so.1 || missing="$$missing libefivar1"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing $(APT_PACKAGES) (missing:$$missing)"; \

@@ -74,6 +74,8 @@ def read_input(path: str | Path, what: str, cap: int) -> bytes:
             so special files and pipes are bounded too).
         OSError: the file cannot be opened or read (missing, a directory, no permission).
     """
+    if "\x00" in str(path):  # open() would raise ValueError ("embedded null byte")
+        raise DataError(f"{terminal_safe(str(path))!s}: a file name cannot contain a NUL byte")
     if str(path) == STDIN:
         data = sys.stdin.buffer.read(cap + 1)
     else:

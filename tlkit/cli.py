@@ -22,7 +22,7 @@ import os
 import sys
 
 from tlkit._io import terminal_safe
-from tlkit.errors import TlkitError
+from tlkit.errors import DataError, TlkitError
 
 # Kept out of the run-time imports so that ``tlkit --help`` costs argparse and little else
 # (benchmarks/bench_cli.py); command modules are imported on use (build_parser).
@@ -140,6 +140,9 @@ def _internal_error(e: Exception) -> str:
 
 
 def _dispatch(argv: list[str]) -> int:
+    for i, arg in enumerate(argv, 1):  # an OS passes C strings: a NUL can only come from a caller's list
+        if "\x00" in arg:
+            raise DataError(f"argument {i} contains a NUL byte")
     parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     rc = int(args.func(args))

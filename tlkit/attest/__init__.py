@@ -9,4 +9,51 @@ What it does not do: generate boots (:mod:`tlkit.boot`), parse TPM structures or
 (:mod:`tlkit.tpm`, :mod:`tlkit.eventlog`), or raise Defender findings (:mod:`tlkit.defender`).
 """
 
-__all__: list[str] = []
+from tlkit.attest._baseline import (
+    BASELINE_FORMAT,
+    BASELINE_VERSION,
+    Baseline,
+    BaselineChange,
+    KernelChain,
+    PlatformChain,
+    SignatureEntry,
+)
+from tlkit.attest._baseline_check import BaselineCheck, Deviation, check_baseline
+from tlkit.attest._claims import AttestedFacts, ClaimSpec, azurevm_claims, claim_vocabulary
+from tlkit.attest._token import (
+    DEFAULT_ISSUER,
+    JwkSet,
+    TokenCheck,
+    TokenIssuer,
+    check_token,
+    issue_token,
+    jwks,
+    key_id,
+    seeded_signing_key,
+)
+
+__all__ = [
+    "BASELINE_FORMAT",
+    "BASELINE_VERSION",
+    "DEFAULT_ISSUER",
+    "AttestedFacts",
+    "Baseline",
+    "BaselineChange",
+    "BaselineCheck",
+    "ClaimSpec",
+    "Deviation",
+    "JwkSet",
+    "KernelChain",
+    "PlatformChain",
+    "SignatureEntry",
+    "TokenCheck",
+    "TokenIssuer",
+    "azurevm_claims",
+    "check_baseline",
+    "check_token",
+    "claim_vocabulary",
+    "issue_token",
+    "jwks",
+    "key_id",
+    "seeded_signing_key",
+]

@@ -10,6 +10,7 @@ modules (``tlkit.widgets.quote_lab``, ...); this package exports the exercise se
 from tlkit.widgets._exercise import (
     NOT_ANSWERED,
     SelfCheck,
+    check_alerted_vms,
     check_extend_order,
     check_pcr_value,
     check_scenario_effect,
@@ -19,6 +20,7 @@ from tlkit.widgets._exercise import (
 __all__ = [
     "NOT_ANSWERED",
     "SelfCheck",
+    "check_alerted_vms",
     "check_extend_order",
     "check_pcr_value",
     "check_scenario_effect",

@@ -12,10 +12,14 @@ extend chain, ``check_vm``); nothing here decides a domain question by itself.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tlkit.boot import run_scenario
+from tlkit.defender._assess import assess
+from tlkit.defender._model import Fleet
+from tlkit.defender._rules import DEFAULT_SUPPRESSIONS, SuppressionRule
 from tlkit.errors import TlkitError
 from tlkit.eventlog import EventLog
 from tlkit.support import check_vm, parse_size
@@ -25,6 +29,7 @@ from tlkit.widgets._common import COLOURS
 __all__ = [
     "NOT_ANSWERED",
     "SelfCheck",
+    "check_alerted_vms",
     "check_extend_order",
     "check_pcr_value",
     "check_scenario_effect",
@@ -170,4 +175,35 @@ def check_scenario_effect(name: str, pcrs: object, boots: object, seed: int = 0)
             f"{len(moved)} PCRs move; think of which PCRs hold boot-manager code, GRUB's "
             "commands and the files GRUB reads"
         )
+    return _not_yet("wrong-answer", "; ".join(hints))
+
+
+def check_alerted_vms(
+    fleet: Fleet,
+    vms: object,
+    *,
+    severity: str = "Medium",
+    suppressions: Sequence[SuppressionRule] = DEFAULT_SUPPRESSIONS,
+) -> SelfCheck:
+    """Are ``vms`` the VMs of ``fleet`` with at least one shown (not suppressed) alert of ``severity``, as
+    :func:`tlkit.defender.assess` finds them with ``suppressions``?"""
+    if vms is None:
+        return _not_yet(NOT_ANSWERED, "set my_vms to a set of VM names")
+    if not isinstance(vms, list | tuple | set | frozenset) or not all(isinstance(v, str) for v in vms):
+        return _not_yet("wrong-type", "my_vms must be a set of VM names (strings), e.g. {'web-win-01'}")
+    try:
+        findings = assess(fleet.vms, fleet.history, suppressions=suppressions)
+    except TlkitError as e:
+        return _not_yet("input-error", str(e))
+    alerted = findings[
+        (findings["kind"] == "alert") & (findings["severity"] == severity) & ~findings["suppressed"]
+    ]
+    want, answer = set(alerted["vm"]), set(vms)
+    if answer == want:
+        return _correct(f"{', '.join(sorted(want)) or 'no VM'}: a shown {severity} alert each")
+    hints = []
+    if answer - want:
+        hints.append(f"{len(answer - want)} of yours have no shown {severity} alert")
+    if want - answer:
+        hints.append(f"{len(want - answer)} VM(s) are missing: which rules did you pass to assess?")
     return _not_yet("wrong-answer", "; ".join(hints))
