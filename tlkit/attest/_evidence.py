@@ -52,7 +52,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from tlkit._io import EVENT_LOG_CAP, SMALL_FILE_CAP, naming, read_input
-from tlkit.errors import DataError, ParseError, TlkitError
+from tlkit.errors import DataError, TlkitError
 from tlkit.tpm import Attest, PcrValues, QuoteInfo, read_pcrs, write_pcrs_serialized
 from tlkit.tpm._public import PublicKey, key_is_rsa, load_public_key
 
@@ -299,7 +299,9 @@ class Evidence:
         """
         directory = Path(path)
         _check_directory(directory)
-        raw = {n: b for n in EVIDENCE_FILES if (b := _read(directory, n, required=n in _REQUIRED)) is not None}
+        raw = {
+            n: b for n in EVIDENCE_FILES if (b := _read(directory, n, required=n in _REQUIRED)) is not None
+        }
         at = {n: str(directory / n) for n in EVIDENCE_FILES}
         message = raw["quote.msg"]
         chain = raw.get(AK_CHAIN_FILE)
@@ -386,7 +388,9 @@ class Evidence:
         chain = tuple(_der_certificate(item, i, source) for i, item in enumerate(_chain_items(data, source)))
         ak = chain[0].public_key()
         if key_is_rsa(ak) is None:
-            raise DataError(f"{source}: the leaf certificate's key is neither RSA nor EC", field="ak_cert_chain")
+            raise DataError(
+                f"{source}: the leaf certificate's key is neither RSA nor EC", field="ak_cert_chain"
+            )
         return cls(
             message=message,
             signature=_b64(quote, "signature", source),
@@ -431,7 +435,11 @@ _ENCODINGS: dict[
     "quote.sig": (lambda ev: True, lambda ev: ev.signature, lambda ev, b: b == ev.signature),
     "quote.pcrs": (lambda ev: True, _pcrs_file, lambda ev, b: _decode_pcrs(b, ev.message, "") == ev.pcrs),
     AK_FILE: (lambda ev: True, _ak_file, lambda ev, b: same_key(_decode_ak(b, ""), ev.ak)),
-    NONCE_FILE: (lambda ev: ev.nonce is not None, _nonce_file, lambda ev, b: _decode_nonce(b, "") == ev.nonce),
+    NONCE_FILE: (
+        lambda ev: ev.nonce is not None,
+        _nonce_file,
+        lambda ev, b: _decode_nonce(b, "") == ev.nonce,
+    ),
     EVENTLOG_FILE: (
         lambda ev: ev.eventlog is not None,
         lambda ev: ev.eventlog or b"",
@@ -461,7 +469,7 @@ def _azure_json(doc: str | os.PathLike[str] | bytes | Mapping[str, Any]) -> tupl
     elif isinstance(doc, (str, os.PathLike)):
         source = str(doc)
         try:
-            raw = read_input(doc, _AZURE_SOURCE, SMALL_FILE_CAP)
+            raw = read_input(Path(doc), _AZURE_SOURCE, SMALL_FILE_CAP)
         except OSError as e:
             raise DataError(f"{source}: cannot read the {_AZURE_SOURCE} ({e.strerror or e})") from None
     else:
@@ -489,7 +497,7 @@ def _b64decode(text: str, what: str, source: str) -> bytes:
 
 
 def _chain_items(data: Mapping[str, Any], source: str) -> list[Any]:
-    items = _member(data, "ak_cert_chain", list, source)
+    items: list[Any] = _member(data, "ak_cert_chain", list, source)
     if not items:
         raise DataError(f"{source}: 'ak_cert_chain' is empty", field="ak_cert_chain")
     return items
