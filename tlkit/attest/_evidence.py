@@ -189,7 +189,8 @@ def _decode_ak(data: bytes, source: str) -> PublicKey:
         return load_public_key(data)
 
 
-def _decode_guest_report(data: bytes, source: str) -> dict[str, Any]:
+def _decode_guest_report(data: bytes, source: str, what: str = _WHAT[GUEST_REPORT_FILE]) -> dict[str, Any]:
+    """A JSON object (``boot.json``, or an Azure attestation document with ``what`` saying so)."""
     try:
         report = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as e:
@@ -199,7 +200,7 @@ def _decode_guest_report(data: bytes, source: str) -> dict[str, Any]:
     except (RecursionError, ValueError) as e:
         raise DataError(f"{source}: not usable JSON ({type(e).__name__})") from None
     if not isinstance(report, dict):
-        raise DataError(f"{source}: the guest boot report must be a JSON object, not {type(report).__name__}")
+        raise DataError(f"{source}: the {what} must be a JSON object, not {type(report).__name__}")
     return report
 
 
@@ -474,7 +475,7 @@ def _azure_json(doc: str | os.PathLike[str] | bytes | Mapping[str, Any]) -> tupl
             raise DataError(f"{source}: cannot read the {_AZURE_SOURCE} ({e.strerror or e})") from None
     else:
         raise DataError(f"an {_AZURE_SOURCE} is a path, bytes or a dict, not {type(doc).__name__}")
-    parsed = _decode_guest_report(raw, source)  # the same strict JSON-object decoding
+    parsed = _decode_guest_report(raw, source, _AZURE_SOURCE)  # the same strict JSON-object decoding
     return parsed, source
 
 
