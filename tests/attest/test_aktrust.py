@@ -11,12 +11,14 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
+import itertools
+from typing import Any
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.attest import _pki
@@ -476,3 +478,73 @@ def test_anchor_loaders_raise_only_tlkit_errors(data: bytes) -> None:
     for loader in (load_ak_roots, load_trusted_aks, load_ak_chain):
         with contextlib.suppress(TlkitError):
             loader(data)
+
+
+# ------------------------------------------------------------------- a verdict never lies
+def _pool() -> list[x509.Certificate]:
+    real = azure_document("2d056151df3d")
+    other = azure_document("ceda709e0366")
+    chain, _anchors = _pki.good_chain(real.ak)
+    return [
+        *real.ak_chain,
+        other.ak_chain[0],
+        *azure_vtpm_anchors().intermediates,
+        *chain,
+        _pki.leaf(real.ak, "Test vTPM CA", dataclasses.replace(LEAF, eku=None)),
+        _pki.ca("Sub CA", "Test vTPM CA"),
+        _pki.leaf(real.ak, "Sub CA"),
+        _pki.root(_pki.AZURE_ROOT_NAME),
+    ]
+
+
+POOL = _pool()
+ROOTS = [c for c in POOL if c.subject == c.issuer]
+_REAL = POOL[:3]  # the real leaf -> CA-01 -> Azure root
+_TEST = POOL[6:9]  # the test PKI's good chain
+
+
+def _verified_examples(test: Any) -> Any:
+    """Chains that come out verified (tests above check each), so the re-check always runs."""
+    test = example(list(_REAL), [_REAL[2]], [], "2d056151df3d", dt.datetime(2025, 6, 1))(test)
+    test = example(list(_TEST[:1]), [_TEST[2]], [_TEST[1]], "2d056151df3d", dt.datetime(2026, 1, 1))(test)
+    return example([_REAL[0]], [_REAL[2]], list(POOL[4:6]), "2d056151df3d", dt.datetime(2025, 6, 1))(test)
+
+
+@settings(max_examples=200)
+@given(
+    chain=st.lists(st.sampled_from(POOL), min_size=1, max_size=4),
+    roots=st.lists(st.sampled_from(ROOTS), max_size=2),
+    mids=st.lists(st.sampled_from(POOL), max_size=2),
+    which_ak=st.sampled_from(["2d056151df3d", "ceda709e0366"]),
+    at=st.datetimes(min_value=dt.datetime(2023, 1, 1), max_value=dt.datetime(2031, 1, 1)),
+)
+@_verified_examples
+def test_verified_means_every_rule_holds_when_rechecked(
+    chain: list[x509.Certificate],
+    roots: list[x509.Certificate],
+    mids: list[x509.Certificate],
+    which_ak: str,
+    at: dt.datetime,
+) -> None:
+    ak = azure_document(which_ak).ak
+    result = check_ak_trust(ak, tuple(chain), TrustAnchors(tuple(roots), tuple(mids)), at=at)
+    assert set(result.reasons) <= set(ak_trust.REASONS)
+    if not roots:
+        assert result.status == "unverified"
+        return
+    assert result.verified == (result.reasons == ())
+    if not result.verified:
+        return
+    # an independent re-check of what "verified" claims
+    path = [chain[0]]
+    by_subject = {c.subject.rfc4514_string(): c for c in (*chain, *mids, *roots)}
+    path += [by_subject[s] for s in result.chain[1:]]
+    assert path[0].public_key() == ak
+    assert path[-1] in roots
+    when = at.replace(tzinfo=dt.UTC)
+    for child, parent in itertools.pairwise(path):
+        child.verify_directly_issued_by(parent)
+    for cert in path:
+        assert cert.not_valid_before_utc <= when <= cert.not_valid_after_utc
+    eku = path[0].extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert ak_trust.TCG_AK_EKU in eku

@@ -62,7 +62,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 from tlkit._data import data_cache, data_root
 from tlkit._io import SMALL_FILE_CAP, naming, read_input
 from tlkit._result import Verdict
-from tlkit.attest._evidence import load_ak_chain, same_key
+from tlkit.attest._evidence import key_spki, load_ak_chain, same_key
 from tlkit.errors import DataError
 from tlkit.tpm._public import PublicKey, key_is_rsa, load_public_key
 
@@ -348,10 +348,19 @@ class _Link:
 
 def _is_anchor(cert: x509.Certificate, roots: Sequence[x509.Certificate]) -> x509.Certificate | None:
     """The root that *is* ``cert`` (same subject and public key, RFC 5280 6.1.1 (d)), if any."""
+    key = _key_of(cert)
     for root in roots:
-        if root.subject == cert.subject and root.public_key() == cert.public_key():
+        if root.subject == cert.subject and key is not None and _key_of(root) == key:
             return root
     return None
+
+
+def _key_of(cert: x509.Certificate) -> bytes | None:
+    """The certificate's SubjectPublicKeyInfo (DER), None for a key ``cryptography`` cannot load."""
+    try:
+        return key_spki(cert.public_key())  # type: ignore[arg-type]
+    except Exception:  # an unsupported or malformed key is simply no match (and no trust)
+        return None
 
 
 def _issuer_of(cert: x509.Certificate, pool: Iterable[x509.Certificate]) -> x509.Certificate | None:
@@ -561,11 +570,8 @@ def _link_finding(child: _Link, parent: _Link) -> tuple[str, str] | None:
 
 def _leaf_holds(leaf: x509.Certificate, ak: PublicKey) -> bool:
     """Whether the leaf certificate's public key is ``ak``."""
-    try:
-        key = leaf.public_key()
-    except Exception:
-        return False
-    return key_is_rsa(key) is not None and same_key(ak, key)  # type: ignore[arg-type]
+    key = _key_of(leaf)
+    return key is not None and key == key_spki(ak)
 
 
 def _chain_findings(

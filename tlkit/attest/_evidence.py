@@ -64,7 +64,9 @@ __all__ = [
     "Evidence",
     "NoQuoteError",
     "has_quote",
+    "key_spki",
     "load_ak_chain",
+    "load_evidence",
     "same_key",
 ]
 
@@ -116,6 +118,15 @@ class NoQuoteError(DataError):
         )
 
 
+def load_evidence(path: str | os.PathLike[str]) -> Evidence:
+    """An evidence directory (:meth:`Evidence.load`) or, for a file, a real Azure Trusted Launch
+    attestation document (:meth:`Evidence.from_azure_document`): what ``tlkit attest verify PATH``
+    accepts."""
+    if Path(path).is_file():
+        return Evidence.from_azure_document(path)
+    return Evidence.load(path)
+
+
 def has_quote(path: str | os.PathLike[str]) -> bool:
     """Whether the directory holds any quote file (:meth:`Evidence.load` raises
     :class:`NoQuoteError` exactly when it holds none; it may still fail for other reasons)."""
@@ -125,10 +136,11 @@ def has_quote(path: str | os.PathLike[str]) -> bool:
 
 def same_key(a: PublicKey, b: PublicKey) -> bool:
     """Whether two public keys are the same key (equal SubjectPublicKeyInfo encodings)."""
-    return _spki(a) == _spki(b)
+    return key_spki(a) == key_spki(b)
 
 
-def _spki(key: PublicKey) -> bytes:
+def key_spki(key: PublicKey) -> bytes:
+    """The key's DER SubjectPublicKeyInfo (what :func:`same_key` compares)."""
     return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
@@ -283,6 +295,17 @@ class Evidence:
     raw_files: Mapping[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        for name in ("message", "signature"):
+            if type(getattr(self, name)) is not bytes:
+                raise DataError(f"{name} must be bytes, not {type(getattr(self, name)).__name__}", field=name)
+        for name in ("nonce", "eventlog"):
+            if getattr(self, name) is not None and type(getattr(self, name)) is not bytes:
+                raise DataError(f"{name} must be bytes or None", field=name)
+        if (
+            not all(isinstance(c, x509.Certificate) for c in self.ak_chain)
+            or type(self.ak_chain) is not tuple
+        ):
+            raise DataError("ak_chain must be a tuple of x509.Certificate", field="ak_chain")
         if key_is_rsa(self.ak) is None:
             raise DataError(f"ak must be an RSA or EC public key, not {type(self.ak).__name__}", field="ak")
         if not isinstance(self.pcrs, PcrValues):
