@@ -20,6 +20,7 @@ from tlkit.attest._evidence import (
     NoQuoteError,
     has_quote,
     load_ak_chain,
+    load_evidence,
 )
 from tlkit.boot._scenarios import default_nonce, scenario_evidence, scenario_table
 from tlkit.cli import main
@@ -318,3 +319,10 @@ def test_evidence_file_names_are_the_simulators() -> None:
     from tlkit.boot._scenarios import EVIDENCE_FILES as SIMULATED
 
     assert set(SIMULATED) <= set(EVIDENCE_FILES)
+
+
+def test_load_evidence_takes_a_directory_or_an_azure_document(healthy: Path) -> None:
+    assert load_evidence(healthy) == Evidence.load(healthy)
+    path = fixture_path(DOCUMENTS["2d056151df3d"])
+    assert load_evidence(path) == Evidence.from_azure_document(path)
+    assert has_quote(healthy)

@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 
 from tlkit._data import data_cache, data_root
@@ -134,6 +134,9 @@ Role = Literal["leaf", "intermediate", "anchor"]
 #: The files of :func:`azure_vtpm_anchors` under ``data/attest`` (see its SOURCES.md).
 AZURE_ROOT_FILE = "azure-virtual-tpm-root-ca-2023.pem"
 AZURE_INTERMEDIATE_FILES = ("global-virtual-tpm-ca-01.pem", "global-virtual-tpm-ca-03.pem")
+#: What ``Certificate.verify_directly_issued_by`` raises for a link that does not verify (wrong
+#: issuer name, unsupported key or signature algorithm, bad signature).
+_VERIFY_ERRORS = (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm)
 #: The longest path built (leaf, intermediates, anchor); real vTPM chains have three certificates.
 MAX_PATH = 8
 
@@ -259,7 +262,7 @@ def _name(cert: x509.Certificate) -> str:
 def _self_signed(cert: x509.Certificate) -> bool:
     try:
         cert.verify_directly_issued_by(cert)
-    except (ValueError, TypeError, InvalidSignature):
+    except _VERIFY_ERRORS:
         return False
     return True
 
@@ -369,7 +372,7 @@ def _issuer_of(cert: x509.Certificate, pool: Iterable[x509.Certificate]) -> x509
     for c in named:
         try:
             cert.verify_directly_issued_by(c)
-        except (ValueError, TypeError, InvalidSignature):
+        except _VERIFY_ERRORS:
             continue
         return c
     return named[0] if named else None
@@ -559,7 +562,7 @@ def _link_finding(child: _Link, parent: _Link) -> tuple[str, str] | None:
         )
     try:
         child.cert.verify_directly_issued_by(parent.cert)
-    except (ValueError, TypeError, InvalidSignature) as e:
+    except _VERIFY_ERRORS as e:
         why = f" ({e})" if str(e) else ""
         return (
             ISSUER_SIGNATURE_INVALID,
