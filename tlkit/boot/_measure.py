@@ -1,22 +1,25 @@
-"""Measured boot of one Linux Secure Boot chain into a :class:`~tlkit.tpm.VirtualTpm` and an event log.
+"""Measured boot of one Linux Secure Boot chain into a :class:`~tlkit.tpm.VirtualTpm` and an event log,
+and the Hyper-V firmware part every chain (Linux and Windows) shares.
 
 :func:`measure_linux_boot` boots firmware → shim → GRUB → kernel (+ initrd, command line, kernel
-modules) event by event, in the order OVMF + shim 15.8 + GRUB 2.12 log it (the model is the real
-RHEL 9 OVMF Secure Boot log of the keylime fixtures, ``create-mb-policy/binary_bios_measurements-
-secureboot``). Every event is extended into the vTPM (every bank) *and* appended to the log with the
-same digests, so the log replays to the vTPM's PCRs by construction; the digests are the ones the
-TCG PC Client PFP 1.06 defines (H(data) wherever the PFP derives the digest from the data).
+modules) event by event. The firmware part (:func:`firmware_config`) has the shape of Azure's Hyper-V
+UEFI, read from the real Hyper-V log of the fixtures (cvm-measure ``azure-snp-ncc40ads-h100-v5.bin``;
+``data/boot/platform.json``); shim 15.8 and GRUB 2.12 follow the real RHEL 9 OVMF Secure Boot log of
+the keylime fixtures. Every event is extended into the vTPM (every bank) *and* appended to the log
+with the same digests, so the log replays to the vTPM's PCRs by construction; the digests are the
+ones the TCG PC Client PFP 1.06 defines (H(data) wherever the PFP derives the digest from the data).
+``tests/boot/test_structure.py`` compares the structure with real logs (:mod:`._fidelity`).
 
 What is measured, per PCR (PFP 1.06, 3.3.4 and 10.4; shim ``tpm.c``; GRUB ``tpm.c``/``verifiers.c``):
 
-* 0: EV_S_CRTM_VERSION (UTF-16 version string, H(data)); two EV_EFI_PLATFORM_FIRMWARE_BLOB
+* 0: EV_S_CRTM_VERSION (empty on Hyper-V: a UTF-16 NUL, H(data)); one EV_EFI_PLATFORM_FIRMWARE_BLOB
   (UEFI_PLATFORM_FIRMWARE_BLOB base/length; digest H(firmware volume));
 * 7: SecureBoot, PK, KEK, db, dbx as EV_EFI_VARIABLE_DRIVER_CONFIG (UEFI_VARIABLE_DATA, H(data)),
   the separator, then one EV_EFI_VARIABLE_AUTHORITY per *distinct* authority that verified an
   image (the db / MokList / vendor EFI_SIGNATURE_DATA of :attr:`LoadDecision.authority`; firmware
   and shim log each one once), and shim's ``SbatLevel``;
-* 1: EV_PLATFORM_CONFIG_FLAGS (ACPI tables, as OVMF logs them), BootOrder and Boot#### as
-  EV_EFI_VARIABLE_BOOT (H(UEFI_VARIABLE_DATA));
+* 6: Hyper-V's EV_COMPACT_HASH ``UUID: <VM UUID>`` (:func:`vm_uuid`, from the seed);
+* 1: nothing but the separator (Hyper-V measures no boot variables);
 * 4: EV_EFI_ACTION "Calling EFI Application from Boot Option", the separator, then each EFI
   application's Authenticode digest as EV_EFI_BOOT_SERVICES_APPLICATION (UEFI_IMAGE_LOAD_EVENT);
 * 0–6: EV_SEPARATOR (0x00000000) at ReadyToBoot; 5: the GPT (UEFI_GPT_DATA) and the two
@@ -30,8 +33,8 @@ Secure Boot decisions come from :func:`tlkit.boot.decide`: a refused shim, GRUB 
 boot (the log ends there, ``booted`` is false); a refused kernel module is recorded and the boot
 goes on (modules are not measured: IMA is not simulated).
 
-What it does not do: Windows chains, IMA (PCR 10), option ROMs and drivers (PCR 2), quotes (call
-``result.vtpm.quote``), attestation decisions.
+What it does not do: IMA (PCR 10), option ROMs and drivers (PCR 2), quotes (call
+``result.vtpm.quote``), attestation decisions. The Windows chain is :mod:`._windows`.
 """
 
 from __future__ import annotations
