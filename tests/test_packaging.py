@@ -21,7 +21,7 @@ from tests.conftest import REPO
 from tlkit import _data
 from tlkit.errors import DataError
 
-SHIPPED_DATA = ("support", "samples")
+SHIPPED_DATA = ("support", "samples", "boot")
 
 
 @pytest.fixture(scope="module")
