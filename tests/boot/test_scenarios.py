@@ -149,10 +149,31 @@ def test_evidence_files_are_the_documented_ones(evidence: dict[str, dict[str, by
         )
         windows = scenario(name).baseline == "healthy-windows-vbs"
         assert record["os"] == (
-            {"type": "Windows", "distro": "Microsoft", "version": "10.0.20348", "major": 10, "minor": 0}
+            {
+                "type": "Windows",
+                "distro": "Microsoft",
+                "version": "10.0.20348",
+                "major": 10,
+                "minor": 0,
+                "build": "20348",
+            }
             if windows
-            else {"type": "Linux", "distro": "Ubuntu", "version": "24.04", "major": 24, "minor": 4}
+            else {
+                "type": "Linux",
+                "distro": "Ubuntu",
+                "version": "24.04",
+                "major": 24,
+                "minor": 4,
+                "build": "NotApplicable",
+            }
         )
+        if windows:
+            running = name in {"healthy-windows-vbs", "hvci-blocks-driver"}
+            assert (
+                record["vbs"]["vbs"] is record["vbs"]["hvci"] is record["vbs"]["credential_guard"] is running
+            )
+        else:
+            assert record["vbs"] is None
         if record["booted"]:
             assert sorted(files) == sorted(EVIDENCE_FILES)
             assert record["quote"] == {"selection": "sha256:0-23", "nonce": default_nonce(SEED).hex()}

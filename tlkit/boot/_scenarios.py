@@ -263,7 +263,8 @@ def default_nonce(seed: int) -> bytes:
 
 def _boot_record(name: str, seed: int, result: BootResult, nonce: bytes) -> dict[str, object]:
     refused = [
-        {"component": d.component, "kind": d.kind, "reason": d.reason, "stops_boot": d.stops_boot}
+        {"component": d.component, "kind": d.kind, "verifier": d.verifier, "reason": d.reason}
+        | {"stops_boot": d.stops_boot}
         | {"detail": d.detail}
         for d in result.refused
     ]
@@ -273,8 +274,11 @@ def _boot_record(name: str, seed: int, result: BootResult, nonce: bytes) -> dict
         "scenario": name,
         "description": scenario(name).description,
         "seed": seed,
-        "os": {k: os_identity(result.os)[k] for k in ("type", "distro", "version")}
-        | {"major": os_identity(result.os)["major"], "minor": os_identity(result.os)["minor"]},
+        "os": os_identity(result.os),
+        "vbs": None
+        if result.vbs is None
+        else {"vbs": result.vbs.vbs, "hvci": result.vbs.hvci, "credential_guard": result.vbs.credential_guard}
+        | {"reasons": list(result.vbs.reasons)},
         "secure_boot": result.secure_boot,
         "booted": result.booted,
         "refused": refused,
