@@ -286,10 +286,17 @@ def sipa_tag(name: str) -> int:
     Raises:
         DataError: unknown name.
     """
-    for tag in sipa_tags().values():
-        if tag.name == name:
-            return tag.tag_id | (_AGGREGATION if tag.payload == "container" else 0)
-    raise DataError("unknown SIPA tag name", record=name)
+    found = _ids().get(name)
+    if found is None:
+        raise DataError("unknown SIPA tag name", record=name)
+    return found
+
+
+@functools.cache
+def _ids() -> Mapping[str, int]:
+    return MappingProxyType(
+        {t.name: t.tag_id | (_AGGREGATION if t.payload == "container" else 0) for t in sipa_tags().values()}
+    )
 
 
 #: The table as loaded (a mapping view that reads the file on first use).
