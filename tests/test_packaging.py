@@ -21,7 +21,7 @@ from tests.conftest import REPO
 from tlkit import _data
 from tlkit.errors import DataError
 
-SHIPPED_DATA = ("support", "samples", "attest", "defender")
+SHIPPED_DATA = ("support", "samples", "attest", "boot", "defender")
 
 
 @pytest.fixture(scope="module")

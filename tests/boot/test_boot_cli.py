@@ -12,7 +12,7 @@ import pytest
 from tests.boot.conftest import SEED, require_osslsigncode
 from tests.conftest import require_binaries
 from tests.eventlog.test_tpm2_tools import _tool_pcrs
-from tlkit.boot import EVIDENCE_FILES, SCENARIO_EFFECTS, SCENARIOS, scenario_table
+from tlkit.boot import EVIDENCE_FILES, SCENARIO_EFFECTS, SCENARIOS, scenario, scenario_table
 from tlkit.cli import main
 from tlkit.eventlog import parse
 
@@ -98,7 +98,7 @@ def test_tlkit_quote_and_eventlog_verify_pass_on_the_directory(
     quoted = tmp_path / "quoted.json"
     quoted.write_text(out)
     assert main(["eventlog", "verify", str(d / "eventlog.bin"), "--pcrs", str(quoted), "--strict"]) == 0
-    healthy = dirs["healthy-ubuntu-sb"] / "eventlog.bin"
+    healthy = dirs[scenario(name).baseline] / "eventlog.bin"
     moved = SCENARIO_EFFECTS[name].pcrs_moved
     assert main(["eventlog", "verify", str(healthy), "--pcrs", str(quoted), "--strict"]) == (
         1 if moved else 0
@@ -141,13 +141,17 @@ def test_scenarios_lists_every_scenario(capsys: pytest.CaptureFixture[str]) -> N
         ["revoked-bootloader", "no", "4,5,7,8,9"],
         ["kernel-update", "yes", "4,8,9"],
         ["firmware-update", "yes", "0"],
+        ["healthy-windows-vbs", "yes", "-"],
+        ["test-signing", "yes", "7,12,13"],
+        ["kernel-debug", "yes", "7,12,13"],
+        ["hvci-blocks-driver", "yes", "-"],
     ]
 
 
 def test_unknown_scenario_exits_2_listing_the_names(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _simulate(tmp_path / "out", "kernel-debug") == 2
+    assert _simulate(tmp_path / "out", "kernel-debugging") == 2
     err = capsys.readouterr().err
     assert all(name in err for name in NAMES)
     assert not (tmp_path / "out").exists()

@@ -24,10 +24,12 @@ from tlkit.boot import (
     scenario,
     scenario_evidence,
     scenario_table,
+    secure_boot_databases,
 )
 from tlkit.boot._scenarios import UPDATED_KERNEL
 from tlkit.errors import DataError
 from tlkit.eventlog import check_evidence, parse, secure_boot_state, write
+from tlkit.eventlog._sipa import windows_boot_config
 from tlkit.tpm import read_pcrs, verify_quote
 
 NAMES = [s.name for s in SCENARIOS]
@@ -59,7 +61,7 @@ def test_registry_and_table_name_the_same_scenarios_once_each() -> None:
 def test_scenario_boots_and_moves_exactly_the_documented_pcrs(
     boots: dict[str, BootResult], name: str
 ) -> None:
-    result, base = boots[name], boots[BASELINE]
+    result, base = boots[name], boots[scenario(name).baseline]
     effect = SCENARIO_EFFECTS[name]
     assert result.booted is effect.boots
     for bank in ("sha1", "sha256"):
@@ -71,8 +73,8 @@ def test_scenario_boots_and_moves_exactly_the_documented_pcrs(
 def test_the_table_holds_for_another_seed() -> None:
     require_osslsigncode()
     runs = {name: run_scenario(name, SEED + 1) for name in NAMES}
-    base = runs[BASELINE].pcrs["sha256"]
     for name, result in runs.items():
+        base = runs[scenario(name).baseline].pcrs["sha256"]
         moved = tuple(p for p in range(24) if result.pcrs["sha256"][p] != base[p])
         assert (result.booted, moved) == (SCENARIO_EFFECTS[name].boots, SCENARIO_EFFECTS[name].pcrs_moved), (
             name
@@ -97,7 +99,16 @@ def test_refusals_are_the_documented_ones(boots: dict[str, BootResult]) -> None:
         "revoked-bootloader": [("grubx64.efi", "dbx-hash")],
         "kernel-update": [],
         "firmware-update": [],
+        "healthy-windows-vbs": [],
+        "test-signing": [],  # the test-signed driver loads: code integrity does not enforce
+        "kernel-debug": [],
+        "hvci-blocks-driver": [("gpudrv.sys", "unsigned")],
     }
+    hvci = boots["hvci-blocks-driver"].refused[0]
+    assert (hvci.verifier, hvci.stops_boot) == ("windows-hvci", False)
+    assert ("testdrv.sys", "secure-boot-off") in [
+        (d.component, d.reason) for d in boots["test-signing"].decisions
+    ]
     assert {d.reason for d in boots["secure-boot-off"].decisions} == {"secure-boot-off"}
     assert [d.reason for d in boots["kernel-update"].decisions] == ["signature-verified"] * 4
     assert not boots["unsigned-kernel-module"].refused[0].stops_boot
@@ -124,7 +135,7 @@ def test_the_docstring_carries_the_rendered_table() -> None:
 
 def test_unknown_scenario_lists_the_known_names() -> None:
     with pytest.raises(DataError) as info:
-        scenario("kernel-debug")
+        scenario("kernel-debugging")
     assert all(name in str(info.value) for name in NAMES)
 
 
@@ -136,6 +147,33 @@ def test_evidence_files_are_the_documented_ones(evidence: dict[str, dict[str, by
             SEED,
             SCENARIO_EFFECTS[name].boots,
         )
+        windows = scenario(name).baseline == "healthy-windows-vbs"
+        assert record["os"] == (
+            {
+                "type": "Windows",
+                "distro": "Microsoft",
+                "version": "10.0.20348",
+                "major": 10,
+                "minor": 0,
+                "build": "20348",
+            }
+            if windows
+            else {
+                "type": "Linux",
+                "distro": "Ubuntu",
+                "version": "24.04",
+                "major": 24,
+                "minor": 4,
+                "build": "NotApplicable",
+            }
+        )
+        if windows:
+            running = name in {"healthy-windows-vbs", "hvci-blocks-driver"}
+            assert (
+                record["vbs"]["vbs"] is record["vbs"]["hvci"] is record["vbs"]["credential_guard"] is running
+            )
+        else:
+            assert record["vbs"] is None
         if record["booted"]:
             assert sorted(files) == sorted(EVIDENCE_FILES)
             assert record["quote"] == {"selection": "sha256:0-23", "nonce": default_nonce(SEED).hex()}
@@ -171,7 +209,7 @@ def test_the_quote_and_log_of_a_booted_scenario_are_evidence(
     }
     assert check_evidence(files["eventlog.bin"], nonce=nonce, **args).reasons == ()
     # the quote vouches for its own boot only: the healthy log fails on exactly the PCRs that moved
-    healthy = check_evidence(evidence[BASELINE]["eventlog.bin"], nonce=nonce, **args)
+    healthy = check_evidence(evidence[scenario(name).baseline]["eventlog.bin"], nonce=nonce, **args)
     assert healthy.reasons == tuple(f"log:sha256:pcr-mismatch:{p}" for p in SCENARIO_EFFECTS[name].pcrs_moved)
 
 
@@ -192,3 +230,48 @@ def test_any_nonce_gives_a_quote_that_verifies_with_the_log(nonce: bytes) -> Non
     )
     assert result.reasons == ()
     assert json.loads(files["boot.json"])["quote"]["nonce"] == nonce.hex()
+
+
+def test_the_measured_windows_configuration_is_each_scenarios(boots: dict[str, BootResult]) -> None:
+    """What the attestation token's Windows claims come from: the SIPA flags each scenario measured."""
+    configs = {
+        n: windows_boot_config(boots[n].log) for n in ("healthy-windows-vbs", "test-signing", "kernel-debug")
+    }
+    healthy = configs["healthy-windows-vbs"]
+    assert (healthy.vbs, healthy.hvci, healthy.credential_guard, healthy.hvci_policy) == (True, True, True, 1)
+    assert (healthy.test_signing, healthy.kernel_debug, healthy.boot_debug, healthy.elam) == (
+        False,
+        False,
+        False,
+        True,
+    )
+    assert configs["test-signing"].test_signing is True
+    assert configs["kernel-debug"].kernel_debug is True
+    for name in ("test-signing", "kernel-debug"):  # Secure Boot off: VBS, so HVCI and Credential Guard, off
+        assert (configs[name].vbs, configs[name].hvci_policy, configs[name].lsa_iso_config) == (
+            False,
+            0,
+            None,
+        )
+        assert boots[name].vbs is not None
+        assert boots[name].vbs.reasons == (
+            "vbs-needs-secure-boot",
+            "hvci-needs-vbs",
+            "credential-guard-needs-vbs",
+        )
+    assert windows_boot_config(boots["healthy-ubuntu-sb"].log) == type(healthy)()
+
+
+def test_secure_boot_state_reads_back_the_windows_keys_and_authority(boots: dict[str, BootResult]) -> None:
+    state = secure_boot_state(parse(write(boots["healthy-windows-vbs"].log)))
+    assert state.enabled is True
+    assert state.anomalies == ()
+    assert [a.variable for a in state.authorities] == ["db"]
+    (authority,) = state.authorities
+    assert authority.certificate is not None
+    assert "Windows Production PCA 2011 (simulated)" in authority.certificate.subject
+    dbs = secure_boot_databases(SEED)
+    assert state.db is not None
+    assert state.db.subjects == tuple(
+        e.certificate.subject.rfc4514_string() for e in dbs.db.certificates if e.certificate
+    )

@@ -375,14 +375,14 @@ def test_sipa_tag_names_are_package_data() -> None:
     from tlkit.eventlog._payloads import SIPA_TAGS_FILE, sipa_names
 
     names = sipa_names()
-    assert len(names) == 80
+    assert len(names) == 98
     assert names[0x00010001] == "TrustBoundary"
     assert names[0x00050002] == "CodeIntegrity"
     assert names[0x000B0001] == "KsrSignature"
     assert sipa_names() is names  # read once
     res = importlib.resources.files("tlkit.eventlog").joinpath(SIPA_TAGS_FILE)
     assert res.is_file()
-    assert res.read_text(encoding="utf-8").splitlines()[0] == "tag_id,name"
+    assert res.read_text(encoding="utf-8").splitlines()[0] == "tag_id,name,payload,macro"
     package_data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     shipped = {
         p.relative_to(REPO / "tlkit").as_posix()

@@ -9,6 +9,16 @@ What it does not do: generate boots (:mod:`tlkit.boot`), parse TPM structures or
 (:mod:`tlkit.tpm`, :mod:`tlkit.eventlog`), or raise Defender findings (:mod:`tlkit.defender`).
 """
 
+from tlkit.attest._aktrust import (
+    REASONS as AK_TRUST_REASONS,
+)
+from tlkit.attest._aktrust import (
+    AkTrust,
+    TrustAnchors,
+    azure_vtpm_anchors,
+    check_ak_trust,
+    parse_at,
+)
 from tlkit.attest._baseline import (
     BASELINE_FORMAT,
     BASELINE_VERSION,
@@ -20,6 +30,14 @@ from tlkit.attest._baseline import (
 )
 from tlkit.attest._baseline_check import BaselineCheck, Deviation, check_baseline
 from tlkit.attest._claims import AttestedFacts, ClaimSpec, azurevm_claims, claim_vocabulary
+from tlkit.attest._evidence import (
+    NO_EVIDENCE,
+    Evidence,
+    NoQuoteError,
+    has_quote,
+    load_ak_chain,
+    load_evidence,
+)
 from tlkit.attest._token import (
     DEFAULT_ISSUER,
     JwkSet,
@@ -33,27 +51,39 @@ from tlkit.attest._token import (
 )
 
 __all__ = [
+    "AK_TRUST_REASONS",
     "BASELINE_FORMAT",
     "BASELINE_VERSION",
     "DEFAULT_ISSUER",
+    "NO_EVIDENCE",
+    "AkTrust",
     "AttestedFacts",
     "Baseline",
     "BaselineChange",
     "BaselineCheck",
     "ClaimSpec",
     "Deviation",
+    "Evidence",
     "JwkSet",
     "KernelChain",
+    "NoQuoteError",
     "PlatformChain",
     "SignatureEntry",
     "TokenCheck",
     "TokenIssuer",
+    "TrustAnchors",
+    "azure_vtpm_anchors",
     "azurevm_claims",
+    "check_ak_trust",
     "check_baseline",
     "check_token",
     "claim_vocabulary",
+    "has_quote",
     "issue_token",
     "jwks",
     "key_id",
+    "load_ak_chain",
+    "load_evidence",
+    "parse_at",
     "seeded_signing_key",
 ]

@@ -30,11 +30,11 @@ Quick start::
 
 * :func:`measure_linux_boot`: the measured boot of one Linux chain (:func:`linux_chain`: firmware,
   shim, GRUB, kernel, initrd, modules) into a :class:`tlkit.tpm.VirtualTpm` and an event log
-  together, per the PC Client PFP, in OVMF + shim + GRUB order (:class:`BootResult`).
+  together, per the PC Client PFP, in Hyper-V firmware + shim + GRUB order (:class:`BootResult`).
 
-* :data:`SCENARIOS`: named Linux boots (:func:`run_scenario`, :func:`scenario`), each one change to
-  the healthy chain; :data:`SCENARIO_EFFECTS` documents what each does compared with
-  ``healthy-ubuntu-sb`` of the same seed (tested; :func:`scenario_table` gives the rows).
+* :data:`SCENARIOS`: named Linux and Windows boots (:func:`run_scenario`, :func:`scenario`), each
+  one change to a healthy chain; :data:`SCENARIO_EFFECTS` documents what each does compared with
+  the healthy boot of its OS and seed (tested; :func:`scenario_table` gives the rows).
   :func:`scenario_evidence` gives the files of an evidence directory (``eventlog.bin``,
   ``boot.json`` and, when the VM booted, a vTPM quote of sha256 PCRs 0-23 in tpm2-tools files:
   ``quote.msg``, ``quote.sig``, ``quote.pcrs``, ``ak.pem``, ``nonce.hex``), which
@@ -50,10 +50,27 @@ Quick start::
   revoked-bootloader      no     4, 5, 7, 8, 9
   kernel-update           yes    4, 8, 9
   firmware-update         yes    0
+  healthy-windows-vbs     yes    none
+  test-signing            yes    7, 12, 13
+  kernel-debug            yes    7, 12, 13
+  hvci-blocks-driver      yes    none
   ======================  =====  =============
 
-What it does not do (yet): Windows chains and their scenarios (``healthy-windows-vbs``,
-``test-signing``, ``kernel-debug``, ``hvci-blocks-driver``). It never decides attestation outcomes.
+  (Windows scenarios are compared with ``healthy-windows-vbs``, Linux ones with ``healthy-ubuntu-sb``.)
+
+* :func:`measure_windows_boot`: the measured boot of one Windows chain (:func:`windows_chain`:
+  Hyper-V firmware, boot manager, winload, kernel, ELAM and boot drivers, later kernel-mode drivers)
+  with the WBCL SIPA events on PCRs 11-14 in the order real Windows logs them; VBS, HVCI and
+  Credential Guard run as :data:`VBS_RULES` allow (:func:`vbs_outcome`: VBS needs Secure Boot and the
+  vTPM, HVCI and Credential Guard need VBS), and HVCI refuses unsigned kernel-mode drivers.
+  ``tlkit.eventlog._sipa.windows_boot_config`` reads the configuration back from the log.
+
+Both chains' PCR 0-7 firmware part has the shape of Azure's Hyper-V UEFI (the real Hyper-V log of
+the fixtures: empty S-CRTM version, one firmware blob, the VM UUID on PCR 6, no PCR 1 boot variables);
+``tests/boot/test_structure.py`` compares the simulated logs with real ones and names every intended
+difference (``STRUCTURE_DIFFERENCES``).
+
+What it does not do: it never decides attestation outcomes.
 """
 
 from __future__ import annotations
@@ -94,7 +111,14 @@ from tlkit.boot._keys import (
     secure_boot_databases,
     signing_key,
 )
-from tlkit.boot._measure import DEFAULT_CMDLINE, BootResult, LinuxChain, linux_chain, measure_linux_boot
+from tlkit.boot._measure import (
+    DEFAULT_CMDLINE,
+    BootResult,
+    LinuxChain,
+    linux_chain,
+    measure_linux_boot,
+    os_identity,
+)
 from tlkit.boot._pe import PeImage, Section, authenticode_hash, build_pe, parse_pe, pe_checksum
 from tlkit.boot._scenarios import (
     EVIDENCE_FILES,
@@ -135,6 +159,8 @@ from tlkit.boot._sign import (
     signed_content,
     verify_signed_data,
 )
+from tlkit.boot._vbs import VBS_RULES, VbsOutcome, VbsRequest, VbsRule, vbs_outcome
+from tlkit.boot._windows import WindowsChain, measure_windows_boot, windows_chain
 
 __all__ = [
     "APPEND_WRITE",
@@ -155,6 +181,7 @@ __all__ = [
     "SECURE_BOOT_VARIABLE_ATTRIBUTES",
     "SIGNING_TIME",
     "SIMULATED_ORGANIZATION",
+    "VBS_RULES",
     "AuthenticatedVariable",
     "BootResult",
     "ChainOutcome",
@@ -175,6 +202,10 @@ __all__ = [
     "SignatureCheck",
     "SigningKey",
     "TrustPolicy",
+    "VbsOutcome",
+    "VbsRequest",
+    "VbsRule",
+    "WindowsChain",
     "authenticated_variable",
     "authenticode_hash",
     "build_pe",
@@ -191,6 +222,8 @@ __all__ = [
     "linux_chain",
     "make_component",
     "measure_linux_boot",
+    "measure_windows_boot",
+    "os_identity",
     "parse_authenticated_variable",
     "parse_pe",
     "parse_sbat",
@@ -207,8 +240,10 @@ __all__ = [
     "sign_pe",
     "signed_content",
     "signing_key",
+    "vbs_outcome",
     "vendor_cert_section",
     "verify_authenticated_variable",
     "verify_signed_data",
+    "windows_chain",
     "windows_policy",
 ]

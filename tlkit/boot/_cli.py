@@ -1,14 +1,17 @@
 """``tlkit boot`` sub-commands: list the named boot scenarios, simulate one into an evidence directory.
 
 ``tlkit boot scenarios [--format json]`` lists every scenario: name, whether the VM boots, the PCRs
-it moves compared with ``healthy-ubuntu-sb``, its description.
+it moves compared with the healthy scenario of its OS (``healthy-ubuntu-sb``, ``healthy-windows-vbs``),
+its description.
 
 ``tlkit boot simulate --scenario NAME [--seed N] [--nonce HEX] --out DIR [--force]`` boots the
 scenario and writes the files of :func:`tlkit.boot.scenario_evidence` into ``DIR`` (tpm2-tools
 names: ``tpm2_checkquote -u ak.pem -m quote.msg -s quote.sig -f quote.pcrs -g sha256 -q NONCE`` and
 ``tpm2_eventlog eventlog.bin`` check the directory as written). The quote covers the SHA-256 bank,
 PCRs 0-23. When the VM does not boot there is no quote: only ``eventlog.bin`` and ``boot.json``
-(``"booted": false``) are written, and the exit code is still 0 (the simulation worked).
+(``"booted": false``) are written, and the exit code is still 0 (the simulation worked). ``boot.json``
+also names the OS (``os``: type, distro, version, major, minor, build) and, for Windows, what of VBS,
+HVCI and Credential Guard ran (``vbs``).
 
 Exit codes follow :mod:`tlkit.cli`: 0 done, 2 unusable input (unknown scenario, bad nonce or seed,
 an ``--out`` that is a file or a non-empty directory without ``--force``).

@@ -1,22 +1,25 @@
-"""Measured boot of one Linux Secure Boot chain into a :class:`~tlkit.tpm.VirtualTpm` and an event log.
+"""Measured boot of one Linux Secure Boot chain into a :class:`~tlkit.tpm.VirtualTpm` and an event log,
+and the Hyper-V firmware part every chain (Linux and Windows) shares.
 
 :func:`measure_linux_boot` boots firmware → shim → GRUB → kernel (+ initrd, command line, kernel
-modules) event by event, in the order OVMF + shim 15.8 + GRUB 2.12 log it (the model is the real
-RHEL 9 OVMF Secure Boot log of the keylime fixtures, ``create-mb-policy/binary_bios_measurements-
-secureboot``). Every event is extended into the vTPM (every bank) *and* appended to the log with the
-same digests, so the log replays to the vTPM's PCRs by construction; the digests are the ones the
-TCG PC Client PFP 1.06 defines (H(data) wherever the PFP derives the digest from the data).
+modules) event by event. The firmware part (:func:`firmware_config`) has the shape of Azure's Hyper-V
+UEFI, read from the real Hyper-V log of the fixtures (cvm-measure ``azure-snp-ncc40ads-h100-v5.bin``;
+``data/boot/platform.json``); shim 15.8 and GRUB 2.12 follow the real RHEL 9 OVMF Secure Boot log of
+the keylime fixtures. Every event is extended into the vTPM (every bank) *and* appended to the log
+with the same digests, so the log replays to the vTPM's PCRs by construction; the digests are the
+ones the TCG PC Client PFP 1.06 defines (H(data) wherever the PFP derives the digest from the data).
+``tests/boot/test_structure.py`` compares the structure with real logs (:mod:`._fidelity`).
 
 What is measured, per PCR (PFP 1.06, 3.3.4 and 10.4; shim ``tpm.c``; GRUB ``tpm.c``/``verifiers.c``):
 
-* 0: EV_S_CRTM_VERSION (UTF-16 version string, H(data)); two EV_EFI_PLATFORM_FIRMWARE_BLOB
+* 0: EV_S_CRTM_VERSION (empty on Hyper-V: a UTF-16 NUL, H(data)); one EV_EFI_PLATFORM_FIRMWARE_BLOB
   (UEFI_PLATFORM_FIRMWARE_BLOB base/length; digest H(firmware volume));
 * 7: SecureBoot, PK, KEK, db, dbx as EV_EFI_VARIABLE_DRIVER_CONFIG (UEFI_VARIABLE_DATA, H(data)),
   the separator, then one EV_EFI_VARIABLE_AUTHORITY per *distinct* authority that verified an
   image (the db / MokList / vendor EFI_SIGNATURE_DATA of :attr:`LoadDecision.authority`; firmware
   and shim log each one once), and shim's ``SbatLevel``;
-* 1: EV_PLATFORM_CONFIG_FLAGS (ACPI tables, as OVMF logs them), BootOrder and Boot#### as
-  EV_EFI_VARIABLE_BOOT (H(UEFI_VARIABLE_DATA));
+* 6: Hyper-V's EV_COMPACT_HASH ``UUID: <VM UUID>`` (:func:`vm_uuid`, from the seed);
+* 1: nothing but the separator (Hyper-V measures no boot variables);
 * 4: EV_EFI_ACTION "Calling EFI Application from Boot Option", the separator, then each EFI
   application's Authenticode digest as EV_EFI_BOOT_SERVICES_APPLICATION (UEFI_IMAGE_LOAD_EVENT);
 * 0–6: EV_SEPARATOR (0x00000000) at ReadyToBoot; 5: the GPT (UEFI_GPT_DATA) and the two
@@ -30,17 +33,20 @@ Secure Boot decisions come from :func:`tlkit.boot.decide`: a refused shim, GRUB 
 boot (the log ends there, ``booted`` is false); a refused kernel module is recorded and the boot
 goes on (modules are not measured: IMA is not simulated).
 
-What it does not do: Windows chains, IMA (PCR 10), option ROMs and drivers (PCR 2), quotes (call
-``result.vtpm.quote``), attestation decisions.
+What it does not do: IMA (PCR 10), option ROMs and drivers (PCR 2), quotes (call
+``result.vtpm.quote``), attestation decisions. The Windows chain is :mod:`._windows`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
+from tlkit._data import data_cache, data_root
 from tlkit.boot._components import DEFAULT_SBAT_LEVEL, Component, make_component
 from tlkit.boot._keys import (
     DbEntry,
@@ -57,6 +63,8 @@ from tlkit.boot._secureboot import (
     kernel_module_policy,
     shim_policy,
 )
+from tlkit.boot._vbs import VbsOutcome
+from tlkit.errors import DataError
 from tlkit.eventlog import Event, EventLog, EventType, make_event
 from tlkit.eventlog import _guid as guids
 from tlkit.eventlog._build import guid_bytes, variable_data
@@ -65,9 +73,10 @@ from tlkit.tpm import VirtualTpm
 __all__ = ["DEFAULT_CMDLINE", "BootResult", "LinuxChain", "linux_chain", "measure_linux_boot"]
 
 T = EventType
+#: The OS identity keys (``data/boot/platform.json`` ``os``) of the simulated Linux and Windows VMs.
+LINUX_OS = "ubuntu-24.04"
+WINDOWS_OS = "windows-server-2022"
 DEFAULT_CMDLINE = "root=/dev/sda1 ro console=tty1 console=ttyS0 earlyprintk=ttyS0 panic=-1"
-#: OVMF's S-CRTM version string (simulated firmware; UTF-16LE with NUL, PFP 1.06 3.3.4.1).
-CRTM_VERSION = "tlkit simulated Hyper-V UEFI 4.1"
 _CALLING = b"Calling EFI Application from Boot Option"
 _EBS = (b"Exit Boot Services Invocation", b"Exit Boot Services Returned with Success")
 _SEPARATOR = b"\x00\x00\x00\x00"
@@ -76,10 +85,7 @@ _ESP_GUID = "a88ed452-9a52-45c4-91ce-3da7707caaab"
 _ESP_TYPE = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
 _ROOT_TYPE = "0fc63daf-8483-4772-8e79-3d69d8477de4"
 _ROOT_GUID = "4dbc98d4-cc1a-4f57-af34-3f374f4954bf"
-_UIAPP_FV = "7cb8bdc9-f8eb-4f34-aaea-3ee4af6516a1"
-_UIAPP_FILE = "462caa21-7614-4503-836e-8ab6f4662331"
 _ESP = (1, 0x800, 0x12C000)  # partition number, start LBA, size in sectors
-_ACPI_TABLES = ("FACP", "APIC", "HPET", "SSDT")
 _AUTHORITY_VENDOR = {"db": guids.EFI_IMAGE_SECURITY_DATABASE}  # shim's variables: SHIM_LOCK
 
 
@@ -107,12 +113,6 @@ def _pci_path(*devices: tuple[int, int]) -> bytes:
     """PciRoot(0x0)/Pci(d,f)/...: ACPI PNP0A03 node, then a PCI node per (device, function)."""
     root = _node(2, 1, struct.pack("<II", 0x0A0341D0, 0))
     return root + b"".join(_node(1, 1, bytes((f, d))) for d, f in devices)
-
-
-def _load_option(description: str, path: bytes) -> bytes:
-    """EFI_LOAD_OPTION (UEFI 2.10, 3.1.3): active, the description, the device path list."""
-    dp = path + _END
-    return struct.pack("<IH", 1, len(dp)) + (description + "\0").encode("utf-16-le") + dp
 
 
 def _image_load(image: Component, path: bytes) -> bytes:
@@ -217,10 +217,7 @@ def linux_chain(seed: int = 0, **changes: object) -> LinuxChain:
     fields, e.g. ``grub=chain.grub.tampered()``."""
     chain = LinuxChain(
         dbs=secure_boot_databases(seed),
-        firmware=(
-            make_component("PEIFV", "firmware-volume", seed=seed),
-            make_component("DXEFV", "firmware-volume", seed=seed),
-        ),
+        firmware=hyperv_firmware(seed),
         shim=make_component(
             "shimx64.efi", "shim", seed=seed, signer="uefi-signer", vendor_cert_role="vendor-ca"
         ),
@@ -243,6 +240,8 @@ class BootResult:
         booted: no refusal stopped the boot.
         decisions: every Secure Boot decision, in boot order.
         secure_boot: Secure Boot was on.
+        vbs: for Windows, what of VBS, HVCI and Credential Guard ran (``None`` for Linux).
+        os: the key of the booted OS's identity in ``data/boot/platform.json`` (:func:`os_identity`).
     """
 
     log: EventLog = field(repr=False)
@@ -250,6 +249,8 @@ class BootResult:
     booted: bool
     decisions: tuple[LoadDecision, ...]
     secure_boot: bool = True
+    os: str = LINUX_OS
+    vbs: VbsOutcome | None = None
 
     @property
     def refused(self) -> tuple[LoadDecision, ...]:
@@ -280,42 +281,98 @@ class BootResult:
 
 
 # --------------------------------------------------------------------------------------- phases
-def _firmware_config(rec: _Recorder, chain: LinuxChain, secure_boot: bool) -> None:
-    """PCR 0 (S-CRTM version, firmware volumes) and PCR 7's Secure Boot variables and separator."""
-    rec.measure(0, T.EV_S_CRTM_VERSION, (CRTM_VERSION + "\0").encode("utf-16-le"))
-    base = 0x820000
-    for fv in chain.firmware:
+@data_cache()
+def platform_data() -> dict[str, Any]:
+    """``data/boot/platform.json``: the Hyper-V firmware shape and the OS identities (see its SOURCES.md)."""
+    try:
+        text = data_root().joinpath("boot/platform.json").read_text(encoding="utf-8")
+        doc = json.loads(text)
+    except (OSError, ValueError) as e:
+        raise DataError(f"boot/platform.json unreadable: {e}") from None
+    if not isinstance(doc, dict) or not {"hyperv_firmware", "os"} <= set(doc):
+        raise DataError("boot/platform.json lacks hyperv_firmware or os")
+    return doc
+
+
+def os_identity(key: str) -> dict[str, object]:
+    """``{"type", "distro", "version", "major", "minor", "build"}`` of an OS key (``BootResult.os``).
+
+    Raises:
+        DataError: unknown key.
+    """
+    found = platform_data()["os"].get(key)
+    if not isinstance(found, dict):
+        raise DataError("unknown OS identity", record=key)
+    return dict(found)
+
+
+def vm_uuid(seed: int) -> str:
+    """The VM's UUID that Hyper-V logs on PCR 6 (derived from the seed, upper case as Hyper-V logs it)."""
+    raw = bytearray(hashlib.sha256(f"tlkit.boot vm uuid/{seed}".encode()).digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x40  # RFC 9562 version 4, variant 10
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex().upper()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def firmware_config(
+    rec: _Recorder, dbs: SecureBootDatabases, firmware: Sequence[Component], secure_boot: bool, seed: int
+) -> None:
+    """The Hyper-V UEFI firmware part, in the order of the real Azure Hyper-V log: PCR 0 (the S-CRTM
+    version, empty on Hyper-V, and the firmware volume), PCR 7 (SecureBoot, PK, KEK, db, dbx, the
+    separator), PCR 6 (the VM's UUID, EV_COMPACT_HASH), then at ReadyToBoot PCR 4's "Calling EFI
+    Application from Boot Option" and the separators of PCRs 0-6 (PFP 1.06, 3.3.2.2). Hyper-V
+    measures no boot variables on PCR 1."""
+    version = str(platform_data()["hyperv_firmware"]["scrtm_version"])
+    rec.measure(0, T.EV_S_CRTM_VERSION, (version + "\0").encode("utf-16-le"))
+    base = 0x100000
+    for fv in firmware:
         rec.measure(0, T.EV_EFI_PLATFORM_FIRMWARE_BLOB, struct.pack("<QQ", base, len(fv.data)), fv.data)
         base += 0x100000 * (1 + len(fv.data) // 0x100000)
     flag = b"\x01" if secure_boot else b"\x00"
     rec.measure(
         7, T.EV_EFI_VARIABLE_DRIVER_CONFIG, variable_data(guids.EFI_GLOBAL_VARIABLE, "SecureBoot", flag)
     )
-    for db in chain.dbs:
+    for db in dbs:
         rec.measure(7, T.EV_EFI_VARIABLE_DRIVER_CONFIG, db.variable_data)
     rec.measure(7, T.EV_SEPARATOR, _SEPARATOR)
-
-
-def _firmware_boot_variables(rec: _Recorder, chain: LinuxChain) -> None:
-    """PCR 1: ACPI tables (EV_PLATFORM_CONFIG_FLAGS, as OVMF), BootOrder and the Boot#### options
-    (H(UEFI_VARIABLE_DATA), PFP 10.4.4); then, at ReadyToBoot, PCR 4's "Calling EFI Application from
-    Boot Option" and the separators of PCRs 0-6 (PFP 3.3.2.2)."""
-    for sig in _ACPI_TABLES:
-        rec.measure(1, T.EV_PLATFORM_CONFIG_FLAGS, b"ACPI DATA", hashlib.sha256(sig.encode()).digest() * 4)
-    options = {
-        1: _load_option("ubuntu", _hd_path("\\EFI\\ubuntu\\" + chain.shim.name)),
-        2: _load_option("UEFI Misc Device", _pci_path((2, 3), (0, 0))),
-        0: _load_option("UiApp", _node(4, 7, guid_bytes(_UIAPP_FV)) + _node(4, 6, guid_bytes(_UIAPP_FILE))),
-    }
-    order = struct.pack(f"<{len(options)}H", *options)
-    rec.measure(1, T.EV_EFI_VARIABLE_BOOT, variable_data(guids.EFI_GLOBAL_VARIABLE, "BootOrder", order))
-    for number, option in options.items():
-        rec.measure(
-            1, T.EV_EFI_VARIABLE_BOOT, variable_data(guids.EFI_GLOBAL_VARIABLE, f"Boot{number:04X}", option)
-        )
+    rec.measure(6, T.EV_COMPACT_HASH, f"UUID: {vm_uuid(seed)}".encode())
     rec.measure(4, T.EV_EFI_ACTION, _CALLING)
     for pcr in range(7):
         rec.measure(pcr, T.EV_SEPARATOR, _SEPARATOR)
+
+
+def hyperv_firmware(seed: int = 0, version: str = "1") -> tuple[Component, ...]:
+    """The firmware volume(s) Hyper-V measures as PCR 0 firmware blobs (one, per the real log)."""
+    names = platform_data()["hyperv_firmware"]["firmware_volumes"]
+    return tuple(make_component(str(n), "firmware-volume", seed=seed, version=version) for n in names)
+
+
+def exit_boot_services(rec: _Recorder) -> None:
+    """PCR 5: the two ExitBootServices actions (PFP 1.06, 10.4.1)."""
+    for pcr_event in _EBS:
+        rec.measure(5, T.EV_EFI_ACTION, pcr_event)
+
+
+def load_first_application(
+    rec: _Recorder,
+    decisions: list[LoadDecision],
+    image: Component,
+    *,
+    dbs: SecureBootDatabases,
+    secure_boot: bool,
+    path: bytes,
+) -> bool:
+    """Firmware verifies the boot application against db/dbx; when it loads: its authority (PCR 7),
+    the GPT of its disk (PCR 5), the image (PCR 4)."""
+    decision = decide(image, firmware_policy(dbs, secure_boot=secure_boot))
+    decisions.append(decision)
+    if decision.refused:
+        return False
+    rec.authority(decision)
+    rec.measure(5, T.EV_EFI_GPT_EVENT, _gpt_data())
+    rec.application(image, path)
+    return True
 
 
 def _load(
@@ -390,12 +447,10 @@ def measure_linux_boot(
     chain = chain or linux_chain(seed)
     rec = _Recorder(VirtualTpm(seed, banks=tuple(banks)))
     decisions: list[LoadDecision] = []
-    _firmware_config(rec, chain, secure_boot)
-    _firmware_boot_variables(rec, chain)
+    firmware_config(rec, chain.dbs, chain.firmware, secure_boot, seed)
     booted = _boot_shim_grub(rec, chain, secure_boot, decisions)
     if booted:
-        for pcr_event in _EBS:
-            rec.measure(5, T.EV_EFI_ACTION, pcr_event)
+        exit_boot_services(rec)
         modules = kernel_module_policy(chain.dbs, secure_boot=secure_boot, mok_list=chain.mok_list)
         decisions.extend(decide(m, modules) for m in chain.modules)
     log = EventLog.from_events(rec.events, banks=list(rec.banks))
@@ -407,13 +462,11 @@ def _boot_shim_grub(
 ) -> bool:
     """Firmware loads shim (authority, GPT, image), shim measures its variables and loads GRUB, GRUB
     boots the kernel. False when a refusal stopped the boot."""
-    decision = decide(chain.shim, firmware_policy(chain.dbs, secure_boot=secure_boot))
-    decisions.append(decision)
-    if decision.refused:
+    path = _pci_path((2, 3), (0, 0)) + _hd_path("\\EFI\\ubuntu\\" + chain.shim.name)
+    if not load_first_application(
+        rec, decisions, chain.shim, dbs=chain.dbs, secure_boot=secure_boot, path=path
+    ):
         return False
-    rec.authority(decision)
-    rec.measure(5, T.EV_EFI_GPT_EVENT, _gpt_data())
-    rec.application(chain.shim, _pci_path((2, 3), (0, 0)) + _hd_path("\\EFI\\ubuntu\\" + chain.shim.name))
     _shim_variables(rec, chain)
     shim = shim_policy(
         chain.dbs, chain.shim, secure_boot=secure_boot, mok_list=chain.mok_list, mok_list_x=chain.mok_list_x

@@ -4,13 +4,16 @@
 Boot chain of :func:`tlkit.boot.linux_chain` (one line of description, a ``build(seed)`` that
 returns the :class:`~tlkit.boot.BootResult` of the measured boot). :data:`SCENARIO_EFFECTS` is the
 documented outcome of each: whether the VM boots and which PCRs differ from
-``healthy-ubuntu-sb`` of the same seed (a test recomputes both for every scenario);
+the healthy scenario of the same OS and seed (:attr:`Scenario.baseline`: ``healthy-ubuntu-sb`` or
+``healthy-windows-vbs``; a test recomputes both for every scenario);
 :func:`scenario_table` gives the rows, :func:`render_scenario_table` the text the :mod:`tlkit.boot`
 docstring shows.
 
-What it does not do (yet): the Windows scenarios of issue 8 (``healthy-windows-vbs``,
-``test-signing``, ``kernel-debug``, ``hvci-blocks-driver``) need the Windows chain and its WBCL
-events, which are not simulated.
+The Windows scenarios boot :func:`tlkit.boot.windows_chain` (Hyper-V firmware, boot manager, winload,
+kernel, drivers, the WBCL). ``boot.json`` names the OS (``os``: type, distro, version, major, minor,
+from ``data/boot/platform.json``), for the attestation token's OS claims.
+
+What it does not do: decide attestation outcomes.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from dataclasses import dataclass
 
 from tlkit.boot._components import make_component
 from tlkit.boot._keys import secure_boot_databases
-from tlkit.boot._measure import BootResult, linux_chain, measure_linux_boot
+from tlkit.boot._measure import BootResult, hyperv_firmware, linux_chain, measure_linux_boot, os_identity
+from tlkit.boot._windows import measure_windows_boot, windows_chain
 from tlkit.errors import DataError
 from tlkit.eventlog import write
 from tlkit.tpm import write_pcrs_serialized
@@ -51,11 +55,13 @@ UPDATED_FIRMWARE = "2"
 
 @dataclass(frozen=True)
 class Scenario:
-    """One named boot: ``build(seed)`` boots it (deterministic for a seed)."""
+    """One named boot: ``build(seed)`` boots it (deterministic for a seed); ``baseline`` is the healthy
+    scenario of the same OS that :data:`SCENARIO_EFFECTS` compares it with."""
 
     name: str
     description: str
     build: Callable[[int], BootResult]
+    baseline: str = "healthy-ubuntu-sb"
 
 
 @dataclass(frozen=True)
@@ -101,12 +107,34 @@ def _kernel_update(seed: int) -> BootResult:
 
 
 def _firmware_update(seed: int) -> BootResult:
-    firmware = tuple(
-        make_component(fv, "firmware-volume", seed=seed, version=UPDATED_FIRMWARE)
-        for fv in ("PEIFV", "DXEFV")
-    )
+    firmware = hyperv_firmware(seed, version=UPDATED_FIRMWARE)
     return measure_linux_boot(linux_chain(seed, firmware=firmware), seed=seed)
 
+
+def _healthy_windows(seed: int) -> BootResult:
+    return measure_windows_boot(windows_chain(seed), seed=seed)
+
+
+def _test_signing(seed: int) -> BootResult:
+    chain = windows_chain(seed)
+    test = make_component("testdrv.sys", "windows-driver", seed=seed, signer="untrusted", sbat="")
+    # Windows refuses "bcdedit /set testsigning on" under Secure Boot: the VM runs with it off
+    changed = windows_chain(seed, test_signing=True, drivers=(*chain.drivers, test))
+    return measure_windows_boot(changed, seed=seed, secure_boot=False)
+
+
+def _kernel_debug(seed: int) -> BootResult:
+    # "bcdedit /debug on" is likewise protected by Secure Boot policy
+    return measure_windows_boot(windows_chain(seed, kernel_debug=True), seed=seed, secure_boot=False)
+
+
+def _hvci_blocks_driver(seed: int) -> BootResult:
+    chain = windows_chain(seed)
+    unsigned = make_component("gpudrv.sys", "windows-driver", seed=seed, sbat="")
+    return measure_windows_boot(windows_chain(seed, drivers=(*chain.drivers, unsigned)), seed=seed)
+
+
+_WIN = "healthy-windows-vbs"
 
 #: The registry, in listing order; ``healthy-ubuntu-sb`` is the baseline of :data:`SCENARIO_EFFECTS`.
 SCENARIOS: tuple[Scenario, ...] = (
@@ -133,7 +161,33 @@ SCENARIOS: tuple[Scenario, ...] = (
         _kernel_update,
     ),
     Scenario(
-        "firmware-update", "new firmware volumes (same S-CRTM version): boots, PCR 0 moves", _firmware_update
+        "firmware-update",
+        "a new Hyper-V firmware volume (same S-CRTM version): boots, PCR 0 moves",
+        _firmware_update,
+    ),
+    Scenario(
+        _WIN,
+        "Windows Server on Azure, Secure Boot, VBS, HVCI, Credential Guard: WBCL on PCRs 11-14",
+        _healthy_windows,
+        _WIN,
+    ),
+    Scenario(
+        "test-signing",
+        "test signing on (so Secure Boot off, VBS off): a test-signed driver loads",
+        _test_signing,
+        _WIN,
+    ),
+    Scenario(
+        "kernel-debug",
+        "kernel debugging on (so Secure Boot off, VBS off): OsKernelDebug measured",
+        _kernel_debug,
+        _WIN,
+    ),
+    Scenario(
+        "hvci-blocks-driver",
+        "an unsigned kernel-mode driver: HVCI refuses it, recorded, Windows boots",
+        _hvci_blocks_driver,
+        _WIN,
     ),
 )
 
@@ -146,6 +200,11 @@ SCENARIO_EFFECTS: dict[str, ScenarioEffect] = {
     "revoked-bootloader": ScenarioEffect(False, (4, 5, 7, 8, 9)),  # dbx itself is in PCR 7
     "kernel-update": ScenarioEffect(True, (4, 8, 9)),  # kernel image, paths on the command line, files
     "firmware-update": ScenarioEffect(True, (0,)),
+    # compared with healthy-windows-vbs:
+    _WIN: ScenarioEffect(True, ()),
+    "test-signing": ScenarioEffect(True, (7, 12, 13)),  # SecureBoot=0; TestSigning, VBS events in the WBCL
+    "kernel-debug": ScenarioEffect(True, (7, 12, 13)),  # SecureBoot=0; OsKernelDebug, VBS events
+    "hvci-blocks-driver": ScenarioEffect(True, ()),  # a refused driver is not loaded, so not measured
 }
 
 _BY_NAME = {s.name: s for s in SCENARIOS}
@@ -204,7 +263,8 @@ def default_nonce(seed: int) -> bytes:
 
 def _boot_record(name: str, seed: int, result: BootResult, nonce: bytes) -> dict[str, object]:
     refused = [
-        {"component": d.component, "kind": d.kind, "reason": d.reason, "stops_boot": d.stops_boot}
+        {"component": d.component, "kind": d.kind, "verifier": d.verifier, "reason": d.reason}
+        | {"stops_boot": d.stops_boot}
         | {"detail": d.detail}
         for d in result.refused
     ]
@@ -214,6 +274,11 @@ def _boot_record(name: str, seed: int, result: BootResult, nonce: bytes) -> dict
         "scenario": name,
         "description": scenario(name).description,
         "seed": seed,
+        "os": os_identity(result.os),
+        "vbs": None
+        if result.vbs is None
+        else {"vbs": result.vbs.vbs, "hvci": result.vbs.hvci, "credential_guard": result.vbs.credential_guard}
+        | {"reasons": list(result.vbs.reasons)},
         "secure_boot": result.secure_boot,
         "booted": result.booted,
         "refused": refused,

@@ -27,6 +27,9 @@ What this package does:
 * :func:`secure_boot_state` summarises Secure Boot from the log (variables, authorities, shim),
   using only events whose digest is the hash of their data, and names re-typed, late or duplicate
   PCR 7 events in machine-readable notes (:data:`ANOMALIES`).
+* :func:`windows_boot_config` reads the Windows boot configuration (debugging, test signing, code
+  integrity, ELAM, VBS/HVCI, Credential Guard) from the WBCL SIPA events (EV_EVENT_TAG) on PCRs
+  12-13; :func:`decode_tagged_events` / :func:`encode_tagged_events` read and write SIPA records.
 * :func:`check_evidence` combines :func:`tlkit.tpm.verify_quote` with :meth:`EventLog.verify`.
 
 Quick start::
@@ -95,6 +98,14 @@ from tlkit.eventlog._secureboot import (
     SignatureDatabase,
     secure_boot_state,
 )
+from tlkit.eventlog._sipa import (
+    WindowsBootConfig,
+    decode_tagged_events,
+    encode_tagged_events,
+    sipa_container,
+    sipa_event,
+    windows_boot_config,
+)
 from tlkit.eventlog._stages import BootStage, BootStages, boot_stages
 from tlkit.eventlog._types import EventType, event_type_name
 from tlkit.eventlog._verify import Divergence, PayloadMismatch, ReplayResult
@@ -145,8 +156,11 @@ __all__ = [
     "TaggedEvents",
     "TextEvent",
     "UefiVariable",
+    "WindowsBootConfig",
     "boot_stages",
     "check_evidence",
+    "decode_tagged_events",
+    "encode_tagged_events",
     "event_type_name",
     "initial_pcr_value",
     "make_event",
@@ -154,5 +168,8 @@ __all__ = [
     "parse_device_path",
     "parse_signature_lists",
     "secure_boot_state",
+    "sipa_container",
+    "sipa_event",
+    "windows_boot_config",
     "write",
 ]

@@ -8,27 +8,29 @@ is not a hash of the event data).
 
 from __future__ import annotations
 
-import csv
-import functools
 import hashlib
-import importlib.resources
-import io
 import struct
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
 from tlkit._binary import Reader
-from tlkit.errors import DataError, ParseError
+from tlkit.errors import ParseError
 from tlkit.eventlog import _guid as guids
 from tlkit.eventlog._devicepath import DevicePath, parse_device_path
 from tlkit.eventlog._guid import guid_str
 from tlkit.eventlog._hashing import bank_name
+from tlkit.eventlog._sipa import (
+    SIPA_TAGS_FILE,
+    TaggedEvent,
+    TaggedEvents,
+    decode_tagged_events,
+    sipa_names,
+)
 from tlkit.eventlog._types import EventType as T
 
 __all__ = [
@@ -764,110 +766,9 @@ def _gpt(d: bytes, base: int) -> GptData:
 
 
 # -------------------------------------------------------------------------- EV_EVENT_TAG / SIPA
-SIPA_TAGS_FILE = "data/sipa_tags.csv"
-"""Windows SIPA tag names, relative to this package (source: ``data/SOURCES.md`` beside it)."""
-
-
-@functools.cache
-def sipa_names() -> Mapping[int, str]:
-    """``{tag id: name}`` for the Windows Boot Configuration Log (WBCL) SIPA tags, read once from
-    :data:`SIPA_TAGS_FILE` (package data, found in a checkout, an editable install or a wheel).
-
-    Raises:
-        DataError: the file is missing or a row is malformed (a broken installation).
-    """
-    res = importlib.resources.files("tlkit.eventlog").joinpath(SIPA_TAGS_FILE)
-    try:
-        text = res.read_text(encoding="utf-8")
-    except OSError as e:
-        raise DataError(f"SIPA tag table {SIPA_TAGS_FILE} not found in tlkit.eventlog ({e})") from None
-    out: dict[int, str] = {}
-    for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        try:
-            tag, name = int(row["tag_id"], 16), row["name"].strip()
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise DataError(f"{SIPA_TAGS_FILE} line {n}: expected tag_id (hex),name", record=n) from None
-        if not name or tag in out:
-            raise DataError(f"{SIPA_TAGS_FILE} line {n}: empty or repeated entry", record=n)
-        out[tag] = name
-    return MappingProxyType(out)
-
-
-# systemd-stub / systemd-boot tags on PCR9/12 (systemd src/fundamental/tpm2-pcr.h).
-_SYSTEMD_TAGS: dict[int, str] = {0x8F3B22EC: "systemd:initrd", 0x8F3B22ED: "systemd:load-options"}
-_SIPA_CONTAINER = 0x00010000
-_SIPA_TYPE_MASK = 0x000F0000
-
-
-@dataclass(frozen=True)
-class TaggedEvent:
-    """TCG_PCClientTaggedEvent (PFP 1.06, 10.4.2.1); on Windows a SIPA event (container ones nest)."""
-
-    tag_id: int
-    data: bytes = field(repr=False)
-    children: tuple[TaggedEvent, ...] = ()
-
-    @property
-    def name(self) -> str:
-        """systemd tag name, SIPA name (flag bits 0xC0000000 ignored), else ``SIPA_0x...``."""
-        known = _SYSTEMD_TAGS.get(self.tag_id) or sipa_names().get(self.tag_id & 0x3FFFFFFF)
-        return known or f"SIPA_0x{self.tag_id:08x}"
-
-    @property
-    def text(self) -> str | None:
-        """The data as text when it is a printable string (e.g. systemd's ``Linux initrd``)."""
-        body = self.data.rstrip(b"\x00")
-        if body and _printable(body):
-            return body.decode("ascii")
-        return None
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-
-@dataclass(frozen=True)
-class TaggedEvents:
-    """The data of an EV_EVENT_TAG: one or more tagged events (Windows logs put a SIPA stream here)."""
-
-    events: tuple[TaggedEvent, ...]
-
-    @property
-    def description(self) -> str:
-        return "tags " + ", ".join(e.name + (f" {e.text!r}" if e.text else "") for e in self.events)
-
-    def walk(self) -> tuple[TaggedEvent, ...]:
-        """Every tagged event, depth first."""
-        out: list[TaggedEvent] = []
-
-        def rec(es: tuple[TaggedEvent, ...]) -> None:
-            for e in es:
-                out.append(e)
-                rec(e.children)
-
-        rec(self.events)
-        return tuple(out)
-
-
-def _tagged_seq(d: bytes, base: int, depth: int) -> tuple[TaggedEvent, ...]:
-    if depth > 16:
-        raise ParseError("tagged events nested too deeply", offset=base, what="TCG_PCClientTaggedEvent")
-    r = _R(d, base, "TCG_PCClientTaggedEvent")
-    out = []
-    while r.remaining:
-        tag = r.u32("taggedEventID")
-        n = r.u32("taggedEventDataSize")
-        at = r.pos
-        body = r.take(n, "taggedEventData")
-        kids: tuple[TaggedEvent, ...] = ()
-        if tag & _SIPA_TYPE_MASK == _SIPA_CONTAINER:
-            kids = _tagged_seq(body, base + at, depth + 1)
-        out.append(TaggedEvent(tag, body, kids))
-    return tuple(out)
-
-
+# Windows SIPA (and systemd) tagged events: decoded, encoded and read in tlkit.eventlog._sipa.
 def _event_tag(d: bytes, base: int) -> TaggedEvents:
-    return TaggedEvents(_tagged_seq(d, base, 0))
+    return decode_tagged_events(d, base)
 
 
 # ------------------------------------------------------------------------------------ dispatch

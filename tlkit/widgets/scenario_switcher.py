@@ -20,11 +20,11 @@ from tlkit.widgets._common import LABELS, WidgetApp, coloured
 __all__ = ["BASELINE", "ScenarioSwitcher"]
 
 #: The scenario every other one is compared with.
-BASELINE = "healthy-ubuntu-sb"
+BASELINE = "healthy-ubuntu-sb"  # the scenario it opens on
 
 
 class ScenarioSwitcher(WidgetApp):
-    """A dropdown of :data:`tlkit.boot.SCENARIOS`; each choice is booted and compared with :data:`BASELINE`.
+    """A dropdown of :data:`tlkit.boot.SCENARIOS`; each choice is booted and compared with its baseline.
 
     Args:
         seed: the seed of every boot (same seed, same keys, logs and PCRs).
@@ -59,7 +59,7 @@ class ScenarioSwitcher(WidgetApp):
                 self.verdict,
                 w.HTML("<b>Secure Boot decisions</b>"),
                 self.decisions,
-                w.HTML(f"<b>PCRs ({bank}) against {BASELINE}</b>"),
+                w.HTML(f"<b>PCRs ({bank}) against the healthy boot of the same OS</b>"),
                 self.pcrs,
             ]
         )
@@ -72,8 +72,9 @@ class ScenarioSwitcher(WidgetApp):
         return self._boots[name]
 
     def moved(self, name: str) -> tuple[int, ...]:
-        """The PCRs of ``bank`` whose value differs from :data:`BASELINE`'s."""
-        diff = pcr_diff_frame(self.boot(name), self.boot(BASELINE), self.bank)
+        """The PCRs of ``bank`` whose value differs from the scenario's baseline's (``healthy-ubuntu-sb``
+        or ``healthy-windows-vbs``, :attr:`tlkit.boot.Scenario.baseline`)."""
+        diff = pcr_diff_frame(self.boot(name), self.boot(scenario(name).baseline), self.bank)
         return tuple(int(p) for p in diff.loc[diff["moved"], "pcr"])
 
     def _on_choice(self, change: Any) -> None:
@@ -89,5 +90,5 @@ class ScenarioSwitcher(WidgetApp):
             f"PCRs moved: {moved}</p>"
         )
         self.decisions.value = decision_frame(result).to_html(index=False)
-        frame = pcr_diff_frame(result, self.boot(BASELINE), self.bank)
+        frame = pcr_diff_frame(result, self.boot(scenario(name).baseline), self.bank)
         self.pcrs.value = frame.to_html(index=False)
