@@ -25,7 +25,7 @@ from typing import Any
 
 from tlkit.errors import DataError
 
-__all__ = ["LAB_CASES", "CaseRun", "LabCase", "case_names", "lab_case", "run_case"]
+__all__ = ["LAB_CASES", "CaseRun", "LabCase", "case_names", "claims_for", "lab_case", "lab_nonce", "run_case"]
 
 HEALTHY = "healthy-ubuntu-sb"
 #: When the lab's baseline update is recorded (fixed: the lab is deterministic).
@@ -74,7 +74,9 @@ def _evidence(scenario: str, seed: int, nonce: bytes) -> Any:
     from tlkit.boot import scenario_evidence  # noqa: PLC0415
 
     files = scenario_evidence(scenario, seed, nonce)
-    return None if "quote.msg" not in files else Evidence.from_files(files, source=f"{scenario} (seed {seed})")
+    return (
+        None if "quote.msg" not in files else Evidence.from_files(files, source=f"{scenario} (seed {seed})")
+    )
 
 
 @lru_cache(maxsize=8)
@@ -97,7 +99,7 @@ def _run(case: str, evidence: Any, nonce: bytes, baseline: Any, seed: int) -> Ca
     from tlkit.attest._verify import verify  # noqa: PLC0415
 
     anchors = _anchors_for(seed)
-    result = verify(evidence, nonce, baseline, anchors=anchors)
+    result = verify(evidence, nonce, baseline, anchors=anchors, at=_UPDATED_AT)
     return CaseRun(lab_case(case), evidence, nonce, baseline, anchors, result)
 
 
@@ -132,14 +134,29 @@ def _mitm(seed: int) -> CaseRun:
     q = rogue.quote({"sha256": range(24)}, nonce)
     honest = _evidence(HEALTHY, seed, nonce)
     files = honest.files() | {
-        "quote.msg": q.message, "quote.sig": q.signature, "quote.pcrs": write_pcrs_serialized(q.pcrs), "ak.pem": rogue.ak_pem,
-    }  # fmt: skip
-    return _run("mitm-vtpm", Evidence.from_files(files, source="man-in-the-middle vTPM"), nonce, _healthy_baseline(seed), seed)
+        "quote.msg": q.message,
+        "quote.sig": q.signature,
+        "quote.pcrs": write_pcrs_serialized(q.pcrs),
+        "ak.pem": rogue.ak_pem,
+    }
+    return _run(
+        "mitm-vtpm",
+        Evidence.from_files(files, source="man-in-the-middle vTPM"),
+        nonce,
+        _healthy_baseline(seed),
+        seed,
+    )
 
 
 def _stale_nonce(seed: int) -> CaseRun:
     """Yesterday's healthy evidence (quoted over round 0's nonce) sent again for today's round."""
-    return _run("stale-nonce", _evidence(HEALTHY, seed, lab_nonce(seed, 0)), lab_nonce(seed), _healthy_baseline(seed), seed)
+    return _run(
+        "stale-nonce",
+        _evidence(HEALTHY, seed, lab_nonce(seed, 0)),
+        lab_nonce(seed),
+        _healthy_baseline(seed),
+        seed,
+    )
 
 
 def _kernel_update_updated(seed: int) -> CaseRun:
@@ -168,24 +185,80 @@ def _doctored_log(case: str, edit: Callable[[Any], Any]) -> Callable[[int], Case
     def build(seed: int) -> CaseRun:
         nonce = lab_nonce(seed)
         evidence = _with_log(_evidence(HEALTHY, seed, nonce), edit)
-        return _run(case, dataclasses.replace(evidence, source=f"{case} (seed {seed})"), nonce, _healthy_baseline(seed), seed)
+        return _run(
+            case,
+            dataclasses.replace(evidence, source=f"{case} (seed {seed})"),
+            nonce,
+            _healthy_baseline(seed),
+            seed,
+        )
 
     return build
 
 
 #: Every lab case, in the order the widget lists them.
 LAB_CASES: tuple[LabCase, ...] = (
-    LabCase("healthy", "a healthy Ubuntu boot with Secure Boot, checked against its own baseline", (), _scenario_case("healthy", HEALTHY)),
-    LabCase("bootkit", "a modified bootloader: Secure Boot refuses it, the VM does not boot, there is no quote", ("no-evidence",), _scenario_case("bootkit", "bootkit")),
-    LabCase("mitm-vtpm", "a man-in-the-middle vTPM quotes the right PCR values with its own attestation key", ("ak-untrusted",), _mitm),
-    LabCase("stale-nonce", "a quote over an earlier round's nonce is sent again", ("nonce-mismatch",), _stale_nonce),
-    LabCase("secure-boot-off", "Secure Boot turned off (e.g. for an unsigned GPU driver)", ("secure-boot-disabled", "baseline-deviation"), _scenario_case("secure-boot-off", "secure-boot-off")),
-    LabCase("untrusted-module", "a DKMS-built driver signed by an unenrolled key is refused at load", ("untrusted-kernel-module",), _scenario_case("untrusted-module", "unsigned-kernel-module")),
-    LabCase("kernel-update", "a legitimate kernel update, baseline not updated", ("baseline-deviation",), _scenario_case("kernel-update", "kernel-update")),
-    LabCase("kernel-update-baseline-updated", "the same kernel update after the baseline was updated", (), _kernel_update_updated),
-    LabCase("retyped-pcr7-event", "the SecureBoot variable's PCR 7 event re-typed in the log (digest untouched)", ("log-structure-invalid",), _doctored_log("retyped-pcr7-event", _retype_pcr7)),
-    LabCase("dropped-pcr9-event", "one PCR 9 event removed from the log", ("log-replay-mismatch",), _doctored_log("dropped-pcr9-event", _drop_pcr9)),
-)  # fmt: skip
+    LabCase(
+        "healthy",
+        "a healthy Ubuntu boot with Secure Boot, checked against its own baseline",
+        (),
+        _scenario_case("healthy", HEALTHY),
+    ),
+    LabCase(
+        "bootkit",
+        "a modified bootloader: Secure Boot refuses it, the VM does not boot, there is no quote",
+        ("no-evidence",),
+        _scenario_case("bootkit", "bootkit"),
+    ),
+    LabCase(
+        "mitm-vtpm",
+        "a man-in-the-middle vTPM quotes the right PCR values with its own attestation key",
+        ("ak-untrusted",),
+        _mitm,
+    ),
+    LabCase(
+        "stale-nonce",
+        "a quote over an earlier round's nonce is sent again",
+        ("nonce-mismatch",),
+        _stale_nonce,
+    ),
+    LabCase(
+        "secure-boot-off",
+        "Secure Boot turned off (e.g. for an unsigned GPU driver)",
+        ("secure-boot-disabled", "baseline-deviation"),
+        _scenario_case("secure-boot-off", "secure-boot-off"),
+    ),
+    LabCase(
+        "untrusted-module",
+        "a DKMS-built driver signed by an unenrolled key is refused at load",
+        ("untrusted-kernel-module",),
+        _scenario_case("untrusted-module", "unsigned-kernel-module"),
+    ),
+    LabCase(
+        "kernel-update",
+        "a legitimate kernel update, baseline not updated",
+        ("baseline-deviation",),
+        _scenario_case("kernel-update", "kernel-update"),
+    ),
+    LabCase(
+        "kernel-update-baseline-updated",
+        "the same kernel update after the baseline was updated",
+        (),
+        _kernel_update_updated,
+    ),
+    LabCase(
+        "retyped-pcr7-event",
+        "the SecureBoot variable's PCR 7 event re-typed in the log (digest untouched)",
+        ("log-structure-invalid",),
+        _doctored_log("retyped-pcr7-event", _retype_pcr7),
+    ),
+    LabCase(
+        "dropped-pcr9-event",
+        "one PCR 9 event removed from the log",
+        ("log-replay-mismatch",),
+        _doctored_log("dropped-pcr9-event", _drop_pcr9),
+    ),
+)
 
 _BY_NAME: Mapping[str, LabCase] = {c.name: c for c in LAB_CASES}
 
@@ -210,3 +283,14 @@ def lab_case(name: str) -> LabCase:
 def run_case(name: str, seed: int = 0) -> CaseRun:
     """Build and verify lab case ``name`` (deterministic for a seed)."""
     return lab_case(name).build(seed)
+
+
+def claims_for(run: CaseRun) -> dict[str, Any] | None:
+    """The ``azurevm`` claims of the token a passing case is issued (fixed issue time: the lab is
+    deterministic), or None: a failing attestation gets no token."""
+    from tlkit.attest._claims import azurevm_claims  # noqa: PLC0415
+    from tlkit.attest._token import DEFAULT_ISSUER  # noqa: PLC0415
+
+    if not run.result.passed or run.result.facts is None:
+        return None
+    return azurevm_claims(run.result.facts, issuer=DEFAULT_ISSUER, issued_at=_UPDATED_AT)

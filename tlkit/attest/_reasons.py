@@ -18,20 +18,33 @@ __all__ = ["CODES", "LOG_REASON_CODES", "QUOTE_REASON_CODES", "code_of", "log_re
 
 #: Every code :func:`tlkit.attest.verify` can report, with what it means. Each fails the result.
 CODES: Mapping[str, str] = {
-    "no-evidence": "no quote to check (the VM did not boot, or the Guest Attestation extension is not responding)",
-    "signature-invalid": "the quote's signature does not verify with the attestation key (or uses a scheme tlkit cannot check)",
+    "no-evidence": (
+        "no quote to check (the VM did not boot, or the Guest Attestation extension is not responding)"
+    ),
+    "signature-invalid": (
+        "the quote's signature does not verify with the attestation key (or uses a scheme tlkit cannot check)"
+    ),
     "quote-invalid": "the signed structure is not a TPM2 quote (magic, type or PCR bank)",
-    "ak-untrusted": "the quote could not be verified to originate from the attested VM's vTPM (AK not trusted)",
+    "ak-untrusted": (
+        "the quote could not be verified to originate from the attested VM's vTPM (AK not trusted)"
+    ),
     "nonce-mismatch": "the quote's extraData is not the verifier's nonce",
     "nonce-reused": "this verifier already accepted a quote over this nonce (a replayed quote)",
     "pcr-digest-mismatch": "the PCR values given are not the values the quote's pcrDigest covers",
-    "log-replay-mismatch": "the event log was doctored or belongs to another boot: it does not replay to the quoted PCRs, or an event's data is not what its digest measured",
+    "log-replay-mismatch": (
+        "the event log was doctored or belongs to another boot: it does not replay to the quoted "
+        "PCRs, or an event's data is not what its digest measured"
+    ),
     "log-incomplete": "a quoted PCR that the log does not explain (or a log the policy requires is absent)",
-    "log-structure-invalid": "event types or order the PC Client profile forbids on a PCR, or a log that does not parse",
+    "log-structure-invalid": (
+        "event types or order the PC Client profile forbids on a PCR, or a log that does not parse"
+    ),
     "baseline-deviation": "the boot log or PCR values deviate from the trusted baseline",
     "secure-boot-disabled": "Secure Boot was off during the boot",
     "secure-boot-unknown": "the verified evidence does not show whether Secure Boot was on",
-    "untrusted-kernel-module": "the guest refused a kernel module that failed signature validation (guest-reported)",
+    "untrusted-kernel-module": (
+        "the guest refused a kernel module that failed signature validation (guest-reported)"
+    ),
 }
 
 #: :func:`tlkit.tpm.verify_quote` reason -> attestation reason.
@@ -60,7 +73,9 @@ LOG_REASON_CODES: Mapping[str, str] = {
 }
 
 #: Log reason kinds whose ``:N`` is an event index (else it is a PCR index).
-_EVENT_INDEXED = frozenset({"payload-digest-mismatch", "event-type-not-allowed", "event-order-invalid", "event-data-undecodable"})
+_EVENT_INDEXED = frozenset(
+    {"payload-digest-mismatch", "event-type-not-allowed", "event-order-invalid", "event-data-undecodable"}
+)
 
 
 def code_of(reason: str) -> str:

@@ -29,6 +29,7 @@ itself, or raise Defender findings.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ from tlkit.attest._reasons import CODES, code_of, log_reason, quote_reason
 from tlkit.errors import DataError, ParseError
 
 if TYPE_CHECKING:
+    from tlkit.attest._baseline_check import BaselineCheck
+    from tlkit.attest._claims import AttestedFacts
     from tlkit.eventlog import Event, EventLog, ReplayResult, SecureBootState
     from tlkit.eventlog._quirks import Quirk
     from tlkit.tpm import QuoteVerification
@@ -122,8 +125,10 @@ class AttestationResult(Verdict):
         log: ``replayed`` (the log explains the quoted PCRs), ``failed``, ``absent`` or
             ``not-checked`` (no verified quote to replay against).
         secure_boot: True/False when verified evidence shows it, else None.
-        facts: what the verified evidence establishes (quoted PCRs, Secure Boot, boot configuration,
-            guest-reported OS): the input of the token claims. Empty unless the quote verified.
+        facts: what the verified evidence establishes (quoted PCRs, Secure Boot, Secure Boot keys
+            against the baseline, Windows boot flags, guest-reported OS): the input of the token
+            claims (:func:`tlkit.attest.azurevm_claims`). None unless the quote verified and Secure
+            Boot was established.
         details: per-check data (quote reasons, replay reasons per bank, baseline deviations,
             quirks applied, refused modules).
         source: where the evidence came from.
@@ -135,7 +140,7 @@ class AttestationResult(Verdict):
     ak_trust: str
     log: str
     secure_boot: bool | None
-    facts: Mapping[str, Any] = field(default_factory=dict)
+    facts: AttestedFacts | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
 
@@ -159,7 +164,7 @@ class AttestationResult(Verdict):
             "log": self.log,
             "secure_boot": self.secure_boot,
             "checks": [c.to_dict() for c in self.checks],
-            "facts": dict(self.facts),
+            "facts": None if self.facts is None else _facts_dict(self.facts),
             "details": dict(self.details),
             "source": self.source,
         }
@@ -167,7 +172,10 @@ class AttestationResult(Verdict):
     def explain(self) -> str:
         """A few lines for people: the verdict, then each check."""
         head = "PASS" if self.passed else "FAIL: " + ", ".join(self.reasons)
-        lines = [f"attestation {head}", f"  ak_trust={self.ak_trust} log={self.log} secure_boot={self.secure_boot}"]
+        lines = [
+            f"attestation {head}",
+            f"  ak_trust={self.ak_trust} log={self.log} secure_boot={self.secure_boot}",
+        ]
         lines += [f"  [{c.status:7}] {c.name}: {c.detail}" for c in self.checks]
         return "\n".join(lines)
 
@@ -196,6 +204,7 @@ class _State:
     events: tuple[Event, ...] | None = None
     secure_boot: bool | None = None
     sb_state: SecureBootState | None = None
+    baseline_result: BaselineCheck | None = None
 
     def record(self, name: str, status: CheckStatus, detail: str, reasons: Iterable[str] = ()) -> None:
         self.checks.append(Check(name, status, detail))
@@ -220,7 +229,11 @@ def _check_evidence(state: _State) -> None:
         why = "no quote in the evidence (the VM did not boot, or the attestation extension is not responding)"
         state.record("evidence", "failed", why, ["no-evidence"])
         return
-    state.record("evidence", "passed", f"quote, signature, PCR values and AK present ({getattr(e, 'source', '') or 'in memory'})")
+    state.record(
+        "evidence",
+        "passed",
+        f"quote, signature, PCR values and AK present ({getattr(e, 'source', '') or 'in memory'})",
+    )
 
 
 def _quote_nonce(state: _State) -> bytes:
@@ -261,16 +274,29 @@ def _check_nonce(state: _State) -> None:
     if mismatch:
         state.record("nonce", "failed", "the quote's extraData is not the expected nonce", ["nonce-mismatch"])
     else:
-        state.record("nonce", "passed", f"extraData = expected nonce ({state.expected_nonce.hex() or 'empty'})")
+        state.record(
+            "nonce", "passed", f"extraData = expected nonce ({state.expected_nonce.hex() or 'empty'})"
+        )
 
 
 def _nonce_not_given(state: _State, mismatch: bool) -> None:
     if mismatch:
-        state.record("nonce", "failed", "the quote's extraData is not the evidence's nonce.hex", ["nonce-mismatch"])
+        state.record(
+            "nonce", "failed", "the quote's extraData is not the evidence's nonce.hex", ["nonce-mismatch"]
+        )
     elif state.policy.require_nonce:
-        state.record("nonce", "failed", "the policy requires an expected nonce and none was given", ["nonce-mismatch:not-given"])
+        state.record(
+            "nonce",
+            "failed",
+            "the policy requires an expected nonce and none was given",
+            ["nonce-mismatch:not-given"],
+        )
     else:
-        state.record("nonce", "skipped", "no expected nonce given: freshness is not proven (extraData = the evidence's own nonce)")
+        state.record(
+            "nonce",
+            "skipped",
+            "no expected nonce given: freshness is not proven (extraData = the evidence's own nonce)",
+        )
 
 
 def _check_ak_trust(state: _State) -> None:
@@ -288,7 +314,11 @@ def _check_ak_trust(state: _State) -> None:
     elif trust.status == "verified":
         state.record("ak-trust", "passed", trust.detail)
     else:
-        state.record("ak-trust", "skipped", trust.detail or "no trust anchors given: the AK in the evidence is used as given")
+        state.record(
+            "ak-trust",
+            "skipped",
+            trust.detail or "no trust anchors given: the AK in the evidence is used as given",
+        )
 
 
 def _check_log(state: _State) -> None:
@@ -296,9 +326,18 @@ def _check_log(state: _State) -> None:
     if not raw:
         state.log_status = "absent"
         if state.policy.require_log:
-            state.record("log", "failed", "the policy requires an event log and the evidence has none", ["log-incomplete:no-log"])
+            state.record(
+                "log",
+                "failed",
+                "the policy requires an event log and the evidence has none",
+                ["log-incomplete:no-log"],
+            )
         else:
-            state.record("log", "skipped", "no event log in the evidence (log: absent): only quoted PCR values are judged")
+            state.record(
+                "log",
+                "skipped",
+                "no event log in the evidence (log: absent): only quoted PCR values are judged",
+            )
         return
     if _skip_without_quote(state, "log"):
         return
@@ -312,9 +351,15 @@ def _replay_log(state: _State, raw: bytes) -> None:
         log = parse(raw)
     except ParseError as exc:
         state.log_status = "failed"
-        state.record("log", "failed", f"the event log does not parse: {exc}", ["log-structure-invalid:unparsable"])
+        state.record(
+            "log", "failed", f"the event log does not parse: {exc}", ["log-structure-invalid:unparsable"]
+        )
         return
-    wanted = [b for b in (state.policy.banks or tuple(state.trusted_pcrs)) if b in log.banks and b in state.trusted_pcrs]
+    wanted = [
+        b
+        for b in (state.policy.banks or tuple(state.trusted_pcrs))
+        if b in log.banks and b in state.trusted_pcrs
+    ]
     if not wanted:
         state.log_status = "failed"
         why = f"the log's banks {list(log.banks)} and the quote's {list(state.trusted_pcrs)} share none"
@@ -330,18 +375,24 @@ def _replay_log(state: _State, raw: bytes) -> None:
     state.bank = next((b for b in PREFERRED_BANKS if b in state.replays), wanted[0])
     state.log_status = "failed" if bad else "replayed"
     if bad:
-        state.record("log", "failed", f"the log does not explain the quoted PCRs ({', '.join(bad[:3])}...)", bad)
+        state.record(
+            "log", "failed", f"the log does not explain the quoted PCRs ({', '.join(bad[:3])}...)", bad
+        )
         return
     state.events = log.verified_events(state.replays[state.bank])
     quirks = sorted({q for r in state.replays.values() for q in r.quirks_applied})
     extra = f"; quirks applied: {', '.join(quirks)}" if quirks else ""
-    state.record("log", "passed", f"{len(log)} events replay to the quoted PCRs in {', '.join(wanted)}{extra}")
+    state.record(
+        "log", "passed", f"{len(log)} events replay to the quoted PCRs in {', '.join(wanted)}{extra}"
+    )
 
 
 def _check_secure_boot(state: _State) -> None:
     if _skip_without_quote(state, "secure-boot"):
         return
-    enabled, how = _secure_boot_from_log(state) if state.events is not None else _secure_boot_from_golden(state)
+    enabled, how = (
+        _secure_boot_from_log(state) if state.events is not None else _secure_boot_from_golden(state)
+    )
     state.secure_boot = enabled
     if not state.policy.require_secure_boot:
         state.record("secure-boot", "skipped", f"the policy does not require Secure Boot ({how})")
@@ -356,7 +407,8 @@ def _check_secure_boot(state: _State) -> None:
 def _secure_boot_from_log(state: _State) -> tuple[bool | None, str]:
     from tlkit.eventlog import secure_boot_state  # noqa: PLC0415
 
-    assert state.log is not None and state.bank is not None  # noqa: S101 - events imply both
+    assert state.log is not None  # verified events imply a parsed log
+    assert state.bank is not None  # and a replayed bank
     if 7 not in state.replays[state.bank].matched:
         return None, "PCR 7 is not among the PCRs the log replayed to: Secure Boot state unknown"
     sb = secure_boot_state(state.log)
@@ -373,44 +425,77 @@ def _secure_boot_from_golden(state: _State) -> tuple[bool | None, str]:
     for bank, values in golden.items():
         if 7 in values and 7 in state.trusted_pcrs.get(str(bank), {}):
             if state.trusted_pcrs[str(bank)][7] == values[7]:
-                return True, f"no log: the quoted {bank} PCR 7 equals the baseline's known Secure-Boot-on value"
+                return (
+                    True,
+                    f"no log: the quoted {bank} PCR 7 equals the baseline's known Secure-Boot-on value",
+                )
             return None, f"no log: the quoted {bank} PCR 7 differs from the baseline's Secure-Boot-on value"
     return None, "no log and no baseline PCR 7 value: nothing verified shows whether Secure Boot was on"
 
 
 def _check_baseline(state: _State) -> None:
     if state.baseline is None:
-        state.record("baseline", "skipped", "no baseline given: the boot is not compared with a reference state")
+        state.record(
+            "baseline", "skipped", "no baseline given: the boot is not compared with a reference state"
+        )
         return
     if _skip_without_quote(state, "baseline"):
         return
-    from tlkit.attest._baseline import check_baseline  # noqa: PLC0415
+    from tlkit.attest._baseline_check import check_baseline  # noqa: PLC0415
 
     bank = state.bank or next((b for b in PREFERRED_BANKS if b in state.trusted_pcrs), None)
     pcrs = state.trusted_pcrs.get(bank or "", {})
     result = check_baseline(state.baseline, pcrs=pcrs, events=state.events, bank=bank or "sha256")
     state.details["baseline"] = result.to_dict()
+    state.baseline_result = result
     if result.passed:
         state.record("baseline", "passed", f"matches the baseline ({', '.join(result.checked)})")
         return
-    codes = [d.code for d in result.deviations]
-    state.record("baseline", "failed", "; ".join(d.describe() for d in result.deviations[:3]), codes or ["baseline-deviation"])
+    codes = [_BASELINE_SECURE_BOOT.get(d.code, d.code) for d in result.deviations]
+    state.record(
+        "baseline",
+        "failed",
+        "; ".join(d.detail for d in result.deviations[:3]),
+        codes or ["baseline-deviation"],
+    )
+
+
+#: The baseline's own Secure Boot findings are the verifier's Secure Boot codes (one name per fact).
+_BASELINE_SECURE_BOOT = {
+    "baseline-deviation:pcr7:secure-boot-disabled": "secure-boot-disabled",
+    "baseline-deviation:pcr7:secure-boot-unknown": "secure-boot-unknown",
+}
 
 
 def _check_kernel_modules(state: _State) -> None:
     report = getattr(state.evidence, "guest_report", None)
     if not isinstance(report, Mapping):
-        state.record("kernel-modules", "skipped", "no guest report: module loads are not in the quote or the firmware log")
+        state.record(
+            "kernel-modules",
+            "skipped",
+            "no guest report: module loads are not in the quote or the firmware log",
+        )
         return
-    refused = [r for r in report.get("refused", ()) if isinstance(r, Mapping) and r.get("kind") == "kernel-module"]
+    refused = [
+        r for r in report.get("refused", ()) if isinstance(r, Mapping) and r.get("kind") == "kernel-module"
+    ]
     state.details["refused_modules"] = [dict(r) for r in refused]
     if not refused:
-        state.record("kernel-modules", "passed", "the guest reports no refused kernel module (guest-reported, not quoted)")
+        state.record(
+            "kernel-modules",
+            "passed",
+            "the guest reports no refused kernel module (guest-reported, not quoted)",
+        )
         return
     names = [str(r.get("component")) for r in refused]
     status: CheckStatus = "failed" if state.policy.untrusted_kernel_modules_fail else "skipped"
     reasons = [f"untrusted-kernel-module:{n}" for n in names] if status == "failed" else []
-    state.record("kernel-modules", status, f"the guest refused {', '.join(names)} (guest-reported, not covered by the quote)", reasons)
+    state.record(
+        "kernel-modules",
+        status,
+        f"the guest refused {', '.join(names)} (guest-reported, not covered by the quote)",
+        reasons,
+    )
 
 
 #: The checks, in the order they run.
@@ -426,21 +511,81 @@ CHECKS: tuple[tuple[str, Callable[[_State], None]], ...] = (
 )
 
 
-def _facts(state: _State) -> dict[str, Any]:
-    """What the verified evidence establishes (empty without a verified quote)."""
-    if not state.quote_ok:
-        return {}
-    bank = state.bank or next((b for b in PREFERRED_BANKS if b in state.trusted_pcrs), "")
-    report = getattr(state.evidence, "guest_report", None)
-    os_info = report.get("os") if isinstance(report, Mapping) else None
+def _keys_validated(state: _State) -> dict[str, Any]:
+    """db / dbx / PK+KEK validated: the baseline's ``secure-boot-keys`` rule ran and found nothing."""
+    check = state.baseline_result
+    if check is None or "secure-boot-keys" not in check.checked:
+        return {"db_validated": None, "dbx_validated": None, "default_keys_validated": None}
+    codes = [d.code for d in check.deviations]
+
+    def clean(*names: str) -> bool:
+        return not any(f":pcr7:{n}-" in c for c in codes for n in names)
+
     return {
-        "attested_pcrs": sorted(state.trusted_pcrs.get(bank, {})),
-        "pcr_bank": bank,
-        "secure_boot": state.secure_boot,
-        "log": state.log_status,
-        "nonce": _quote_nonce(state).hex(),
-        "os": dict(os_info) if isinstance(os_info, Mapping) else None,
+        "db_validated": clean("db"),
+        "dbx_validated": clean("dbx"),
+        "default_keys_validated": clean("pk", "kek"),
     }
+
+
+def _os_facts(report: Any) -> dict[str, Any]:
+    """OS identity as the guest reports it (``boot.json``'s ``os``): not covered by the quote."""
+    os_info = report.get("os") if isinstance(report, Mapping) else None
+    if not isinstance(os_info, Mapping):
+        return {}
+    out = {
+        "os_type": os_info.get("type"),
+        "os_distro": os_info.get("distro"),
+        "os_version_major": os_info.get("version_major"),
+        "os_version_minor": os_info.get("version_minor"),
+        "os_build": os_info.get("build"),
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _facts(state: _State) -> AttestedFacts | None:
+    """What the verified evidence establishes, as token-claim input (None: quote not verified, or
+    Secure Boot not established, so no claim set can be honest)."""
+    from tlkit.attest._claims import AttestedFacts  # noqa: PLC0415
+
+    if not state.quote_ok or state.secure_boot is None:
+        return None
+    return AttestedFacts(
+        attested_pcrs=tuple(sorted(state.trusted_pcrs.get("sha256", {}))),
+        secure_boot=state.secure_boot,
+        nonce=_quote_nonce(state) or None,
+        **_keys_validated(state),
+        **_windows_facts(state),
+        **_os_facts(getattr(state.evidence, "guest_report", None)),
+    )
+
+
+def _windows_facts(state: _State) -> dict[str, Any]:
+    """Windows boot flags from the verified WBCL (SIPA) events; {} without a verified log or when
+    the log has no SIPA event (not a Windows boot)."""
+    from tlkit.eventlog import windows_boot_config  # noqa: PLC0415
+
+    if state.events is None:
+        return {}
+    cfg = windows_boot_config(state.events)
+    if not cfg.events:
+        return {}
+    return {
+        "boot_debug": cfg.boot_debug,
+        "kernel_debug": cfg.kernel_debug,
+        "hypervisor_debug": cfg.hypervisor_debug,
+        "test_signing": cfg.test_signing,
+        "flight_signing": cfg.flight_signing,
+        "elam_enabled": cfg.elam,
+        "hvci_policy": cfg.hvci_policy,
+    }
+
+
+def _facts_dict(facts: AttestedFacts) -> dict[str, Any]:
+    out = dataclasses.asdict(facts)
+    out["nonce"] = None if facts.nonce is None else facts.nonce.hex()
+    out["attested_pcrs"] = list(facts.attested_pcrs)
+    return out
 
 
 def _pcr_list(values: Iterable[int]) -> str:
@@ -475,8 +620,12 @@ def verify(
         at: when to judge certificate validity (default: now, UTC).
     """
     if expected_nonce is not None and not isinstance(expected_nonce, (bytes, bytearray)):
-        raise DataError(f"expected_nonce must be bytes, not {type(expected_nonce).__name__}", field="expected_nonce")
-    state = _State(evidence, None if expected_nonce is None else bytes(expected_nonce), baseline, anchors, at, policy)
+        raise DataError(
+            f"expected_nonce must be bytes, not {type(expected_nonce).__name__}", field="expected_nonce"
+        )
+    state = _State(
+        evidence, None if expected_nonce is None else bytes(expected_nonce), baseline, anchors, at, policy
+    )
     for _name, run in CHECKS:
         run(state)
     reasons = tuple(dict.fromkeys(state.reasons))
@@ -542,11 +691,21 @@ class Verifier:
             self._accepted.add(nonce)
         if not extra:
             return result
-        checks = (*result.checks, Check("nonce-memory", "failed", "this verifier already accepted or never issued this nonce"))
+        checks = (
+            *result.checks,
+            Check("nonce-memory", "failed", "this verifier already accepted or never issued this nonce"),
+        )
         return AttestationResult(
-            False, (*result.reasons, *extra), checks, result.ak_trust, result.log, result.secure_boot,
-            result.facts, result.details, result.source,
-        )  # fmt: skip
+            False,
+            (*result.reasons, *extra),
+            checks,
+            result.ak_trust,
+            result.log,
+            result.secure_boot,
+            result.facts,
+            result.details,
+            result.source,
+        )
 
 
 def reasons_table() -> Sequence[tuple[str, str]]:

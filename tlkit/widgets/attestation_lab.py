@@ -40,7 +40,9 @@ class AttestationLab(WidgetApp):
     def __init__(self, seed: int = 0, start: str = "healthy") -> None:
         self.seed = seed
         self._runs: dict[str, CaseRun] = {}
-        self.choice = w.Dropdown(options=[c.name for c in LAB_CASES], value=start, description="case", style=LABELS)
+        self.choice = w.Dropdown(
+            options=[c.name for c in LAB_CASES], value=start, description="case", style=LABELS
+        )
         self.verdict = w.HTML()
         self.checks = w.HTML()
         self.claims = w.HTML()
@@ -78,7 +80,8 @@ class AttestationLab(WidgetApp):
             + (f"<ul>{reasons}</ul>" if reasons else "")
         )
         rows = "".join(
-            f"<tr><td>{c.name}</td><td>{coloured(_STATUS[c.status], c.status)}</td><td>{html.escape(c.detail)}</td></tr>"
+            f"<tr><td>{c.name}</td><td>{coloured(_STATUS[c.status], c.status)}</td>"
+            f"<td>{html.escape(c.detail)}</td></tr>"
             for c in r.checks
         )
         self.checks.value = f"<table><tr><th>check</th><th>status</th><th>detail</th></tr>{rows}</table>"
