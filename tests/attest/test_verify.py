@@ -189,3 +189,49 @@ def test_reason_table_covers_the_issue_codes() -> None:
     assert wanted <= set(CODES)
     assert all(c.expect == tuple(dict.fromkeys(c.expect)) for c in LAB_CASES)
     assert json.dumps(run_case("healthy").result.to_dict())  # JSON-able
+
+
+# ------------------------------------------------------------------------------ other real evidence
+def test_real_gce_windows_evidence_passes_and_its_sipa_flags_become_facts() -> None:
+    import base64
+
+    from tests.tpm._fixtures import WINDOWS, windows
+    from tlkit.attest._evidence import Evidence
+    from tlkit.tpm import PcrValues
+
+    q = windows()
+    raw = base64.b64decode(json.loads(fixture_path(WINDOWS).read_text())["Log"]["Raw"])
+    ev = Evidence(q.message, bytes(q.signature), PcrValues.from_dict(q.pcrs), q.ak, q.nonce, raw)
+    r = verify(ev, q.nonce)
+    assert r.passed, r.reasons
+    assert r.log == "replayed"
+    assert r.secure_boot is True
+    assert r.facts is not None
+    assert (r.facts.boot_debug, r.facts.kernel_debug, r.facts.test_signing) == (False, False, False)
+    assert r.facts.elam_enabled is True  # Windows Defender's ELAM driver is measured in that log
+    # go-attestation's event-log disclosure: the same log with PCR 7 re-typed fails as structure
+    from tlkit.eventlog import parse, write
+
+    log = parse(raw)
+    sb = next(e for e in log.events if e.pcr == 7 and e.event_type == 0x80000001)
+    doctored = write(log.replaced(sb.index, dataclasses.replace(sb, event_type=0x800000E0)))
+    assert "log-structure-invalid" in verify(dataclasses.replace(ev, eventlog=doctored), q.nonce).codes
+
+
+def test_hyperv_firmware_log_replays_to_its_golden_pcrs_and_fails_as_secure_boot_disabled() -> None:
+    from tlkit.attest._verify import check_log
+
+    raw = fixture_path("cvm-measure/tests/fixtures/eventlog/azure-snp-ncc40ads-h100-v5.bin").read_bytes()
+    golden = json.loads(fixture_path("cvm-measure/tests/fixtures/golden/azure-snp-ncc40ads-h100-v5.json").read_text())
+    pcrs = {"sha256": {int(k): bytes.fromhex(v) for k, v in _golden_values(golden).items()}}
+    only = AttestationPolicy(only=(0, 1, 2, 3, 4, 5, 6, 7, 9, 11))  # 8 is extended after the log closes
+    r = check_log(raw, pcrs, policy=only)
+    assert r.log == "replayed"
+    assert r.codes == ("secure-boot-disabled",)  # a GPU VM run with Secure Boot off: the false-positive case
+    assert r.check("quote").status == "skipped"
+
+
+def _golden_values(doc: object) -> dict[str, str]:
+    """``{pcr: hex}`` from cvm-measure's golden JSON (keys ``pcr0``, ``pcr1``, ...)."""
+    assert isinstance(doc, dict)
+    return {k.removeprefix("pcr"): v for k, v in doc.items() if k.startswith("pcr") and k[3:].isdigit()}
