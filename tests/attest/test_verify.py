@@ -222,7 +222,8 @@ def test_hyperv_firmware_log_replays_to_its_golden_pcrs_and_fails_as_secure_boot
     from tlkit.attest._verify import check_log
 
     raw = fixture_path("cvm-measure/tests/fixtures/eventlog/azure-snp-ncc40ads-h100-v5.bin").read_bytes()
-    golden = json.loads(fixture_path("cvm-measure/tests/fixtures/golden/azure-snp-ncc40ads-h100-v5.json").read_text())
+    golden_file = fixture_path("cvm-measure/tests/fixtures/golden/azure-snp-ncc40ads-h100-v5.json")
+    golden = json.loads(golden_file.read_text())
     pcrs = {"sha256": {int(k): bytes.fromhex(v) for k, v in _golden_values(golden).items()}}
     only = AttestationPolicy(only=(0, 1, 2, 3, 4, 5, 6, 7, 9, 11))  # 8 is extended after the log closes
     r = check_log(raw, pcrs, policy=only)
