@@ -158,12 +158,16 @@ def check_token_main(args: argparse.Namespace) -> int:
     return 0 if check.passed else 1
 
 
-def add_token_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``token`` besides DIR (the ``attest`` command adds DIR and its verify options)."""
+def add_token_arguments(parser: argparse.ArgumentParser, *, time_argument: bool = True) -> None:
+    """The options of ``token`` besides DIR (the ``attest`` command adds DIR and its verify options;
+    ``time_argument=False`` when those already define ``--at``, then the one time serves both)."""
     parser.add_argument("--key", required=True, metavar="KEY", help="signing key: an RSA private key (PEM)")
     parser.add_argument("--issuer", default=DEFAULT_ISSUER, help=f"iss claim (default {DEFAULT_ISSUER})")
     parser.add_argument("--kid", default="", help="header kid (default: the key's RFC 7638 thumbprint)")
-    parser.add_argument("--at", metavar="TIME", help="issue time (ISO 8601 or POSIX seconds; default now)")
+    if time_argument:
+        parser.add_argument(
+            "--at", metavar="TIME", help="issue time (ISO 8601 or POSIX seconds, default now)"
+        )
     parser.add_argument("--jwks-out", metavar="FILE", help="also write the key's JWK set (public) to FILE")
 
 
