@@ -12,7 +12,7 @@ from functools import cache
 from tests.conftest import fixture_path
 from tlkit.boot import BootResult, linux_chain, make_component, measure_linux_boot, secure_boot_databases
 from tlkit.boot._scenarios import UPDATED_KERNEL
-from tlkit.eventlog import Event
+from tlkit.eventlog import Event, EventLog
 
 AZURE_TL = "fluorite/libraries/attestation/azure-trusted-launch-attestation/test_data/"
 AZURE_DOCS = (
@@ -27,6 +27,15 @@ def verified(boot: BootResult, bank: str = "sha256") -> tuple[dict[int, bytes], 
     result = boot.log.verify(pcrs, bank)
     assert result.passed, result.reasons
     return pcrs, boot.log.verified_events(result)
+
+
+def without_vm_uuid(boot: BootResult) -> tuple[EventLog, dict[int, bytes], tuple[Event, ...]]:
+    """The boot's log without Hyper-V's PCR 6 VM-UUID event (EV_COMPACT_HASH), as an OVMF log is:
+    keylime's example policy has no rule for ``(6, EV_COMPACT_HASH)`` and rejects any log with it
+    (tested). Returns the log, its own replay and its verified events (consistent by construction)."""
+    log = boot.log.with_events([e for e in boot.log.events if not (e.pcr == 6 and e.event_type == 0xC)])
+    pcrs = log.replay("sha256")
+    return log, pcrs, log.verified_events(log.verify(pcrs, "sha256"))
 
 
 def azure_pcrs(rel: str) -> dict[int, bytes]:

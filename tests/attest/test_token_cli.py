@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 
 from tests.attest._token_fixtures import ISSUED_AT, good_token, issuer, linux_facts
 from tlkit._io import SMALL_FILE_CAP
+from tlkit.attest._aktrust import parse_at
 from tlkit.attest._token import TokenCheck, seeded_signing_key
 from tlkit.attest._token_cli import (
     add_check_token_arguments,
     add_token_arguments,
     check_token_main,
     load_signing_key,
-    parse_time,
     read_token_argument,
     render_token_check,
     token_main,
@@ -188,13 +188,14 @@ def test_unusable_signing_keys_are_data_errors_naming_the_file(
 
 
 def test_parse_time() -> None:
-    assert parse_time("2026-12-03T13:00:00Z") == datetime(2026, 12, 3, 13, tzinfo=UTC)
-    assert parse_time("2026-12-03T13:00:00") == datetime(2026, 12, 3, 13, tzinfo=UTC)  # no offset: UTC
-    assert parse_time("2026-12-03T14:00:00+01:00") == datetime(2026, 12, 3, 13, tzinfo=UTC)
-    assert parse_time("0") == datetime(1970, 1, 1, tzinfo=UTC)
-    for bad in ("", "now", "99999999999999999999", "2026-13-01"):
+    assert parse_at("2026-12-03T13:00:00Z") == datetime(2026, 12, 3, 13, tzinfo=UTC)
+    assert parse_at("2026-12-03T13:00:00") == datetime(2026, 12, 3, 13, tzinfo=UTC)  # no offset: UTC
+    assert parse_at("2026-12-03T14:00:00+01:00") == datetime(2026, 12, 3, 13, tzinfo=UTC)
+    assert parse_at("0") == datetime(1970, 1, 1, tzinfo=UTC)
+    assert abs(parse_at("now") - datetime.now(UTC)).total_seconds() < 60
+    for bad in ("", "yesterday", "99999999999999999999", "2026-13-01"):
         with pytest.raises(DataError):
-            parse_time(bad)
+            parse_at(bad)
 
 
 def test_read_token_argument_prefers_an_existing_file(
@@ -216,7 +217,7 @@ def test_render_of_a_failure_shows_reasons_and_checks() -> None:
 @given(st.text(max_size=64))
 def test_parse_time_gives_an_aware_time_or_a_data_error(text: str) -> None:
     try:
-        when = parse_time(text)
+        when = parse_at(text)
     except DataError:
         return
     assert when.tzinfo is not None

@@ -144,3 +144,42 @@ def test_pcr_stepper_follows_buttons_and_keys(lab: str, page: Any) -> None:
     expect(stepper.locator(".widget-slider .widget-readout")).to_have_text(str(last))
 
     snapshot(stepper, "lab-02-pcr-stepper")
+
+
+def test_scenario_switcher_follows_the_dropdown(lab: str, page: Any) -> None:
+    """Notebook 04's scenario switcher: choosing a scenario in the page boots it in the kernel and the
+    verdict (boots?, refused, PCRs moved) is the one a switcher built in this process shows."""
+    from playwright.sync_api import expect
+
+    from tlkit.widgets.scenario_switcher import ScenarioSwitcher
+
+    nb = "notebooks/04_secure_boot_and_measured_boot.ipynb"
+    local = ScenarioSwitcher(seed=0)
+
+    page.goto(f"{lab}/lab/workspaces/run-04/tree/{nb}?reset", timeout=FIRST_RENDER_MS)
+    page.wait_for_function(KERNEL_READY, timeout=FIRST_RENDER_MS)
+    run_all_cells(page, 4 * FIRST_RENDER_MS)
+    fail_on_tracebacks(page, nb)
+
+    # ScenarioSwitcher.widget = VBox([HBox([choice]), verdict, title, decisions, title, pcrs])
+    panel = page.locator(".jp-NotebookPanel").filter(visible=True)
+    switcher = panel.locator(".widget-vbox", has=page.locator(".widget-dropdown select")).last
+    select = switcher.locator(".widget-dropdown select")
+    verdict = switcher.locator(":scope > .widget-html").first
+    cases = (
+        ("secure-boot-off", "boots: yes", "PCRs moved: 7"),
+        ("bootkit", "boots: NO", "PCRs moved: 4, 5, 7, 8, 9"),
+    )
+    for name, boots, moved in cases:
+        local.choice.value = name
+        assert boots in local.verdict.value  # what the page must show
+        assert moved in local.verdict.value
+        timed(
+            f"lab 04 switcher: choose {name}",
+            lambda name=name: select.select_option(name),
+            lambda boots=boots: expect(verdict).to_contain_text(boots, timeout=FIRST_RENDER_MS),
+        )
+        expect(verdict).to_contain_text(moved)
+        last = local.boot(name).decisions[-1]
+        expect(switcher.locator("table").first).to_contain_text(last.component)
+    snapshot(switcher, "lab-04-scenario-switcher")

@@ -685,7 +685,8 @@ def check_ak_trust(
 # ----------------------------------------------------------------------- command-line helpers
 def parse_at(text: str) -> dt.datetime:
     """``--at TIME``: an ISO-8601 date or date-time (``2025-06-01``, ``2025-06-01T12:00:00Z``,
-    ``...+02:00``) as an aware UTC datetime; **a time without an offset is UTC**; ``now`` is now.
+    ``...+02:00``) or POSIX seconds, as an aware UTC datetime; **a time without an offset is UTC**;
+    ``now`` is now. The one time parser of the ``tlkit attest`` commands.
 
     Raises:
         DataError: not an ISO-8601 time (``field="at"``).
@@ -694,10 +695,15 @@ def parse_at(text: str) -> dt.datetime:
     if value.lower() == "now":
         return dt.datetime.now(dt.UTC)
     try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
+        parsed = (
+            dt.datetime.fromtimestamp(int(value), dt.UTC)
+            if value.isdigit()
+            else dt.datetime.fromisoformat(value)
+        )
+    except (ValueError, OverflowError, OSError):
         raise DataError(
-            f"--at {text!r} is not an ISO-8601 time (e.g. 2025-06-01T12:00:00Z; no offset means UTC)",
+            f"--at {text!r} is neither ISO 8601 (e.g. 2025-06-01T12:00:00Z; no offset means UTC)"
+            " nor POSIX seconds",
             field="at",
         ) from None
     return _utc(parsed)

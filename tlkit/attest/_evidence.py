@@ -326,7 +326,34 @@ class Evidence:
         raw = {
             n: b for n in EVIDENCE_FILES if (b := _read(directory, n, required=n in _REQUIRED)) is not None
         }
-        at = {n: str(directory / n) for n in EVIDENCE_FILES}
+        return cls._decode(raw, {n: str(directory / n) for n in EVIDENCE_FILES}, str(directory))
+
+    @classmethod
+    def from_files(cls, files: Mapping[str, bytes], *, source: str = "in memory") -> Evidence:
+        """The evidence of ``{file name: bytes}`` (what :meth:`files` gives, or
+        :func:`tlkit.boot.scenario_evidence`), decoded as :meth:`load` decodes a directory.
+
+        Raises:
+            NoQuoteError: none of the quote files (e.g. a boot that did not happen).
+            DataError / ParseError: a required file missing, or a file that does not decode.
+        """
+        unknown = sorted(set(files) - set(EVIDENCE_FILES))
+        if unknown:
+            raise DataError(f"{source}: not evidence files: {', '.join(unknown)}")
+        if not any(n in files for n in QUOTE_FILES):
+            report = files.get(GUEST_REPORT_FILE)
+            info = _decode_guest_report(report, GUEST_REPORT_FILE) if report is not None else {}
+            booted = info.get("booted")
+            raise NoQuoteError(
+                source, booted if isinstance(booted, bool) else None, str(info.get("note", ""))
+            )
+        missing = sorted(_REQUIRED - set(files))
+        if missing:
+            raise DataError(f"{source}: missing {', '.join(missing)} (an evidence bundle needs them)")
+        return cls._decode(dict(files), {n: f"{source}: {n}" for n in EVIDENCE_FILES}, source)
+
+    @classmethod
+    def _decode(cls, raw: dict[str, bytes], at: Mapping[str, str], source: str) -> Evidence:
         message = raw["quote.msg"]
         chain = raw.get(AK_CHAIN_FILE)
         report = raw.get(GUEST_REPORT_FILE)
@@ -340,7 +367,7 @@ class Evidence:
             eventlog=raw.get(EVENTLOG_FILE),
             ak_chain=() if chain is None else load_ak_chain(chain, at[AK_CHAIN_FILE]),
             guest_report=None if report is None else _decode_guest_report(report, at[GUEST_REPORT_FILE]),
-            source=str(directory),
+            source=source,
             raw_files=raw,
         )
 

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from tlkit._io import SMALL_FILE_CAP, STDIN, naming, read_input, read_json
+from tlkit.attest._aktrust import parse_at
 from tlkit.attest._claims import AttestedFacts
 from tlkit.attest._token import (
     DEFAULT_ISSUER,
@@ -50,32 +51,12 @@ __all__ = [
     "check_token_main",
     "load_jwks_file",
     "load_signing_key",
-    "parse_time",
     "read_token_argument",
     "render_token_check",
     "token_main",
 ]
 
 _JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
-
-
-def parse_time(text: str) -> datetime:
-    """A time from the command line: ISO 8601 (``2026-12-03T12:00:00Z``; no offset means UTC) or
-    POSIX seconds.
-
-    Raises:
-        DataError: neither form.
-    """
-    value = text.strip()
-    try:
-        if value.isdigit():
-            return datetime.fromtimestamp(int(value), UTC)
-        when = datetime.fromisoformat(value)
-    except (ValueError, OverflowError, OSError):
-        raise DataError(
-            f"time {text!r} is neither ISO 8601 (e.g. 2026-12-03T12:00:00Z) nor POSIX seconds", field="at"
-        ) from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def load_signing_key(path: str | Path) -> rsa.RSAPrivateKey:
@@ -167,7 +148,7 @@ def check_token_main(args: argparse.Namespace) -> int:
     """Run ``check-token``; prints the verdict, returns 0 valid / 1 invalid (2: raises DataError/OSError)."""
     keys = load_jwks_file(args.jwks)
     token = read_token_argument(args.token)
-    now = parse_time(args.at) if args.at else None
+    now = parse_at(args.at) if args.at else None
     with naming("--leeway"):
         check = check_token(token, keys, now=now, issuer=args.issuer, leeway=args.leeway)
     if args.format == "json":
@@ -177,12 +158,16 @@ def check_token_main(args: argparse.Namespace) -> int:
     return 0 if check.passed else 1
 
 
-def add_token_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``token`` besides DIR (the ``attest`` command adds DIR and its verify options)."""
+def add_token_arguments(parser: argparse.ArgumentParser, *, time_argument: bool = True) -> None:
+    """The options of ``token`` besides DIR (the ``attest`` command adds DIR and its verify options;
+    ``time_argument=False`` when those already define ``--at``, then the one time serves both)."""
     parser.add_argument("--key", required=True, metavar="KEY", help="signing key: an RSA private key (PEM)")
     parser.add_argument("--issuer", default=DEFAULT_ISSUER, help=f"iss claim (default {DEFAULT_ISSUER})")
     parser.add_argument("--kid", default="", help="header kid (default: the key's RFC 7638 thumbprint)")
-    parser.add_argument("--at", metavar="TIME", help="issue time (ISO 8601 or POSIX seconds; default now)")
+    if time_argument:
+        parser.add_argument(
+            "--at", metavar="TIME", help="issue time (ISO 8601 or POSIX seconds, default now)"
+        )
     parser.add_argument("--jwks-out", metavar="FILE", help="also write the key's JWK set (public) to FILE")
 
 
@@ -193,7 +178,7 @@ def token_main(args: argparse.Namespace, facts: AttestedFacts) -> int:
         DataError, OSError: an unusable key, ``--at`` or output file (exit 2).
     """
     key = load_signing_key(args.key)
-    issued_at = parse_time(args.at) if args.at else datetime.now(UTC)
+    issued_at = parse_at(args.at) if args.at else datetime.now(UTC)
     issuer = TokenIssuer(key, issuer=args.issuer, kid=args.kid)
     token = issuer.issue(facts, issued_at=issued_at)
     if args.jwks_out:
