@@ -58,6 +58,7 @@ def run_all_cells(page: Any, timeout_ms: int) -> None:
         "02_event_logs.ipynb",
         "03_support_matrix.ipynb",
         "04_secure_boot_and_measured_boot.ipynb",
+        "05_attestation.ipynb",
         "06_defender.ipynb",
     ],
 )

@@ -30,6 +30,7 @@ __all__ = [
     "NOT_ANSWERED",
     "SelfCheck",
     "check_alerted_vms",
+    "check_attestation_codes",
     "check_extend_order",
     "check_pcr_value",
     "check_scenario_effect",
@@ -207,3 +208,29 @@ def check_alerted_vms(
     if want - answer:
         hints.append(f"{len(want - answer)} VM(s) are missing: which rules did you pass to assess?")
     return _not_yet("wrong-answer", "; ".join(hints))
+
+
+def check_attestation_codes(case: str, codes: object, seed: int = 0) -> SelfCheck:
+    """Are ``codes`` the failure codes the verifier gives for attestation lab case ``case``
+    (:func:`tlkit.attest.run_case`; an empty list for a case that passes)?"""
+    from tlkit.attest import run_case  # noqa: PLC0415 - the attestation stack loads only for this exercise
+
+    if codes is None:
+        return _not_yet(NOT_ANSWERED, "set my_codes to a list of reason codes (an empty list: it passes)")
+    if not isinstance(codes, list | tuple | set) or not all(isinstance(c, str) for c in codes):
+        return _not_yet("wrong-type", "my_codes must be a list of strings, e.g. ['secure-boot-disabled']")
+    try:
+        result = run_case(case, seed).result
+    except TlkitError as e:
+        return _not_yet("input-error", str(e))
+    want = set(result.codes)
+    if set(codes) == want:
+        verdict = "passes" if result.passed else f"fails with {', '.join(sorted(want))}"
+        return _correct(f"the verifier {verdict} for {case}")
+    missing, extra = sorted(want - set(codes)), sorted(set(codes) - want)
+    hint = []
+    if missing:
+        hint.append(f"{len(missing)} code(s) missing: which check runs on that part of the evidence?")
+    if extra:
+        hint.append(f"{', '.join(extra)} is not among them")
+    return _not_yet("wrong-answer", "; ".join(hint))
