@@ -14,7 +14,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from tlkit.attest import CODES, LAB_CASES, CaseRun, claims_for, code_of, run_case
+from tlkit.attest import CODES, LAB_CASES, CaseRun, claims_for, code_of, lab_case, run_case
 from tlkit.widgets._common import LABELS, WidgetApp, coloured
 
 __all__ = ["AttestationLab"]
@@ -38,6 +38,7 @@ class AttestationLab(WidgetApp):
     """
 
     def __init__(self, seed: int = 0, start: str = "healthy") -> None:
+        lab_case(start)  # an unknown case is a DataError naming the known ones
         self.seed = seed
         self._runs: dict[str, CaseRun] = {}
         self.choice = w.Dropdown(
