@@ -182,9 +182,14 @@ def bench(kind: str, n: int, repeats: int, pool_size: int, checkquote_n: int) ->
     def raw_fresh() -> list[tuple[object, ...]]:
         return [(_copy(s_), _copy(m)) for s_, m in (raw_args[i % len(raw_args)] for i in range(n))]
 
-    def check(x: tuple[object, ...], ak: object) -> None:
+    # One function per variant, each taking its block's tuple (the same shape as ``raw``).
+    def with_key(x: tuple[object, ...]) -> None:
         m, s_, p, nonce = x
-        assert verify_quote(m, s_, p, nonce, ak).passed  # type: ignore[arg-type]
+        assert verify_quote(m, s_, p, nonce, key).passed  # type: ignore[arg-type]
+
+    def with_pem(x: tuple[object, ...]) -> None:
+        m, s_, p, nonce = x
+        assert verify_quote(m, s_, p, nonce, pem).passed  # type: ignore[arg-type]
 
     def end_to_end(x: tuple[object, ...]) -> None:
         m, s_, f, nonce, ak = x
@@ -202,8 +207,8 @@ def bench(kind: str, n: int, repeats: int, pool_size: int, checkquote_n: int) ->
         return [(*x, _copy(pem)) for x in files()]
 
     fns: dict[str, Callable[[tuple[object, ...]], object]] = {
-        "verify_quote": lambda x: check(x, key),
-        "pem": lambda x: check(x, pem),
+        "verify_quote": with_key,
+        "pem": with_pem,
         "files": end_to_end,
         "cryptography": raw,
     }

@@ -13,11 +13,12 @@ and some older ones the maximum length; both verify.
 
 Speed (``benchmarks/bench_quote.py``): every call decodes its inputs afresh and keeps no state
 about inputs between calls (only constant tables: the ``cryptography`` scheme objects per
-TPM_ALG_ID, hashlib constructors, and which key classes are RSA). The usual quote is decided without
-building objects: the signature through :func:`tlkit.tpm._signature.scan_signature`, the message
-through :func:`tlkit.tpm._attest.scan_head` and a byte comparison of its TPML_PCR_SELECTION with
-the supplied :class:`PcrValues`' (:attr:`PcrSelection.wire`). Anything else (other bank orders, PCR
-mappings, SM3, malformed bytes) goes to the careful decoders, which give the same verdicts.
+TPM_ALG_ID, hashlib constructors, and which key classes are RSA). The usual passing quote (a key
+object, bytes, :class:`PcrValues` in the quoted bank order) is decided in one pass by
+:func:`_usual_quote`, which reads the few fields it needs with ``struct`` and compares the quoted
+TPML_PCR_SELECTION with the supplied one byte for byte (:attr:`PcrSelection.wire`). Anything else
+(other argument types, bank orders, PCR mappings, SM3, malformed bytes, any failure) goes to the
+careful decoders (:func:`_careful`), which give the same verdicts and name every reason.
 """
 
 from __future__ import annotations
@@ -368,65 +369,53 @@ def _claims_reasons(
     return found, computed
 
 
-_ATTEST_HEAD = struct.Struct(">IHH")  # TPMS_ATTEST: magic, type, qualifiedSigner size (Part 2, 10.12.12)
 _SIG_HEAD = struct.Struct(">HHH")  # TPMT_SIGNATURE: sigAlg, hash, first TPM2B size (Part 2, 11.3.4)
+#: TPMS_ATTEST's magic and type of a TPM_GENERATED quote, then qualifiedSigner's size (Part 2, 10.12.12)
+_QUOTE_HEAD = struct.Struct(">6sH")
+_QUOTE_START = struct.pack(">IH", TPM_GENERATED_VALUE, TPM_ST_ATTEST_QUOTE)
+#: pcrDigest's TPM2B size field per hash id of the constant tables.
+_DIGEST_SIZE_FIELD: dict[int, bytes] = {h.alg_id: _U16.pack(h.digest_size) for h in _FIXED_HASHES}
+#: Whatever :func:`_usual_quote` meets on bytes it does not take (short or malformed).
+_NOT_USUAL = (InvalidSignature, ValueError, KeyError, IndexError, struct.error)
 
 
-def _usual_signature(key: PublicKey, is_rsa: bool, signature: bytes, message: bytes) -> int | None:
-    """The signature's hash id when ``signature`` is an RSASSA/RSAPSS (RSA key) or ECDSA (EC key)
-    TPMT_SIGNATURE with a hash of the constant scheme tables, filling its bytes exactly, and valid
-    over ``message``; None for anything else, valid or not (the careful path then decides and names
-    the reason). It accepts only what :func:`_signature_reason` accepts."""
-    if len(signature) < 6:
-        return None
-    alg: int
-    hid: int
-    alg, hid, size = _SIG_HEAD.unpack_from(signature, 0)
-    end = 6 + size
+def _usual_quote(
+    key: PublicKey, signature: bytes, message: bytes, pcrs: PcrValues, nonce: bytes, *, is_rsa: bool
+) -> bytes | None:
+    """The pcrDigest when the quote is the usual passing one, decided in one pass; None for
+    anything else, valid or not (the careful path then decides and names the reasons).
+
+    Usual means: ``message`` is a TPM_GENERATED quote (Part 2, 10.12.12) whose extraData is
+    ``nonce``, whose clockInfo.safe is a TPMI_YES_NO, whose TPML_PCR_SELECTION is byte for byte
+    that of ``pcrs`` and whose pcrDigest (ending the message) is the signing hash over the values
+    (Part 3, 18.4); ``signature`` is an RSASSA/RSAPSS (RSA key) or ECDSA (EC key) TPMT_SIGNATURE
+    (Part 2, 11.3.4) with a hash of the constant tables, filling its bytes exactly, valid over
+    ``message``. It accepts only what :func:`_signature_reason` and :func:`_claims_reasons` accept.
+    Out-of-range reads raise (``struct.error``, ``IndexError``) and mean "not usual".
+    """
     try:
-        if is_rsa:
-            scheme = _RSA_SCHEMES.get(alg << 16 | hid)
-            if scheme is None or end != len(signature):
-                return None
-            key.verify(signature[6:], message, *scheme)  # type: ignore[call-arg, arg-type]
-            return hid
-        ecdsa = _ECDSA_SCHEMES.get(hid)
-        if alg != TPM_ALG_ECDSA or ecdsa is None or end + 2 > len(signature):
+        alg, hid, size = _SIG_HEAD.unpack_from(signature, 0)
+        head, signer = _QUOTE_HEAD.unpack_from(message, 0)
+        o = 10 + signer  # extraData's buffer
+        e = o + _U16.unpack_from(message, o - 2)[0]
+        if head != _QUOTE_START or message[o:e] != nonce or message[e + 16] > 1:
+            return None  # e + 16: clockInfo.safe; e + 25: TPMS_QUOTE_INFO (after firmwareVersion)
+        computed: bytes = _PCR_HASHES[hid](b"".join(pcrs.values)).digest()
+        if message[e + 25 :] != pcrs.selection.wire + _DIGEST_SIZE_FIELD[hid] + computed:
             return None
-        if end + 2 + _U16.unpack_from(signature, end)[0] != len(signature):
+        end = 6 + size
+        if is_rsa:
+            if end != len(signature):
+                return None
+            key.verify(signature[6:], message, *_RSA_SCHEMES[alg << 16 | hid])  # type: ignore[call-arg, arg-type]
+            return computed
+        if alg != TPM_ALG_ECDSA or end + 2 + _U16.unpack_from(signature, end)[0] != len(signature):
             return None
         r, s = int.from_bytes(signature[6:end], "big"), int.from_bytes(signature[end + 2 :], "big")
-        key.verify(encode_dss_signature(r, s), message, ecdsa)  # type: ignore[call-arg, arg-type]
-    except (InvalidSignature, ValueError):
+        key.verify(encode_dss_signature(r, s), message, _ECDSA_SCHEMES[hid])  # type: ignore[call-arg, arg-type]
+    except _NOT_USUAL:
         return None
-    return hid
-
-
-def _usual_digest(
-    message: bytes, pcrs: PcrValues, nonce: bytes | bytearray | memoryview, hid: int
-) -> bytes | None:
-    """The pcrDigest when ``message`` is a TPM_GENERATED quote (Part 2, 10.12.12) whose extraData is
-    ``nonce``, whose TPML_PCR_SELECTION is byte for byte that of ``pcrs`` and whose pcrDigest (ending
-    the message) is the signing hash over the values (Part 3, 18.4); None for anything else."""
-    ctor = _PCR_HASHES.get(hid)
-    n = len(message)
-    if ctor is None or n < 10:
-        return None
-    magic, typ, size = _ATTEST_HEAD.unpack_from(message, 0)  # as scan_head reads it
-    o = 8 + size
-    if magic != TPM_GENERATED_VALUE or typ != TPM_ST_ATTEST_QUOTE or o + 2 > n:
-        return None
-    e = o + 2 + _U16.unpack_from(message, o)[0]
-    if e + 25 > n or message[e + 16] > 1:  # clockInfo.safe is a TPMI_YES_NO
-        return None
-    wire = pcrs.selection.wire
-    s = e + 25 + len(wire)
-    if message[o + 2 : e] != nonce or message[e + 25 : s] != wire or s + 2 > len(message):
-        return None
-    if s + 2 + _U16.unpack_from(message, s)[0] != len(message):
-        return None
-    computed: bytes = ctor(b"".join(pcrs.values)).digest()
-    return computed if computed == message[s + 2 :] else None
+    return computed
 
 
 def verify_quote(
@@ -466,24 +455,42 @@ def verify_quote(
             length, an unknown bank, an index that is not 0..2039); the message names bank and index.
         TypeError: arguments of the wrong type.
     """
-    key: PublicKey
     is_rsa = KEY_CLASSES.get(type(ak))  # a cryptography key of a class seen before: no call
-    if is_rsa is None:
-        key, is_rsa = _as_key(ak)
-    else:
-        key = ak  # type: ignore[assignment]
-    if type(message) is not bytes:
-        message = _as_bytes(message, "message")
-    if type(nonce) is not bytes and not isinstance(nonce, (bytearray, memoryview)):
-        raise TypeError(f"nonce must be bytes, not {type(nonce).__name__}")
-    if type(signature) is not bytes and not isinstance(signature, Signature):
-        signature = _as_bytes(signature, "signature")
-    if type(signature) is bytes and type(pcrs) is PcrValues:  # the usual, passing quote: one pass
-        hid = _usual_signature(key, is_rsa, signature, message)
-        computed = None if hid is None else _usual_digest(message, pcrs, nonce, hid)
-        if computed is not None:
-            return QuoteVerification._of(True, (), computed, message, signature)
-    bad, h = _signature_reason(key, is_rsa, signature, message)
+    if (
+        is_rsa is None
+        or type(message) is not bytes
+        or type(signature) is not bytes
+        or type(pcrs) is not PcrValues
+        or type(nonce) is not bytes
+    ):
+        return _verify_other(message, signature, pcrs, nonce, ak)
+    computed = _usual_quote(ak, signature, message, pcrs, nonce, is_rsa=is_rsa)  # type: ignore[arg-type]
+    if computed is None:
+        return _careful(ak, signature, message, pcrs, nonce)  # type: ignore[arg-type]
+    return _passed(computed, message, signature)
+
+
+def _passed(computed: bytes, message: bytes, signature: bytes) -> QuoteVerification:
+    """The passing verdict, without the frozen ``__init__``'s per-field ``object.__setattr__``."""
+    result = _new_object(QuoteVerification)
+    fields = result.__dict__
+    fields["passed"] = True
+    fields["reasons"] = ()
+    fields["pcr_digest"] = computed
+    fields["message"] = message
+    fields["signature_input"] = signature
+    return result
+
+
+def _careful(
+    key: PublicKey,
+    signature: bytes | Signature,
+    message: bytes,
+    pcrs: PcrValues | Mapping[Any, Mapping[Any, bytes | str]],
+    nonce: bytes,
+) -> QuoteVerification:
+    """Every check on any input, each failure named (the path of failing and unusual quotes)."""
+    bad, h = _signature_reason(key, bool(key_is_rsa(key)), signature, message)
     found, computed = _claims_reasons(message, pcrs, nonce, h)
     if bad is not None:
         found.append(bad)
@@ -491,7 +498,26 @@ def verify_quote(
     return QuoteVerification._of(not reasons, reasons, computed, message, signature)
 
 
+def _verify_other(
+    message: object, signature: object, pcrs: object, nonce: object, ak: object
+) -> QuoteVerification:
+    """:func:`verify_quote` for other argument types: the key loaded, bytes-like arguments made
+    bytes (TypeError for anything else), then the same two paths."""
+    key, is_rsa = _as_key(ak)  # type: ignore[arg-type]
+    message = _as_bytes(message, "message")
+    nonce = _as_bytes(nonce, "nonce")
+    if not isinstance(signature, Signature):
+        signature = _as_bytes(signature, "signature")
+    if type(signature) is bytes and type(pcrs) is PcrValues:
+        computed = _usual_quote(key, signature, message, pcrs, nonce, is_rsa=is_rsa)
+        if computed is not None:
+            return _passed(computed, message, signature)
+    return _careful(key, signature, message, pcrs, nonce)  # type: ignore[arg-type]
+
+
 def _as_bytes(data: object, what: str) -> bytes:
+    if type(data) is bytes:
+        return data
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"{what} must be bytes, not {type(data).__name__}")
     return bytes(data)
