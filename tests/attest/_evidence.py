@@ -1,6 +1,7 @@
 """Verified evidence for the baseline tests: a boot's quoted-equivalent PCRs and the events of its
 log that replayed to them (what the verifier hands :func:`check_baseline`), and the PCRs of the two
-real Azure Trusted Launch attestation documents."""
+real Azure Trusted Launch attestation documents; and :func:`evidence_of`, an :class:`Evidence` of a
+quote's parts as other tests hold them, for :func:`tlkit.attest.verify`."""
 
 from __future__ import annotations
 
@@ -8,17 +9,43 @@ import hashlib
 import json
 from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 from tests.conftest import fixture_path
+from tlkit.attest._evidence import Evidence
+from tlkit.attest._verify import AttestationPolicy
 from tlkit.boot import BootResult, linux_chain, make_component, measure_linux_boot, secure_boot_databases
 from tlkit.boot._scenarios import UPDATED_KERNEL
 from tlkit.eventlog import Event, EventLog
+from tlkit.tpm import PcrValues, Signature, load_public_key
 
 AZURE_TL = "fluorite/libraries/attestation/azure-trusted-launch-attestation/test_data/"
 AZURE_DOCS = (
     AZURE_TL + "azure_trusted_launch_vm_attestation_document.json",
     AZURE_TL + "azure_trusted_launch_vm_attestation_document_expired.json",
 )
+
+
+#: The verifier's policy for tests that ask only whether a quote and its log agree: the quote, nonce
+#: and log checks decide; Secure Boot and guest-reported kernel modules are not required.
+QUOTE_AND_LOG = AttestationPolicy(require_secure_boot=False, untrusted_kernel_modules_fail=False)
+
+
+def evidence_of(
+    message: bytes,
+    signature: bytes | Signature,
+    pcrs: Any,
+    ak: Any,
+    *,
+    nonce: bytes | None,
+    log: bytes | None,
+) -> Evidence:
+    """An :class:`Evidence` of a quote's parts as tests hold them: a signature as bytes or parsed,
+    PCR values as :class:`PcrValues` or ``{bank: {pcr: value}}``, the AK in any form
+    :func:`load_public_key` reads (PEM, TPM2B_PUBLIC, :class:`PublicArea`, a key)."""
+    sig = signature if isinstance(signature, bytes) else signature.to_bytes()
+    values = pcrs if isinstance(pcrs, PcrValues) else PcrValues.from_dict(pcrs)
+    return Evidence(bytes(message), sig, values, load_public_key(ak), nonce, log)
 
 
 def verified(boot: BootResult, bank: str = "sha256") -> tuple[dict[int, bytes], tuple[Event, ...]]:

@@ -10,14 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.attest._evidence import QUOTE_AND_LOG, evidence_of
 from tests.boot.conftest import SEED, require_osslsigncode
 from tests.conftest import fixture_path, require_binaries
 from tests.eventlog.test_tpm2_tools import _tool_pcrs
+from tlkit.attest._evidence import Evidence
+from tlkit.attest._verify import verify
 from tlkit.boot import BootResult, linux_chain, make_component, measure_linux_boot
 from tlkit.eventlog import (
     EventLog,
     EventType,
-    check_evidence,
     initial_pcr_value,
     parse,
     secure_boot_state,
@@ -219,15 +221,20 @@ def test_any_command_line_gives_a_log_that_verifies_strictly(
 def test_the_vtpm_quote_and_the_log_are_evidence_that_verifies(booted: BootResult) -> None:
     nonce = b"measured-boot-nonce"
     quote = booted.vtpm.quote({"sha256": range(24)}, nonce)
-    evidence = {
-        "message": quote.message,
-        "signature": quote.signature,
-        "pcrs": quote.pcrs,
-        "ak": booted.vtpm.ak_public,
-    }
-    result = check_evidence(write(booted.log), nonce=nonce, **evidence)
+
+    def evidence(log: EventLog) -> Evidence:
+        ak = booted.vtpm.ak_public
+        return evidence_of(quote.message, quote.signature, quote.pcrs, ak, nonce=nonce, log=write(log))
+
+    result = verify(evidence(booted.log), nonce)
     assert result.passed, result.reasons
     assert result.reasons == ()
+    assert (result.log, result.secure_boot) == ("replayed", True)
     # the quote vouches for this boot only: the log of a boot with Secure Boot off does not verify
     other = measure_linux_boot(seed=SEED, secure_boot=False).log
-    assert check_evidence(write(other), nonce=nonce, **evidence).reasons == ("log:sha256:pcr-mismatch:7",)
+    replay_only = verify(evidence(other), nonce, policy=QUOTE_AND_LOG)
+    assert replay_only.reasons == ("log-replay-mismatch:sha256:pcr7",)
+    # under the default policy the unverified log cannot show Secure Boot either, and says why
+    strict = verify(evidence(other), nonce)
+    assert strict.reasons == ("log-replay-mismatch:sha256:pcr7", "secure-boot-unknown")
+    assert strict.check("secure-boot").detail.startswith("no verified log and no baseline PCR 7 value")

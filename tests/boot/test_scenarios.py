@@ -3,6 +3,7 @@ log replays strictly to its vTPM; the evidence files are deterministic and verif
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 
@@ -10,8 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.attest._evidence import QUOTE_AND_LOG
 from tests.boot.conftest import SEED, require_osslsigncode
 from tlkit import boot
+from tlkit.attest._evidence import Evidence
+from tlkit.attest._verify import verify
 from tlkit.boot import (
     EVIDENCE_FILES,
     SCENARIO_EFFECTS,
@@ -28,7 +32,7 @@ from tlkit.boot import (
 )
 from tlkit.boot._scenarios import UPDATED_KERNEL
 from tlkit.errors import DataError
-from tlkit.eventlog import check_evidence, parse, secure_boot_state, write
+from tlkit.eventlog import parse, secure_boot_state, write
 from tlkit.eventlog._sipa import windows_boot_config
 from tlkit.tpm import read_pcrs, verify_quote
 
@@ -201,16 +205,14 @@ def test_the_quote_and_log_of_a_booted_scenario_are_evidence(
     assert [(a.name, p) for a, p in pcrs.selection.items()] == [("sha256", tuple(range(24)))]
     quote = verify_quote(files["quote.msg"], files["quote.sig"], pcrs, nonce, files["ak.pem"])
     assert quote.passed, quote.reasons
-    args = {
-        "message": files["quote.msg"],
-        "signature": files["quote.sig"],
-        "pcrs": pcrs,
-        "ak": files["ak.pem"],
-    }
-    assert check_evidence(files["eventlog.bin"], nonce=nonce, **args).reasons == ()
+    own = Evidence.from_files(files)
+    result = verify(own, nonce, policy=QUOTE_AND_LOG)
+    assert (result.reasons, result.log) == ((), "replayed")
     # the quote vouches for its own boot only: the healthy log fails on exactly the PCRs that moved
-    healthy = check_evidence(evidence[scenario(name).baseline]["eventlog.bin"], nonce=nonce, **args)
-    assert healthy.reasons == tuple(f"log:sha256:pcr-mismatch:{p}" for p in SCENARIO_EFFECTS[name].pcrs_moved)
+    healthy_log = evidence[scenario(name).baseline]["eventlog.bin"]
+    healthy = verify(dataclasses.replace(own, eventlog=healthy_log), nonce, policy=QUOTE_AND_LOG)
+    moved = SCENARIO_EFFECTS[name].pcrs_moved
+    assert healthy.reasons == tuple(f"log-replay-mismatch:sha256:pcr{p}" for p in moved)
 
 
 def test_an_oversized_nonce_is_refused_even_without_a_quote() -> None:
@@ -224,11 +226,9 @@ def test_any_nonce_gives_a_quote_that_verifies_with_the_log(nonce: bytes) -> Non
     require_osslsigncode()
     files = scenario_evidence("kernel-update", SEED, nonce=nonce)
     assert files["nonce.hex"] == nonce.hex().encode() + b"\n"
-    evidence = {"message": files["quote.msg"], "signature": files["quote.sig"], "ak": files["ak.pem"]}
-    result = check_evidence(
-        files["eventlog.bin"], nonce=nonce, pcrs=read_pcrs(files["quote.pcrs"]), **evidence
-    )
+    result = verify(Evidence.from_files(files), nonce)
     assert result.reasons == ()
+    assert result.check("log").status == result.check("secure-boot").status == "passed"
     assert json.loads(files["boot.json"])["quote"]["nonce"] == nonce.hex()
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from tests.attest._evidence import QUOTE_AND_LOG, evidence_of
 from tests.conftest import expected_pcrs
 from tests.eventlog.logs import GA, GT, KL, log_bytes
-from tlkit.eventlog import FIRMWARE_PCRS, EventLog, EventType, check_evidence, parse, secure_boot_state
+from tlkit.attest._verify import verify
+from tlkit.eventlog import FIRMWARE_PCRS, EventLog, EventType, parse, secure_boot_state, write
 
 RHEL8 = GT + "rhel8-uefi.bin"
 OVMF_SB = KL + "create-mb-policy/binary_bios_measurements-secureboot"
@@ -97,8 +101,8 @@ def test_only_missing_pcr_is_not_no_pcr_covered(rhel8: EventLog) -> None:
     assert not r2.passed
 
 
-def test_check_evidence_fails_on_uncovered_quoted_pcrs() -> None:
-    """check_evidence applies the same rule to the PCRs of a verified quote."""
+def test_the_verifier_fails_on_uncovered_quoted_pcrs() -> None:
+    """tlkit.attest.verify applies the same rule to the PCRs of a verified quote (log-incomplete)."""
     from tlkit.tpm import PcrSelection, VirtualTpm
 
     log = parse(log_bytes(OVMF_SB))
@@ -107,18 +111,13 @@ def test_check_evidence_fails_on_uncovered_quoted_pcrs() -> None:
         if ev.event_type != EventType.EV_NO_ACTION:
             tpm.pcrs.extend(ev.pcr, ev.digests["sha256"], "sha256")
     q = tpm.quote(PcrSelection.of({"sha256": range(24)}), b"n")
-    args = {
-        "message": q.message,
-        "signature": q.signature,
-        "pcrs": q.pcrs,
-        "nonce": b"n",
-        "ak": tpm.ak_public,
-    }
-    assert check_evidence(log, **args).passed
-    r = check_evidence(_without(log, 8, 9, 14), **args)
+    evidence = evidence_of(q.message, q.signature, q.pcrs, tpm.ak_public, nonce=b"n", log=write(log))
+    assert verify(evidence, b"n").passed
+    doctored = dataclasses.replace(evidence, eventlog=write(_without(log, 8, 9, 14)))
+    r = verify(doctored, b"n", policy=QUOTE_AND_LOG)
     assert not r.passed
-    assert r.reasons == tuple(f"log:sha256:pcr-not-covered:{p}" for p in (8, 9, 14))
-    assert check_evidence(_without(log, 8, 9, 14), **args, only=range(8)).passed
+    assert r.reasons == tuple(f"log-incomplete:sha256:pcr{p}" for p in (8, 9, 14))
+    assert verify(doctored, b"n", policy=dataclasses.replace(QUOTE_AND_LOG, only=tuple(range(8)))).passed
 
 
 def test_sb_cert_ima_pcr10() -> None:

@@ -1,19 +1,22 @@
-"""Secure Boot state from real logs, and quote + log evidence checks."""
+"""Secure Boot state from real logs, and quote + log evidence as tlkit.attest.verify judges it."""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from typing import Any
 
 import pytest
 
+from tests.attest._evidence import QUOTE_AND_LOG, evidence_of
 from tests.conftest import fixture_path
 from tests.eventlog.logs import GA, GT, KL, TT, log_bytes
+from tlkit.attest._evidence import Evidence
+from tlkit.attest._verify import verify
 from tlkit.eventlog import (
     EventLog,
     EventType,
-    check_evidence,
     make_event,
     parse,
     secure_boot_state,
@@ -106,63 +109,76 @@ def test_missing_variable_and_dma_protection() -> None:
     assert s.anomalies == ("secureboot-var-missing", "pcr7-separator-missing")
 
 
-# ----------------------------------------------------------------------------- check_evidence
+# ----------------------------------------------------------------------------- quote + log evidence
 def _windows() -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(fixture_path(GA + "windows_gcp_shielded_vm.json").read_text())
     return doc
 
 
-def _windows_args() -> dict[str, Any]:
+def _windows_evidence(log: bytes | None = None) -> tuple[Evidence, bytes]:
+    """The real Windows GCE quote with its log (or ``log``), and the quote's nonce."""
     from tlkit.tpm import PublicArea
 
     d = _windows()
     pcrs = {"sha1": {p["Index"]: base64.b64decode(p["Digest"]) for p in d["Log"]["PCRs"]}}
-    return {
-        "message": base64.b64decode(d["Quote"]["Quote"]),
-        "signature": base64.b64decode(d["Quote"]["Signature"]),
-        "pcrs": pcrs,
-        "nonce": base64.b64decode(d["Quote"]["Nonce"]),
-        "ak": PublicArea.from_bytes(base64.b64decode(d["AK"]["Public"])),
-    }
+    nonce = base64.b64decode(d["Quote"]["Nonce"])
+    evidence = evidence_of(
+        base64.b64decode(d["Quote"]["Quote"]),
+        base64.b64decode(d["Quote"]["Signature"]),
+        pcrs,
+        PublicArea.from_bytes(base64.b64decode(d["AK"]["Public"])),
+        nonce=nonce,
+        log=log_bytes(GA + "windows_gcp_shielded_vm.json") if log is None else log,
+    )
+    return evidence, nonce
 
 
-def test_check_evidence_windows_quote_and_log() -> None:
-    args = _windows_args()
-    log = parse(log_bytes(GA + "windows_gcp_shielded_vm.json"))
-    r = check_evidence(log, **args)
+def test_windows_quote_and_log_verify() -> None:
+    ev, nonce = _windows_evidence()
+    r = verify(ev, nonce)
     assert r.passed, r.reasons
     assert r.reasons == ()
-    assert r.quote.passed
-    assert list(r.replays) == ["sha1"]
-    assert r.replays["sha1"].matched == (0, 4, 5, 7, 11, 12, 13, 14)
+    assert r.check("quote").status == r.check("log").status == "passed"
+    assert list(r.details["log"]) == ["sha1"]
+    assert r.details["log"]["sha1"]["matched"] == [0, 4, 5, 7, 11, 12, 13, 14]
     assert r.to_dict()["passed"] is True
-    # raw bytes are parsed too
-    assert check_evidence(log_bytes(GA + "windows_gcp_shielded_vm.json"), **args).passed
 
 
-def test_check_evidence_reasons_from_both_sides() -> None:
-    args = _windows_args()
+def test_evidence_reasons_from_both_sides() -> None:
     good = parse(log_bytes(GA + "windows_gcp_shielded_vm.json"))
     e = good[5]
     bad_log = good.replaced(5, make_event(e.pcr, e.event_type, e.data, ("sha1",), measured=b"other"))
-    r = check_evidence(bad_log, **args)
+    ev, nonce = _windows_evidence(write(bad_log))
+    r = verify(ev, nonce, policy=QUOTE_AND_LOG)
     assert not r.passed
     # the edited event is an EV_EFI_VARIABLE_DRIVER_CONFIG: its digest no longer hashes its data either
-    assert r.reasons == (f"log:sha1:pcr-mismatch:{e.pcr}", "log:sha1:payload-digest-mismatch:5")
-    r2 = check_evidence(good, **{**args, "nonce": b"wrong"})
-    assert r2.reasons == ("quote:nonce-mismatch",)
-    r3 = check_evidence(b"", **args)
-    assert r3.reasons == ("log:unparsable",)
-    r4 = check_evidence(good, **args, banks=("sha256",))
-    assert r4.reasons == ("log:no-common-bank",)
+    assert r.reasons == (
+        f"log-replay-mismatch:sha1:pcr{e.pcr}",
+        "log-replay-mismatch:payload-digest-mismatch:sha1:event5",
+    )
+    ev, nonce = _windows_evidence()
+    r2 = verify(ev, b"wrong")
+    assert r2.reasons == ("nonce-mismatch",)
+    assert r2.check("log").status == "skipped"  # nothing trusted to replay against
+    # a log that does not parse is a reason, not an exception
+    truncated = dataclasses.replace(ev, eventlog=ev.eventlog[:-7] if ev.eventlog else None)
+    r3 = verify(truncated, nonce, policy=QUOTE_AND_LOG)
+    assert r3.reasons == ("log-structure-invalid:unparsable",)
+    # an empty log file is the Azure shape (no log): it fails where the policy requires a log
+    empty = dataclasses.replace(ev, eventlog=b"")
+    r4 = verify(empty, nonce, policy=dataclasses.replace(QUOTE_AND_LOG, require_log=True))
+    assert (r4.reasons, r4.log) == (("log-incomplete:no-log",), "absent")
+    r5 = verify(ev, nonce, policy=dataclasses.replace(QUOTE_AND_LOG, banks=("sha256",)))
+    assert r5.reasons == ("log-incomplete:no-common-bank",)
 
 
 @pytest.mark.parametrize("bank", ["sha1", "sha256"])
-def test_check_evidence_with_virtual_tpm(bank: str) -> None:
+def test_evidence_of_a_virtual_tpm(bank: str) -> None:
     """A VirtualTpm extended with a real log's digests quotes PCRs the log replays to."""
     from tlkit.tpm import PcrSelection, VirtualTpm
 
-    log = parse(log_bytes(GT + "rhel8-uefi.bin"))
+    raw = log_bytes(GT + "rhel8-uefi.bin")
+    log = parse(raw)
     tpm = VirtualTpm(seed=7, banks=("sha1", "sha256"))
     for ev in log:
         if ev.event_type == EventType.EV_NO_ACTION:
@@ -171,15 +187,15 @@ def test_check_evidence_with_virtual_tpm(bank: str) -> None:
             tpm.pcrs.extend(ev.pcr, ev.digests[b], b)
     sel = PcrSelection.of({bank: range(24)})
     q = tpm.quote(sel, b"nonce-123")
-    r = check_evidence(
-        log, message=q.message, signature=q.signature, pcrs=q.pcrs, nonce=b"nonce-123", ak=tpm.ak_public
-    )
+    evidence = evidence_of(q.message, q.signature, q.pcrs, tpm.ak_public, nonce=b"nonce-123", log=raw)
+    r = verify(evidence, b"nonce-123", policy=QUOTE_AND_LOG)
     assert r.passed, r.reasons
-    rr = r.replays[bank]
-    assert rr.matched == (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 14)
-    assert log.verify(q.pcrs, bank) == rr  # a PcrValues is accepted directly
-    assert rr.not_covered == ()  # the virtual TPM extends only what the log logs
-    assert rr.at_reset == (10, 11, 12, 13, 15, 16, 17, 18, 19, 20, 21, 22, 23)
+    assert list(r.details["log"]) == [bank]
+    rr = r.details["log"][bank]
+    assert rr["matched"] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 14]
+    assert log.verify(q.pcrs, bank).to_dict() == rr  # a PcrValues is accepted directly
+    assert rr["not_covered"] == []  # the virtual TPM extends only what the log logs
+    assert rr["at_reset"] == [10, 11, 12, 13, 15, 16, 17, 18, 19, 20, 21, 22, 23]
 
 
 @pytest.mark.parametrize(
@@ -190,7 +206,7 @@ def test_check_evidence_with_virtual_tpm(bank: str) -> None:
     ],
     ids=["nonce9009", "no-nonce"],
 )
-def test_check_evidence_gce_attestation_bundles(rel: str, nonce: bytes) -> None:
+def test_evidence_of_gce_attestation_bundles(rel: str, nonce: bytes) -> None:
     """Real GCE vTPM quotes (sha1, sha256, sha384 banks) with the event log of the same bundle."""
     from tests.tpm._fixtures import _pb_fields, gce
 
@@ -202,41 +218,38 @@ def test_check_evidence_gce_attestation_bundles(rel: str, nonce: bytes) -> None:
     assert log.banks == ("sha1", "sha256", "sha384")
     quotes = gce(rel, nonce)
     assert len(quotes) == 3
+    firmware = dataclasses.replace(QUOTE_AND_LOG, only=tuple(range(10)))  # the firmware PCRs only
     for q in quotes:
-        args = {"message": q.message, "signature": q.signature, "pcrs": q.pcrs, "nonce": q.nonce, "ak": q.ak}
-        r = check_evidence(log, **args)
-        (bank,) = r.replays
+        ev = evidence_of(q.message, q.signature, q.pcrs, q.ak, nonce=q.nonce, log=raw)
+        r = verify(ev, q.nonce, policy=QUOTE_AND_LOG)
+        (bank,) = r.details["log"]
         # the quote covers PCR 10 (IMA, not zero) which the firmware log cannot explain
         assert not r.passed
-        assert r.reasons == (f"log:{bank}:pcr-not-covered:10",)
-        assert r.replays[bank].not_covered == (10,)
-        narrowed = check_evidence(log, **args, only=range(10))  # ask about the firmware PCRs only
+        assert r.reasons == (f"log-incomplete:{bank}:pcr10",)
+        assert r.details["log"][bank]["not_covered"] == [10]
+        narrowed = verify(ev, q.nonce, policy=firmware)
         assert narrowed.passed, (q.name, narrowed.reasons)
-        assert narrowed.replays[bank].matched == tuple(range(10))
+        assert narrowed.details["log"][bank]["matched"] == list(range(10))
     tampered = log.replaced(
         3, make_event(log[3].pcr, log[3].event_type, log[3].data, log.banks, measured=b"x")
     )
-    r = check_evidence(
-        tampered,
-        message=q.message,
-        signature=q.signature,
-        pcrs=q.pcrs,
-        nonce=q.nonce,
-        ak=q.ak,
-        only=range(10),
+    r = verify(dataclasses.replace(ev, eventlog=write(tampered)), q.nonce, policy=firmware)
+    assert r.reasons == (
+        f"log-replay-mismatch:{bank}:pcr{log[3].pcr}",
+        f"log-replay-mismatch:payload-digest-mismatch:{bank}:event3",
     )
-    assert r.reasons == (f"log:{bank}:pcr-mismatch:{log[3].pcr}", f"log:{bank}:payload-digest-mismatch:3")
 
 
-def test_check_evidence_systemd_boot_short_nul_is_a_named_variant() -> None:
+def test_systemd_boot_short_nul_is_a_named_variant() -> None:
     """arch-linux's systemd-boot EV_IPL (event 24) logs its UTF-16 command line one byte short; the
     digest is of the data plus 0x00 (the named digest variant SYSTEMD_BOOT_SHORT_NUL): evidence passes.
-    Dropping PCR 7 from the log fails it (pcr-not-covered)."""
+    Dropping PCR 7 from the log fails it (log-incomplete)."""
     from tlkit.eventlog._digestcheck import DIGEST_VARIANTS
     from tlkit.tpm import PcrSelection, VirtualTpm
 
     assert "SYSTEMD_BOOT_SHORT_NUL" in DIGEST_VARIANTS
-    log = parse(log_bytes(GT + "arch-linux-workstation.bin"))
+    raw = log_bytes(GT + "arch-linux-workstation.bin")
+    log = parse(raw)
     assert log[24].data_matches_digest("sha256") is True
     tpm = VirtualTpm(seed=7, banks=("sha1", "sha256"))
     for ev in log:
@@ -244,14 +257,11 @@ def test_check_evidence_systemd_boot_short_nul_is_a_named_variant() -> None:
             for b in ("sha1", "sha256"):
                 tpm.pcrs.extend(ev.pcr, ev.digests[b], b)
     q = tpm.quote(PcrSelection.of({"sha256": range(24)}), b"n")
-    r = check_evidence(
-        log, message=q.message, signature=q.signature, pcrs=q.pcrs, nonce=b"n", ak=tpm.ak_public
-    )
+    evidence = evidence_of(q.message, q.signature, q.pcrs, tpm.ak_public, nonce=b"n", log=raw)
+    r = verify(evidence, b"n", policy=QUOTE_AND_LOG)
     assert r.passed, r.reasons
     assert r.reasons == ()
     dropped = log.with_events([e for e in log if e.pcr != 7 or e.event_type == EventType.EV_NO_ACTION])
-    r2 = check_evidence(
-        dropped, message=q.message, signature=q.signature, pcrs=q.pcrs, nonce=b"n", ak=tpm.ak_public
-    )
+    r2 = verify(dataclasses.replace(evidence, eventlog=write(dropped)), b"n", policy=QUOTE_AND_LOG)
     assert not r2.passed
-    assert r2.reasons == ("log:sha256:pcr-not-covered:7",)
+    assert r2.reasons == ("log-incomplete:sha256:pcr7",)

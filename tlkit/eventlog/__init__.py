@@ -30,7 +30,8 @@ What this package does:
 * :func:`windows_boot_config` reads the Windows boot configuration (debugging, test signing, code
   integrity, ELAM, VBS/HVCI, Credential Guard) from the WBCL SIPA events (EV_EVENT_TAG) on PCRs
   12-13; :func:`decode_tagged_events` / :func:`encode_tagged_events` read and write SIPA records.
-* :func:`check_evidence` combines :func:`tlkit.tpm.verify_quote` with :meth:`EventLog.verify`.
+* Checking a quote and its log together is the verifier's job, in one place:
+  :func:`tlkit.attest.verify` (the quote, then :meth:`EventLog.verify` on the quoted PCR values).
 
 Quick start::
 
@@ -50,15 +51,15 @@ Quick start::
 
 What it does not do: it trusts nothing on its own. Everything :func:`parse` returns is unverified —
 the event type and data are not covered by the PCR extend — until the replay has been matched
-against PCR values from a quote whose signature was verified (:func:`check_evidence`). It does not
-verify Authenticode signatures, re-hash binaries, or parse IMA or CEL logs.
+against PCR values from a quote whose signature was verified (:func:`tlkit.attest.verify`). It
+does not verify quotes itself, verify Authenticode signatures, re-hash binaries, or parse IMA or
+CEL logs.
 """
 
 from __future__ import annotations
 
 from tlkit.eventlog._devicepath import DevicePath, DevicePathNode, parse_device_path
 from tlkit.eventlog._diff import LogDiff, PcrDifference
-from tlkit.eventlog._evidence import EvidenceResult, check_evidence
 from tlkit.eventlog._model import Event, EventLog, LogFormat, make_event
 from tlkit.eventlog._parse import parse, write
 from tlkit.eventlog._payloads import (
@@ -128,7 +129,6 @@ __all__ = [
     "Event",
     "EventLog",
     "EventType",
-    "EvidenceResult",
     "FirmwareBlob",
     "GptData",
     "GptPartition",
@@ -158,7 +158,6 @@ __all__ = [
     "UefiVariable",
     "WindowsBootConfig",
     "boot_stages",
-    "check_evidence",
     "decode_tagged_events",
     "encode_tagged_events",
     "event_type_name",

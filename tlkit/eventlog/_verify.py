@@ -2,7 +2,7 @@
 
 The rules and their reason codes are listed in one place, :mod:`tlkit.eventlog._policy`; this module
 applies them (:func:`verify_log`, behind :meth:`EventLog.verify`) and explains a mismatched PCR
-(:class:`Divergence`). It does not verify quotes (:func:`tlkit.eventlog.check_evidence` does).
+(:class:`Divergence`). It does not verify quotes (:func:`tlkit.attest.verify` does).
 """
 
 from __future__ import annotations
