@@ -13,6 +13,7 @@ from tests.conftest import fixture_path
 from tlkit.attest._cases import LAB_CASES, case_names, run_case
 from tlkit.attest._reasons import CODES, code_of
 from tlkit.attest._verify import AttestationPolicy, Verifier, verify
+from tlkit.boot import SCENARIOS
 
 AZURE = "fluorite/libraries/attestation/azure-trusted-launch-attestation"
 AZURE_DOC = f"{AZURE}/test_data/azure_trusted_launch_vm_attestation_document.json"
@@ -236,3 +237,38 @@ def _golden_values(doc: object) -> dict[str, str]:
     """``{pcr: hex}`` from cvm-measure's golden JSON (keys ``pcr0``, ``pcr1``, ...)."""
     assert isinstance(doc, dict)
     return {k.removeprefix("pcr"): v for k, v in doc.items() if k.startswith("pcr") and k[3:].isdigit()}
+
+
+#: What the verifier answers for each boot scenario's evidence (no baseline: the scenario's own
+#: documented effect is what fails it). Every scenario of tlkit.boot must be listed.
+SCENARIO_VERDICTS: dict[str, tuple[str, ...]] = {
+    "healthy-ubuntu-sb": (),
+    "secure-boot-off": ("secure-boot-disabled",),
+    "bootkit": ("no-evidence",),  # Secure Boot stopped the boot: no quote
+    "unsigned-kernel-module": ("untrusted-kernel-module",),
+    "revoked-bootloader": ("no-evidence",),
+    "kernel-update": (),
+    "firmware-update": (),
+    "healthy-windows-vbs": (),
+    "test-signing": ("secure-boot-disabled",),  # Windows sets test signing only with Secure Boot off
+    "kernel-debug": ("secure-boot-disabled",),
+    "hvci-blocks-driver": (),  # HVCI refused the driver; the boot itself is what it should be
+}
+
+
+@pytest.mark.parametrize("name", [s.name for s in SCENARIOS])
+def test_every_scenario_gets_its_documented_verdict(name: str) -> None:
+    from tlkit.attest._evidence import Evidence, NoQuoteError
+    from tlkit.boot import default_nonce, scenario_evidence
+
+    try:
+        evidence = Evidence.from_files(scenario_evidence(name, 0))
+    except NoQuoteError:
+        evidence = None
+    r = verify(evidence, default_nonce(0))
+    assert r.codes == SCENARIO_VERDICTS[name], r.reasons
+    if evidence is not None and r.facts is not None:
+        windows = name in {"healthy-windows-vbs", "test-signing", "kernel-debug", "hvci-blocks-driver"}
+        assert r.facts.os_type == ("Windows" if windows else "Linux")
+        assert r.facts.test_signing is ((name == "test-signing") if windows else None)
+        assert r.facts.kernel_debug is ((name == "kernel-debug") if windows else None)

@@ -341,7 +341,8 @@ def _check_log(state: _State) -> None:
             state.record(
                 "log",
                 "skipped",
-                "no event log in the evidence (log: absent): only quoted PCR values are judged",
+                ("an empty event log (0 bytes)" if raw is not None else "no event log in the evidence")
+                + " (log: absent): only quoted PCR values are judged",
             )
         return
     if _skip_without_quote(state, "log"):
