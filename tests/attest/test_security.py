@@ -142,7 +142,7 @@ def test_every_bit_flip_of_the_quote_signature_is_rejected(source: str) -> None:
 
 def _pcr_flips(pcrs: PcrValues) -> Iterator[tuple[str, PcrValues]]:
     """One flipped bit in every byte of every quoted PCR value; the bit rotates with PCR and byte,
-    so over the 24 PCRs each of a value's 256 bit positions is flipped three times."""
+    so over the 24 PCRs every bit position of a value is flipped three times."""
     table = pcrs.as_dict()
     for bank, values in table.items():
         for pcr, value in values.items():
