@@ -40,15 +40,14 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from _timing import best_per_call
+from _timing import best_per_call, interleaved, median_ratio
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -90,34 +89,6 @@ def _keylime_checkquote() -> Callable[..., object] | None:
     finally:
         logging.disable(logging.NOTSET)
     return tpm_util.checkquote  # type: ignore[no-any-return]
-
-
-def _interleaved(
-    fns: dict[str, Callable[[tuple[object, ...]], object]],
-    args: dict[str, Callable[[], Sequence[tuple[object, ...]]]],
-    repeats: int,
-) -> tuple[dict[str, float], list[dict[str, float]]]:
-    """Best rate per variant, and every round's block times (to pair variants round by round).
-
-    ``args[name]()`` builds a block's fresh arguments (one tuple per call) before its timer starts.
-    """
-    names = list(fns)
-    rounds: list[dict[str, float]] = []
-    for i in range(repeats):
-        times: dict[str, float] = {}
-        for name in names[i % len(names) :] + names[: i % len(names)]:
-            fn, xs = fns[name], args[name]()
-            t0 = time.perf_counter()
-            for x in xs:
-                fn(x)
-            times[name] = (time.perf_counter() - t0) / len(xs)
-        rounds.append(times)
-    best = {name: 1.0 / min(r[name] for r in rounds) for name in names}
-    return best, rounds
-
-
-def _median_ratio(rounds: list[dict[str, float]], name: str, ref: str) -> float:
-    return statistics.median(r[ref] / r[name] for r in rounds)
 
 
 def _pool(vtpm: VirtualTpm, size: int) -> list[Evidence]:
@@ -216,7 +187,7 @@ def bench(kind: str, n: int, repeats: int, pool_size: int, checkquote_n: int) ->
     if keylime_checkquote is not None:
         fns["keylime"] = keylime
         makers["keylime"] = files_pem
-    rates, rounds = _interleaved(fns, makers, repeats)
+    rates, rounds = interleaved(fns, makers, repeats)
     name = {"ecc": "ECC P-256 / ECDSA-SHA256", "rsa": "RSA 2048 / RSASSA-SHA256"}[kind]
     sizes = f"message {len(pool[0].message)} B, signature {len(pool[0].signature)} B"
     print(
@@ -258,7 +229,7 @@ def _ratio(
     label: str, rates: dict[str, float], rounds: list[dict[str, float]], name: str, ref: str, *, target: float
 ) -> None:
     ratio = rates[name] / rates[ref]
-    median = _median_ratio(rounds, name, ref)
+    median = median_ratio(rounds, name, ref)
     verdict = f"meets target {target}" if min(ratio, median) >= target else f"BELOW target {target}"
     print(f"  ratio {label:<33}: {ratio:7.3f}   (median of rounds {median:.3f}; {verdict})")
 
