@@ -29,7 +29,15 @@ def _commands(parser: argparse.ArgumentParser) -> dict[str, str | None]:
 
 def test_help_lists_every_command_from_the_table() -> None:
     assert _commands(build_parser()) == {name: h for name, (_, h) in _COMMANDS.items()}
-    assert list(_commands(build_parser())) == ["quote", "eventlog", "boot", "attest", "check", "tlad", "inventory"]
+    assert list(_commands(build_parser())) == [
+        "quote",
+        "eventlog",
+        "boot",
+        "attest",
+        "check",
+        "tlad",
+        "inventory",
+    ]
 
 
 @pytest.mark.parametrize("module", sorted({m for m, _ in _COMMANDS.values()}))
