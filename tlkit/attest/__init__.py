@@ -1,14 +1,34 @@
 """Attestation: evidence bundles, AK trust, baselines, the verifier and MAA-style tokens.
 
-What it does: loads and saves evidence (quote + AK + nonce + optional event log, tpm2-tools file
-names), decides whether the attestation key is trusted, checks evidence against a baseline
-(reference state), verifies everything together with machine-readable failure reasons, and issues
-and checks MAA-style ``azurevm`` JWTs whose claims come only from verified evidence.
+What it does:
 
-What it does not do: generate boots (:mod:`tlkit.boot`), parse TPM structures or event logs itself
-(:mod:`tlkit.tpm`, :mod:`tlkit.eventlog`), or raise Defender findings (:mod:`tlkit.defender`).
+* :class:`Evidence`: quote + signature + PCR values + AK (+ nonce, event log, AK certificate chain,
+  guest report) loaded from and saved to a directory with tpm2-tools file names, or read from a real
+  Azure Trusted Launch attestation document; nothing in it is trusted.
+* :func:`check_ak_trust`: whether the AK belongs to a trusted vTPM: a trusted-AK list, or a certificate
+  chain checked with ``cryptography`` to a root (:func:`azure_vtpm_anchors`: the real Azure vTPM root).
+* :class:`Baseline`: a reference state (golden PCRs, allowed event digests per PCR, Secure Boot
+  requirement and keys) built from a known-good boot, updated with history, read and written in
+  keylime's measured-boot reference-state format too; :func:`check_baseline` names each deviation.
+* :func:`verify` / :class:`Verifier` (nonce memory) / :func:`check_log`: every check in order
+  (:data:`CHECKS`), each passed, failed or skipped with a sentence, failures as the codes of
+  :data:`CODES`; later checks run on quote-verified data only.
+* :data:`LAB_CASES` / :func:`run_case`: boot scenarios and doctorings with the verdict each must get.
+* :class:`TokenIssuer` / :func:`check_token`: MAA-style ``azurevm`` JWTs (RS256) whose claims come
+  only from :class:`AttestedFacts` the verifier established.
+
+Quick start::
+
+    from tlkit.attest import Evidence, Baseline, TrustAnchors, verify
+    evidence = Evidence.load("evidence/")               # as `tlkit boot simulate --out` writes it
+    result = verify(evidence, expected_nonce, Baseline.from_json(open("baseline.json").read()),
+                    anchors=TrustAnchors.from_files(trusted_ak="ak.pem"))
+    result.passed, result.reasons, result.check("log").detail
+
+What it does not do: simulate boots (the lab cases ask :mod:`tlkit.boot` for them), parse TPM
+structures or event logs itself (:mod:`tlkit.tpm`, :mod:`tlkit.eventlog`), check revocation of AK
+certificates, or raise Defender findings (:mod:`tlkit.defender`).
 """
-
 from tlkit.attest._aktrust import (
     REASONS as AK_TRUST_REASONS,
 )
