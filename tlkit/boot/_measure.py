@@ -451,7 +451,7 @@ def measure_linux_boot(
     booted = _boot_shim_grub(rec, chain, secure_boot, decisions)
     if booted:
         exit_boot_services(rec)
-        modules = kernel_module_policy(chain.dbs, secure_boot=secure_boot, mok_list=chain.mok_list)
+        modules = kernel_module_policy(chain.dbs, seed=seed, secure_boot=secure_boot, mok_list=chain.mok_list)
         decisions.extend(decide(m, modules) for m in chain.modules)
     log = EventLog.from_events(rec.events, banks=list(rec.banks))
     return BootResult(log, rec.vtpm, booted, tuple(decisions), secure_boot)
