@@ -29,6 +29,7 @@ What it does not do: simulate boots (the lab cases ask :mod:`tlkit.boot` for the
 structures or event logs itself (:mod:`tlkit.tpm`, :mod:`tlkit.eventlog`), check revocation of AK
 certificates, or raise Defender findings (:mod:`tlkit.defender`).
 """
+
 from tlkit.attest._aktrust import (
     REASONS as AK_TRUST_REASONS,
 )
