@@ -36,8 +36,8 @@ def alerts(result: FleetResult) -> pd.DataFrame:
     found["os"] = found["vm"].map(result.inventory.set_index("vm")["os"])
     found["cause"] = found["codes"].map(_cause)
     ev = result.events
-    infected = ev[ev["kind"] == "infection"].groupby("vm")["day"].min()
-    since = found["vm"].map(infected)
+    infected = ev[ev["kind"] == "infection"].groupby("vm")["day"].min().to_dict()
+    since = found["vm"].map(infected).astype("float64")  # NaN: never infected
     found["compromised"] = (since.notna() & (since <= found["day"])).astype(bool)
     return found.reset_index(drop=True)
 
