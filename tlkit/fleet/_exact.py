@@ -31,9 +31,10 @@ Simplifications (stated, not hidden):
 - Events start on day 1 (day 0 is the enrolment boot the baseline comes from); an infection is
   never cleaned up; a driver stays installed.
 
-Cost: the first run in a process pays the simulator's key generation (~10-15 s, once); after that,
-one attestation round (evidence + load + verify) costs about 13 ms on this machine's shared cores
-(see the fleet package's docstring for the measured figure and the command).
+Cost (measured with ``.venv/bin/python benchmarks/bench_fleet.py``, 20 VMs x 5 days, 112 rounds, on
+this project's shared 2-core machine): about 110 attestation rounds per second (~9 ms per round),
+1.2x the bare evidence + load + verify of one healthy boot; the first run in a process also pays the
+boot simulator's one-off key generation (~10 s). Exact mode is for up to ~10k rounds (about 1.5 min).
 
 What it does not do: the fast vectorised mode, Dask, parquet, or any printing (a progress bar on
 request).
