@@ -61,6 +61,8 @@ def test_defaults_are_a_valid_spec_and_mixes_are_read_only() -> None:
     assert spec.baseline_policy in BASELINE_POLICIES
     with pytest.raises(TypeError):
         spec.os_mix["windows"] = 1.0  # type: ignore[index]
+    assert hash(spec) == hash(FleetSpec.from_json(spec.to_json()))
+    assert len({spec, FleetSpec(), FleetSpec(seed=1)}) == 2
 
 
 _mix = st.dictionaries(

@@ -126,33 +126,54 @@ class ScenarioRule:
     note: str
 
 
+def _bootkit_refused(s: VmState) -> bool:
+    """A bootkit under Secure Boot: shim refuses the patched GRUB (the ``bootkit`` scenario)."""
+    return s.infected and s.secure_boot
+
+
+def _secure_boot_off(s: VmState) -> bool:
+    return not s.secure_boot
+
+
+def _driver_installed(s: VmState) -> bool:
+    return s.driver
+
+
+def _kernel_updated(s: VmState) -> bool:
+    return s.update == "kernel-update"
+
+
+def _firmware_updated(s: VmState) -> bool:
+    return s.update == "firmware-update"
+
+
+def _always(s: VmState) -> bool:
+    return True
+
+
 SCENARIO_RULES: Final[tuple[ScenarioRule, ...]] = (
     ScenarioRule(
-        "bootkit-refused", lambda s: s.infected and s.secure_boot,
-        {"ubuntu": "bootkit", "windows": "bootkit"},
+        "bootkit-refused", _bootkit_refused, {"ubuntu": "bootkit", "windows": "bootkit"},
         "Secure Boot refuses the patched bootloader: the VM does not boot, no quote (on any OS)",
     ),
     ScenarioRule(
-        "secure-boot-off", lambda s: not s.secure_boot,
-        {"ubuntu": "secure-boot-off", "windows": "test-signing"},
+        "secure-boot-off", _secure_boot_off, {"ubuntu": "secure-boot-off", "windows": "test-signing"},
         "Secure Boot off (with or without a bootkit: the simulator has no infected Secure-Boot-off boot)",
     ),
     ScenarioRule(
-        "driver-install", lambda s: s.driver,
+        "driver-install", _driver_installed,
         {"ubuntu": "unsigned-kernel-module", "windows": "hvci-blocks-driver"},
         "an unsigned GPU/DKMS driver, refused at load and recorded",
     ),
     ScenarioRule(
-        "kernel-update", lambda s: s.update == "kernel-update",
-        {"ubuntu": "kernel-update", "windows": OS_IMAGES["windows"]},
+        "kernel-update", _kernel_updated, {"ubuntu": "kernel-update", "windows": OS_IMAGES["windows"]},
         "a vendor-signed kernel update (no Windows update scenario: Windows boots as healthy)",
     ),
     ScenarioRule(
-        "firmware-update", lambda s: s.update == "firmware-update",
-        {"ubuntu": "firmware-update", "windows": OS_IMAGES["windows"]},
+        "firmware-update", _firmware_updated, {"ubuntu": "firmware-update", "windows": OS_IMAGES["windows"]},
         "a Hyper-V firmware update (no Windows scenario: Windows boots as healthy)",
     ),
-    ScenarioRule("healthy", lambda s: True, OS_IMAGES, "the image's healthy boot"),
+    ScenarioRule("healthy", _always, OS_IMAGES, "the image's healthy boot"),
 )  # fmt: skip
 """How a VM's state picks its boot scenario: the first rule whose ``when`` holds."""
 
@@ -164,7 +185,7 @@ def boot_scenario(state: VmState) -> str:
 
 
 # ------------------------------------------------------------------------------------ result
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FleetResult:
     """A simulated fleet, as tidy DataFrames.
 

@@ -136,6 +136,9 @@ class FleetSpec:
                 field="baseline_lag_days",
             )
 
+    def __hash__(self) -> int:  # the mixes are read-only mappings: hash the plain data
+        return hash(self.to_json())
+
     # --- plain data ---------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The spec as JSON-able plain data (mixes as dicts)."""
