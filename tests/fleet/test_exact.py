@@ -214,3 +214,10 @@ def test_secure_boot_off_windows_alerts_on_every_round() -> None:
     assert false_positive_share(result) == 1.0
     rates = alert_rates(result).set_index(["by", "value"])
     assert rates.loc[("os", "windows"), "per_1000_vm_days"] == pytest.approx(1000 * len(found) / 2)
+
+
+def test_attesting_every_other_day_covers_half_the_vm_days() -> None:
+    result = simulate_exact(_spec(vms=1, days=4, attest_every_hours=48))
+    # the enrolment boot's round (hour 0) and the periodic round at hour 48: days 0 and 2
+    assert list(result.attestations["hour"]) == [0, 48]
+    assert attestation_coverage(result) == 0.5
