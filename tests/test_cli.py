@@ -34,6 +34,7 @@ def test_help_lists_every_command_from_the_table() -> None:
         "eventlog",
         "boot",
         "attest",
+        "fleet",
         "check",
         "tlad",
         "inventory",

@@ -40,6 +40,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "eventlog": ("tlkit.eventlog._cli", "TCG firmware event logs: show, replay, verify"),
     "boot": ("tlkit.boot._cli", "simulated Secure Boot and measured boot: scenarios, evidence"),
     "attest": ("tlkit.attest._cli", "attestation: verify evidence, baselines, azurevm tokens"),
+    "fleet": ("tlkit.fleet._cli", "synthetic fleets: simulate attestation alerts, report"),
     "check": ("tlkit.support._cli", "Trusted Launch compatibility of one VM (size, image/OS, ...)"),
     "tlad": ("tlkit.support._cli", "effective security type under Trusted Launch as Default"),
     "inventory": ("tlkit.support._cli", "fleet inventories (az vm list, ARM, Resource Graph)"),
