@@ -79,8 +79,8 @@ def test_import_export_round_trip() -> None:
     imported = from_keylime_refstate(copy.deepcopy(ref))
     assert to_keylime_refstate(imported) == ref
     # the same through the Baseline methods
-    assert Baseline.from_keylime_refstate(copy.deepcopy(ref), name="keylime-refstate") == imported
-    assert imported.to_keylime_refstate() == ref
+    assert from_keylime_refstate(copy.deepcopy(ref), name="keylime-refstate") == imported
+    assert to_keylime_refstate(imported) == ref
     assert imported.require_secure_boot
     assert imported.accept_any[9] == KEYLIME_ACCEPT_ANY[9] | {"kernel-file"}
     assert Baseline.from_json(imported.to_json()) == imported

@@ -69,6 +69,7 @@ from tlkit.attest._evidence import (
     load_ak_chain,
     load_evidence,
 )
+from tlkit.attest._keylime import from_keylime_refstate, to_keylime_refstate
 from tlkit.attest._reasons import CODES, code_of
 from tlkit.attest._token import (
     DEFAULT_ISSUER,
@@ -132,6 +133,7 @@ __all__ = [
     "claim_vocabulary",
     "claims_for",
     "code_of",
+    "from_keylime_refstate",
     "has_quote",
     "issue_token",
     "jwks",
@@ -143,5 +145,6 @@ __all__ = [
     "parse_at",
     "run_case",
     "seeded_signing_key",
+    "to_keylime_refstate",
     "verify",
 ]

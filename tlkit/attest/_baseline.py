@@ -36,6 +36,15 @@ from types import MappingProxyType
 from typing import Any
 
 from tlkit.attest import _baseline_json as bjson
+from tlkit.attest._baseline_parts import (
+    BASELINE_FORMAT,
+    BASELINE_VERSION,
+    SIGNATURE_DATABASES,
+    BaselineChange,
+    KernelChain,
+    PlatformChain,
+    SignatureEntry,
+)
 from tlkit.attest._kinds import event_kind
 from tlkit.errors import DataError
 from tlkit.eventlog import EventLog, EventType, TextEvent, UefiVariable, secure_boot_state
@@ -51,58 +60,10 @@ __all__ = [
     "SignatureEntry",
 ]
 
-BASELINE_FORMAT = "tlkit-baseline"
-BASELINE_VERSION = 1
-SIGNATURE_DATABASES: tuple[str, ...] = ("pk", "kek", "db", "dbx", "vendor_db")
-"""The Secure Boot key lists a baseline keeps (keylime's names; ``vendor_db`` is shim's, PCR 7
-authority events)."""
 _LABEL_MAX = 160
 _NO_ACTION = int(EventType.EV_NO_ACTION)
 
 Allowed = Mapping[int, Mapping[str, Mapping[bytes, str]]]
-
-
-@dataclass(frozen=True)
-class SignatureEntry:
-    """One EFI_SIGNATURE_DATA of a Secure Boot database (UEFI 2.10, 32.4.1): owner GUID and data
-    (a DER certificate or a hash)."""
-
-    owner: str
-    data: bytes = field(repr=False)
-
-
-@dataclass(frozen=True)
-class PlatformChain:
-    """The PCR 0 firmware of one known-good boot: the S-CRTM version digest and the firmware volume
-    digests in log order (keylime's ``scrtm_and_bios`` entry)."""
-
-    scrtm: bytes | None
-    firmware: tuple[bytes, ...]
-
-
-@dataclass(frozen=True)
-class KernelChain:
-    """The OS boot chain of one known-good boot (keylime's ``kernels`` entry): shim, GRUB and kernel
-    Authenticode digests (PCR 4), the initrd and kernel image plain digests (PCR 9) and the kernel
-    command line (PCR 8, without GRUB's ``kernel_cmdline: `` prefix)."""
-
-    shim: bytes
-    grub: bytes
-    kernel: bytes | None
-    initrd: bytes | None
-    vmlinuz: bytes | None
-    kernel_cmdline: str | None
-
-
-@dataclass(frozen=True)
-class BaselineChange:
-    """One change to a baseline: when, why, and what was added and removed (``"pcr4:application:<hex>
-    (label)"``, ``"golden:sha256:pcr4:<hex>"``, ``"kernel-chain:<hex>"``...)."""
-
-    at: datetime
-    reason: str
-    added: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
 
 
 def _freeze_allowed(allowed: Allowed) -> Allowed:
@@ -268,21 +229,7 @@ class Baseline:
         bjson.check_change(change, "history[new]")
         return replace(merged, history=(*self.history, change))
 
-    # ------------------------------------------------------------------ keylime
-    def to_keylime_refstate(self) -> dict[str, Any]:
-        """keylime's measured-boot reference state (:func:`tlkit.attest._keylime.to_keylime_refstate`)."""
-        from tlkit.attest._keylime import to_keylime_refstate  # noqa: PLC0415 - _keylime imports this module
-
-        return to_keylime_refstate(self)
-
-    @classmethod
-    def from_keylime_refstate(cls, doc: object, *, name: str = "keylime-refstate") -> Baseline:
-        """A baseline from keylime's reference state (:func:`tlkit.attest._keylime.from_keylime_refstate`)."""
-        from tlkit.attest._keylime import from_keylime_refstate  # noqa: PLC0415 - _keylime imports this module
-
-        return from_keylime_refstate(doc, name=name)
-
-    # ------------------------------------------------------------------ JSON
+    # ------------------------------------------------------------------ JSON (keylime: tlkit.attest._keylime)
     def to_dict(self) -> dict[str, Any]:
         """The versioned JSON document (``{"format": "tlkit-baseline", "version": 1, ...}``)."""
         return bjson.baseline_to_dict(self)

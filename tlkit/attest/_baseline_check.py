@@ -40,7 +40,7 @@ from tlkit.errors import DataError
 from tlkit.eventlog import Event, EventLog, EventType, SecureBootState, secure_boot_state
 from tlkit.tpm import hash_alg
 
-__all__ = ["RULES", "BaselineCheck", "Deviation", "Rule", "check_baseline"]
+__all__ = ["RULES", "BaselineCheck", "Deviation", "Rule", "check_baseline", "golden_secure_boot"]
 
 PREFIX = "baseline-deviation"
 _NO_ACTION = int(EventType.EV_NO_ACTION)
@@ -245,12 +245,32 @@ def secure_boot(ev: _Evidence) -> Iterable[Deviation]:
             yield _dev(7, "secure-boot-unknown", _SB_EXPECTED, "no verified SecureBoot variable with a value")
         return
     known = ev.baseline.golden_pcrs.get(ev.bank, {}).get(7)
-    got = (ev.pcrs or {}).get(7)
-    if known is None or got is None:
-        why = "the baseline has no Secure-Boot-on PCR 7 value" if known is None else "PCR 7 is not quoted"
-        yield _dev(7, "secure-boot-unknown", _SB_EXPECTED, f"no log for PCR 7 and {why}")
-    elif got != known:
-        yield _dev(7, "secure-boot-unknown", f"{_SB_EXPECTED}: PCR 7 = {known.hex()}", f"PCR 7 = {got.hex()}")
+    on, why = golden_secure_boot(ev.baseline, {ev.bank: ev.pcrs or {}})
+    if not on:
+        expected = _SB_EXPECTED if known is None else f"{_SB_EXPECTED}: PCR 7 = {known.hex()}"
+        yield _dev(7, "secure-boot-unknown", expected, f"no log for PCR 7: {why}")
+
+
+def golden_secure_boot(
+    baseline: Baseline | None, pcrs: Mapping[str, Mapping[int, bytes]]
+) -> tuple[bool | None, str]:
+    """Secure Boot without a log: ``True`` when a quoted PCR 7 equals the baseline's golden value (the
+    known Secure-Boot-on value of a known-good boot), else ``None`` (unknown) with why. The one place
+    this is judged: the baseline's ``secure-boot`` rule and the verifier's ``secure-boot`` check use it."""
+    golden = baseline.golden_pcrs if baseline is not None else {}
+    for bank, values in golden.items():
+        got = pcrs.get(str(bank), {}).get(7)
+        if 7 in values and got is not None:
+            if got == values[7]:
+                return True, f"the quoted {bank} PCR 7 equals the baseline's known Secure-Boot-on value"
+            return (
+                None,
+                f"the quoted {bank} PCR 7 ({got.hex()[:16]}…) is not the baseline's Secure-Boot-on value",
+            )
+    return (
+        None,
+        "no quoted PCR 7 with a baseline Secure-Boot-on value: nothing shows whether Secure Boot was on",
+    )
 
 
 def _logged(state: SecureBootState, name: str) -> set[SignatureEntry] | None:

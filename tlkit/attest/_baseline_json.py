@@ -27,11 +27,20 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from tlkit.attest._baseline_parts import (
+    BASELINE_FORMAT,
+    BASELINE_VERSION,
+    SIGNATURE_DATABASES,
+    BaselineChange,
+    KernelChain,
+    PlatformChain,
+    SignatureEntry,
+)
 from tlkit.errors import DataError, TlkitError
 from tlkit.tpm import hash_alg
 
 if TYPE_CHECKING:
-    from tlkit.attest._baseline import Baseline, BaselineChange
+    from tlkit.attest._baseline import Baseline
 
 __all__ = [
     "baseline_from_dict",
@@ -109,7 +118,6 @@ def _check_accept_any(accept: object) -> None:
 
 
 def _check_signatures(sigs: object) -> None:
-    from tlkit.attest._baseline import SIGNATURE_DATABASES, SignatureEntry  # noqa: PLC0415 - cycle
 
     for name, entries in _mapping(sigs, "signatures").items():
         if name not in SIGNATURE_DATABASES:
@@ -132,7 +140,6 @@ def _guid(text: object, where: str) -> None:
 
 
 def _check_chains(b: Baseline, size: int) -> None:
-    from tlkit.attest._baseline import KernelChain, PlatformChain  # noqa: PLC0415 - cycle
 
     for i, pc in enumerate(b.platforms):
         if not isinstance(pc, PlatformChain):
@@ -154,7 +161,6 @@ def _check_chains(b: Baseline, size: int) -> None:
 
 def check_change(c: object, where: str) -> None:
     """Check one history entry (a :class:`BaselineChange` with a time zone and a reason)."""
-    from tlkit.attest._baseline import BaselineChange  # noqa: PLC0415 - cycle
 
     if not isinstance(c, BaselineChange):
         raise DataError("expected a BaselineChange", field=where)
@@ -195,7 +201,6 @@ def _hex(d: bytes | None) -> str | None:
 
 def baseline_to_dict(b: Baseline) -> dict[str, Any]:
     """The version-1 document of ``b`` (module docstring)."""
-    from tlkit.attest._baseline import BASELINE_FORMAT, BASELINE_VERSION  # noqa: PLC0415 - cycle
 
     return {
         "format": BASELINE_FORMAT,
@@ -290,14 +295,12 @@ def _items(x: object, where: str, read: Callable[[Any, str], Any]) -> tuple[Any,
 
 
 def _signature(x: object, where: str) -> Any:
-    from tlkit.attest._baseline import SignatureEntry  # noqa: PLC0415 - cycle
 
     o = _obj(x, where, ("owner", "data"))
     return SignatureEntry(_str(o["owner"], f"{where}.owner"), _bytes(o["data"], f"{where}.data"))
 
 
 def _platform(x: object, where: str) -> Any:
-    from tlkit.attest._baseline import PlatformChain  # noqa: PLC0415 - cycle
 
     o = _obj(x, where, ("scrtm", "firmware"))
     return PlatformChain(
@@ -309,7 +312,6 @@ _KERNEL_FIELDS = ("shim", "grub", "kernel", "initrd", "vmlinuz", "kernel_cmdline
 
 
 def _kernel(x: object, where: str) -> Any:
-    from tlkit.attest._baseline import KernelChain  # noqa: PLC0415 - cycle
 
     o = _obj(x, where, _KERNEL_FIELDS)
     cmd = o["kernel_cmdline"]
@@ -325,7 +327,6 @@ def _kernel(x: object, where: str) -> Any:
 
 
 def _change(x: object, where: str) -> Any:
-    from tlkit.attest._baseline import BaselineChange  # noqa: PLC0415 - cycle
 
     o = _obj(x, where, ("at", "reason", "added", "removed"))
     try:
@@ -366,7 +367,6 @@ def _allowed_from(x: object) -> dict[int, dict[str, dict[bytes, str]]]:
 
 def baseline_from_dict(cls: type[_B], doc: object) -> _B:
     """Read a version-1 document (module docstring) into ``cls``."""
-    from tlkit.attest._baseline import BASELINE_FORMAT, BASELINE_VERSION  # noqa: PLC0415 - cycle
 
     d = _obj(doc, "document", _TOP)
     if d["format"] != BASELINE_FORMAT:

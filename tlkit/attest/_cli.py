@@ -109,6 +109,7 @@ def _load(path: str) -> Any:
 def _load_baseline(path: str | None) -> Any:
     from tlkit._io import SMALL_FILE_CAP, read_text  # noqa: PLC0415
     from tlkit.attest._baseline import Baseline  # noqa: PLC0415
+    from tlkit.attest._keylime import from_keylime_refstate  # noqa: PLC0415
 
     if path is None:
         return None
@@ -118,7 +119,7 @@ def _load_baseline(path: str | None) -> Any:
     except (json.JSONDecodeError, RecursionError) as e:
         raise DataError(f"{path}: the baseline is not JSON ({e})") from None
     if isinstance(doc, dict) and doc.get("format") != "tlkit-baseline" and "kernels" in doc:
-        return Baseline.from_keylime_refstate(doc, name=Path(path).name)
+        return from_keylime_refstate(doc, name=Path(path).name)
     return Baseline.from_json(text)
 
 
@@ -159,6 +160,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _baseline(args: argparse.Namespace) -> int:
     from tlkit.attest._baseline import Baseline  # noqa: PLC0415
+    from tlkit.attest._keylime import to_keylime_refstate  # noqa: PLC0415
     from tlkit.attest._verify import AttestationPolicy, verify  # noqa: PLC0415
     from tlkit.eventlog import parse  # noqa: PLC0415
 
@@ -175,7 +177,7 @@ def _baseline(args: argparse.Namespace) -> int:
         print(
             "note: no event log: the quoted PCRs are the golden values, PCR 7 the known Secure-Boot-on value"
         )
-    text = json.dumps(baseline.to_keylime_refstate(), indent=2) + "\n" if args.keylime else baseline.to_json()
+    text = json.dumps(to_keylime_refstate(baseline), indent=2) + "\n" if args.keylime else baseline.to_json()
     Path(args.out).write_text(text, encoding="utf-8")
     print(f"wrote {args.out} ({'keylime reference state' if args.keylime else 'tlkit baseline'}, {name})")
     return 0

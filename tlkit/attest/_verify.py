@@ -427,18 +427,12 @@ def _secure_boot_from_log(state: _State) -> tuple[bool | None, str]:
 
 
 def _secure_boot_from_golden(state: _State) -> tuple[bool | None, str]:
+    from tlkit.attest._baseline_check import golden_secure_boot  # noqa: PLC0415
+
     # "no log" only when there is none: a log that failed its check is present but not verified
     no_log = "no log" if state.log_status == "absent" else "no verified log"
-    golden = getattr(state.baseline, "golden_pcrs", None) or {}
-    for bank, values in golden.items():
-        if 7 in values and 7 in state.trusted_pcrs.get(str(bank), {}):
-            if state.trusted_pcrs[str(bank)][7] == values[7]:
-                return (
-                    True,
-                    f"{no_log}: the quoted {bank} PCR 7 equals the baseline's known Secure-Boot-on value",
-                )
-            return None, f"{no_log}: the quoted {bank} PCR 7 differs from the baseline's Secure-Boot-on value"
-    return None, f"{no_log} and no baseline PCR 7 value: nothing verified shows whether Secure Boot was on"
+    on, why = golden_secure_boot(state.baseline, state.trusted_pcrs)
+    return on, f"{no_log}: {why}"
 
 
 def _check_baseline(state: _State) -> None:
