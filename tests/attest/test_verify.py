@@ -25,7 +25,7 @@ def test_lab_case_gets_its_documented_verdict(name: str) -> None:
     run = run_case(name, seed=0)
     r = run.result
     assert r.passed is (not run.case.expect), (name, r.reasons)
-    assert set(run.case.expect) <= set(r.codes), (name, r.reasons)
+    assert set(r.codes) == set(run.case.expect), (name, r.reasons)  # nothing missing, nothing extra
     assert all(code_of(x) in CODES for x in r.reasons)
     assert [c.name for c in r.checks][:2] == ["evidence", "quote"]
     if r.passed:
