@@ -237,4 +237,4 @@ def test_the_vtpm_quote_and_the_log_are_evidence_that_verifies(booted: BootResul
     # under the default policy the unverified log cannot show Secure Boot either, and says why
     strict = verify(evidence(other), nonce)
     assert strict.reasons == ("log-replay-mismatch:sha256:pcr7", "secure-boot-unknown")
-    assert strict.check("secure-boot").detail.startswith("no verified log and no baseline PCR 7 value")
+    assert strict.check("secure-boot").detail.startswith("no verified log: no quoted PCR 7 with a baseline")
