@@ -17,7 +17,7 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml $(LOCK) | $(PY)
-	$(PY) -m pip install --quiet -c $(LOCK) -e '.[test,lab,bench]'
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[test,lab,bench,scale]'
 	touch $(STAMP)
 
 install: $(STAMP)
