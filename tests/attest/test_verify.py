@@ -249,10 +249,13 @@ SCENARIO_VERDICTS: dict[str, tuple[str, ...]] = {
     "revoked-bootloader": ("no-evidence",),
     "kernel-update": (),
     "firmware-update": (),
+    "dbx-update": (),
     "healthy-windows-vbs": (),
     "test-signing": ("secure-boot-disabled",),  # Windows sets test signing only with Secure Boot off
     "kernel-debug": ("secure-boot-disabled",),
     "hvci-blocks-driver": (),  # HVCI refused the driver; the boot itself is what it should be
+    "windows-update": (),
+    "windows-firmware-update": (),
 }
 
 
