@@ -146,7 +146,8 @@ def update_data(key: str) -> dict[str, Any]:
     Raises:
         DataError: the file has no such update.
     """
-    found = platform_data().get("updates", {}).get(key)
+    updates = platform_data().get("updates")
+    found = updates.get(key) if isinstance(updates, dict) else None
     if not isinstance(found, dict):
         raise DataError("boot/platform.json lacks this update", record=key, field="updates")
     return found
