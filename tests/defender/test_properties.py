@@ -45,7 +45,8 @@ def vm_configs(draw: st.DrawFn, name: str) -> VmConfig:
 def reasons(draw: st.DrawFn) -> str:
     code = draw(st.sampled_from(CODES))
     if code in DETAILED and draw(st.booleans()):
-        return f"{code}:{draw(st.text(st.characters(codec='utf-8'), min_size=1, max_size=12).filter(str.strip))}"
+        detail = draw(st.text(st.characters(codec="utf-8"), min_size=1, max_size=12).filter(str.strip))
+        return f"{code}:{detail}"
     return code
 
 
