@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from tlkit._data import data_cache, data_root
@@ -136,13 +137,24 @@ class AttestedFacts:
     nonce: bytes | None = None
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            _check_field(f.name, getattr(self, f.name))
+        for name in _field_names():
+            value = getattr(self, name)
+            if value is not None or name in _REQUIRED:  # None is valid for every optional fact
+                _check_field(name, value)
 
     @property
     def is_windows(self) -> bool | None:
         """Whether the OS is Windows (None: OS type not established)."""
         return None if self.os_type is None else self.os_type == "Windows"
+
+
+#: The facts that must be given (every other one may be None, which :func:`_check_field` accepts).
+_REQUIRED = frozenset({"attested_pcrs", "secure_boot"})
+
+
+@cache
+def _field_names() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(AttestedFacts))
 
 
 def _is_int(value: object) -> bool:
