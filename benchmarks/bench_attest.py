@@ -186,7 +186,8 @@ def bench_floor(n: int, repeats: int, pool_size: int) -> None:
     )
     print(f"  cold: full verify, every log analysed (memo off)      : {rates['cold']:9.0f} /s")
     print(f"  warm: full verify, fleet of one image (memo on)       : {rates['warm']:9.0f} /s")
-    print(f"    (memo: {len(memo)} entry, {memo.hits} hits, {memo.misses} misses: one analysis, every quote checked)")
+    hits = f"{len(memo)} entry, {memo.hits} hits, {memo.misses} misses"
+    print(f"    (memo: {hits}: one analysis of the log, every quote checked)")
     print(f"  floor: cryptography ECDSA P-256 verify, same sig/msg  : {rates['floor']:9.0f} /s")
     _ratio("cold full verify / signature floor", rates, rounds, ("cold", "floor"), TARGET_FLOOR)
     _ratio("warm full verify / signature floor", rates, rounds, ("warm", "floor"), TARGET_FLOOR)
@@ -226,14 +227,16 @@ def _profile(label: str, pool: list[Quote], ak: Any, full: Callable[[Call], obje
         for (f, _, name), (_, _, _, ct, _) in table.items()
         if name == "verify" and f.endswith("_verify.py")
     )
-    print(f"  where the time goes, {label} (cProfile of {n} verifications, share of verify's cumulative time):")
-    for label, file, func in PROFILE_PARTS:
+    print(
+        f"  where the time goes, {label} (cProfile of {n} verifications, share of verify's cumulative time):"
+    )
+    for part, file, func in PROFILE_PARTS:
         cum = sum(
             ct
             for (f, _, name), (_, _, _, ct, _) in table.items()
             if (name == func or name.startswith(f"<method '{func}'")) and f.endswith(file)
         )
-        print(f"    {label:<80}: {cum / total:6.1%}")
+        print(f"    {part:<80}: {cum / total:6.1%}")
 
 
 # ------------------------------------------------------------------------------------- part 2

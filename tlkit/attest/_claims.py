@@ -161,7 +161,13 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+#: Every PCR index an attested fact may name.
+_PCR_INDICES = frozenset(range(24))
+
+
 def _check_pcrs(value: object) -> str | None:
+    if type(value) is tuple and {type(i) for i in value} <= {int} and _PCR_INDICES.issuperset(value):
+        return None if list(value) == sorted(set(value)) else "must be ascending without repeats"
     if not isinstance(value, tuple) or not all(_is_int(i) and 0 <= i <= 23 for i in value):
         return "must be a tuple of PCR indices 0-23"
     if list(value) != sorted(set(value)):

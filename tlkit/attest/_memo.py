@@ -58,7 +58,11 @@ class LogAnalysis:
 
     @classmethod
     def of(
-        cls, checks: tuple[Any, ...], reasons: tuple[str, ...], details: dict[str, Any], state: Mapping[str, Any]
+        cls,
+        checks: tuple[Any, ...],
+        reasons: tuple[str, ...],
+        details: dict[str, Any],
+        state: Mapping[str, Any],
     ) -> LogAnalysis | None:
         """An entry (``details`` frozen as :mod:`marshal` bytes), or None when ``details`` are not
         plain JSON-like data (then nothing is memoised)."""
@@ -70,12 +74,16 @@ class LogAnalysis:
 
     def restore_details(self) -> dict[str, Any]:
         """A new copy of the ``details`` entries (never shared with another result)."""
-        out: dict[str, Any] = marshal.loads(self.details)  # noqa: S302 - bytes this module wrote
+        out: dict[str, Any] = marshal.loads(self.details)  # bytes this module wrote
         return out
 
 
-def _pcrs_key(pcrs: Mapping[str, Mapping[int, bytes]]) -> tuple[tuple[str, tuple[tuple[int, bytes], ...]], ...]:
-    return tuple(sorted((str(b), tuple(sorted(v.items()))) for b, v in pcrs.items()))
+def _pcrs_key(
+    pcrs: Mapping[str, Mapping[int, bytes]],
+) -> tuple[tuple[str, tuple[tuple[int, bytes], ...]], ...]:
+    """Every (bank, pcr, value), in the mapping's order: equal keys are equal mappings (the same
+    values in another order only miss)."""
+    return tuple((str(b), tuple(v.items())) for b, v in pcrs.items())
 
 
 def _baseline_key(baseline: Any) -> str | None:

@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from tlkit._result import Verdict
-from tlkit.attest._memo import LogAnalysis, LogAnalysisMemo, analysis_key, copy_details
+from tlkit.attest._memo import LogAnalysis, LogAnalysisMemo, analysis_key
 from tlkit.attest._reasons import CODES, code_of, log_reason, quote_reason
 from tlkit.errors import DataError, ParseError
 
@@ -683,8 +683,8 @@ def _log_checks(state: _State, memo: LogAnalysisMemo | None) -> None:
         state.checks.extend(hit.checks)
         state.reasons.extend(hit.reasons)
         state.details.update(hit.restore_details())
-        for name, value in hit.state.items():
-            setattr(state, name, copy_details(value))
+        for name, value in hit.state.items():  # read-only here: no later step mutates them
+            setattr(state, name, value)
         return
     n_checks, n_reasons, before = len(state.checks), len(state.reasons), dict(state.details)
     for _name, run in LOG_CHECKS:
@@ -769,7 +769,7 @@ class Verifier:
         self.baseline = baseline
         self.policy = policy
         self.require_issued = require_issued
-        self.memo = LogAnalysisMemo() if memo is True else (memo or None)
+        self.memo = LogAnalysisMemo() if memo is True else (None if memo is False else memo)
         self._rng = random.Random(seed) if seed is not None else None
         self._issued: set[bytes] = set()
         self._accepted: set[bytes] = set()

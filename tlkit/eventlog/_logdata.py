@@ -162,18 +162,19 @@ class LogData(Sequence[Event]):
     def fingerprint(self) -> str:
         """SHA-256 (hex) over the format and every record's PCR, type, digests and data: the identity
         a :class:`ReplayResult` is bound to (equal for a log and its byte-identical re-parse)."""
-        h = hashlib.sha256(self.format.encode())
         pack3, pack_h, pack_i = struct.Struct("<III").pack, struct.Struct("<H").pack, struct.Struct("<I").pack
+        parts = [self.format.encode()]  # hashed in one call: the same digest as one update per part
+        add = parts.append
         for r in self._recs:
             flat = r.digests
-            h.update(pack3(r.pcr, r.event_type, len(flat) // 2))
+            add(pack3(r.pcr, r.event_type, len(flat) // 2))
             for k in range(0, len(flat), 2):
-                h.update(pack_h(flat[k]))
-                h.update(pack_i(len(flat[k + 1])))
-                h.update(flat[k + 1])
-            h.update(pack_i(len(r.data)))
-            h.update(r.data)
-        return h.hexdigest()
+                add(pack_h(flat[k]))
+                add(pack_i(len(flat[k + 1])))
+                add(flat[k + 1])
+            add(pack_i(len(r.data)))
+            add(r.data)
+        return hashlib.sha256(b"".join(parts)).hexdigest()
 
     @property
     def startup_locality(self) -> int | None:
