@@ -22,6 +22,13 @@ Every check after ``quote`` runs on trusted data only: PCR values the verified q
 events of PCRs that replayed to them (:meth:`tlkit.eventlog.EventLog.verified_events`). When the
 quote fails, those checks are skipped (nothing trusted to run them on) and the result fails.
 
+A fleet of identical images: the ``log``, ``secure-boot`` and ``baseline`` checks depend only on the
+log bytes, the quoted PCR values, the baseline and the policy, so ``verify(..., memo=...)`` (and a
+:class:`Verifier`, which keeps one) may reuse their outcome for byte-identical logs
+(:class:`~tlkit.attest._memo.LogAnalysisMemo`, keyed by the log's SHA-256, the quoted values, the
+baseline's fingerprint and the policy); the quote, nonce and AK trust are checked on every call, and
+the result is the one the memo-less verifier gives (the memo's module says exactly what is reused).
+
 What it does not do: load files (:class:`tlkit.attest.Evidence`), decide AK trust
 (:func:`tlkit.attest.check_ak_trust`) or baseline rules (:func:`tlkit.attest.check_baseline`)
 itself, or raise Defender findings.
@@ -207,7 +214,7 @@ class _State:
     secure_boot: bool | None = None
     sb_state: SecureBootState | None = None
     baseline_result: BaselineCheck | None = None
-    windows: dict[str, Any] = field(default_factory=dict)
+    log_facts: dict[str, Any] = field(default_factory=dict)  # facts read from the log and baseline
 
     def record(self, name: str, status: CheckStatus, detail: str, reasons: Iterable[str] = ()) -> None:
         self.checks.append(Check(name, status, detail))
@@ -261,7 +268,7 @@ def _check_quote(state: _State) -> None:
     state.quote = q
     state.details["quote"] = {"reasons": list(q.reasons)}
     if q.passed:
-        state.trusted_pcrs = {str(b): dict(v) for b, v in e.pcrs.as_dict().items()}
+        state.trusted_pcrs = {str(b): v for b, v in e.pcrs.as_dict().items()}  # as_dict: new dicts
         banks = ", ".join(f"{b} PCRs {_pcr_list(v)}" for b, v in state.trusted_pcrs.items())
         state.record("quote", "passed", f"signature, magic, type and pcrDigest verify; quoted: {banks}")
         return
@@ -558,8 +565,7 @@ def _facts(state: _State) -> AttestedFacts | None:
         attested_pcrs=tuple(sorted(state.trusted_pcrs.get("sha256", {}))),
         secure_boot=state.secure_boot,
         nonce=_quote_nonce(state) or None,
-        **_keys_validated(state),
-        **state.windows,
+        **state.log_facts,
         **_os_facts(getattr(state.evidence, "guest_report", None)),
     )
 
@@ -666,14 +672,15 @@ LOG_CHECKS: tuple[tuple[str, Callable[[_State], None]], ...] = tuple(
 _LOG_CHECK_NAMES = frozenset(n for n, _ in LOG_CHECKS)
 #: The state the log checks establish and the later steps read (what a memo entry restores).
 _LOG_STATE = ("log_status", "log", "replays", "bank", "events", "secure_boot", "sb_state",
-              "baseline_result", "windows")  # fmt: skip
+              "baseline_result", "log_facts")  # fmt: skip
 
 
 def _log_checks(state: _State, memo: LogAnalysisMemo | None) -> None:
-    """Run :data:`LOG_CHECKS` (and read the Windows boot flags of the verified events), or restore
-    their outcome from ``memo`` when it holds the analysis of the same log bytes against the same
-    trusted PCR values, baseline and policy. Only with trusted PCRs (a verified quote): otherwise
-    the checks skip, as always, and nothing is memoised."""
+    """Run :data:`LOG_CHECKS` and read the facts they establish (Secure Boot keys validated, Windows
+    boot flags of the verified events), or restore all of it from ``memo`` when it holds the
+    analysis of the same log bytes against the same trusted PCR values, baseline and policy. Only
+    with trusted PCRs (a verified quote): otherwise the checks skip, as always, and nothing is
+    memoised."""
     raw = getattr(state.evidence, "eventlog", None)
     key = None
     if memo is not None and state.quote_ok and isinstance(raw, bytes) and raw:
@@ -689,7 +696,7 @@ def _log_checks(state: _State, memo: LogAnalysisMemo | None) -> None:
     n_checks, n_reasons, before = len(state.checks), len(state.reasons), dict(state.details)
     for _name, run in LOG_CHECKS:
         run(state)
-    state.windows = _windows_facts(state)
+    state.log_facts = {**_keys_validated(state), **_windows_facts(state)}
     if memo is None or key is None:
         return
     entry = LogAnalysis.of(
