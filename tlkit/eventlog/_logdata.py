@@ -17,7 +17,7 @@ import hashlib
 import struct
 from collections.abc import Iterator, Sequence
 from functools import cached_property
-from typing import Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 from tlkit.errors import DataError
 from tlkit.eventlog._event import Event, Record, records_of
@@ -157,6 +157,13 @@ class LogData(Sequence[Event]):
         if hashable:
             return max(hashable, key=lambda h: h.digest_size).name
         return banks[0]
+
+    @cached_property
+    def verdict_cache(self) -> dict[Any, Any]:
+        """Results of pure functions of this log, by key (the structure rules per set of checked
+        PCRs: one evaluation per log however many banks are replayed). The log is immutable once
+        built, like its cached :attr:`events` and :attr:`fingerprint`."""
+        return {}
 
     @cached_property
     def fingerprint(self) -> str:
