@@ -120,6 +120,7 @@ def test_the_key_binds_the_quoted_values_the_baseline_and_the_policy() -> None:
     assert analysis_key(raw, pcrs, base, AttestationPolicy(quirks=(twin,))) != k1
     # what cannot be keyed soundly is not memoised
     assert analysis_key(raw, pcrs, object(), pol) is None
+    assert analysis_key(raw, pcrs, base, object()) is None
 
 
 def test_results_served_from_the_memo_share_no_mutable_details() -> None:

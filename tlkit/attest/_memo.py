@@ -99,6 +99,12 @@ def _baseline_key(baseline: Any) -> str | None:
 
 
 def _policy_key(policy: Any) -> Hashable | None:
+    """The policy (compared by value) and the identity of each quirk's fix function; None (do not
+    memoise) for anything but a hashable :class:`~tlkit.attest.AttestationPolicy`."""
+    from tlkit.attest._verify import AttestationPolicy  # noqa: PLC0415 - _verify imports this module
+
+    if type(policy) is not AttestationPolicy:
+        return None
     try:
         hash(policy)
     except TypeError:
