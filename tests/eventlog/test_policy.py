@@ -97,6 +97,29 @@ def test_retyping_secure_boot_variables_as_authority_fails() -> None:
     assert any(a.startswith("event-type-not-allowed:") for a in s.anomalies)
 
 
+def test_the_structure_rules_run_once_per_log_and_catch_the_retyping_in_every_bank() -> None:
+    """The rules read no digest: one evaluation serves every bank, and each bank's result names it."""
+    from tlkit.boot import run_scenario
+
+    log = run_scenario("healthy-ubuntu-sb", 0).log  # sha1 and sha256
+    assert len(log.banks) > 1
+    idx = _pcr7_var(log, "PK").index
+    evs = [
+        dataclasses.replace(e, event_type=int(EventType.EV_EFI_VARIABLE_AUTHORITY)) if e.index == idx else e
+        for e in log
+    ]
+    retyped = log.with_events(evs)
+    results = [retyped.verify({b: retyped.replay(b) for b in retyped.banks}, b) for b in retyped.banks]
+    assert all(f"event-type-not-allowed:{idx}" in r.reasons and not r.passed for r in results)
+    assert len({r.violations for r in results}) == 1
+    assert [k for k in retyped.verdict_cache if k[0] == "check_policy"] == [
+        ("check_policy", frozenset(results[0].matched))
+    ]
+    fresh = retyped.with_events(list(retyped))  # another log object: computed afresh, the same answer
+    assert check_policy(fresh, results[0].matched) == results[0].violations
+    assert check_policy(log, results[0].matched) == ()  # the cache is per log: the genuine one passes
+
+
 def test_pcr4_application_retyped_as_firmware_blob_fails() -> None:
     """go-attestation's second disclosure example: an EV_EFI_BOOT_SERVICES_APPLICATION on PCR 4
     masquerading as EV_EFI_PLATFORM_FIRMWARE_BLOB (a type PFP puts on PCR 0/2 only)."""

@@ -52,6 +52,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -62,7 +63,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 from tlkit._data import data_cache, data_root
 from tlkit._io import SMALL_FILE_CAP, naming, read_input
 from tlkit._result import Verdict
-from tlkit.attest._evidence import key_spki, load_ak_chain, same_key
+from tlkit.attest._evidence import key_spki, load_ak_chain
 from tlkit.errors import DataError
 from tlkit.tpm._public import PublicKey, key_is_rsa, load_public_key
 
@@ -204,6 +205,12 @@ class TrustAnchors:
     roots: tuple[x509.Certificate, ...] = ()
     intermediates: tuple[x509.Certificate, ...] = ()
     trusted_aks: tuple[PublicKey, ...] = ()
+
+    @cached_property
+    def trusted_ak_spkis(self) -> tuple[bytes, ...]:
+        """:func:`~tlkit.attest._evidence.key_spki` of each of :attr:`trusted_aks` (computed once:
+        the anchors are immutable), what an AK is compared with."""
+        return tuple(key_spki(k) for k in self.trusted_aks)
 
     @property
     def empty(self) -> bool:
@@ -641,8 +648,9 @@ def check_ak_trust(
     when = _utc(at)
     if anchors is None or anchors.empty:
         return _unverified(chain, when)
-    for i, pinned in enumerate(anchors.trusted_aks):
-        if same_key(ak, pinned):
+    spki = key_spki(ak)  # same_key, with the anchors' side computed once
+    for i, pinned in enumerate(anchors.trusted_ak_spkis):
+        if spki == pinned:
             return AkTrust(
                 "verified",
                 detail=f"the AK is trusted AK {i + 1} of the list",

@@ -28,10 +28,12 @@ that a log *is* known-good: :meth:`Baseline.from_log` trusts the log it is given
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -116,6 +118,13 @@ class Baseline:
         object.__setattr__(self, "signatures", MappingProxyType(sigs))
 
     # ------------------------------------------------------------------ questions
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 (hex) of :meth:`to_json`: equal for equal baselines, different when any field
+        differs (the identity a verifier's log-analysis memo keys on; computed once, the baseline
+        being immutable)."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
+
     @property
     def event_pcrs(self) -> frozenset[int]:
         """The PCRs whose events the baseline judges (it lists allowed digests or kinds for them)."""

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from tlkit._data import data_cache, data_root
@@ -136,8 +137,10 @@ class AttestedFacts:
     nonce: bytes | None = None
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            _check_field(f.name, getattr(self, f.name))
+        for name in _field_names():
+            value = getattr(self, name)
+            if value is not None or name in _REQUIRED:  # None is valid for every optional fact
+                _check_field(name, value)
 
     @property
     def is_windows(self) -> bool | None:
@@ -145,11 +148,26 @@ class AttestedFacts:
         return None if self.os_type is None else self.os_type == "Windows"
 
 
+#: The facts that must be given (every other one may be None, which :func:`_check_field` accepts).
+_REQUIRED = frozenset({"attested_pcrs", "secure_boot"})
+
+
+@cache
+def _field_names() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(AttestedFacts))
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+#: Every PCR index an attested fact may name.
+_PCR_INDICES = frozenset(range(24))
+
+
 def _check_pcrs(value: object) -> str | None:
+    if type(value) is tuple and {type(i) for i in value} <= {int} and _PCR_INDICES.issuperset(value):
+        return None if list(value) == sorted(set(value)) else "must be ascending without repeats"
     if not isinstance(value, tuple) or not all(_is_int(i) and 0 <= i <= 23 for i in value):
         return "must be a tuple of PCR indices 0-23"
     if list(value) != sorted(set(value)):

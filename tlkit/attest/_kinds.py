@@ -14,7 +14,7 @@ the caller passes those. This module judges nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tlkit.eventlog import Event, EventType, ImageLoad, TextEvent, UefiVariable
@@ -145,9 +145,17 @@ EVENT_KINDS: tuple[EventKind, ...] = (
 _BY_NAME = {k.name: k for k in EVENT_KINDS}
 
 
+#: Per event type, the :data:`EVENT_KINDS` entries that cover it, in table order (a precomputed index:
+#: only those can claim an event of that type).
+_BY_TYPE: Mapping[int, tuple[EventKind, ...]] = {
+    t: tuple(k for k in EVENT_KINDS if t in k.types)
+    for t in frozenset().union(*(k.types for k in EVENT_KINDS))
+}
+
+
 def event_kind(e: Event) -> str:
     """The kind of ``e``: the first :data:`EVENT_KINDS` entry that claims it, else its PFP type name."""
-    for kind in EVENT_KINDS:
+    for kind in _BY_TYPE.get(e.event_type, ()):
         if kind.claims(e):
             return kind.name
     return e.type_name

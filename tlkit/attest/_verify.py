@@ -22,6 +22,13 @@ Every check after ``quote`` runs on trusted data only: PCR values the verified q
 events of PCRs that replayed to them (:meth:`tlkit.eventlog.EventLog.verified_events`). When the
 quote fails, those checks are skipped (nothing trusted to run them on) and the result fails.
 
+A fleet of identical images: the ``log``, ``secure-boot`` and ``baseline`` checks depend only on the
+log bytes, the quoted PCR values, the baseline and the policy, so ``verify(..., memo=...)`` (and a
+:class:`Verifier`, which keeps one) may reuse their outcome for byte-identical logs
+(:class:`~tlkit.attest._memo.LogAnalysisMemo`, keyed by the log's SHA-256, the quoted values, the
+baseline's fingerprint and the policy); the quote, nonce and AK trust are checked on every call, and
+the result is the one the memo-less verifier gives (the memo's module says exactly what is reused).
+
 What it does not do: load files (:class:`tlkit.attest.Evidence`), decide AK trust
 (:func:`tlkit.attest.check_ak_trust`) or baseline rules (:func:`tlkit.attest.check_baseline`)
 itself, or raise Defender findings.
@@ -37,6 +44,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from tlkit._result import Verdict
+from tlkit.attest._memo import LogAnalysis, LogAnalysisMemo, analysis_key
 from tlkit.attest._reasons import CODES, code_of, log_reason, quote_reason
 from tlkit.errors import DataError, ParseError
 
@@ -206,6 +214,7 @@ class _State:
     secure_boot: bool | None = None
     sb_state: SecureBootState | None = None
     baseline_result: BaselineCheck | None = None
+    log_facts: dict[str, Any] = field(default_factory=dict)  # facts read from the log and baseline
 
     def record(self, name: str, status: CheckStatus, detail: str, reasons: Iterable[str] = ()) -> None:
         self.checks.append(Check(name, status, detail))
@@ -259,7 +268,7 @@ def _check_quote(state: _State) -> None:
     state.quote = q
     state.details["quote"] = {"reasons": list(q.reasons)}
     if q.passed:
-        state.trusted_pcrs = {str(b): dict(v) for b, v in e.pcrs.as_dict().items()}
+        state.trusted_pcrs = {str(b): v for b, v in e.pcrs.as_dict().items()}  # as_dict: new dicts
         banks = ", ".join(f"{b} PCRs {_pcr_list(v)}" for b, v in state.trusted_pcrs.items())
         state.record("quote", "passed", f"signature, magic, type and pcrDigest verify; quoted: {banks}")
         return
@@ -556,8 +565,7 @@ def _facts(state: _State) -> AttestedFacts | None:
         attested_pcrs=tuple(sorted(state.trusted_pcrs.get("sha256", {}))),
         secure_boot=state.secure_boot,
         nonce=_quote_nonce(state) or None,
-        **_keys_validated(state),
-        **_windows_facts(state),
+        **state.log_facts,
         **_os_facts(getattr(state.evidence, "guest_report", None)),
     )
 
@@ -567,7 +575,7 @@ def _windows_facts(state: _State) -> dict[str, Any]:
     the log has no SIPA event (not a Windows boot)."""
     from tlkit.eventlog import windows_boot_config  # noqa: PLC0415
 
-    if state.events is None:
+    if state.events is None or not state.quote_ok or state.secure_boot is None:
         return {}
     cfg = windows_boot_config(state.events)
     if not cfg.events:
@@ -610,6 +618,7 @@ def verify(
     *,
     anchors: Any = None,
     at: datetime | None = None,
+    memo: LogAnalysisMemo | None = None,
 ) -> AttestationResult:
     """Verify one evidence bundle; see the module docstring for the checks and their order.
 
@@ -620,6 +629,9 @@ def verify(
         policy: an :class:`AttestationPolicy`.
         anchors: :class:`tlkit.attest.TrustAnchors` for the AK (None: ``ak_trust="unverified"``).
         at: when to judge certificate validity (default: now, UTC).
+        memo: a :class:`LogAnalysisMemo` to reuse the analysis of a log already verified with the
+            same quoted PCR values, baseline and policy (a fleet of identical images; what is and is
+            not reused: :mod:`tlkit.attest._memo`). None (default): every call analyses its log.
     """
     if expected_nonce is not None and not isinstance(expected_nonce, (bytes, bytearray)):
         raise DataError(
@@ -628,8 +640,11 @@ def verify(
     state = _State(
         evidence, None if expected_nonce is None else bytes(expected_nonce), baseline, anchors, at, policy
     )
-    for _name, run in CHECKS:
-        run(state)
+    for name, run in CHECKS:
+        if name == LOG_CHECKS[0][0]:
+            _log_checks(state, memo)
+        elif name not in _LOG_CHECK_NAMES:
+            run(state)
     reasons = tuple(dict.fromkeys(state.reasons))
     unknown = [r for r in reasons if code_of(r) not in CODES]
     if unknown:  # a check reported a code the table does not document: a bug, never a pass
@@ -648,10 +663,50 @@ def verify(
     )
 
 
-#: The checks :func:`check_log` runs (the quote's are the caller's business there).
+#: The checks whose outcome depends only on the log bytes, the trusted PCR values, the baseline and
+#: the policy: what :func:`check_log` runs (the quote's are the caller's business there), and what a
+#: :class:`LogAnalysisMemo` may reuse (:mod:`tlkit.attest._memo`). Consecutive in :data:`CHECKS`.
 LOG_CHECKS: tuple[tuple[str, Callable[[_State], None]], ...] = tuple(
     (n, f) for n, f in CHECKS if n in {"log", "secure-boot", "baseline"}
 )
+_LOG_CHECK_NAMES = frozenset(n for n, _ in LOG_CHECKS)
+#: The state the log checks establish and the later steps read (what a memo entry restores).
+_LOG_STATE = ("log_status", "log", "replays", "bank", "events", "secure_boot", "sb_state",
+              "baseline_result", "log_facts")  # fmt: skip
+
+
+def _log_checks(state: _State, memo: LogAnalysisMemo | None) -> None:
+    """Run :data:`LOG_CHECKS` and read the facts they establish (Secure Boot keys validated, Windows
+    boot flags of the verified events), or restore all of it from ``memo`` when it holds the
+    analysis of the same log bytes against the same trusted PCR values, baseline and policy. Only
+    with trusted PCRs (a verified quote): otherwise the checks skip, as always, and nothing is
+    memoised."""
+    raw = getattr(state.evidence, "eventlog", None)
+    key = None
+    if memo is not None and state.quote_ok and isinstance(raw, bytes) and raw:
+        key = analysis_key(raw, state.trusted_pcrs, state.baseline, state.policy)
+    hit = memo.get(key) if memo is not None and key is not None else None
+    if hit is not None:
+        state.checks.extend(hit.checks)
+        state.reasons.extend(hit.reasons)
+        state.details.update(hit.restore_details())
+        for name, value in hit.state.items():  # read-only here: no later step mutates them
+            setattr(state, name, value)
+        return
+    n_checks, n_reasons, before = len(state.checks), len(state.reasons), dict(state.details)
+    for _name, run in LOG_CHECKS:
+        run(state)
+    state.log_facts = {**_keys_validated(state), **_windows_facts(state)}
+    if memo is None or key is None:
+        return
+    entry = LogAnalysis.of(
+        tuple(state.checks[n_checks:]),
+        tuple(state.reasons[n_reasons:]),
+        {k: v for k, v in state.details.items() if before.get(k) is not v},
+        {name: getattr(state, name) for name in _LOG_STATE},
+    )
+    if entry is not None:
+        memo.put(key, entry)
 
 
 def check_log(
@@ -661,17 +716,17 @@ def check_log(
     policy: AttestationPolicy = DEFAULT_POLICY,
     *,
     source: str = "",
+    memo: LogAnalysisMemo | None = None,
 ) -> AttestationResult:
     """The log, Secure Boot and baseline checks of :func:`verify`, against PCR values the caller
     trusts (e.g. golden values from a quote verified elsewhere). The result's ``quote`` check says
-    so (skipped: nothing here proves those values came from a TPM).
+    so (skipped: nothing here proves those values came from a TPM). ``memo``: as for :func:`verify`.
     """
     state = _State(None, None, baseline, None, None, policy, pcrs_from_caller=True)
     state.trusted_pcrs = {str(b): {int(p): bytes(v) for p, v in vals.items()} for b, vals in pcrs.items()}
     state.evidence = _LogOnly(eventlog)
     state.record("quote", "skipped", "PCR values given by the caller: no quote was checked here")
-    for _name, run in LOG_CHECKS:
-        run(state)
+    _log_checks(state, memo)
     reasons = tuple(dict.fromkeys(state.reasons))
     return AttestationResult(
         passed=not reasons,
@@ -697,6 +752,12 @@ class Verifier:
     ``verify`` adds ``nonce-reused`` when the quote carries a nonce this instance accepted before
     (a replayed quote), and ``nonce-mismatch:not-issued`` when ``require_issued`` and the nonce was
     not issued by :meth:`new_nonce`. Deterministic with a ``seed``.
+
+    ``memo``: the verifier keeps a bounded :class:`LogAnalysisMemo` of its log analyses (default
+    ``True``: its own, of :data:`~tlkit.attest._memo.DEFAULT_MEMO_SIZE` entries), so that a fleet of
+    VMs booted from one image has its common log analysed once; the quote, nonce and AK trust of
+    every bundle are always checked (:mod:`tlkit.attest._memo`). ``False``: every verification
+    analyses its log; or pass a memo to share one.
     """
 
     def __init__(
@@ -707,6 +768,7 @@ class Verifier:
         policy: AttestationPolicy = DEFAULT_POLICY,
         seed: int | None = None,
         require_issued: bool = False,
+        memo: LogAnalysisMemo | bool = True,
     ) -> None:
         import random  # noqa: PLC0415
 
@@ -714,6 +776,7 @@ class Verifier:
         self.baseline = baseline
         self.policy = policy
         self.require_issued = require_issued
+        self.memo = LogAnalysisMemo() if memo is True else (None if memo is False else memo)
         self._rng = random.Random(seed) if seed is not None else None
         self._issued: set[bytes] = set()
         self._accepted: set[bytes] = set()
@@ -726,7 +789,9 @@ class Verifier:
 
     def verify(self, evidence: Any, nonce: bytes, *, at: datetime | None = None) -> AttestationResult:
         """Verify ``evidence`` against ``nonce`` and remember the nonce once a quote over it verified."""
-        result = verify(evidence, nonce, self.baseline, self.policy, anchors=self.anchors, at=at)
+        result = verify(
+            evidence, nonce, self.baseline, self.policy, anchors=self.anchors, at=at, memo=self.memo
+        )
         extra: list[str] = []
         if nonce in self._accepted:
             extra.append("nonce-reused")

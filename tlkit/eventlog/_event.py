@@ -170,7 +170,16 @@ class Event:
             UnsupportedAlgorithmError: ``bank`` is not a hash algorithm tlkit knows.
         """
         alg = hash_alg(bank)
-        return data_matches_digest(self.event_type, self.pcr, self.data, self.digest(alg.alg_id), alg)
+        known = self._digest_checks  # one computation per bank: the event is immutable
+        if alg.alg_id not in known:
+            digest = self.digest(alg.alg_id)
+            known[alg.alg_id] = data_matches_digest(self.event_type, self.pcr, self.data, digest, alg)
+        return known[alg.alg_id]
+
+    @cached_property
+    def _digest_checks(self) -> dict[int, bool | None]:
+        """:meth:`data_matches_digest` verdicts computed so far, by TPM_ALG_ID."""
+        return {}
 
 
 def _alg_id(bank: str | HashAlg) -> int:

@@ -7,13 +7,20 @@ the text form is that of :class:`uuid.UUID` built from ``bytes_le``.
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 
 __all__ = ["GUID_NAMES", "guid_name", "guid_str"]
 
 
 def guid_str(raw: bytes) -> str:
     """Lower-case registry-format text of a 16-byte EFI_GUID."""
-    return str(uuid.UUID(bytes_le=bytes(raw)))
+    return _guid_text(bytes(raw))
+
+
+@lru_cache(maxsize=4096)
+def _guid_text(raw: bytes) -> str:
+    # cached: a log repeats a few GUIDs (owners, signature types, vendors) many times
+    return str(uuid.UUID(bytes_le=raw))
 
 
 # UEFI 2.10 (sections 3.3, 32.4.1, 32.6), shim (MOK) and the EFI_CERT_* signature types.

@@ -17,7 +17,7 @@ import hashlib
 import struct
 from collections.abc import Iterator, Sequence
 from functools import cached_property
-from typing import Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 from tlkit.errors import DataError
 from tlkit.eventlog._event import Event, Record, records_of
@@ -159,21 +159,29 @@ class LogData(Sequence[Event]):
         return banks[0]
 
     @cached_property
+    def verdict_cache(self) -> dict[Any, Any]:
+        """Results of pure functions of this log, by key (the structure rules per set of checked
+        PCRs: one evaluation per log however many banks are replayed). The log is immutable once
+        built, like its cached :attr:`events` and :attr:`fingerprint`."""
+        return {}
+
+    @cached_property
     def fingerprint(self) -> str:
         """SHA-256 (hex) over the format and every record's PCR, type, digests and data: the identity
         a :class:`ReplayResult` is bound to (equal for a log and its byte-identical re-parse)."""
-        h = hashlib.sha256(self.format.encode())
         pack3, pack_h, pack_i = struct.Struct("<III").pack, struct.Struct("<H").pack, struct.Struct("<I").pack
+        parts = [self.format.encode()]  # hashed in one call: the same digest as one update per part
+        add = parts.append
         for r in self._recs:
             flat = r.digests
-            h.update(pack3(r.pcr, r.event_type, len(flat) // 2))
+            add(pack3(r.pcr, r.event_type, len(flat) // 2))
             for k in range(0, len(flat), 2):
-                h.update(pack_h(flat[k]))
-                h.update(pack_i(len(flat[k + 1])))
-                h.update(flat[k + 1])
-            h.update(pack_i(len(r.data)))
-            h.update(r.data)
-        return h.hexdigest()
+                add(pack_h(flat[k]))
+                add(pack_i(len(flat[k + 1])))
+                add(flat[k + 1])
+            add(pack_i(len(r.data)))
+            add(r.data)
+        return hashlib.sha256(b"".join(parts)).hexdigest()
 
     @property
     def startup_locality(self) -> int | None:

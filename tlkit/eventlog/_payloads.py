@@ -9,10 +9,12 @@ is not a hash of the event data).
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
@@ -84,10 +86,13 @@ def _text(b: bytes) -> tuple[str, str]:
         nul = t.find("\x00")
         return (t if nul < 0 else t[:nul]), "utf-16-le"
     t = b.rstrip(b"\x00").decode("utf-8", errors="replace")
-    for i, c in enumerate(t):
-        if (c < " " and c not in "\t\n\r") or c == "\ufffd":
-            return t[:i].rstrip(), "ascii"
-    return t, "ascii"
+    stop = _TEXT_STOP.search(t)
+    return (t if stop is None else t[: stop.start()].rstrip()), "ascii"
+
+
+#: Where an ASCII/UTF-8 text ends: a control character other than tab, newline and carriage
+#: return, or an undecodable byte (U+FFFD).
+_TEXT_STOP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 
 
 # ----------------------------------------------------------------------------------- EV_NO_ACTION
@@ -425,34 +430,67 @@ def _ipl(d: bytes, base: int) -> TextEvent:
 class CertificateInfo:
     """An X.509 certificate from a signature list or authority event (unverified).
 
+    Parsed lazily: the DER is kept as read, and ``cryptography`` parses it the first time a name
+    field (``subject``, ``issuer``, ``serial``, ``error``, ``common_name``) is read; the result is
+    cached (one parse per object). Decoding a db of certificates therefore costs nothing until a
+    reader asks for a name (most checks only need the DER or its fingerprint). Equality is that of
+    the DER (every other field is a function of it).
+
     ``error`` is set (and the name fields are ``None``) when ``cryptography`` could not parse the DER.
     ``common_name`` is the subject's first commonName attribute (X.520), ``None`` when it has none.
     """
 
-    subject: str | None
-    issuer: str | None
-    serial: int | None
-    sha256_fingerprint: str
     der: bytes = field(repr=False)
-    error: str | None = None
-    common_name: str | None = None
 
     @classmethod
     def from_der(cls, der: bytes) -> CertificateInfo:
-        fp = hashlib.sha256(der).hexdigest()
+        return cls(bytes(der))
+
+    @cached_property
+    def sha256_fingerprint(self) -> str:
+        return hashlib.sha256(self.der).hexdigest()
+
+    @cached_property
+    def _parsed(self) -> tuple[str | None, str | None, int | None, str | None, str | None]:
+        """(subject, issuer, serial, common_name, error) from one parse of the DER."""
         try:
             with warnings.catch_warnings():
                 # Real firmware certificates may carry non-positive serials or odd attribute
                 # lengths (RFC 5280 violations); cryptography warns, tlkit keeps them.
                 warnings.simplefilter("ignore", CryptographyDeprecationWarning)
                 warnings.simplefilter("ignore", UserWarning)
-                c = x509.load_der_x509_certificate(der)
+                c = x509.load_der_x509_certificate(self.der)
                 cns = c.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
                 cn = str(cns[0].value) if cns else None
-                subject, issuer = c.subject.rfc4514_string(), c.issuer.rfc4514_string()
-                return cls(subject, issuer, c.serial_number, fp, der, common_name=cn)
+                return c.subject.rfc4514_string(), c.issuer.rfc4514_string(), c.serial_number, cn, None
         except Exception as e:  # cryptography raises ValueError and Rust-side errors for bad DER
-            return cls(None, None, None, fp, der, f"{type(e).__name__}: {e}")
+            return None, None, None, None, f"{type(e).__name__}: {e}"
+
+    @property
+    def subject(self) -> str | None:
+        return self._parsed[0]
+
+    @property
+    def issuer(self) -> str | None:
+        return self._parsed[1]
+
+    @property
+    def serial(self) -> int | None:
+        return self._parsed[2]
+
+    @property
+    def common_name(self) -> str | None:
+        return self._parsed[3]
+
+    @property
+    def error(self) -> str | None:
+        return self._parsed[4]
+
+    def __repr__(self) -> str:
+        return (
+            f"CertificateInfo(subject={self.subject!r}, issuer={self.issuer!r}, serial={self.serial!r}, "
+            f"sha256_fingerprint={self.sha256_fingerprint!r}, error={self.error!r})"
+        )
 
 
 @dataclass(frozen=True)

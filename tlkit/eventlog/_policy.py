@@ -243,6 +243,15 @@ RULES: tuple[Callable[[Mapping[int, list[Event]]], Iterable[PolicyViolation]], .
 
 
 def check_policy(log: LogData, pcrs: Collection[int]) -> tuple[PolicyViolation, ...]:
-    """Every violation of :data:`RULES` on the PCRs ``pcrs``, in rule order then log order."""
-    by_pcr = _extends(log, pcrs)
-    return tuple(v for rule in RULES for v in rule(by_pcr))
+    """Every violation of :data:`RULES` on the PCRs ``pcrs``, in rule order then log order.
+
+    The rules read event types, order and decoded payloads, never a bank's digests: the answer is
+    the same for every bank, so it is computed once per log and PCR set
+    (:attr:`~tlkit.eventlog._logdata.LogData.verdict_cache`)."""
+    key = ("check_policy", frozenset(pcrs))
+    cache = log.verdict_cache
+    if key not in cache:
+        by_pcr = _extends(log, pcrs)
+        cache[key] = tuple(v for rule in RULES for v in rule(by_pcr))
+    found: tuple[PolicyViolation, ...] = cache[key]
+    return found

@@ -160,8 +160,10 @@ class PcrValues:
 
     def as_dict(self) -> dict[str, dict[int, bytes]]:
         out: dict[str, dict[int, bytes]] = {}
-        for alg, p, v in self.items():
-            out.setdefault(alg.name, {})[p] = v
+        i, values = 0, self.values
+        for alg, pcrs in self.selection.items():  # one slice per bank (the values are in this order)
+            out.setdefault(alg.name, {}).update(zip(pcrs, values[i : i + len(pcrs)], strict=True))
+            i += len(pcrs)
         return out
 
     def to_hex_dict(self) -> dict[str, dict[int, str]]:
