@@ -70,6 +70,7 @@ from tlkit.attest._evidence import (
     load_evidence,
 )
 from tlkit.attest._keylime import from_keylime_refstate, to_keylime_refstate
+from tlkit.attest._memo import LogAnalysisMemo
 from tlkit.attest._reasons import CODES, code_of
 from tlkit.attest._token import (
     DEFAULT_ISSUER,
@@ -117,6 +118,7 @@ __all__ = [
     "JwkSet",
     "KernelChain",
     "LabCase",
+    "LogAnalysisMemo",
     "NoQuoteError",
     "PlatformChain",
     "SignatureEntry",
