@@ -34,7 +34,9 @@ Simplifications (stated, not hidden):
   kernel the baseline has not accepted until the policy adds it.
 - The baseline state is which of the VM's *current* legitimate updates (kernel, firmware, dbx; one
   bit each, :data:`UPDATE_KINDS`) the baseline has accepted; a new update of a kind clears its bit
-  until the policy's lag has passed.
+  until the policy's lag has passed. Because a simulated boot carries one update, the verifier's
+  baseline for a round holds the update that boot shows, when accepted
+  (:meth:`tlkit.fleet._outcomes.Pipeline.baseline`).
 - A VM is infected at most once, and an infection and a driver stay. Secure Boot is turned off for
   a driver only on VMs that had it on. A man-in-the-middle day is drawn only for attested VMs (it
   attacks the attestation channel), an extension outage only for VMs with the extension; a
@@ -443,6 +445,7 @@ class Day:
         events: event kind → the block-local indices of the VMs it happened to (``boot``: every VM
             that booted; kinds with no event that day are absent).
         compromised: ground truth per VM of the block (infected, or a man-in-the-middle day).
+        scenario: per VM of the block, the index (:attr:`KeySpace.scenarios`) of its boot scenario.
         attested: block-local indices of the attested VMs (fixed for the block).
         key: per attested VM, its outcome key (:class:`KeySpace`) today.
         config: per attested VM, its :data:`CONFIG_CLASSES` index today.
@@ -453,6 +456,7 @@ class Day:
     day: int
     events: Mapping[str, NDArray[np.int64]]
     compromised: NDArray[np.bool_]
+    scenario: NDArray[np.int64]
     attested: NDArray[np.int64]
     key: NDArray[np.int64]
     config: NDArray[np.int64]
@@ -655,4 +659,4 @@ class _Walk:
         booted_mask[booted] = True
         booted_att = booted_mask[att]
         rounds = self.periodic[day] + booted_att.astype(np.int64)
-        return Day(day, events, compromised, att, key, config, rounds, booted_att)
+        return Day(day, events, compromised, self.scenario, att, key, config, rounds, booted_att)
