@@ -178,7 +178,8 @@ def test_a_composition_replaces_the_mixes_and_its_capable_flag_decides() -> None
     rows = [
         {"os": "windows", "family": "NCv3", "region": "westeurope", "generation": "V2", "capable": False,
          "weight": 1.0},
-        {"os": "ubuntu", "family": "Dsv5", "region": "eastus", "generation": "V2", "capable": True, "weight": 3.0},
+        {"os": "ubuntu", "family": "Dsv5", "region": "eastus", "generation": "V2", "capable": True,
+         "weight": 3.0},
     ]  # fmt: skip
     inv = _block(FleetSpec(vms=400, composition=tuple(rows), os_mix={"windows": 1.0})).inventory()
     pairs = set(zip(inv["os"].astype(str), inv["family"].astype(str), inv["region"].astype(str), strict=True))
