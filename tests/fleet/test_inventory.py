@@ -325,6 +325,15 @@ def test_a_frame_missing_a_column_names_it(sample: InventoryResult) -> None:
     with pytest.raises(DataError) as err:
         fleet_spec_from_inventory(sample.frame.drop(columns=["compatible"]))
     assert err.value.field == "compatible"
+    twice = pd.concat([sample.frame, sample.frame[["location"]]], axis=1)
+    with pytest.raises(DataError) as err:
+        fleet_spec_from_inventory(twice)
+    assert err.value.field == "location"
+    odd = sample.frame.astype({"generation": "object"})
+    odd.loc[7, "generation"] = "V3"
+    with pytest.raises(DataError) as err:
+        fleet_spec_from_inventory(odd)
+    assert (err.value.field, err.value.record) == ("generation", 7)
     bad = sample.frame.astype({"secure_boot": "object"})
     bad.loc[3, "secure_boot"] = "yes"
     with pytest.raises(DataError) as err:

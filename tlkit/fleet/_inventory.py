@@ -56,7 +56,7 @@ import pandas as pd
 
 from tlkit._result import Verdict
 from tlkit.errors import DataError, TlkitError
-from tlkit.fleet._spec import FleetSpec
+from tlkit.fleet._spec import GENERATIONS, FleetSpec
 from tlkit.support._inventory import InventoryResult, load_inventory
 from tlkit.support._sizes import parse_size
 from tlkit.support._snapshots import AsOf
@@ -164,8 +164,8 @@ GENERATION_RULES: Final = (
     CloneRule(
         "generation-from-verdict",
         True,
-        "Generation 1 VMs cannot run Trusted Launch: a capable VM is Generation 2 (check_vm found it "
-        "so, by its own labelled SKU heuristic)",
+        "Generation 1 VMs cannot run Trusted Launch, so a capable VM is Generation 2 (for a check_vm "
+        "verdict without a recorded generation, check_vm read it from the image, noted in the row)",
         lambda f: _decided(f["capable"] == True, "V2"),  # noqa: E712 (object column)
     ),
     CloneRule(
@@ -318,6 +318,9 @@ def _single(frame: pd.DataFrame, column: str) -> str:
 def _checked_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The columns the clone reads, as plain objects; a missing column or a wrong-typed cell is a
     DataError naming the column (and the record)."""
+    if not frame.columns.is_unique:
+        twice = str(frame.columns[frame.columns.duplicated()][0])
+        raise DataError(f"not an inventory frame: column {twice!r} appears twice", field=twice)
     missing = [c for c in (*_STR_COLUMNS, *_BOOL_COLUMNS) if c not in frame.columns]
     if missing:
         raise DataError(f"not an inventory frame: no column {missing[0]!r}", field=missing[0])
@@ -331,6 +334,10 @@ def _checked_frame(frame: pd.DataFrame) -> pd.DataFrame:
     checks: dict[str, Callable[[object], bool]] = {
         "record": lambda v: isinstance(v, int) and not isinstance(v, bool),
         **dict.fromkeys(("name", "undetermined", *_STR_COLUMNS), lambda v: v is None or isinstance(v, str)),
+        **dict.fromkeys(
+            ("generation", "generation_guess"),
+            lambda v: v is None or (isinstance(v, str) and v in GENERATIONS),
+        ),
         **dict.fromkeys(_BOOL_COLUMNS, lambda v: v is None or isinstance(v, bool)),
     }
     for column, ok in checks.items():
