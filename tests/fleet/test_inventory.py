@@ -433,3 +433,30 @@ def test_garbage_frame_cells_raise_only_tlkit_errors(
     except TlkitError:
         return
     assert clone.records_in == clone.vms_placed + len(clone.skipped) == 315
+
+
+def test_inconsistent_and_incomplete_trusted_launch_records_are_noted() -> None:
+    flagless = vm("no-flags", security="TrustedLaunch")
+    del flagless["securityProfile"]["uefiSettings"]
+    records = [
+        vm("tl-v1", security="TrustedLaunch", gen="V1"),
+        flagless,
+        vm("tl-ok", security="TrustedLaunch"),
+    ]
+    clone = fleet_spec_from_inventory(records)
+    assert [(n.name, n.code, n.detail) for n in clone.assumed] == [
+        ("tl-v1", "generation-inconsistent", "recorded V1 -> V2"),
+        ("no-flags", "uefi-setting-unknown", "secure_boot=None, vtpm=None"),
+    ]
+    assert clone.composition.to_dict("records") == [
+        {
+            "os": "ubuntu",
+            "family": "Dsv5",
+            "region": "westeurope",
+            "generation": "V2",
+            "capable": True,
+            "weight": 3,
+        }
+    ]
+    assert clone.spec.secure_boot_adoption == 2 / 3  # the missing flag counts as off
+    assert clone.spec.trusted_launch_adoption == 1.0

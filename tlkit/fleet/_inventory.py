@@ -156,6 +156,13 @@ CAPABILITY_RULES: Final = (
 #: ``generation``, in order (a VM none decides is skipped: ``generation-unknown``).
 GENERATION_RULES: Final = (
     CloneRule(
+        "generation-inconsistent",
+        True,
+        "Trusted Launch VMs are Generation 2: a capable VM recorded as V1 counts as V2 "
+        "(load_inventory flags such a record 'inconsistent record' in its notes)",
+        lambda f: _decided((f["capable"] == True) & (f["generation"] == "V1"), "V2"),  # noqa: E712
+    ),
+    CloneRule(
         "recorded",
         False,
         "load_inventory: instance view, else OS disk, else security type (facts 7.1)",
@@ -407,17 +414,42 @@ def _notes(frame: pd.DataFrame, mask: pd.Series, code: str, detail: pd.Series | 
     ]
 
 
-def _skip_reasons(frame: pd.DataFrame) -> list[tuple[str, pd.Series, pd.Series | str]]:
-    """(code, rows, detail) of the VMs that cannot be placed, in :data:`NOTE_CODES` order."""
-    return [
-        ("os-type-unknown", frame["os"].isna(), frame["os_type"].map(lambda v: f"os_type {v!r}")),
-        ("size-unreadable", frame["os"].notna() & frame["family"].isna(), frame["vm_size"].astype(str)),
-        (
-            "region-unknown",
-            frame["os"].notna() & frame["family"].notna() & frame["region"].isna(),
-            "location missing",
-        ),
-    ]
+_Check = tuple[str, Callable[[pd.DataFrame], pd.Series], Callable[[pd.DataFrame], "pd.Series | str"]]
+
+#: (note code, rows, detail) of the VMs that cannot be placed before capability is decided: the first
+#: that applies names the reason.
+_SKIP_CHECKS: Final[tuple[_Check, ...]] = (
+    ("os-type-unknown", lambda f: f["os"].isna(), lambda f: f["os_type"].map(lambda v: f"os_type {v!r}")),
+    ("size-unreadable", lambda f: f["family"].isna(), lambda f: f["vm_size"].map(lambda v: f"vm_size {v!r}")),
+    ("region-unknown", lambda f: f["region"].isna(), lambda f: "no location"),
+)
+
+#: (note code, rows, detail) of placed VMs modelled with a simplification (besides the rules' own).
+_MODEL_CHECKS: Final[tuple[_Check, ...]] = (
+    (
+        "uefi-setting-unknown",
+        lambda f: f["tl"] & (f["secure_boot"].isna() | f["vtpm"].isna()),
+        lambda f: f["secure_boot"].map(lambda v: f"secure_boot={v}") + f["vtpm"].map(lambda v: f", vtpm={v}"),
+    ),
+    (
+        "confidential-vm",
+        lambda f: f["security_type"] == "ConfidentialVM",
+        lambda f: f["capable"].map(lambda c: f"capable={c}"),
+    ),
+)
+
+
+def _check_notes(
+    f: pd.DataFrame, checks: tuple[_Check, ...], among: pd.Series
+) -> tuple[pd.Series, list[CloneNote]]:
+    """Apply ``checks`` to the rows ``among``: the code of the first check each row meets, and notes."""
+    hit = pd.Series(None, index=f.index, dtype="object")
+    notes: list[CloneNote] = []
+    for code, rows, detail in checks:
+        mask = among & hit.isna() & rows(f).fillna(False).astype(bool)
+        notes += _notes(f, mask, code, detail(f))
+        hit = hit.where(~mask, code)
+    return hit, notes
 
 
 def _resolve(frame: pd.DataFrame, family_by: str, undetermined: str) -> tuple[pd.DataFrame, list[CloneNote]]:
@@ -430,11 +462,8 @@ def _resolve(frame: pd.DataFrame, family_by: str, undetermined: str) -> tuple[pd
     f["family"] = _families(f["vm_size"], family_by)
     f["region"] = f["location"].map(_region)
     f["tl"] = f["security_type"] == "TrustedLaunch"
-    notes: list[CloneNote] = []
-    f["skip"] = None
-    for code, mask, detail in _skip_reasons(f):
-        notes += _notes(f, mask & f["skip"].isna(), code, detail)
-        f.loc[mask & f["skip"].isna(), "skip"] = code
+    everyone = pd.Series(True, index=f.index)
+    f["skip"], notes = _check_notes(f, _SKIP_CHECKS, everyone)
     capable, _ = _apply_rules(f, CAPABILITY_RULES)
     open_ = capable.isna() & f["skip"].isna()
     policy = UNDETERMINED_POLICIES[undetermined]
@@ -455,17 +484,12 @@ def _resolve(frame: pd.DataFrame, family_by: str, undetermined: str) -> tuple[pd
     notes += _notes(f, lost, "generation-unknown", "no recorded generation and no SKU guess")
     f.loc[lost, "skip"] = "generation-unknown"
     placed = f["skip"].isna()
+    was = f["generation"].map(lambda g: f"recorded {g}" if g else "not recorded")
     for rule in GENERATION_RULES:
         if rule.assumption:
-            notes += _notes(f, placed & (by == rule.code), rule.code, generation)
-    clash = placed & (f["capable"] == True) & (generation == "V1")  # noqa: E712
-    notes += _notes(f, clash, "generation-inconsistent", "recorded V1")
-    f["generation"] = generation.where(~clash, "V2")
-    for flag in ("secure_boot", "vtpm"):
-        unknown = placed & f["tl"] & f[flag].isna()
-        notes += _notes(f, unknown, "uefi-setting-unknown", f"{flag} missing")
-    cvm = placed & (f["security_type"] == "ConfidentialVM")
-    notes += _notes(f, cvm, "confidential-vm", f["capable"].map(lambda c: f"capable={c}"))
+            notes += _notes(f, placed & (by == rule.code), rule.code, was + " -> " + generation.fillna(""))
+    f["generation"] = generation
+    notes += _check_notes(f, _MODEL_CHECKS, placed)[1]
     return f, notes
 
 
