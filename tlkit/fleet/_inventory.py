@@ -20,9 +20,10 @@ fields say what the estate does today:
   and is listed in :attr:`InventoryClone.assumed` (code ``capability-undetermined``);
   ``"capable"`` counts it as capable (also listed); ``"error"`` raises a DataError naming the record.
 - **generation** (:data:`GENERATION_RULES`): the generation ``load_inventory`` recorded (instance
-  view, OS disk or security type); else ``V2`` for a capable VM (Generation 1 VMs can't run Trusted
-  Launch, so check_vm found Generation 2); else the image SKU's naming rule (``generation_guess``, a
-  heuristic). Those two are listed in ``assumed``. A VM with none of these is skipped
+  view, OS disk or security type; a capable VM recorded V1, an inconsistent record, counts as V2);
+  else ``V2`` for a capable VM (Generation 1 VMs can't run Trusted Launch, so check_vm found
+  Generation 2); else the image SKU's naming rule (``generation_guess``, a heuristic). All but the
+  recorded generation are listed in ``assumed``. A VM with none of these is skipped
   (``generation-unknown``).
 - **adoption**: ``trusted_launch_adoption`` = Trusted Launch VMs / capable VMs;
   ``secure_boot_adoption`` and ``vtpm_adoption`` = shares among Trusted Launch VMs (a flag the export
@@ -32,7 +33,9 @@ fields say what the estate does today:
 - the four independent mixes (``os_mix``, ``family_mix``, ``region_mix``, ``generation_mix``) are set
   to the composition's marginals, for reading only: the composition replaces them.
 
-Every record that is not in the composition is in :attr:`InventoryClone.skipped` with a reason code
+The result is an :class:`InventoryClone` (``.spec``, ``.composition``, ``.skipped``, ``.assumed``),
+not a bare spec, so that nothing is dropped out of sight: every record that is not in the
+composition is in :attr:`InventoryClone.skipped` with a reason code
 (records ``load_inventory`` could not read: ``unreadable``), so
 ``records_in == vms placed + len(skipped)``. Keyword overrides win over everything derived, except
 the fields the inventory defines (``composition`` and the four mixes), which are refused naming the
