@@ -378,34 +378,25 @@ def test_arbitrary_overrides_raise_only_tlkit_errors(
         assert getattr(clone.spec, name) == value or name == "vms"
 
 
-_record = st.fixed_dictionaries(
-    {},
-    optional={
-        "name": st.text(max_size=6) | st.integers(),
-        "location": st.sampled_from(["eastus", "", "West Europe"]) | _json,
-        "hardwareProfile": st.fixed_dictionaries(
-            {"vmSize": st.sampled_from(["Standard_D2s_v5", "Standard_NC6", "Standard_X", "D"]) | _json}
-        )
-        | _json,
-        "storageProfile": st.fixed_dictionaries(
-            {
-                "osDisk": st.fixed_dictionaries(
-                    {"osType": st.sampled_from(["Linux", "Windows", "BeOS"]) | _json}
-                )
-            }
-        ),
-        "securityProfile": st.fixed_dictionaries(
-            {"securityType": st.sampled_from(["TrustedLaunch", "Standard", "bogus"]) | _json}
-        ),
-        "instanceView": st.fixed_dictionaries(
-            {"hyperVGeneration": st.sampled_from(["V1", "V2", "V3"]) | _json}
-        ),
-    },
-)
+@st.composite
+def _records(draw: st.DrawFn) -> dict[str, Any]:
+    """A record near a real one: valid or odd values, and sometimes one member replaced by garbage."""
+    rec = vm(
+        draw(st.sampled_from(["a", "b", "c"])),
+        draw(st.sampled_from(["Standard_D2s_v5", "Standard_NC6", "Standard_D8pds_v6", "Standard_X", "D"])),
+        security=draw(st.sampled_from([None, "TrustedLaunch", "Standard", "ConfidentialVM", "bogus"])),
+        sb=draw(st.booleans()),
+        gen=draw(st.sampled_from([None, "V1", "V2", "V3"])),
+        os_type=draw(st.sampled_from(["Linux", "Windows", "BeOS", ""])),
+        location=draw(st.sampled_from(["eastus", "", "West Europe"])),
+    )
+    if draw(st.booleans()):
+        rec[draw(st.sampled_from(sorted(rec)))] = draw(_json)
+    return rec
 
 
 @settings(max_examples=150)
-@given(inventory=st.lists(_record, max_size=5) | _json | st.binary(max_size=64) | st.text(max_size=64))
+@given(inventory=st.lists(_records(), max_size=5) | _json | st.binary(max_size=64) | st.text(max_size=64))
 def test_garbage_inventories_raise_only_tlkit_errors(inventory: Any) -> None:
     try:
         clone = fleet_spec_from_inventory(inventory)
