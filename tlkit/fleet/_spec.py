@@ -241,6 +241,9 @@ class FleetSpec:
     def __hash__(self) -> int:  # the mixes are read-only mappings: hash the plain data
         return hash(self.to_json())
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:  # read-only mappings do not pickle: the JSON does
+        return (FleetSpec.from_json, (self.to_json(),))
+
     # --- plain data ---------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The spec as JSON-able plain data (mixes as dicts, the composition as a list of dicts)."""
