@@ -38,7 +38,8 @@ from tlkit.tpm import load_public_key
 SPEC = {
     "os_mix": {"ubuntu": 1.0, "windows": 1.0},
     "secure_boot_adoption": 0.8,
-    "kernel_update_rate": 0.1,
+    "kernel_release_every_days": 2,
+    "rollout_waves": 2,
     "driver_install_rate": 0.02,
     "infection_rate": 0.01,
     "baseline_policy": "lagged",

@@ -39,7 +39,7 @@ def mixed() -> FleetResult:
             vms=4,
             os_mix={"ubuntu": 1.0, "windows": 1.0},
             secure_boot_adoption=0.5,
-            kernel_update_rate=0.3,
+            kernel_release_every_days=2,
             driver_install_rate=0.2,
             infection_rate=0.2,
             seed=11,
@@ -141,7 +141,7 @@ def test_a_quiet_fully_adopted_fleet_raises_nothing_and_is_fully_covered() -> No
 
 
 def test_kernel_updates_without_baseline_updates_are_all_false_positives() -> None:
-    result = simulate_exact(_spec(kernel_update_rate=1.0, baseline_policy="never"))
+    result = simulate_exact(_spec(kernel_release_every_days=1, baseline_policy="never"))
     failed = result.attestations[~result.attestations["passed"]]
     assert set(failed["day"]) == {1, 2}  # every round after the first update (day 1)
     assert set(failed["codes"]) == {"baseline-deviation"}
@@ -154,7 +154,7 @@ def test_kernel_updates_without_baseline_updates_are_all_false_positives() -> No
 
 
 def test_immediate_baseline_updates_raise_nothing_from_updates() -> None:
-    result = simulate_exact(_spec(kernel_update_rate=1.0, firmware_update_rate=0.5))
+    result = simulate_exact(_spec(kernel_release_every_days=1, firmware_update_rate=0.5))
     assert (result.events["kind"] == "kernel-update").sum() == 4
     assert result.attestations["passed"].all()
     assert alerts(result).empty
@@ -162,7 +162,7 @@ def test_immediate_baseline_updates_raise_nothing_from_updates() -> None:
 
 def test_a_lagged_baseline_alerts_until_it_catches_up() -> None:
     result = simulate_exact(
-        _spec(vms=1, days=4, kernel_update_rate=1.0, baseline_policy="lagged", baseline_lag_days=1)
+        _spec(vms=1, days=4, kernel_release_every_days=1, baseline_policy="lagged", baseline_lag_days=1)
     )
     # updates on days 1-3; the day-1 update reaches the baseline on day 2, and day 2's and 3's
     # boots are the same updated kernel: only day 1 fails.
@@ -195,7 +195,7 @@ def test_unsigned_drivers_alert_as_untrusted_modules_on_healthy_vms() -> None:
 @pytest.mark.parametrize("adoption", ["vtpm_adoption", "extension_adoption"])
 def test_vms_without_vtpm_or_extension_are_not_attested_not_failed(adoption: str) -> None:
     result = simulate_exact(
-        _spec(vms=2, days=2, kernel_update_rate=1.0, baseline_policy="never", **{adoption: 0.0})
+        _spec(vms=2, days=2, kernel_release_every_days=1, baseline_policy="never", **{adoption: 0.0})
     )
     assert result.attestations.empty
     assert result.pipeline_runs == 0

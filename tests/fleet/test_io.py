@@ -27,7 +27,7 @@ def fleet() -> FleetResult:
             days=2,
             os_mix={"ubuntu": 1.0, "windows": 1.0},
             secure_boot_adoption=0.5,
-            kernel_update_rate=0.3,
+            kernel_release_every_days=1,
             driver_install_rate=0.3,
             infection_rate=0.2,
             seed=5,

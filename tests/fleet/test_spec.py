@@ -12,7 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tlkit.errors import DataError, MissingComponentError, TlkitError
-from tlkit.fleet._spec import BASELINE_POLICIES, OS_IMAGES, FleetSpec
+from tlkit.fleet._spec import BASELINE_POLICIES, GENERATIONS, OS_IMAGES, FleetSpec
+
+_ROW: dict[str, Any] = {
+    "os": "ubuntu", "family": "Dsv5", "region": "eastus", "generation": "V2", "capable": True, "weight": 1.0,
+}  # fmt: skip
 
 
 def test_os_images_are_the_simulators_healthy_boots() -> None:
@@ -41,8 +45,29 @@ def test_os_images_are_the_simulators_healthy_boots() -> None:
         ({"secure_boot_adoption": 1.5}, "secure_boot_adoption"),
         ({"vtpm_adoption": -0.1}, "vtpm_adoption"),
         ({"extension_adoption": "all"}, "extension_adoption"),
-        ({"kernel_update_rate": math.inf}, "kernel_update_rate"),
+        ({"firmware_update_rate": math.inf}, "firmware_update_rate"),
         ({"infection_rate": 2}, "infection_rate"),
+        ({"kernel_update_rate": 0.1}, "kernel_update_rate"),  # removed: rollout waves replace it
+        ({"region_mix": {"": 1.0}}, "region_mix"),
+        ({"generation_mix": {"V3": 1.0}}, "generation_mix"),
+        ({"generation_mix": {"V1": 0.0}}, "generation_mix"),
+        ({"composition": "ubuntu"}, "composition"),
+        ({"composition": [{"os": "ubuntu"}]}, "composition"),
+        ({"composition": [dict(_ROW, os="debian")]}, "composition"),
+        ({"composition": [dict(_ROW, generation="V9")]}, "composition"),
+        ({"composition": [dict(_ROW, capable="yes")]}, "composition"),
+        ({"composition": [dict(_ROW, weight=0.0)]}, "composition"),
+        ({"composition": [dict(_ROW, family="")]}, "composition"),
+        ({"trusted_launch_adoption": 1.01}, "trusted_launch_adoption"),
+        ({"kernel_release_every_days": -1}, "kernel_release_every_days"),
+        ({"kernel_release_every_days": 1.5}, "kernel_release_every_days"),
+        ({"rollout_waves": 0}, "rollout_waves"),
+        ({"wave_spacing_days": -1}, "wave_spacing_days"),
+        ({"dbx_update_rate": -0.5}, "dbx_update_rate"),
+        ({"secure_boot_off_for_driver": 1.5}, "secure_boot_off_for_driver"),
+        ({"mitm_rate": "often"}, "mitm_rate"),
+        ({"extension_outage_rate": math.nan}, "extension_outage_rate"),
+        ({"extension_outage_days": 0}, "extension_outage_days"),
         ({"baseline_policy": "sometimes"}, "baseline_policy"),
         ({"baseline_lag_days": 3}, "baseline_lag_days"),
         ({"baseline_policy": "lagged", "baseline_lag_days": -1}, "baseline_lag_days"),
@@ -69,6 +94,17 @@ _mix = st.dictionaries(
     st.text(min_size=1, max_size=8), st.floats(0.01, 100, allow_nan=False), min_size=1, max_size=4
 )
 _unit = st.floats(0.0, 1.0, allow_nan=False)
+_names = st.text(min_size=1, max_size=8)
+_rows = st.fixed_dictionaries(
+    {
+        "os": st.sampled_from(sorted(OS_IMAGES)),
+        "family": _names,
+        "region": _names,
+        "generation": st.sampled_from(GENERATIONS),
+        "capable": st.booleans(),
+        "weight": st.floats(0.01, 100),
+    }
+)
 
 
 @st.composite
@@ -78,13 +114,24 @@ def specs(draw: st.DrawFn) -> FleetSpec:
         vms=draw(st.integers(1, 10**6)),
         os_mix=draw(st.dictionaries(st.sampled_from(sorted(OS_IMAGES)), st.floats(0.01, 10), min_size=1)),
         family_mix=draw(_mix),
+        region_mix=draw(_mix),
+        generation_mix=draw(st.dictionaries(st.sampled_from(GENERATIONS), st.floats(0.01, 10), min_size=1)),
+        composition=tuple(draw(st.lists(_rows, max_size=4))),
+        trusted_launch_adoption=draw(_unit),
         secure_boot_adoption=draw(_unit),
         vtpm_adoption=draw(_unit),
         extension_adoption=draw(_unit),
-        kernel_update_rate=draw(_unit),
+        kernel_release_every_days=draw(st.integers(0, 30)),
+        rollout_waves=draw(st.integers(1, 8)),
+        wave_spacing_days=draw(st.integers(0, 7)),
         firmware_update_rate=draw(_unit),
+        dbx_update_rate=draw(_unit),
         driver_install_rate=draw(_unit),
+        secure_boot_off_for_driver=draw(_unit),
         infection_rate=draw(_unit),
+        mitm_rate=draw(_unit),
+        extension_outage_rate=draw(_unit),
+        extension_outage_days=draw(st.integers(1, 10)),
         baseline_policy=policy,
         baseline_lag_days=draw(st.integers(0, 60)) if policy == "lagged" else 0,
         days=draw(st.integers(1, 365)),
@@ -137,6 +184,23 @@ def test_yaml_without_pyyaml_says_what_is_missing(monkeypatch: pytest.MonkeyPatc
     assert err.value.component == "pyyaml"
     with pytest.raises(MissingComponentError):
         FleetSpec.from_yaml("vms: 3")
+
+
+def test_the_composition_is_read_only_and_round_trips_as_a_list() -> None:
+    spec = FleetSpec(composition=[_ROW, dict(_ROW, generation="V1", capable=False, weight=2)])  # type: ignore[arg-type]
+    assert isinstance(spec.composition, tuple)
+    with pytest.raises(TypeError):
+        spec.composition[0]["os"] = "windows"  # type: ignore[index]
+    assert spec.to_dict()["composition"][1] == dict(_ROW, generation="V1", capable=False, weight=2)
+    assert FleetSpec.from_json(spec.to_json()) == spec
+    assert hash(FleetSpec.from_json(spec.to_json())) == hash(spec)
+
+
+def test_a_bad_composition_row_is_named_by_index() -> None:
+    with pytest.raises(DataError) as err:
+        FleetSpec(composition=(_ROW, dict(_ROW, weight=-1.0)))
+    assert err.value.record == 1
+    assert "composition[1].weight" in str(err.value)
 
 
 def test_json_that_is_not_json_is_a_data_error() -> None:

@@ -77,7 +77,6 @@ EPOCH: Final = datetime(2026, 1, 1, tzinfo=UTC)
 #: Event kinds of the ``events`` table; every kind but ``boot`` is drawn, in this order, per VM-day.
 EVENT_KINDS: Final = ("boot", "kernel-update", "firmware-update", "driver-install", "infection")
 _RATE_OF: Final = {
-    "kernel-update": "kernel_update_rate",
     "firmware-update": "firmware_update_rate",
     "driver-install": "driver_install_rate",
     "infection": "infection_rate",
@@ -334,9 +333,11 @@ def _rounds(spec: FleetSpec) -> dict[int, list[int]]:
 
 def _simulate_vm(run: _Run, vm: _Vm, rounds: Mapping[int, list[int]]) -> Iterator[tuple[str, dict[str, Any]]]:
     spec = run.spec
-    kinds = list(_RATE_OF)
-    rates = np.array([getattr(spec, _RATE_OF[k]) for k in kinds])
+    kinds = ["kernel-update", *_RATE_OF]
+    rates = np.array([0.0] + [getattr(spec, _RATE_OF[k]) for k in kinds[1:]])
     drawn = vm.rng.random((max(spec.days - 1, 0), len(kinds))) < rates  # events on days 1..days-1
+    every = spec.kernel_release_every_days
+    drawn[:, 0] = [every > 0 and (d + 1) % every == 0 for d in range(drawn.shape[0])]
     vm.baseline = run.healthy_baseline(vm.state.os)
     for day in range(spec.days):
         happened = [k for k, hit in zip(kinds, drawn[day - 1], strict=True) if hit] if day else []

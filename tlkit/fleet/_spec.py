@@ -1,14 +1,17 @@
 """The description of a synthetic fleet: :class:`FleetSpec` (private).
 
-What it does: one frozen, validated dataclass saying how many VMs, their OS-image and size-family
-mixes, how many adopt Secure Boot, a vTPM and the Guest Attestation extension, the daily per-VM
-probabilities of kernel updates, firmware updates, unsigned (GPU/DKMS) driver installs and bootkit
-infections, the baseline-update policy, the horizon, the attestation period and the seed. It round
-trips through JSON and YAML (PyYAML is optional: imported only when asked for). Bad values raise
+What it does: one frozen, validated dataclass saying how many VMs, their composition (independent
+OS-image, size-family, region and generation mixes, or one joint ``composition`` table), how many
+capable VMs are deployed as Trusted Launch and how many of those adopt Secure Boot, a vTPM and the
+Guest Attestation extension, the kernel release cadence and its rollout waves, the daily per-VM
+probabilities of firmware and dbx updates, unsigned (GPU/DKMS) driver installs (and of Secure Boot
+being turned off for one), bootkit infections, vTPM man-in-the-middle days and extension outages,
+the baseline-update policy, the horizon, the attestation period and the seed. It round trips through
+JSON and YAML (PyYAML is optional: imported only when asked for). Bad values raise
 :class:`tlkit.errors.DataError` with ``field`` naming the field.
 
-What it does not do: simulate (:mod:`tlkit.fleet._exact`), import an inventory, or model regions,
-generations, rollout waves, vTPM man-in-the-middle or extension outages (later work of issue 10).
+What it does not do: simulate (:mod:`tlkit.fleet._process` and the two modes) or import an
+inventory (``FleetSpec.from_inventory`` lives in :mod:`tlkit.fleet._inventory`).
 """
 
 from __future__ import annotations
@@ -17,14 +20,14 @@ import dataclasses
 import importlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
 from tlkit.errors import DataError, MissingComponentError
 
-__all__ = ["BASELINE_POLICIES", "OS_IMAGES", "FleetSpec"]
+__all__ = ["BASELINE_POLICIES", "COMPOSITION_KEYS", "GENERATIONS", "OS_IMAGES", "FleetSpec"]
 
 #: The OS images the simulator boots, and the :mod:`tlkit.boot` scenario of each one's healthy boot.
 OS_IMAGES: Final[Mapping[str, str]] = MappingProxyType(
@@ -35,12 +38,38 @@ OS_IMAGES: Final[Mapping[str, str]] = MappingProxyType(
 #: ``lagged``: ``baseline_lag_days`` later; ``never``: the baseline stays the first healthy boot.
 BASELINE_POLICIES: Final = ("immediate", "lagged", "never")
 
-_RATES: Final = ("kernel_update_rate", "firmware_update_rate", "driver_install_rate", "infection_rate")
-_ADOPTIONS: Final = ("secure_boot_adoption", "vtpm_adoption", "extension_adoption")
-_COUNTS: Final = {"vms": 1, "days": 1, "attest_every_hours": 1, "baseline_lag_days": 0, "seed": 0}
+#: Azure VM generations; Gen1 (``V1``, BIOS) VMs cannot run Trusted Launch.
+GENERATIONS: Final = ("V1", "V2")
+
+#: The keys of one row of :attr:`FleetSpec.composition`, and the type of each value.
+COMPOSITION_KEYS: Final[Mapping[str, type]] = MappingProxyType(
+    {"os": str, "family": str, "region": str, "generation": str, "capable": bool, "weight": float}
+)
+
+_RATES: Final = (
+    "firmware_update_rate",
+    "dbx_update_rate",
+    "driver_install_rate",
+    "secure_boot_off_for_driver",
+    "infection_rate",
+    "mitm_rate",
+    "extension_outage_rate",
+)
+_ADOPTIONS: Final = ("trusted_launch_adoption", "secure_boot_adoption", "vtpm_adoption", "extension_adoption")
+_COUNTS: Final = {
+    "vms": 1, "days": 1, "attest_every_hours": 1, "baseline_lag_days": 0, "seed": 0,
+    "kernel_release_every_days": 0, "rollout_waves": 1, "wave_spacing_days": 0, "extension_outage_days": 1,
+}  # fmt: skip
+#: Mix field → the names its keys must come from (None: free names).
+_MIXES: Final[Mapping[str, tuple[str, ...] | None]] = {
+    "os_mix": tuple(OS_IMAGES),
+    "family_mix": None,
+    "region_mix": None,
+    "generation_mix": GENERATIONS,
+}
 
 
-def _frozen(mix: Mapping[str, float]) -> Mapping[str, float]:
+def _frozen(mix: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(mix))
 
 
@@ -63,17 +92,57 @@ def _count(name: str, value: object, low: int) -> None:
         raise DataError(f"{name} must be at least {low}, not {value!r}", field=name)
 
 
-def _mix(name: str, value: object, allowed: Mapping[str, str] | None) -> None:
+def _name(name: str, value: object, allowed: tuple[str, ...] | None, what: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise DataError(f"{name} {what} must be non-empty strings, not {value!r}", field=name)
+    if allowed is not None and value not in allowed:
+        raise DataError(f"{name}: unknown {what} {value!r}; known: {', '.join(allowed)}", field=name)
+
+
+def _mix(name: str, value: object, allowed: tuple[str, ...] | None) -> None:
     if not isinstance(value, Mapping) or not value:
         raise DataError(f"{name} must be a non-empty mapping of name to weight", field=name)
     for key, weight in value.items():
-        if not isinstance(key, str) or not key:
-            raise DataError(f"{name} keys must be non-empty strings, not {key!r}", field=name)
-        if allowed is not None and key not in allowed:
-            raise DataError(f"{name}: unknown OS image {key!r}; known: {', '.join(allowed)}", field=name)
+        _name(name, key, allowed, "key")
         _number(name, weight, 0.0, math.inf)
     if not sum(float(w) for w in value.values()) > 0:
         raise DataError(f"{name} weights must sum to more than 0", field=name)
+
+
+def _composition_row(n: int, row: object) -> Mapping[str, Any]:
+    name = "composition"
+    if not isinstance(row, Mapping):
+        raise DataError(f"{name}[{n}] must be a mapping, not {type(row).__name__}", field=name)
+    if set(row) != set(COMPOSITION_KEYS):
+        raise DataError(
+            f"{name}[{n}] must have exactly the keys {sorted(COMPOSITION_KEYS)}, not {sorted(map(str, row))}",
+            field=name,
+        )
+    _name(f"{name}[{n}].os", row["os"], tuple(OS_IMAGES), "OS image")
+    _name(f"{name}[{n}].family", row["family"], None, "family")
+    _name(f"{name}[{n}].region", row["region"], None, "region")
+    _name(f"{name}[{n}].generation", row["generation"], GENERATIONS, "generation")
+    if not isinstance(row["capable"], bool):
+        raise DataError(f"{name}[{n}].capable must be true or false, not {row['capable']!r}", field=name)
+    weight = row["weight"]
+    _number(f"{name}[{n}].weight", weight, 0.0, math.inf)
+    if not float(weight) > 0:
+        raise DataError(f"{name}[{n}].weight must be more than 0, not {weight!r}", field=name)
+    return _frozen(row)
+
+
+def _composition(value: object) -> tuple[Mapping[str, Any], ...]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
+        raise DataError(
+            f"composition must be a sequence of rows, not {type(value).__name__}", field="composition"
+        )
+    rows = []
+    for n, row in enumerate(value):
+        try:
+            rows.append(_composition_row(n, row))
+        except DataError as e:  # the message names the row's key; the spec field is "composition"
+            raise DataError(e.message, record=n, field="composition") from None
+    return tuple(rows)
 
 
 @dataclass(frozen=True)
@@ -84,12 +153,34 @@ class FleetSpec:
         vms: fleet size (≥ 1).
         os_mix: OS image → weight (keys of :data:`OS_IMAGES`; weights ≥ 0, summing to more than 0).
         family_mix: size family → weight (free names, e.g. ``"Dsv5"``).
-        secure_boot_adoption, vtpm_adoption, extension_adoption: the share of VMs with Secure Boot on,
-            a vTPM, and the Guest Attestation extension (each in [0, 1], drawn independently).
-        kernel_update_rate, firmware_update_rate, driver_install_rate, infection_rate: the probability,
-            per VM and day, of a kernel update, a firmware update, an unsigned GPU/DKMS driver install
-            and a bootkit infection (each in [0, 1]; each event reboots the VM).
-        baseline_policy: one of :data:`BASELINE_POLICIES`.
+        region_mix: Azure region → weight (free names).
+        generation_mix: VM generation (:data:`GENERATIONS`) → weight; only ``V2`` VMs are capable of
+            Trusted Launch.
+        composition: when non-empty, a joint distribution that replaces the four mixes: rows with the
+            keys of :data:`COMPOSITION_KEYS` (``capable``: the support matrix says this size, image
+            and generation can run Trusted Launch; ``weight`` > 0).
+        trusted_launch_adoption: the share of capable VMs deployed as Trusted Launch; the others are
+            ``Standard`` (no Secure Boot, vTPM or extension: never attested, only recommendations).
+        secure_boot_adoption, vtpm_adoption, extension_adoption: the share of Trusted Launch VMs with
+            Secure Boot on, a vTPM, and the Guest Attestation extension (each in [0, 1], independent).
+        kernel_release_every_days: a kernel release every that many days (0: none); release ``r`` is
+            installed by rollout wave ``w`` on day ``r * kernel_release_every_days + w *
+            wave_spacing_days`` (within the horizon).
+        rollout_waves: how many waves (≥ 1); each VM is in one, uniformly.
+        wave_spacing_days: days between two waves (≥ 0).
+        firmware_update_rate, dbx_update_rate, driver_install_rate, infection_rate: the probability,
+            per VM and day, of a Hyper-V firmware update, a dbx (Secure Boot forbidden-signature
+            database) update, an unsigned GPU/DKMS driver install and a bootkit infection (each in
+            [0, 1]; each reboots the VM).
+        secure_boot_off_for_driver: the probability that, after a driver install on a VM with Secure
+            Boot on, the operator turns Secure Boot off on purpose (from then on the VM's Secure
+            Boot is off *by design*, which Defender's suppression rule honours).
+        mitm_rate: the probability, per VM and day, that the day's attestations are answered by an
+            attacker's vTPM (ground truth: compromised that day).
+        extension_outage_rate, extension_outage_days: the probability, per VM and day, that the
+            Guest Attestation extension stops responding, and for how many days (≥ 1): no evidence,
+            not a compromise.
+        baseline_policy: one of :data:`BASELINE_POLICIES` (for kernel, firmware and dbx updates).
         baseline_lag_days: days between an update and its baseline update (``lagged`` only; 0 otherwise).
         days: the horizon in days (≥ 1).
         attest_every_hours: the period of attestation rounds (≥ 1), besides one after every boot.
@@ -102,13 +193,24 @@ class FleetSpec:
     vms: int = 100
     os_mix: Mapping[str, float] = field(default_factory=lambda: _frozen({"ubuntu": 1.0}))
     family_mix: Mapping[str, float] = field(default_factory=lambda: _frozen({"Dsv5": 1.0}))
+    region_mix: Mapping[str, float] = field(default_factory=lambda: _frozen({"eastus": 1.0}))
+    generation_mix: Mapping[str, float] = field(default_factory=lambda: _frozen({"V2": 1.0}))
+    composition: tuple[Mapping[str, Any], ...] = ()
+    trusted_launch_adoption: float = 1.0
     secure_boot_adoption: float = 1.0
     vtpm_adoption: float = 1.0
     extension_adoption: float = 1.0
-    kernel_update_rate: float = 0.0
+    kernel_release_every_days: int = 0
+    rollout_waves: int = 1
+    wave_spacing_days: int = 1
     firmware_update_rate: float = 0.0
+    dbx_update_rate: float = 0.0
     driver_install_rate: float = 0.0
+    secure_boot_off_for_driver: float = 0.0
     infection_rate: float = 0.0
+    mitm_rate: float = 0.0
+    extension_outage_rate: float = 0.0
+    extension_outage_days: int = 1
     baseline_policy: str = "immediate"
     baseline_lag_days: int = 0
     days: int = 30
@@ -118,10 +220,10 @@ class FleetSpec:
     def __post_init__(self) -> None:
         for name, low in _COUNTS.items():
             _count(name, getattr(self, name), low)
-        _mix("os_mix", self.os_mix, OS_IMAGES)
-        _mix("family_mix", self.family_mix, None)
-        object.__setattr__(self, "os_mix", _frozen(self.os_mix))
-        object.__setattr__(self, "family_mix", _frozen(self.family_mix))
+        for name, allowed in _MIXES.items():
+            _mix(name, getattr(self, name), allowed)
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+        object.__setattr__(self, "composition", _composition(self.composition))
         for name in (*_ADOPTIONS, *_RATES):
             _number(name, getattr(self, name), 0.0, 1.0)
         if self.baseline_policy not in BASELINE_POLICIES:
@@ -141,11 +243,8 @@ class FleetSpec:
 
     # --- plain data ---------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """The spec as JSON-able plain data (mixes as dicts)."""
-        return {
-            f.name: dict(v) if isinstance(v := getattr(self, f.name), Mapping) else v
-            for f in dataclasses.fields(self)
-        }
+        """The spec as JSON-able plain data (mixes as dicts, the composition as a list of dicts)."""
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
     @classmethod
     def from_dict(cls, data: object) -> FleetSpec:
@@ -196,6 +295,14 @@ class FleetSpec:
         except (yaml.YAMLError, ValueError) as e:
             raise DataError(f"a fleet spec is not valid YAML: {e}") from e
         return cls.from_dict(data)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _yaml() -> Any:
