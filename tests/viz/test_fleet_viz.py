@@ -28,6 +28,7 @@ from tlkit.viz.fleet import (
     cause_figure,
     cause_table,
     daily_alert_rates,
+    dashboard_figure,
     family_os_heatmap,
     family_os_rates,
     lag_figure,
@@ -142,6 +143,18 @@ def test_cause_bars_are_the_cause_table(fleet: Tables) -> None:
         assert ax.patches[-1].get_hatch() == "//"
     ticks = cause_figure(fleet, "os").axes[0].get_xticklabels()
     assert [t.get_text() for t in ticks] == ["ubuntu", "windows"]
+
+
+def test_dashboard_figure_puts_rates_beside_causes(fleet: Tables) -> None:
+    rates, causes = dashboard_figure(fleet).axes
+    truth = daily_alert_rates(fleet, "truth")
+    drawn = {line.get_label(): line.get_ydata() for line in rates.get_lines()}
+    assert set(drawn) == set(truth.columns)
+    for name, values in drawn.items():
+        np.testing.assert_array_equal(values, truth[name].to_numpy())
+    table = cause_table(fleet, "os")
+    heights = np.array([p.get_height() for p in causes.patches]).reshape(len(table.columns), len(table))
+    np.testing.assert_allclose(heights, table.to_numpy().T)
 
 
 def test_heatmap_shows_rates_per_family_and_os(fleet: Tables) -> None:

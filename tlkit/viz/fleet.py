@@ -5,6 +5,8 @@
 - :func:`cause_figure`: one bar per day (or per OS image), stacked by cause, with the suppressed
   alerts as a hatched segment of their own on top (counted, never shown to the SOC).
 - :func:`family_os_heatmap`: alerts per 1,000 VM-days for every size family x OS image, annotated.
+- :func:`dashboard_figure`: the daily rates and the causes per OS side by side, drawn fast (the fleet
+  dashboard redraws it on every change).
 - :func:`lag_figure`: false-positive share (and alert rate) against the baseline-update lag, from a
   :func:`tlkit.fleet._sweep.sweep` table over ``baseline_lag_days``.
 
@@ -43,6 +45,7 @@ __all__ = [
     "cause_figure",
     "cause_table",
     "daily_alert_rates",
+    "dashboard_figure",
     "family_os_heatmap",
     "family_os_rates",
     "lag_figure",
@@ -146,33 +149,28 @@ def _colour(i: int) -> str:
     return CAUSE_COLORS[i % len(CAUSE_COLORS)]
 
 
-def alert_rate_figure(result: FleetTables, *, title: str = "Alerts the SOC sees, per day") -> Figure:
-    """Two panels over the days: top, all unsuppressed alerts, the real ones and the false positives
-    (:func:`daily_alert_rates` ``by="truth"``); bottom, one line per cause (``by="cause"``). The
-    y axes are alerts per 1,000 VM-days."""
-    truth, causes = daily_alert_rates(result, "truth"), daily_alert_rates(result, "cause")
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.6), sharex=True, layout="constrained")
+def _finish(ax: Axes, ylabel: str, legend: Mapping[str, Any]) -> None:
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**{"fontsize": 8, "frameon": False, **legend})
+
+
+def _truth_lines(ax: Axes, result: FleetTables) -> None:
+    truth = daily_alert_rates(result, "truth")
     for name, colour in TRUTH_COLORS.items():
         style = "-" if name == "all alerts" else "--"
-        top.plot(truth.index, truth[name], style, color=colour, label=name, lw=1.6)
-    for i, cause in enumerate(causes.columns):
-        bottom.plot(causes.index, causes[cause], color=_colour(i), label=cause, lw=1.3)
-    top.set_title(title)
-    for ax, head in ((top, "alerts per 1,000 VM-days"), (bottom, "by cause")):
-        ax.set_ylabel(head)
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=2)
-    bottom.set_xlabel("day")
-    bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if not len(causes.columns):
-        bottom.text(0.5, 0.5, "no alerts", transform=bottom.transAxes, ha="center", color="#616161")
-    return fig
+        ax.plot(truth.index, truth[name], style, color=colour, label=name, lw=1.6)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _finish(ax, "alerts per 1,000 VM-days", {"loc": "upper left", "ncol": 3})
+    ax.set_ylim(0, 1.3 * float(truth.to_numpy().max(initial=0.0)) or 1.0)  # room for the legend
 
 
-def _stack(ax: Axes, table: pd.DataFrame, positions: Sequence[float], width: float) -> None:
-    bottom = np.zeros(len(table))
+def _cause_bars(ax: Axes, result: FleetTables, by: str) -> None:
+    table = cause_table(result, by)
+    positions = [float(p) for p in range(len(table))]
+    bottom, width = np.zeros(len(table)), 0.9 if by == "day" else 0.6
     for i, column in enumerate(table.columns):
         values = table[column].to_numpy()
         if column == SUPPRESSED:
@@ -180,24 +178,52 @@ def _stack(ax: Axes, table: pd.DataFrame, positions: Sequence[float], width: flo
         else:
             ax.bar(positions, values, width, bottom=bottom, color=_colour(i), label=column)
         bottom = bottom + values
-
-
-def cause_figure(result: FleetTables, by: str = "day", *, title: str | None = None) -> Figure:
-    """Bars of alerts per 1,000 VM-days per day (``by="day"``) or per OS image (``by="os"``), stacked
-    by cause (:func:`cause_table`); the suppressed alerts are the hatched grey segment on top."""
-    table = cause_table(result, by)
-    fig, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
-    positions = [float(p) for p in range(len(table))]
-    _stack(ax, table, positions, 0.9 if by == "day" else 0.6)
     if by == "os":
         ax.set_xticks(positions, [str(i) for i in table.index])
     else:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("day" if by == "day" else "OS image")
-    ax.set_ylabel("alerts per 1,000 VM-days")
+    _finish(ax, "alerts per 1,000 VM-days", {"loc": "upper left", "bbox_to_anchor": (1.01, 1)})
+
+
+def alert_rate_figure(result: FleetTables, *, title: str = "Alerts the SOC sees, per day") -> Figure:
+    """Two panels over the days: top, all unsuppressed alerts, the real ones and the false positives
+    (:func:`daily_alert_rates` ``by="truth"``); bottom, one line per cause (``by="cause"``). The
+    y axes are alerts per 1,000 VM-days."""
+    causes = daily_alert_rates(result, "cause")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.6), sharex=True, layout="constrained")
+    _truth_lines(top, result)
+    for i, cause in enumerate(causes.columns):
+        bottom.plot(causes.index, causes[cause], color=_colour(i), label=cause, lw=1.3)
+    top.set_title(title)
+    _finish(bottom, "by cause", {"loc": "upper left", "ncol": 2})
+    bottom.set_xlabel("day")
+    if not len(causes.columns):
+        bottom.text(0.5, 0.5, "no alerts", transform=bottom.transAxes, ha="center", color="#616161")
+    return fig
+
+
+def cause_figure(result: FleetTables, by: str = "day", *, title: str | None = None) -> Figure:
+    """Bars of alerts per 1,000 VM-days per day (``by="day"``) or per OS image (``by="os"``), stacked
+    by cause (:func:`cause_table`); the suppressed alerts are the hatched grey segment on top."""
+    fig, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
+    _cause_bars(ax, result, by)
     ax.set_title(title or f"Alerts by cause, per {'day' if by == 'day' else 'OS image'} (suppressed apart)")
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    return fig
+
+
+def dashboard_figure(result: FleetTables) -> Figure:
+    """The dashboard's one figure: left, the daily rates of :func:`alert_rate_figure`'s top panel; right,
+    :func:`cause_figure` per OS image. Fixed margins instead of a layout engine: drawn on every slider
+    change, it must render fast."""
+    fig, (rates, causes) = plt.subplots(1, 2, figsize=(11, 3.4), width_ratios=(3, 2))
+    fig.subplots_adjust(left=0.06, right=0.82, bottom=0.15, top=0.9, wspace=0.22)
+    _truth_lines(rates, result)
+    rates.set_xlabel("day")
+    rates.set_title("Alerts the SOC sees, per day", fontsize=10)
+    _cause_bars(causes, result, "os")
+    causes.set_ylabel("")
+    causes.set_title("By cause and OS (suppressed apart)", fontsize=10)
     return fig
 
 
