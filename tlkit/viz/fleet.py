@@ -23,7 +23,7 @@ VMs times ``spec.days``; every VM is in the fleet for the whole horizon.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Final, Protocol
 
 import matplotlib.pyplot as plt
