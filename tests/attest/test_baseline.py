@@ -171,8 +171,10 @@ def test_fuzz_bytes_only_tlkit_errors(data: bytes) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["healthy-ubuntu-sb", "secure-boot-off", "kernel-update", "firmware-update", "bootkit"]
-)
+    "name",
+    ["healthy-ubuntu-sb", "secure-boot-off", "kernel-update", "firmware-update", "dbx-update", "bootkit",
+     "windows-update"],
+)  # fmt: skip
 def test_every_scenario_round_trips_and_passes_itself(name: str) -> None:
     boot = run_scenario(name, seed=0)
     baseline = Baseline.from_log(boot.log, name=name)

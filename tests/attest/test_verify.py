@@ -249,17 +249,20 @@ SCENARIO_VERDICTS: dict[str, tuple[str, ...]] = {
     "revoked-bootloader": ("no-evidence",),
     "kernel-update": (),
     "firmware-update": (),
+    "dbx-update": (),
     "healthy-windows-vbs": (),
     "test-signing": ("secure-boot-disabled",),  # Windows sets test signing only with Secure Boot off
     "kernel-debug": ("secure-boot-disabled",),
     "hvci-blocks-driver": (),  # HVCI refused the driver; the boot itself is what it should be
+    "windows-update": (),
+    "windows-firmware-update": (),
 }
 
 
 @pytest.mark.parametrize("name", [s.name for s in SCENARIOS])
 def test_every_scenario_gets_its_documented_verdict(name: str) -> None:
     from tlkit.attest._evidence import Evidence, NoQuoteError
-    from tlkit.boot import default_nonce, scenario_evidence
+    from tlkit.boot import default_nonce, scenario, scenario_evidence
 
     try:
         evidence = Evidence.from_files(scenario_evidence(name, 0))
@@ -268,7 +271,7 @@ def test_every_scenario_gets_its_documented_verdict(name: str) -> None:
     r = verify(evidence, default_nonce(0))
     assert r.codes == SCENARIO_VERDICTS[name], r.reasons
     if evidence is not None and r.facts is not None:
-        windows = name in {"healthy-windows-vbs", "test-signing", "kernel-debug", "hvci-blocks-driver"}
+        windows = scenario(name).baseline == "healthy-windows-vbs"
         assert r.facts.os_type == ("Windows" if windows else "Linux")
         assert r.facts.test_signing is ((name == "test-signing") if windows else None)
         assert r.facts.kernel_debug is ((name == "kernel-debug") if windows else None)

@@ -141,10 +141,13 @@ def test_scenarios_lists_every_scenario(capsys: pytest.CaptureFixture[str]) -> N
         ["revoked-bootloader", "no", "4,5,7,8,9"],
         ["kernel-update", "yes", "4,8,9"],
         ["firmware-update", "yes", "0"],
+        ["dbx-update", "yes", "7"],
         ["healthy-windows-vbs", "yes", "-"],
         ["test-signing", "yes", "7,12,13"],
         ["kernel-debug", "yes", "7,12,13"],
         ["hvci-blocks-driver", "yes", "-"],
+        ["windows-update", "yes", "4,12,13"],
+        ["windows-firmware-update", "yes", "0"],
     ]
 
 

@@ -108,10 +108,13 @@ def test_refusals_are_the_documented_ones(boots: dict[str, BootResult]) -> None:
         "revoked-bootloader": [("grubx64.efi", "dbx-hash")],
         "kernel-update": [],
         "firmware-update": [],
+        "dbx-update": [],
         "healthy-windows-vbs": [],
         "test-signing": [],  # the test-signed driver loads: code integrity does not enforce
         "kernel-debug": [],
         "hvci-blocks-driver": [("gpudrv.sys", "unsigned")],
+        "windows-update": [],
+        "windows-firmware-update": [],
     }
     hvci = boots["hvci-blocks-driver"].refused[0]
     assert (hvci.verifier, hvci.stops_boot) == ("windows-hvci", False)
@@ -177,7 +180,8 @@ def test_evidence_files_are_the_documented_ones(evidence: dict[str, dict[str, by
             }
         )
         if windows:
-            running = name in {"healthy-windows-vbs", "hvci-blocks-driver"}
+            running = name in {"healthy-windows-vbs", "hvci-blocks-driver", "windows-update",
+                               "windows-firmware-update"}  # fmt: skip
             assert (
                 record["vbs"]["vbs"] is record["vbs"]["hvci"] is record["vbs"]["credential_guard"] is running
             )

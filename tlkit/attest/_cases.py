@@ -25,7 +25,17 @@ from typing import Any
 
 from tlkit.errors import DataError
 
-__all__ = ["LAB_CASES", "CaseRun", "LabCase", "case_names", "claims_for", "lab_case", "lab_nonce", "run_case"]
+__all__ = [
+    "LAB_CASES",
+    "CaseRun",
+    "LabCase",
+    "case_names",
+    "claims_for",
+    "lab_case",
+    "lab_nonce",
+    "mitm_evidence",
+    "run_case",
+]
 
 HEALTHY = "healthy-ubuntu-sb"
 #: When the lab's baseline update is recorded (fixed: the lab is deterministic).
@@ -118,34 +128,45 @@ def _with_log(evidence: Any, edit: Callable[[Any], Any]) -> Any:
 
 
 # ------------------------------------------------------------------------------------ doctorings
-def _mitm(seed: int) -> CaseRun:
-    """An attacker's vTPM replays the healthy log into its own PCRs and quotes them with its own AK."""
-    from tlkit.attest._evidence import Evidence  # noqa: PLC0415
+@lru_cache(maxsize=8)
+def _rogue_vtpm(scenario: str, seed: int) -> Any:
+    """An attacker's vTPM (its own keys) with ``scenario``'s log replayed into its PCRs."""
     from tlkit.boot import run_scenario  # noqa: PLC0415
-    from tlkit.tpm import VirtualTpm, write_pcrs_serialized  # noqa: PLC0415
+    from tlkit.tpm import VirtualTpm  # noqa: PLC0415
 
-    nonce = lab_nonce(seed)
-    boot = run_scenario(HEALTHY, seed)
+    boot = run_scenario(scenario, seed)
     rogue = VirtualTpm(seed + 0x5EED, banks=tuple(boot.log.banks))
     for e in boot.log.events:
         if e.event_type != 3:  # EV_NO_ACTION extends nothing (PFP 10.4.1)
             for alg, digest in e.digest_list:
                 rogue.pcrs.extend(e.pcr, digest, alg)
+    return rogue
+
+
+def mitm_evidence(scenario: str, seed: int, nonce: bytes) -> Any:
+    """A man-in-the-middle vTPM's answer: ``scenario``'s honest log and files, quoted over ``nonce``
+    by an attacker's vTPM that replayed the log into its own PCRs and signs with its own AK (so the
+    PCRs match the log and the baseline; only the AK gives it away: ``ak-untrusted``). The rogue vTPM
+    is built once per scenario and seed. ``scenario`` must boot (it needs a quote to imitate)."""
+    from tlkit.attest._evidence import Evidence  # noqa: PLC0415
+    from tlkit.tpm import write_pcrs_serialized  # noqa: PLC0415
+
+    rogue = _rogue_vtpm(scenario, seed)
     q = rogue.quote({"sha256": range(24)}, nonce)
-    honest = _evidence(HEALTHY, seed, nonce)
+    honest = _evidence(scenario, seed, nonce)
     files = honest.files() | {
         "quote.msg": q.message,
         "quote.sig": q.signature,
         "quote.pcrs": write_pcrs_serialized(q.pcrs),
         "ak.pem": rogue.ak_pem,
     }
-    return _run(
-        "mitm-vtpm",
-        Evidence.from_files(files, source="man-in-the-middle vTPM"),
-        nonce,
-        _healthy_baseline(seed),
-        seed,
-    )
+    return Evidence.from_files(files, source="man-in-the-middle vTPM")
+
+
+def _mitm(seed: int) -> CaseRun:
+    """An attacker's vTPM replays the healthy log into its own PCRs and quotes them with its own AK."""
+    nonce = lab_nonce(seed)
+    return _run("mitm-vtpm", mitm_evidence(HEALTHY, seed, nonce), nonce, _healthy_baseline(seed), seed)
 
 
 def _stale_nonce(seed: int) -> CaseRun:

@@ -7,7 +7,8 @@ What this package does:
   VM trusts (:data:`KEY_SPECS`; every subject says it is simulated). Each database gives its
   EFI_SIGNATURE_LIST bytes and the UEFI_VARIABLE_DATA measured into PCR 7;
   :func:`authenticated_variable` signs an update of one (EFI_VARIABLE_AUTHENTICATION_2: the KEK
-  for db/dbx, the PK for KEK) and :func:`verify_authenticated_variable` checks one, real ones too.
+  for db/dbx, the PK for KEK), :func:`verify_authenticated_variable` checks one, real ones too, and
+  :func:`apply_authenticated_update` applies an append write to the databases as firmware does.
 * :func:`build_pe` / :func:`parse_pe` / :func:`authenticode_hash`: minimal valid PE32+ images and
   the PCR 4 digest of an image.
 * :func:`sign_pe` (real Authenticode via Debian's ``osslsigncode``), :func:`sign_kernel_module`
@@ -40,23 +41,29 @@ Quick start::
   ``quote.msg``, ``quote.sig``, ``quote.pcrs``, ``ak.pem``, ``nonce.hex``), which
   ``tlkit boot simulate --scenario NAME --out DIR`` writes:
 
-  ======================  =====  =============
-  scenario                boots  PCRs moved
-  ======================  =====  =============
-  healthy-ubuntu-sb       yes    none
-  secure-boot-off         yes    7
-  bootkit                 no     4, 5, 7, 8, 9
-  unsigned-kernel-module  yes    none
-  revoked-bootloader      no     4, 5, 7, 8, 9
-  kernel-update           yes    4, 8, 9
-  firmware-update         yes    0
-  healthy-windows-vbs     yes    none
-  test-signing            yes    7, 12, 13
-  kernel-debug            yes    7, 12, 13
-  hvci-blocks-driver      yes    none
-  ======================  =====  =============
+  =======================  =====  =============
+  scenario                 boots  PCRs moved
+  =======================  =====  =============
+  healthy-ubuntu-sb        yes    none
+  secure-boot-off          yes    7
+  bootkit                  no     4, 5, 7, 8, 9
+  unsigned-kernel-module   yes    none
+  revoked-bootloader       no     4, 5, 7, 8, 9
+  kernel-update            yes    4, 8, 9
+  firmware-update          yes    0
+  dbx-update               yes    7
+  healthy-windows-vbs      yes    none
+  test-signing             yes    7, 12, 13
+  kernel-debug             yes    7, 12, 13
+  hvci-blocks-driver       yes    none
+  windows-update           yes    4, 12, 13
+  windows-firmware-update  yes    0
+  =======================  =====  =============
 
-  (Windows scenarios are compared with ``healthy-windows-vbs``, Linux ones with ``healthy-ubuntu-sb``.)
+  (Windows scenarios are compared with ``healthy-windows-vbs``, Linux ones with ``healthy-ubuntu-sb``.
+  The updates install data of ``data/boot/platform.json`` ``updates``: :func:`dbx_update` is the
+  KEK-signed dbx append of ``dbx-update``, :func:`windows_updated_chain` the chain after the
+  cumulative update of ``windows-update``.)
 
 * :func:`measure_windows_boot`: the measured boot of one Windows chain (:func:`windows_chain`:
   Hyper-V firmware, boot manager, winload, kernel, ELAM and boot drivers, later kernel-mode drivers)
@@ -80,6 +87,7 @@ from tlkit.boot._authvar import (
     EFI_CERT_TYPE_PKCS7_GUID,
     SECURE_BOOT_VARIABLE_ATTRIBUTES,
     AuthenticatedVariable,
+    apply_authenticated_update,
     authenticated_variable,
     parse_authenticated_variable,
     verify_authenticated_variable,
@@ -127,12 +135,15 @@ from tlkit.boot._scenarios import (
     SCENARIOS,
     Scenario,
     ScenarioEffect,
+    dbx_update,
     default_nonce,
     render_scenario_table,
     run_scenario,
     scenario,
     scenario_evidence,
     scenario_table,
+    update_data,
+    windows_updated_chain,
 )
 from tlkit.boot._secureboot import (
     RULES,
@@ -206,12 +217,14 @@ __all__ = [
     "VbsRequest",
     "VbsRule",
     "WindowsChain",
+    "apply_authenticated_update",
     "authenticated_variable",
     "authenticode_hash",
     "build_pe",
     "certificate_entries",
     "certificate_path",
     "check_signature",
+    "dbx_update",
     "decide",
     "decide_chain",
     "default_nonce",
@@ -240,10 +253,12 @@ __all__ = [
     "sign_pe",
     "signed_content",
     "signing_key",
+    "update_data",
     "vbs_outcome",
     "vendor_cert_section",
     "verify_authenticated_variable",
     "verify_signed_data",
     "windows_chain",
     "windows_policy",
+    "windows_updated_chain",
 ]

@@ -11,8 +11,15 @@ PK signs KEK updates; a KEK signs db and dbx updates. Microsoft's published dbx 
 verifies them with the real Microsoft KEK CA 2011.
 
 Signing uses ``cryptography``'s PKCS7SignatureBuilder (DetachedSignature, NoAttributes, Binary);
-``asn1crypto`` removes the ContentInfo wrapper and reads the SignedData back. This module does not
-model the firmware's variable store or the monotonic timestamp check.
+``asn1crypto`` removes the ContentInfo wrapper and reads the SignedData back.
+
+:func:`apply_authenticated_update` is what SetVariable() does with an *append write* to KEK, db or
+dbx: it verifies the update against the platform's PK (KEK) or KEK entries (db, dbx) and appends the
+EFI_SIGNATURE_DATA the variable does not hold yet (UEFI 2.10, 8.2.1: an append to a signature
+database does not repeat entries already there), giving new :class:`SecureBootDatabases`.
+
+What it does not do: model the firmware's variable store beyond that (non-append writes, deletes,
+the PK) or the monotonic timestamp check.
 """
 
 from __future__ import annotations
@@ -20,16 +27,18 @@ from __future__ import annotations
 import datetime as dt
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from asn1crypto import cms
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from tlkit.boot._keys import SigningKey
+from tlkit.boot._keys import DbEntry, SecureBootDatabases, SigningKey
 from tlkit.boot._sign import verify_signed_data
-from tlkit.errors import ParseError
+from tlkit.errors import DataError, ParseError, PolicyError
+from tlkit.eventlog import _guid as guids
+from tlkit.eventlog import parse_signature_lists
 from tlkit.eventlog._build import guid_bytes
 from tlkit.eventlog._guid import guid_str
 
@@ -38,6 +47,7 @@ __all__ = [
     "EFI_CERT_TYPE_PKCS7_GUID",
     "SECURE_BOOT_VARIABLE_ATTRIBUTES",
     "AuthenticatedVariable",
+    "apply_authenticated_update",
     "authenticated_variable",
     "parse_authenticated_variable",
     "verify_authenticated_variable",
@@ -147,3 +157,57 @@ def verify_authenticated_variable(
     var = parse_authenticated_variable(blob)
     signed = _signed_bytes(name, vendor_guid, attributes, var.efi_time, var.data)
     return verify_signed_data(var.signed_data, signed, trusted)
+
+
+#: Who may sign an update of each variable (UEFI 2.10, 32.3.1-32.3.2): the PK signs KEK, a KEK
+#: entry signs db and dbx. Values: the :class:`SecureBootDatabases` field of the variable and of
+#: its signers.
+_UPDATABLE = {"KEK": ("kek", "pk"), "db": ("db", "kek"), "dbx": ("dbx", "kek")}
+_ENTRY_KINDS = {guids.EFI_CERT_X509: "x509", guids.EFI_CERT_SHA256: "sha256"}
+
+
+def _entries(name: str, data: bytes) -> list[DbEntry]:
+    """The EFI_SIGNATURE_DATA of an update's EFI_SIGNATURE_LISTs, in order, as ``name`` entries."""
+    out = []
+    for i, sl in enumerate(parse_signature_lists(data)):
+        kind = _ENTRY_KINDS.get(sl.signature_type)
+        if kind is None:
+            raise DataError(f"signature type {sl.type_name} not modelled (X.509, SHA-256 are)", record=i)
+        out += [DbEntry(name, kind, owner, sig) for owner, sig in sl.entries]
+    return out
+
+
+def apply_authenticated_update(dbs: SecureBootDatabases, name: str, blob: bytes) -> SecureBootDatabases:
+    """SetVariable(``name``, APPEND_WRITE) of ``blob`` (EFI_VARIABLE_AUTHENTICATION_2 + EFI_SIGNATURE_LISTs)
+    on a platform holding ``dbs``: the databases after the update.
+
+    The signature must verify under a certificate of the PK (for KEK) or of KEK (for db, dbx), over
+    the variable name, its vendor GUID and the attributes :data:`SECURE_BOOT_VARIABLE_ATTRIBUTES` |
+    :data:`APPEND_WRITE`; the entries the variable does not hold yet are appended in the update's
+    order (UEFI 2.10, 8.2.1).
+
+    Raises:
+        DataError: ``name`` is not KEK, db or dbx, or the update holds a signature type other than
+            X.509 and SHA-256.
+        ParseError: a malformed header or signature list.
+        PolicyError: the signature does not verify under the platform's keys (the firmware answers
+            EFI_SECURITY_VIOLATION and the variable stays as it was).
+    """
+    fields = _UPDATABLE.get(name)
+    if fields is None:
+        raise DataError(f"only {', '.join(_UPDATABLE)} take authenticated append writes here", record=name)
+    target, signer = getattr(dbs, fields[0]), getattr(dbs, fields[1])
+    trusted = [e.certificate for e in signer.certificates if e.certificate is not None]
+    attributes = SECURE_BOOT_VARIABLE_ATTRIBUTES | APPEND_WRITE
+    if not verify_authenticated_variable(blob, name, target.vendor_guid, trusted, attributes=attributes):
+        raise PolicyError(
+            f"the {name} update is not signed by a {signer.name} certificate of this platform",
+            code="security-violation",
+        )
+    held = {(e.kind, e.data) for e in target.entries}
+    new = []
+    for entry in _entries(name, parse_authenticated_variable(blob).data):
+        if (entry.kind, entry.data) not in held:
+            held.add((entry.kind, entry.data))
+            new.append(entry)
+    return replace(dbs, **{fields[0]: target.with_entries(new)})

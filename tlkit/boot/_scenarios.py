@@ -13,6 +13,16 @@ The Windows scenarios boot :func:`tlkit.boot.windows_chain` (Hyper-V firmware, b
 kernel, drivers, the WBCL). ``boot.json`` names the OS (``os``: type, distro, version, major, minor,
 from ``data/boot/platform.json``), for the attestation token's OS claims.
 
+The legitimate updates (what a baseline should accept with :meth:`tlkit.attest.Baseline.updated`):
+``kernel-update``, ``firmware-update``, ``dbx-update`` (Linux) and ``windows-update``,
+``windows-firmware-update``. What ``dbx-update`` and ``windows-update`` install is data
+(``data/boot/platform.json`` ``updates``, sources in its SOURCES.md): ``dbx-update`` applies a real
+authenticated append write (:func:`dbx_update`, signed by the platform's simulated KEK, verified and
+applied by :func:`tlkit.boot.apply_authenticated_update`) that adds one SHA-256 from Microsoft's
+2021-04-29 dbx update; the firmware measures the new dbx at the next boot, so only PCR 7 moves.
+``windows-update`` replaces the boot manager, winload and the kernel by the builds of a real
+cumulative update, signed by the same key under the same db authority.
+
 What it does not do: decide attestation outcomes.
 """
 
@@ -20,15 +30,31 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
 
-from tlkit.boot._components import make_component
-from tlkit.boot._keys import secure_boot_databases
-from tlkit.boot._measure import BootResult, hyperv_firmware, linux_chain, measure_linux_boot, os_identity
-from tlkit.boot._windows import measure_windows_boot, windows_chain
+from tlkit.boot._authvar import (
+    APPEND_WRITE,
+    SECURE_BOOT_VARIABLE_ATTRIBUTES,
+    apply_authenticated_update,
+    authenticated_variable,
+)
+from tlkit.boot._components import Component, make_component
+from tlkit.boot._keys import SecureBootDatabase, hash_entries, secure_boot_databases, signing_key
+from tlkit.boot._measure import (
+    BootResult,
+    hyperv_firmware,
+    linux_chain,
+    measure_linux_boot,
+    os_identity,
+    platform_data,
+)
+from tlkit.boot._windows import WindowsChain, measure_windows_boot, windows_chain
 from tlkit.errors import DataError
 from tlkit.eventlog import write
+from tlkit.eventlog._guid import EFI_IMAGE_SECURITY_DATABASE
 from tlkit.tpm import write_pcrs_serialized
 from tlkit.tpm._vtpm import MAX_NONCE
 
@@ -39,12 +65,15 @@ __all__ = [
     "SCENARIO_EFFECTS",
     "Scenario",
     "ScenarioEffect",
+    "dbx_update",
     "default_nonce",
     "render_scenario_table",
     "run_scenario",
     "scenario",
     "scenario_evidence",
     "scenario_table",
+    "update_data",
+    "windows_updated_chain",
 ]
 
 #: The kernel (and initrd) version a ``kernel-update`` installs (the default is 6.8.0-1015-azure).
@@ -111,6 +140,76 @@ def _firmware_update(seed: int) -> BootResult:
     return measure_linux_boot(linux_chain(seed, firmware=firmware), seed=seed)
 
 
+def update_data(key: str) -> dict[str, Any]:
+    """``data/boot/platform.json`` ``updates.<key>`` (``"dbx"``, ``"windows"``): what an update installs.
+
+    Raises:
+        DataError: the file has no such update.
+    """
+    found = platform_data().get("updates", {}).get(key)
+    if not isinstance(found, dict):
+        raise DataError("boot/platform.json lacks this update", record=key, field="updates")
+    return found
+
+
+def dbx_update(seed: int = 0) -> bytes:
+    """The update ``dbx-update`` applies: an authenticated append write of dbx (UEFI 2.10, 8.2.2:
+    EFI_VARIABLE_AUTHENTICATION_2, then one EFI_SIGNATURE_LIST) adding the SHA-256 of
+    ``updates.dbx.revoked_sha256`` under Microsoft's owner GUID, signed by the platform's simulated
+    KEK and timestamped as Microsoft's dbx updates are (``updates.dbx.timestamp``).
+
+    Raises:
+        DataError: ``updates.dbx`` malformed.
+    """
+    spec = update_data("dbx")
+    try:
+        digest = bytes.fromhex(str(spec["revoked_sha256"]))
+        when = datetime.fromisoformat(str(spec["timestamp"]))
+    except (KeyError, ValueError) as e:
+        raise DataError(f"boot/platform.json updates.dbx: {e}", field="updates.dbx") from None
+    data = SecureBootDatabase("dbx", hash_entries("dbx", [digest])).data
+    attributes = SECURE_BOOT_VARIABLE_ATTRIBUTES | APPEND_WRITE
+    kek = signing_key(seed, "kek-ca")
+    return authenticated_variable(
+        "dbx", EFI_IMAGE_SECURITY_DATABASE, data, kek, timestamp=when, attributes=attributes
+    )
+
+
+def _dbx_updated(seed: int) -> BootResult:
+    dbs = apply_authenticated_update(secure_boot_databases(seed), "dbx", dbx_update(seed))
+    return measure_linux_boot(linux_chain(seed, dbs=dbs), seed=seed)
+
+
+def _serviced(c: Component, names: Collection[str], build: str, seed: int) -> Component:
+    """``c`` rebuilt as ``build`` (same name, kind and signer) when an update ships it, else ``c``."""
+    if c.name not in names:
+        return c
+    return make_component(c.name, c.kind, seed=seed, signer=c.publisher, version=build, sbat="")
+
+
+def windows_updated_chain(seed: int = 0) -> WindowsChain:
+    """The default Windows chain after the cumulative update of ``updates.windows``: each boot file
+    it names (boot manager, winload, kernel, ELAM or boot driver) rebuilt as its ``build``.
+
+    Raises:
+        DataError: ``updates.windows`` malformed, or naming a file the chain does not boot.
+    """
+    where = "updates.windows"
+    spec = update_data("windows")
+    names, build = spec.get("components"), spec.get("build")
+    if not isinstance(names, list) or not isinstance(build, str):
+        raise DataError("boot/platform.json updates.windows needs components and build", field=where)
+    chain = windows_chain(seed)
+    parts = ("bootmgr", "winload", "kernel", "elam")
+    booted = {c.name for c in (*(getattr(chain, p) for p in parts), *chain.boot_drivers)}
+    unknown = sorted(set(names) - booted)
+    if unknown:
+        raise DataError(f"the Windows chain boots no {', '.join(unknown)}", field=f"{where}.components")
+    fix = {p: _serviced(getattr(chain, p), names, build, seed) for p in parts}
+    drivers = tuple(_serviced(d, names, build, seed) for d in chain.boot_drivers)
+    return replace(chain, boot_drivers=drivers, **fix)  # type: ignore[arg-type]
+
+
 def _healthy_windows(seed: int) -> BootResult:
     return measure_windows_boot(windows_chain(seed), seed=seed)
 
@@ -132,6 +231,15 @@ def _hvci_blocks_driver(seed: int) -> BootResult:
     chain = windows_chain(seed)
     unsigned = make_component("gpudrv.sys", "windows-driver", seed=seed, sbat="")
     return measure_windows_boot(windows_chain(seed, drivers=(*chain.drivers, unsigned)), seed=seed)
+
+
+def _windows_update(seed: int) -> BootResult:
+    return measure_windows_boot(windows_updated_chain(seed), seed=seed)
+
+
+def _windows_firmware_update(seed: int) -> BootResult:
+    firmware = hyperv_firmware(seed, version=UPDATED_FIRMWARE)
+    return measure_windows_boot(windows_chain(seed, firmware=firmware), seed=seed)
 
 
 _WIN = "healthy-windows-vbs"
@@ -166,6 +274,11 @@ SCENARIOS: tuple[Scenario, ...] = (
         _firmware_update,
     ),
     Scenario(
+        "dbx-update",
+        "a KEK-signed dbx append revoking an unrelated binary: boots, PCR 7's dbx event moves",
+        _dbx_updated,
+    ),
+    Scenario(
         _WIN,
         "Windows Server on Azure, Secure Boot, VBS, HVCI, Credential Guard: WBCL on PCRs 11-14",
         _healthy_windows,
@@ -189,9 +302,21 @@ SCENARIOS: tuple[Scenario, ...] = (
         _hvci_blocks_driver,
         _WIN,
     ),
+    Scenario(
+        "windows-update",
+        "a cumulative update: new bootmgfw, winload, ntoskrnl builds, same signer: PCRs 4, 12, 13 move",
+        _windows_update,
+        _WIN,
+    ),
+    Scenario(
+        "windows-firmware-update",
+        "a new Hyper-V firmware volume under Windows (same S-CRTM version): boots, PCR 0 moves",
+        _windows_firmware_update,
+        _WIN,
+    ),
 )
 
-#: What each scenario does, compared with ``healthy-ubuntu-sb`` of the same seed (tested).
+#: What each scenario does, compared with its :attr:`Scenario.baseline` of the same seed (tested).
 SCENARIO_EFFECTS: dict[str, ScenarioEffect] = {
     "healthy-ubuntu-sb": ScenarioEffect(True, ()),
     "secure-boot-off": ScenarioEffect(True, (7,)),  # SecureBoot=0, no authority events
@@ -200,11 +325,14 @@ SCENARIO_EFFECTS: dict[str, ScenarioEffect] = {
     "revoked-bootloader": ScenarioEffect(False, (4, 5, 7, 8, 9)),  # dbx itself is in PCR 7
     "kernel-update": ScenarioEffect(True, (4, 8, 9)),  # kernel image, paths on the command line, files
     "firmware-update": ScenarioEffect(True, (0,)),
+    "dbx-update": ScenarioEffect(True, (7,)),  # the dbx variable's data; no authority changes
     # compared with healthy-windows-vbs:
     _WIN: ScenarioEffect(True, ()),
     "test-signing": ScenarioEffect(True, (7, 12, 13)),  # SecureBoot=0; TestSigning, VBS events in the WBCL
     "kernel-debug": ScenarioEffect(True, (7, 12, 13)),  # SecureBoot=0; OsKernelDebug, VBS events
     "hvci-blocks-driver": ScenarioEffect(True, ()),  # a refused driver is not loaded, so not measured
+    "windows-update": ScenarioEffect(True, (4, 12, 13)),  # bootmgfw; winload and kernel hashes (WBCL)
+    "windows-firmware-update": ScenarioEffect(True, (0,)),
 }
 
 _BY_NAME = {s.name: s for s in SCENARIOS}
