@@ -242,12 +242,12 @@ def check_soc_alerts_per_day(spec: Any, alerts_per_day: object, *, tolerance: fl
     """Is ``alerts_per_day`` the number of shown (unsuppressed) alerts per day, averaged over the horizon,
     of fleet ``spec`` simulated in fast mode (:func:`tlkit.fleet._sweep.headline`), within ``tolerance``
     (relative)?"""
-    from tlkit.fleet._process import simulate_fast  # noqa: PLC0415 - the fleet loads only for this exercise
+    from tlkit.fleet._fast import simulate_fast  # noqa: PLC0415 - the fleet loads only for this exercise
     from tlkit.fleet._sweep import headline  # noqa: PLC0415
 
     if alerts_per_day is None:
         return _not_yet(NOT_ANSWERED, "set my_alerts_per_day to a number")
-    if not isinstance(alerts_per_day, numbers.Real) or isinstance(alerts_per_day, bool):
+    if isinstance(alerts_per_day, bool) or not isinstance(alerts_per_day, numbers.Real):
         kind = type(alerts_per_day).__name__
         return _not_yet("wrong-type", f"my_alerts_per_day must be a number, not {kind}")
     try:
@@ -257,8 +257,10 @@ def check_soc_alerts_per_day(spec: Any, alerts_per_day: object, *, tolerance: fl
     got = headline(result)
     want, answer = float(got["alerts_per_day"]), float(alerts_per_day)
     if abs(answer - want) <= tolerance * max(abs(want), 1.0):
-        real = "—" if got["false_positive_share"] != got["false_positive_share"] else (
-            f"{100 * (1 - got['false_positive_share']):.0f}%"
+        real = (
+            "—"
+            if got["false_positive_share"] != got["false_positive_share"]
+            else (f"{100 * (1 - got['false_positive_share']):.0f}%")
         )
         return _correct(f"{want:.1f} alerts a day for the SOC; {real} of them real")
     a = result.alert_counts
@@ -274,4 +276,6 @@ def check_soc_alerts_per_day(spec: Any, alerts_per_day: object, *, tolerance: fl
         if value != want and abs(answer - float(value)) <= tolerance * max(abs(float(value)), 1.0):
             return _not_yet("wrong-answer", hint)
     direction = "high" if answer > want else "low"
-    return _not_yet("wrong-answer", f"{answer:g} is too {direction}: sum the shown alerts, divide by the days")
+    return _not_yet(
+        "wrong-answer", f"{answer:g} is too {direction}: sum the shown alerts, divide by the days"
+    )
