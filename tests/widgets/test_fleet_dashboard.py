@@ -83,6 +83,8 @@ def test_headline_text_says_volume_reality_and_detection() -> None:
     )
     unseen = {**numbers, "detected_share": 0.0, "median_days_to_detect": math.nan}
     assert "none of 8 attacks detected" in headline_text(unseen)
+    rare = {**numbers, "false_positive_share": 0.996}
+    assert "real: 0.4%;" in headline_text(rare)
     quiet = {**unseen, "alerts_per_day": 0.0, "false_positive_share": math.nan, "attacks": 0}
     assert "real: — (no alerts); no attack in this run" in headline_text(quiet)
     assert "nan" not in headline_text(quiet)

@@ -121,7 +121,10 @@ class DashboardView:
 
 
 def _percent(share: float) -> str:
-    return "—" if math.isnan(share) else f"{100 * share:.0f}%"
+    """A share as a percentage: one decimal below 10% (a 0.4% real share is not "0%")."""
+    if math.isnan(share):
+        return "—"
+    return f"{100 * share:.1f}%" if share < 0.1 else f"{100 * share:.0f}%"
 
 
 def headline_text(numbers: Mapping[str, Any]) -> str:
