@@ -20,11 +20,13 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from tlkit.attest import CODES
 from tlkit.errors import DataError
 from tlkit.viz.fleet import (
     SUPPRESSED,
     SUPPRESSED_COLOR,
     alert_rate_figure,
+    cause_colours,
     cause_figure,
     cause_table,
     daily_alert_rates,
@@ -104,6 +106,9 @@ def test_rate_figure_draws_the_daily_rates(fleet: Tables) -> None:
     for name, values in by_cause.items():
         np.testing.assert_array_equal(values, causes[name].to_numpy())
     np.testing.assert_array_equal(top.get_lines()[0].get_xdata(), [0, 1, 2, 3, 4])
+    logged = alert_rate_figure(fleet, log=True).axes[0]
+    assert logged.get_yscale() == "symlog"
+    np.testing.assert_array_equal(logged.get_lines()[1].get_ydata(), truth["real"].to_numpy())
 
 
 def test_cause_table_keeps_suppressed_apart(fleet: Tables) -> None:
@@ -155,6 +160,15 @@ def test_dashboard_figure_puts_rates_beside_causes(fleet: Tables) -> None:
     table = cause_table(fleet, "os")
     heights = np.array([p.get_height() for p in causes.patches]).reshape(len(table.columns), len(table))
     np.testing.assert_allclose(heights, table.to_numpy().T)
+
+
+def test_a_code_has_one_colour_in_every_figure() -> None:
+    alone = cause_colours(["baseline-deviation"])
+    mixed = cause_colours(["ak-untrusted", "baseline-deviation", "x+y", "z"])
+    assert alone["baseline-deviation"] == mixed["baseline-deviation"]
+    assert len(set(mixed.values())) == 4  # a cause that is no code takes a colour no code here uses
+    everything = cause_colours(list(CODES))
+    assert len(set(everything.values())) == len(CODES)
 
 
 def test_heatmap_shows_rates_per_family_and_os(fleet: Tables) -> None:

@@ -23,7 +23,7 @@ VMs times ``spec.days``; every VM is in the fleet for the whole horizon.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final, Protocol
 
 import matplotlib.pyplot as plt
@@ -33,6 +33,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from tlkit.attest import CODES
 from tlkit.errors import DataError
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "TRUTH_COLORS",
     "FleetTables",
     "alert_rate_figure",
+    "cause_colours",
     "cause_figure",
     "cause_table",
     "daily_alert_rates",
@@ -58,10 +60,11 @@ SUPPRESSED_COLOR: Final = "#bdbdbd"
 TRUTH_COLORS: Mapping[str, str] = {"all alerts": "#212121", "real": "#c62828", "false positive": "#ef6c00"}
 """Line colours of :func:`alert_rate_figure`'s top panel."""
 CAUSE_COLORS: Final = (
-    "#1565c0", "#2e7d32", "#6a1b9a", "#00838f", "#ad1457", "#4e342e", "#9e9d24", "#283593", "#00695c",
-    "#5d4037",
+    "#6d4c41", "#ad1457", "#8e24aa", "#1565c0", "#00838f", "#5e35b1", "#c0ca33", "#2e7d32", "#f9a825",
+    "#3949ab", "#1e88e5", "#e53935", "#757575", "#00897b", "#d81b60", "#43a047",
 )  # fmt: skip
-"""Colours of the causes, in sorted cause order (cycled when there are more)."""
+"""The palette of causes: a verifier code (:data:`tlkit.attest.CODES`, in its order) always gets the
+same colour in every figure; other causes (e.g. ``a+b``) take the colours no code of the figure uses."""
 
 _PER: Final = 1000.0
 
@@ -145,8 +148,14 @@ def family_os_rates(result: FleetTables) -> pd.DataFrame:
     return rates.sort_index().sort_index(axis=1)
 
 
-def _colour(i: int) -> str:
-    return CAUSE_COLORS[i % len(CAUSE_COLORS)]
+def cause_colours(causes: Sequence[str]) -> dict[str, str]:
+    """The colour of each of ``causes`` (see :data:`CAUSE_COLORS`)."""
+    codes = list(CODES)
+    out = {c: CAUSE_COLORS[codes.index(c) % len(CAUSE_COLORS)] for c in causes if c in CODES}
+    free = [c for c in CAUSE_COLORS if c not in out.values()] or list(CAUSE_COLORS)
+    others = [c for c in causes if c not in CODES]
+    out.update({c: free[k % len(free)] for k, c in enumerate(others)})
+    return out
 
 
 def _finish(ax: Axes, ylabel: str, legend: Mapping[str, Any]) -> None:
@@ -171,12 +180,13 @@ def _cause_bars(ax: Axes, result: FleetTables, by: str) -> None:
     table = cause_table(result, by)
     positions = [float(p) for p in range(len(table))]
     bottom, width = np.zeros(len(table)), 0.9 if by == "day" else 0.6
-    for i, column in enumerate(table.columns):
+    colours = cause_colours([str(c) for c in table.columns if c != SUPPRESSED])
+    for column in table.columns:
         values = table[column].to_numpy()
         if column == SUPPRESSED:
             ax.bar(positions, values, width, bottom=bottom, color=SUPPRESSED_COLOR, hatch="//", label=column)
         else:
-            ax.bar(positions, values, width, bottom=bottom, color=_colour(i), label=column)
+            ax.bar(positions, values, width, bottom=bottom, color=colours[column], label=column)
         bottom = bottom + values
     if by == "os":
         ax.set_xticks(positions, [str(i) for i in table.index])
@@ -186,20 +196,28 @@ def _cause_bars(ax: Axes, result: FleetTables, by: str) -> None:
     _finish(ax, "alerts per 1,000 VM-days", {"loc": "upper left", "bbox_to_anchor": (1.01, 1)})
 
 
-def alert_rate_figure(result: FleetTables, *, title: str = "Alerts the SOC sees, per day") -> Figure:
+def alert_rate_figure(
+    result: FleetTables, *, log: bool = False, title: str = "Alerts the SOC sees, per day"
+) -> Figure:
     """Two panels over the days: top, all unsuppressed alerts, the real ones and the false positives
     (:func:`daily_alert_rates` ``by="truth"``); bottom, one line per cause (``by="cause"``). The
-    y axes are alerts per 1,000 VM-days."""
+    y axes are alerts per 1,000 VM-days; ``log`` makes them symmetric-log (linear below 0.1, so zero
+    days still show), for real alerts a thousand times rarer than false positives."""
     causes = daily_alert_rates(result, "cause")
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.6), sharex=True, layout="constrained")
     _truth_lines(top, result)
-    for i, cause in enumerate(causes.columns):
-        bottom.plot(causes.index, causes[cause], color=_colour(i), label=cause, lw=1.3)
+    colours = cause_colours(list(causes.columns))
+    for cause in causes.columns:
+        bottom.plot(causes.index, causes[cause], color=colours[cause], label=cause, lw=1.3)
     top.set_title(title)
     _finish(bottom, "by cause", {"loc": "upper left", "ncol": 2})
     bottom.set_xlabel("day")
     if not len(causes.columns):
         bottom.text(0.5, 0.5, "no alerts", transform=bottom.transAxes, ha="center", color="#616161")
+    if log:
+        for ax in (top, bottom):
+            ax.set_yscale("symlog", linthresh=0.1)
+            ax.set_ylim(0, max(10 * ax.get_ylim()[1], 1.0))  # room for the legend above the lines
     return fig
 
 
@@ -262,7 +280,7 @@ def lag_figure(
     fig, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
     ax.plot(lags, 100.0 * table["false_positive_share"].to_numpy(dtype="float64"), "o-",
             color=TRUTH_COLORS["false positive"], label="false-positive share")  # fmt: skip
-    ax.set_ylim(0, 105)
+    ax.set_ylim(top=min(100.0, ax.get_ylim()[1]))  # zoomed to the data: the axis says where it starts
     ax.set_xlabel("baseline-update lag (days; 0 = immediate)")
     ax.set_ylabel("false-positive share (%)")
     rate = ax.twinx()
