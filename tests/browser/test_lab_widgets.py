@@ -60,6 +60,7 @@ def run_all_cells(page: Any, timeout_ms: int) -> None:
         "04_secure_boot_and_measured_boot.ipynb",
         "05_attestation.ipynb",
         "06_defender.ipynb",
+        "08_fleet_alert_rates.ipynb",
     ],
 )
 def test_saved_widgets_are_drawn_before_running(lab: str, page: Any, notebook: str) -> None:

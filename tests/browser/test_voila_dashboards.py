@@ -26,6 +26,7 @@ NOTEBOOKS = (
     "04_secure_boot_and_measured_boot.ipynb",
     "05_attestation.ipynb",
     "06_defender.ipynb",
+    "08_fleet_alert_rates.ipynb",
 )
 
 CUT_OFF = """root => [...root.querySelectorAll('input, .widget-label')]
