@@ -244,10 +244,10 @@ def test_fleet_dashboard_headline_follows_the_lag_slider(voila: str, page: Any) 
     from tlkit.widgets.fleet_dashboard import BASE_SPEC, dashboard_spec, dashboard_view
 
     lag_label = page.locator("label.widget-label", has_text=re.compile(r"^baseline lag"))
-    # FleetDashboard.widget = VBox([HBox([VBox(sliders), VBox(sliders)]), headline, figure])
+    # FleetDashboard.widget = VBox([*sliders, HBox([reset, headline]), figure])
     box = page.locator(".widget-vbox", has=lag_label).filter(has=page.locator(".widget-image")).last
     open_voila(page, f"{voila}/voila/render/08_fleet_alert_rates.ipynb", box)
-    headline = box.locator(":scope > .widget-html .widget-html-content")
+    headline = box.locator(":scope > .widget-hbox > .widget-html .widget-html-content")
     expect(headline).to_have_text(dashboard_view(BASE_SPEC).headline)
     lag = box.locator(".widget-slider", has=lag_label)
     handle = lag.locator(".noUi-handle")

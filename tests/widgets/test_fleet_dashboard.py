@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -24,7 +25,7 @@ SMALL = FleetSpec(
     os_mix={"ubuntu": 0.6, "windows": 0.4},
     kernel_release_every_days=7,
     rollout_waves=2,
-    infection_rate=0.001,
+    infection_rate=4e-4,
     baseline_policy="lagged",
     baseline_lag_days=2,
     days=20,
@@ -99,6 +100,12 @@ def test_view_is_the_fast_simulation_and_its_headline() -> None:
     assert view.headline == headline_text(view.numbers)
 
 
+def test_a_base_value_beyond_a_slider_shows_the_clamped_fleet() -> None:
+    app = FleetDashboard(dataclasses.replace(SMALL, vms=150))
+    assert app.sliders["vms"].value == 1_000
+    assert app.view.spec.vms == 1_000  # what the headline describes is what the slider says
+
+
 def test_moving_a_slider_resimulates_and_redraws() -> None:
     app = FleetDashboard(SMALL)
     assert all(not s.continuous_update for s in app.sliders.values())
@@ -115,6 +122,24 @@ def test_moving_a_slider_resimulates_and_redraws() -> None:
     app.sliders["vms"].value = 100_000
     assert app.view.spec.vms == 100_000
     assert len(app.view.result.inventory) == 100_000
+
+
+def test_reset_brings_back_the_base_fleet_in_one_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tlkit.widgets.fleet_dashboard as dashboard
+
+    app = FleetDashboard(SMALL)
+    first = app.headline.value
+    app.sliders["baseline_lag_days"].value = 9
+    app.sliders["secure_boot_adoption"].value = 0.5
+    assert app.headline.value != first
+    runs: list[FleetSpec] = []
+    real = dashboard.dashboard_view
+    monkeypatch.setattr(dashboard, "dashboard_view", lambda spec: runs.append(spec) or real(spec))
+    app.reset.click()
+    assert runs == [dashboard_spec(SMALL, app.values())]
+    assert runs[0].baseline_lag_days == SMALL.baseline_lag_days
+    assert runs[0].secure_boot_adoption == SMALL.secure_boot_adoption
+    assert app.headline.value == first
 
 
 def test_text_plain_says_how_to_get_the_widget() -> None:

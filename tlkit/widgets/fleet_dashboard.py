@@ -124,7 +124,7 @@ def _percent(share: float) -> str:
     """A share as a percentage: one decimal below 10% (a 0.4% real share is not "0%")."""
     if math.isnan(share):
         return "—"
-    return f"{100 * share:.1f}%" if share < 0.1 else f"{100 * share:.0f}%"
+    return f"{100 * share:.1f}%" if 100 * share < 9.95 else f"{100 * share:.0f}%"
 
 
 def headline_text(numbers: Mapping[str, Any]) -> str:
@@ -170,10 +170,12 @@ class FleetDashboard(WidgetApp):
     """Sliders (:data:`SLIDERS`) over a fleet; every change re-simulates it (fast mode) and redraws.
 
     Args:
-        base: the fleet the sliders start from and modify (default :data:`BASE_SPEC`).
+        base: the fleet the sliders start from and modify (default :data:`BASE_SPEC`); a value outside a
+            slider's range is clamped by the slider, and the fleet shown is the sliders' one.
 
     Attributes:
         sliders: field -> slider, in :data:`SLIDERS` order.
+        reset: Button: every slider back to ``base`` (one re-simulation).
         headline: HTML: the sentence of :func:`headline_text` for the current fleet.
         figure: Image: :func:`tlkit.viz.fleet.dashboard_figure` (daily rates, causes per OS) as PNG.
         view: the current :class:`DashboardView`.
@@ -193,28 +195,32 @@ class FleetDashboard(WidgetApp):
             slider.observe(self._on_change, names="value")
             self.sliders[s.field] = slider
         self.headline = w.HTML()
+        self.reset = w.Button(description="reset", tooltip="the sliders back to the base fleet")
+        self.reset.on_click(self._on_reset)
         self.figure = w.Image(format="png", layout=w.Layout(max_width="100%"))
-        column = w.Layout(flex="1 1 0", min_width="420px")
-        controls = list(self.sliders.values())
-        half = (len(controls) + 1) // 2
-        self.widget = w.VBox(
-            [
-                w.HBox([w.VBox(controls[:half], layout=column), w.VBox(controls[half:], layout=column)],
-                       layout=w.Layout(flex_flow="row wrap")),
-                self.headline,
-                self.figure,
-            ]
-        )  # fmt: skip
-        self.view = dashboard_view(base)
-        self._render()
+        self.widget = w.VBox([*self.sliders.values(), w.HBox([self.reset, self.headline]), self.figure])
+        self._holding = False
+        self._on_change(None)  # the sliders' own values: a base value outside a range shows clamped
 
     def values(self) -> dict[str, float]:
         """The sliders' values, field -> value as shown."""
         return {field: slider.value for field, slider in self.sliders.items()}
 
     def _on_change(self, change: Any) -> None:
+        if self._holding:
+            return
         self.view = dashboard_view(dashboard_spec(self.base, self.values()))
         self._render()
+
+    def _on_reset(self, button: Any) -> None:
+        """Every slider back to the base fleet's value, then one re-simulation (not one per slider)."""
+        self._holding = True
+        try:
+            for s in SLIDERS:
+                self.sliders[s.field].value = _slider_value(self.base, s)
+        finally:
+            self._holding = False
+        self._on_change(None)
 
     def _render(self) -> None:
         self.headline.value = f"<p><b>{html.escape(self.view.headline)}</b></p>"
