@@ -60,8 +60,8 @@ SUPPRESSED_COLOR: Final = "#bdbdbd"
 TRUTH_COLORS: Mapping[str, str] = {"all alerts": "#212121", "real": "#c62828", "false positive": "#ef6c00"}
 """Line colours of :func:`alert_rate_figure`'s top panel."""
 CAUSE_COLORS: Final = (
-    "#6d4c41", "#ad1457", "#8e24aa", "#1565c0", "#00838f", "#5e35b1", "#c0ca33", "#2e7d32", "#f9a825",
-    "#3949ab", "#1e88e5", "#e53935", "#757575", "#00897b", "#d81b60", "#43a047",
+    "#6d4c41", "#ad1457", "#8e24aa", "#c0ca33", "#00838f", "#5e35b1", "#f9a825", "#2e7d32", "#3949ab",
+    "#757575", "#1565c0", "#e53935", "#d81b60", "#00897b", "#43a047", "#1e88e5",
 )  # fmt: skip
 """The palette of causes: a verifier code (:data:`tlkit.attest.CODES`, in its order) always gets the
 same colour in every figure; other causes (e.g. ``a+b``) take the colours no code of the figure uses."""
@@ -166,7 +166,13 @@ def _finish(ax: Axes, ylabel: str, legend: Mapping[str, Any]) -> None:
         ax.legend(**{"fontsize": 8, "frameon": False, **legend})
 
 
-def _truth_lines(ax: Axes, result: FleetTables) -> None:
+def _log(ax: Axes) -> None:
+    """Symmetric-log y (linear below 0.1, so zero days still show), with room above for the legend."""
+    ax.set_yscale("symlog", linthresh=0.1)
+    ax.set_ylim(0, max(10 * ax.get_ylim()[1], 1.0))
+
+
+def _truth_lines(ax: Axes, result: FleetTables, log: bool) -> None:
     truth = daily_alert_rates(result, "truth")
     for name, colour in TRUTH_COLORS.items():
         style = "-" if name == "all alerts" else "--"
@@ -174,6 +180,8 @@ def _truth_lines(ax: Axes, result: FleetTables) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     _finish(ax, "alerts per 1,000 VM-days", {"loc": "upper left", "ncol": 3})
     ax.set_ylim(0, 1.3 * float(truth.to_numpy().max(initial=0.0)) or 1.0)  # room for the legend
+    if log:
+        _log(ax)
 
 
 def _cause_bars(ax: Axes, result: FleetTables, by: str) -> None:
@@ -205,7 +213,7 @@ def alert_rate_figure(
     days still show), for real alerts a thousand times rarer than false positives."""
     causes = daily_alert_rates(result, "cause")
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.6), sharex=True, layout="constrained")
-    _truth_lines(top, result)
+    _truth_lines(top, result, log)
     colours = cause_colours(list(causes.columns))
     for cause in causes.columns:
         bottom.plot(causes.index, causes[cause], color=colours[cause], label=cause, lw=1.3)
@@ -215,9 +223,7 @@ def alert_rate_figure(
     if not len(causes.columns):
         bottom.text(0.5, 0.5, "no alerts", transform=bottom.transAxes, ha="center", color="#616161")
     if log:
-        for ax in (top, bottom):
-            ax.set_yscale("symlog", linthresh=0.1)
-            ax.set_ylim(0, max(10 * ax.get_ylim()[1], 1.0))  # room for the legend above the lines
+        _log(bottom)
     return fig
 
 
@@ -231,12 +237,12 @@ def cause_figure(result: FleetTables, by: str = "day", *, title: str | None = No
 
 
 def dashboard_figure(result: FleetTables) -> Figure:
-    """The dashboard's one figure: left, the daily rates of :func:`alert_rate_figure`'s top panel; right,
-    :func:`cause_figure` per OS image. Fixed margins instead of a layout engine: drawn on every slider
-    change, it must render fast."""
+    """The dashboard's one figure: left, the daily rates of :func:`alert_rate_figure`'s top panel
+    (symmetric-log: real alerts are often a hundred times rarer); right, :func:`cause_figure` per OS
+    image. Fixed margins instead of a layout engine: drawn on every slider change, it must render fast."""
     fig, (rates, causes) = plt.subplots(1, 2, figsize=(11, 3.4), width_ratios=(3, 2))
     fig.subplots_adjust(left=0.06, right=0.82, bottom=0.15, top=0.9, wspace=0.22)
-    _truth_lines(rates, result)
+    _truth_lines(rates, result, log=True)
     rates.set_xlabel("day")
     rates.set_title("Alerts the SOC sees, per day", fontsize=10)
     _cause_bars(causes, result, "os")
