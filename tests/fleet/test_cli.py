@@ -14,7 +14,12 @@ from tlkit.fleet._io import SPEC_FILE, SUMMARY_FILE, TABLE_FILES, load_result
 from tlkit.fleet._spec import FleetSpec
 
 _SPEC = FleetSpec(
-    vms=3, days=2, os_mix={"ubuntu": 1.0, "windows": 1.0}, driver_install_rate=0.4, infection_rate=0.2
+    vms=3,
+    days=2,
+    os_mix={"ubuntu": 1.0, "windows": 1.0},
+    driver_install_rate=0.4,
+    infection_rate=0.2,
+    mitm_rate=0.2,
 )
 
 
@@ -39,9 +44,21 @@ def spec_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def simulated(spec_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run") / "out"
-    rc, stdout, _ = _run(["fleet", "simulate", "--spec", str(spec_file), "--seed", "3", "--out", str(out)])
+    argv = [
+        "fleet",
+        "simulate",
+        "--spec",
+        str(spec_file),
+        "--seed",
+        "3",
+        "--mode",
+        "exact",
+        "--out",
+        str(out),
+    ]
+    rc, stdout, _ = _run(argv)
     assert rc == 0
-    assert "3 VMs x 2 days" in stdout
+    assert "3 VMs x 2 days (exact mode)" in stdout
     return out
 
 
@@ -57,9 +74,30 @@ def test_simulate_writes_the_tables_spec_and_summary(simulated: Path) -> None:
 def test_same_spec_and_seed_give_a_byte_identical_summary(
     spec_file: Path, simulated: Path, tmp_path: Path
 ) -> None:
-    rc, _, _ = _run(["fleet", "simulate", "--spec", str(spec_file), "--seed", "3", "--out", str(tmp_path)])
+    argv = [
+        "fleet",
+        "simulate",
+        "--spec",
+        str(spec_file),
+        "--seed",
+        "3",
+        "--mode",
+        "exact",
+        "--out",
+        str(tmp_path),
+    ]
+    rc, _, _ = _run(argv)
     assert rc == 0
     assert (tmp_path / SUMMARY_FILE).read_bytes() == (simulated / SUMMARY_FILE).read_bytes()
+
+
+def test_the_fast_mode_is_the_default_and_deterministic(spec_file: Path, tmp_path: Path) -> None:
+    for out in ("a", "b"):
+        rc, stdout, _ = _run(["fleet", "simulate", "--spec", str(spec_file), "--out", str(tmp_path / out)])
+        assert rc == 0
+        assert "(fast mode)" in stdout
+    assert (tmp_path / "a" / SUMMARY_FILE).read_bytes() == (tmp_path / "b" / SUMMARY_FILE).read_bytes()
+    assert load_result(tmp_path / "a").mode == "fast"
 
 
 def test_report_reads_what_simulate_wrote(simulated: Path) -> None:
@@ -70,8 +108,9 @@ def test_report_reads_what_simulate_wrote(simulated: Path) -> None:
     assert rc == 0
     summary = json.loads(stdout)
     assert f"alerts: {summary['counts']['alerts']} " in text
-    assert "fleet: 3 VMs x 2 days (6 VM-days), seed 3" in text
+    assert "fleet: 3 VMs x 2 days (6 VM-days), seed 3, exact mode" in text
     assert "false-positive share:" in text
+    assert "infection: " in text
 
 
 def test_vms_and_days_simulate_the_default_spec(tmp_path: Path) -> None:
@@ -105,7 +144,7 @@ def test_a_bad_spec_file_exits_2_naming_the_field(tmp_path: Path) -> None:
         ["fleet", "simulate", "--vms", "0", "--days", "1"],
         ["fleet", "simulate", "--vms", "2"],
         ["fleet", "simulate", "--spec", "nowhere.json"],
-        ["fleet", "simulate", "--vms", "1", "--days", "1", "--mode", "fast"],
+        ["fleet", "simulate", "--vms", "1", "--days", "1", "--mode", "slow"],
         ["fleet", "simulate", "--vms", "-1", "--days", "1"],
     ],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -14,25 +15,29 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from tlkit.errors import DataError, TlkitError
-from tlkit.fleet._exact import FleetResult, simulate_exact
+from tlkit.fleet._exact import simulate_exact
+from tlkit.fleet._fast import simulate_fast
 from tlkit.fleet._io import SPEC_FILE, TABLE_FILES, load_result, save_result, summary, summary_json
+from tlkit.fleet._result import FleetResult
 from tlkit.fleet._spec import FleetSpec
+
+_SPEC = FleetSpec(
+    vms=3,
+    days=2,
+    os_mix={"ubuntu": 1.0, "windows": 1.0},
+    secure_boot_adoption=0.5,
+    kernel_release_every_days=1,
+    driver_install_rate=0.3,
+    secure_boot_off_for_driver=0.5,
+    infection_rate=0.2,
+    mitm_rate=0.2,
+    seed=5,
+)
 
 
 @pytest.fixture(scope="module")
 def fleet() -> FleetResult:
-    return simulate_exact(
-        FleetSpec(
-            vms=3,
-            days=2,
-            os_mix={"ubuntu": 1.0, "windows": 1.0},
-            secure_boot_adoption=0.5,
-            kernel_release_every_days=1,
-            driver_install_rate=0.3,
-            infection_rate=0.2,
-            seed=5,
-        )
-    )
+    return simulate_exact(_SPEC)
 
 
 @pytest.fixture
@@ -45,6 +50,7 @@ def test_round_trip_is_exact(fleet: FleetResult, saved: Path) -> None:
     assert sorted(p.name for p in saved.iterdir()) == sorted([*TABLE_FILES.values(), SPEC_FILE])
     back = load_result(saved)
     assert back.spec == fleet.spec
+    assert back.mode == fleet.mode == "exact"
     assert back.pipeline_runs == fleet.pipeline_runs > 0
     for attribute in TABLE_FILES:
         assert_frame_equal(getattr(back, attribute), getattr(fleet, attribute), check_exact=True)
@@ -54,14 +60,22 @@ def test_round_trip_is_exact(fleet: FleetResult, saved: Path) -> None:
     assert summary_json(summary(back)) == summary_json(summary(fleet))
 
 
+def test_a_fast_result_round_trips_with_its_empty_row_tables(tmp_path: Path) -> None:
+    fast = simulate_fast(FleetSpec.from_dict(_SPEC.to_dict() | {"vms": 200}))
+    save_result(fast, tmp_path)
+    back = load_result(tmp_path)
+    assert back.mode == "fast"
+    for attribute in TABLE_FILES:
+        assert_frame_equal(
+            getattr(back, attribute), getattr(fast, attribute), check_exact=True, obj=attribute
+        )
+    assert str(back.inventory["os"].dtype) == "category"
+    assert summary_json(summary(back)) == summary_json(summary(fast))
+
+
 def test_an_empty_table_round_trips_with_its_dtypes(fleet: FleetResult, tmp_path: Path) -> None:
-    quiet = FleetResult(
-        fleet.spec,
-        fleet.inventory,
-        fleet.events,
-        fleet.attestations.iloc[:0],
-        fleet.findings.iloc[:0],
-        0,
+    quiet = dataclasses.replace(
+        fleet, attestations=fleet.attestations.iloc[:0], findings=fleet.findings.iloc[:0], pipeline_runs=0
     )
     save_result(quiet, tmp_path)
     back = load_result(tmp_path)
@@ -129,12 +143,14 @@ def test_fuzzed_files_raise_only_tlkit_errors(saved: Path, junk: bytes, name: st
 def test_summary_headlines_agree_with_the_tables(fleet: FleetResult) -> None:
     s = summary(fleet)
     alerts = fleet.findings[(fleet.findings["kind"] == "alert") & ~fleet.findings["suppressed"]]
-    assert s["counts"]["alerts"] == len(alerts)
+    assert s["counts"]["alerts"] == len(alerts) > 0
     assert s["alerts_per_1000_vm_days"] == pytest.approx(1000 * len(alerts) / (3 * 2))
     assert set(s["alerts_per_1000_vm_days_by_os"]) == set(fleet.inventory["os"])
     assert s["counts"]["attestations"] == len(fleet.attestations)
     assert s["counts"]["events"]["boot"] == int((fleet.events["kind"] == "boot").sum())
     assert 0.0 <= s["attestation_coverage"] <= 1.0
+    assert set(s["time_to_detect"]) == {"infection", "mitm"}
+    assert s["mode"] == "exact"
 
 
 def test_summary_json_is_sorted_rounded_and_nan_is_null() -> None:
@@ -145,8 +161,7 @@ def test_summary_json_is_sorted_rounded_and_nan_is_null() -> None:
 
 
 def test_summary_of_a_fleet_without_alerts_has_null_false_positive_share(fleet: FleetResult) -> None:
-    findings = fleet.findings.iloc[:0]
-    quiet = FleetResult(fleet.spec, fleet.inventory, fleet.events, fleet.attestations, findings)
+    quiet = dataclasses.replace(fleet, alert_counts=fleet.alert_counts.iloc[:0])
     s = summary(quiet)
     assert math.isnan(s["false_positive_share"])
     assert json.loads(summary_json(s))["false_positive_share"] is None

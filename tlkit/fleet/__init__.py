@@ -1,35 +1,30 @@
 """Synthetic fleets: how many Trusted Launch attestation alerts a SOC sees, and how many are real.
 
-What it does (so far): :class:`FleetSpec` describes a fleet (size, OS-image and size-family mixes,
-Secure Boot / vTPM / Guest Attestation adoption, daily rates of kernel updates, firmware updates,
-unsigned driver installs and bootkit infections, the baseline-update policy, horizon, attestation
-period, seed) with JSON and YAML round trips. :func:`simulate_exact` runs it day by day through the
-real pipeline (:mod:`tlkit.boot` → quote → :func:`tlkit.attest.verify` → :func:`tlkit.defender.assess`)
-and returns a :class:`FleetResult` of tidy DataFrames (inventory, events with ground truth,
-attestations, findings); :func:`alert_rates`, :func:`false_positive_share` and
-:func:`attestation_coverage` summarise it. :func:`save_result` / :func:`load_result` write the tables
-to parquet and read them back exactly; :func:`summary` gives the headline metrics
-(:func:`summary_json`: deterministic JSON); ``tlkit fleet simulate`` / ``tlkit fleet report`` run them
-from the command line.
+What it does: :class:`FleetSpec` describes a fleet (size; OS-image, size-family, region and
+generation mixes or a joint composition; Trusted Launch, Secure Boot, vTPM and Guest Attestation
+adoption; kernel releases in rollout waves; daily rates of firmware and dbx updates, unsigned driver
+installs (and Secure Boot turned off for them), bootkit infections, vTPM man-in-the-middle days and
+extension outages; the baseline-update policy; horizon, attestation period, seed) with JSON and YAML
+round trips. Both modes walk one random process (blocks of :data:`BLOCK` VMs, each seeded from the
+spec's seed and its index) and return a :class:`FleetResult` with the same aggregate tables for the
+same spec and seed: :func:`simulate_exact` runs every attestation round through the real pipeline
+(:mod:`tlkit.boot` → quote → :func:`tlkit.attest.verify` → :func:`tlkit.defender.assess`) and keeps
+the row tables; :func:`simulate_fast` looks each round up in an outcome table computed by that same
+pipeline on first need, vectorised with numpy (1M VMs x 90 days in seconds); ``vm_range`` runs a
+block-aligned part and :func:`combine` merges parts. :func:`alert_rates`,
+:func:`false_positive_share`, :func:`time_to_detect`, :func:`attestation_coverage` and
+:func:`suppressed_counts` read only the aggregates. :func:`save_result` / :func:`load_result` write
+every table to parquet and read it back exactly; :func:`summary` gives the headline metrics
+(:func:`summary_json`: deterministic JSON); ``tlkit fleet simulate`` / ``tlkit fleet report`` run
+them from the command line.
 
-What it does not do yet: a fast vectorised mode, Dask scale-out, plots or a dashboard, cloning a
-fleet from an inventory, or regions, generations, rollout waves, vTPM
-man-in-the-middle and extension outages. It never prints (a progress bar on request).
+What it does not do: Dask (:func:`simulate` with ``dask=``), plots or a dashboard
+(:mod:`tlkit.viz`, :mod:`tlkit.widgets`), or cloning a fleet from an inventory
+(``FleetSpec.from_inventory``). It never prints (a progress bar on request).
 """
 
-from tlkit.fleet._exact import (
-    ATTESTATION_COLUMNS,
-    BOOT_SEED,
-    EVENT_COLUMNS,
-    EVENT_KINDS,
-    INVENTORY_COLUMNS,
-    SCENARIO_RULES,
-    FleetResult,
-    ScenarioRule,
-    VmState,
-    boot_scenario,
-    simulate_exact,
-)
+from tlkit.fleet._exact import simulate_exact
+from tlkit.fleet._fast import simulate_fast
 from tlkit.fleet._io import (
     SPEC_FILE,
     SUMMARY_FILE,
@@ -39,32 +34,77 @@ from tlkit.fleet._io import (
     summary,
     summary_json,
 )
-from tlkit.fleet._metrics import alert_rates, attestation_coverage, false_positive_share
-from tlkit.fleet._spec import BASELINE_POLICIES, OS_IMAGES, FleetSpec
+from tlkit.fleet._metrics import (
+    alert_rates,
+    attestation_coverage,
+    false_positive_share,
+    suppressed_counts,
+    time_to_detect,
+)
+from tlkit.fleet._outcomes import BOOT_SEED, EPOCH, OutcomeTable, clear_outcomes, outcome_table
+from tlkit.fleet._process import (
+    BLOCK,
+    CONDITIONS,
+    EVENT_KINDS,
+    INVENTORY_COLUMNS,
+    SCENARIO_RULES,
+    UPDATE_KINDS,
+    ScenarioRule,
+)
+from tlkit.fleet._result import (
+    ALERT_COUNT_COLUMNS,
+    ATTESTATION_COLUMNS,
+    DETECTION_COLUMNS,
+    EVENT_COLUMNS,
+    EVENT_COUNT_COLUMNS,
+    MODES,
+    RECOMMENDATION_COUNT_COLUMNS,
+    ROUND_COUNT_COLUMNS,
+    FleetResult,
+    combine,
+)
+from tlkit.fleet._spec import BASELINE_POLICIES, COMPOSITION_KEYS, GENERATIONS, OS_IMAGES, FleetSpec
 
 __all__ = [
+    "ALERT_COUNT_COLUMNS",
     "ATTESTATION_COLUMNS",
     "BASELINE_POLICIES",
+    "BLOCK",
     "BOOT_SEED",
+    "COMPOSITION_KEYS",
+    "CONDITIONS",
+    "DETECTION_COLUMNS",
+    "EPOCH",
     "EVENT_COLUMNS",
+    "EVENT_COUNT_COLUMNS",
     "EVENT_KINDS",
+    "GENERATIONS",
     "INVENTORY_COLUMNS",
+    "MODES",
     "OS_IMAGES",
+    "RECOMMENDATION_COUNT_COLUMNS",
+    "ROUND_COUNT_COLUMNS",
     "SCENARIO_RULES",
     "SPEC_FILE",
     "SUMMARY_FILE",
     "TABLE_FILES",
+    "UPDATE_KINDS",
     "FleetResult",
     "FleetSpec",
+    "OutcomeTable",
     "ScenarioRule",
-    "VmState",
     "alert_rates",
     "attestation_coverage",
-    "boot_scenario",
+    "clear_outcomes",
+    "combine",
     "false_positive_share",
     "load_result",
+    "outcome_table",
     "save_result",
     "simulate_exact",
+    "simulate_fast",
     "summary",
     "summary_json",
+    "suppressed_counts",
+    "time_to_detect",
 ]

@@ -1,12 +1,13 @@
 """``tlkit fleet`` sub-commands: simulate a synthetic fleet, and report on a saved one.
 
-``tlkit fleet simulate (--spec FILE | --vms N --days D) [--seed S] [--mode exact] --out DIR [--force]
-[--progress]`` simulates a :class:`~tlkit.fleet.FleetSpec` (a JSON or, with PyYAML, a ``.yaml`` /
-``.yml`` file; or the default spec with ``--vms`` and ``--days``) through the real pipeline
-(:func:`~tlkit.fleet.simulate_exact`) and writes the parquet tables, ``spec.json``
+``tlkit fleet simulate (--spec FILE | --vms N --days D) [--seed S] [--mode fast|exact] --out DIR
+[--force] [--progress]`` simulates a :class:`~tlkit.fleet.FleetSpec` (a JSON or, with PyYAML, a
+``.yaml`` / ``.yml`` file; or the default spec with ``--vms`` and ``--days``) in the fast mode
+(:func:`~tlkit.fleet.simulate_fast`, the default) or through the real pipeline round by round
+(:func:`~tlkit.fleet.simulate_exact`, ``--mode exact``) and writes the parquet tables, ``spec.json``
 (:func:`~tlkit.fleet._io.save_result`) and ``summary.json`` (:func:`~tlkit.fleet._io.summary_json`:
-byte-identical for the same spec and seed) into ``DIR``. ``--seed`` overrides the spec file's seed.
-Only ``--mode exact`` exists for now (the fast vectorised mode and Dask scale-out are not written).
+byte-identical for the same spec, seed and mode) into ``DIR``. ``--seed`` overrides the spec file's
+seed.
 
 ``tlkit fleet report DIR [--format text|json]`` loads a saved fleet and prints its headline metrics.
 
@@ -29,7 +30,7 @@ from tlkit.errors import DataError
 __all__ = ["register"]
 
 _HELP = "synthetic fleets: simulate attestation alerts, report"
-_MODES = ("exact",)
+_MODES = ("fast", "exact")
 
 
 def _nonnegative(text: str) -> int:
@@ -56,9 +57,9 @@ def register(subparsers: Any) -> None:
     s.add_argument(
         "--mode",
         choices=_MODES,
-        default="exact",
-        help="simulation mode: only 'exact' (every attestation through the real pipeline) for now; "
-        "the fast mode and --dask are not implemented",
+        default="fast",
+        help="simulation mode: 'fast' (vectorised, verdicts from an outcome table the real pipeline "
+        "computes; the default) or 'exact' (every attestation round through the real pipeline)",
     )
     s.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
     s.add_argument("--force", action="store_true", help="replace a fleet already saved in DIR")
@@ -92,6 +93,7 @@ def _load_spec(args: argparse.Namespace) -> Any:
 
 def _simulate(args: argparse.Namespace) -> int:
     from tlkit.fleet._exact import simulate_exact  # noqa: PLC0415
+    from tlkit.fleet._fast import simulate_fast  # noqa: PLC0415
     from tlkit.fleet._io import SUMMARY_FILE, save_result, summary, summary_json  # noqa: PLC0415
 
     spec = _load_spec(args)
@@ -104,10 +106,12 @@ def _simulate(args: argparse.Namespace) -> int:
     # bar (tqdm's own text, no untrusted input) goes to the real stderr.
     bar = sys.__stderr__ if args.progress and sys.__stderr__ is not None else sys.stderr
     with contextlib.redirect_stderr(bar):
-        result = simulate_exact(spec, progress=args.progress)
+        simulate = simulate_exact if args.mode == "exact" else simulate_fast
+        result = simulate(spec, progress=args.progress)
     save_result(result, out, overwrite=args.force)
     (out / SUMMARY_FILE).write_text(summary_json(summary(result)), encoding="utf-8")
-    print(f"wrote {out}: {spec.vms} VMs x {spec.days} days, {result.pipeline_runs} attestation rounds")
+    rounds = int(result.round_counts["rounds"].sum())
+    print(f"wrote {out}: {spec.vms} VMs x {spec.days} days ({args.mode} mode), {rounds} attestation rounds")
     return 0
 
 
@@ -118,15 +122,25 @@ def _text(data: dict[str, Any]) -> str:
         return "n/a" if value is None else f"{value:.3f}"
 
     lines = [
-        f"fleet: {spec['vms']} VMs x {spec['days']} days ({data['vm_days']} VM-days), seed {spec['seed']}",
+        f"fleet: {spec['vms']} VMs x {spec['days']} days ({data['vm_days']} VM-days), seed {spec['seed']}, "
+        f"{data['mode']} mode",
         f"attestation rounds: {counts['attestations']} ({counts['attestations_failed']} failed), "
         f"coverage {number(data['attestation_coverage'])} of VM-days",
         "events: " + (", ".join(f"{k} {n}" for k, n in counts["events"].items()) or "none"),
         f"alerts: {counts['alerts']} ({number(data['alerts_per_1000_vm_days'])} per 1,000 VM-days)",
     ]
-    by_os = data["alerts_per_1000_vm_days_by_os"]
-    lines += [f"  {os}: {number(rate)} per 1,000 VM-days" for os, rate in by_os.items()]
+    for by in ("os", "family", "cause"):
+        rates = data[f"alerts_per_1000_vm_days_by_{by}"]
+        lines += [f"  {by} {name}: {number(rate)} per 1,000 VM-days" for name, rate in rates.items()]
     lines.append(f"false-positive share: {number(data['false_positive_share'])}")
+    for attack, t in data["time_to_detect"].items():
+        lines.append(
+            f"{attack}: {t['detected']} of {t['attacks']} detected, median {number(t['median_days'])} days"
+        )
+    suppressed = data["suppressed"]
+    lines.append(
+        f"suppressed alerts: {counts['alerts_suppressed']}" + (f" ({suppressed})" if suppressed else "")
+    )
     return "\n".join(lines) + "\n"
 
 

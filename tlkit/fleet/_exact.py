@@ -1,431 +1,284 @@
-"""Exact-mode fleet simulation: every attestation runs the real boot → quote → verify → Defender
-pipeline (private).
+"""Exact-mode fleet simulation: every attestation round runs the real boot → quote → verify →
+Defender pipeline (private).
 
-What it does: :func:`simulate_exact` draws a fleet from a :class:`~tlkit.fleet.FleetSpec` (OS image,
-size family, Secure Boot / vTPM / extension adoption per VM), then day by day draws each VM's events
-(kernel update, firmware update, unsigned driver install, bootkit infection; each one reboots the
-VM). Every boot picks the :mod:`tlkit.boot` scenario that matches the VM's state by
-:data:`SCENARIO_RULES` (named data, first match wins). A VM with a vTPM and the Guest Attestation
-extension is attested after every boot and every ``attest_every_hours``: each round builds that
-scenario's evidence over a fresh nonce (:func:`tlkit.boot.scenario_evidence`), loads it
-(:meth:`tlkit.attest.Evidence.from_files`; no quote means no evidence) and verifies it
-(:func:`tlkit.attest.verify`) against the VM's baseline with the VM's AK as its trust anchor, set up
-as :mod:`tlkit.attest._cases` sets up a simulated VM. The baseline is the healthy boot of the VM's
-OS image, updated with a legitimate update's boot log per the spec's ``baseline_policy``. Defender
-findings come from :func:`tlkit.defender.assess` over the whole history. The result is
-:class:`FleetResult`, four tidy DataFrames.
+What it does: :func:`simulate_exact` walks the same process as the fast mode
+(:mod:`tlkit.fleet._process`: the same blocks, seeds, draws and daily state), and for every round of
+every attested VM (one after each boot, one every ``attest_every_hours``) runs
+:class:`tlkit.fleet._outcomes.Pipeline`: the boot scenario's evidence over a fresh nonce (or none
+during an extension outage, or a man-in-the-middle vTPM's answer) loaded and verified against the
+VM's baseline (the healthy image plus the updates its baseline state accepted) with the VM's AK as
+trust anchor. Defender findings come from :func:`tlkit.defender.assess` over the whole history:
+alerts per period of one VM configuration (Secure Boot turned off for a driver changes it), and
+recommendations for the final configurations. The row tables (``events``, ``attestations``,
+``findings``) are kept, and the aggregate tables are computed *from those rows*, so comparing them
+with the fast mode's (same spec and seed) checks the outcome table round by round.
 
-Determinism: every draw comes from ``numpy.random.default_rng(SeedSequence([spec.seed, vm_index]))``
-(one stream per VM, so a VM's draws do not depend on the fleet size), and the boots are
-deterministic; the same spec gives identical frames.
+Cost: about 10 ms per round on this project's shared 2-core machine, and the first boots in a
+process pay the boot simulator's one-off key generation (~10 s): exact mode is for up to ~10k
+rounds.
 
-Simplifications (stated, not hidden):
-
-- One simulated image build per OS: every VM boots :data:`BOOT_SEED`'s chain and shares its
-  simulated vTPM (so its AK). A new boot seed costs seconds of key generation, and VMs of one image
-  measure the same binaries anyway; what differs per VM is its nonces, events and baseline.
-- The simulator boots one change at a time: the boot shows the dominant state of
-  :data:`SCENARIO_RULES` (an infection over Secure Boot off over a driver over the latest update).
-  The simulator has no Windows kernel or firmware update scenario: on Windows those boot as the
-  healthy image (no measured change), and an infection with Secure Boot off boots as Secure Boot off.
-- Events start on day 1 (day 0 is the enrolment boot the baseline comes from); an infection is
-  never cleaned up; a driver stays installed.
-
-Cost (measured with ``.venv/bin/python benchmarks/bench_fleet.py``, 20 VMs x 5 days, 112 rounds, on
-this project's shared 2-core machine): about 110 attestation rounds per second (~9 ms per round),
-1.2x the bare evidence + load + verify of one healthy boot; the first run in a process also pays the
-boot simulator's one-off key generation (~10 s). Exact mode is for up to ~10k rounds (about 1.5 min).
-
-What it does not do: the fast vectorised mode, Dask, parquet, or any printing (a progress bar on
-request).
+What it does not do: the vectorised mode (:mod:`tlkit.fleet._fast`), Dask, or any printing (a
+``tqdm.auto`` progress bar over the VMs on request).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from tlkit.errors import DataError
-from tlkit.fleet._spec import OS_IMAGES, FleetSpec
+from tlkit.fleet._outcomes import EPOCH, Pipeline, VmConfigCode, cause, outcome_table, reason_codes
+from tlkit.fleet._process import (
+    CONFIG_CLASSES,
+    EVENT_KINDS,
+    BlockProcess,
+    Day,
+    block_ranges,
+    key_space,
+    name_width,
+    periodic_hours,
+)
+from tlkit.fleet._result import (
+    AGGREGATE_COLUMNS,
+    ATTESTATION_COLUMNS,
+    DETECTION_COLUMNS,
+    EVENT_COLUMNS,
+    FleetResult,
+    aggregate,
+    empty,
+    finding_columns,
+    typed,
+)
+from tlkit.fleet._spec import FleetSpec
 
-__all__ = [
-    "ATTESTATION_COLUMNS",
-    "BOOT_SEED",
-    "EPOCH",
-    "EVENT_COLUMNS",
-    "EVENT_KINDS",
-    "INVENTORY_COLUMNS",
-    "SCENARIO_RULES",
-    "FleetResult",
-    "ScenarioRule",
-    "VmState",
-    "boot_scenario",
-    "simulate_exact",
-]
+__all__ = ["simulate_exact"]
 
-#: The simulator seed every VM's image is built with (see the module docstring).
-BOOT_SEED: Final = 0
-#: Day 0, hour 0 of every simulation (fixed: the simulation is deterministic).
-EPOCH: Final = datetime(2026, 1, 1, tzinfo=UTC)
-
-#: Event kinds of the ``events`` table; every kind but ``boot`` is drawn, in this order, per VM-day.
-EVENT_KINDS: Final = ("boot", "kernel-update", "firmware-update", "driver-install", "infection")
-_RATE_OF: Final = {
-    "firmware-update": "firmware_update_rate",
-    "driver-install": "driver_install_rate",
-    "infection": "infection_rate",
-}
-_LEGITIMATE_UPDATES: Final = ("kernel-update", "firmware-update")
-
-INVENTORY_COLUMNS: Final = {
-    "vm": "str", "os": "str", "family": "str", "secure_boot": "bool", "vtpm": "bool", "extension": "bool",
-}  # fmt: skip
-EVENT_COLUMNS: Final = {
-    "vm": "str", "day": "int64", "kind": "str", "scenario": "str", "ground_truth_compromised": "bool",
-}  # fmt: skip
-ATTESTATION_COLUMNS: Final = {
-    "vm": "str", "day": "int64", "hour": "int64", "trigger": "str", "scenario": "str",
-    "passed": "bool", "reasons": "str", "codes": "str",
-}  # fmt: skip
-
-
-# ------------------------------------------------------------------------------------ state → scenario
-@dataclass(frozen=True)
-class VmState:
-    """What a VM's next boot depends on.
-
-    Attributes:
-        os: a key of :data:`~tlkit.fleet.OS_IMAGES`.
-        secure_boot: Secure Boot is on.
-        infected: a bootkit was installed (ground truth: compromised).
-        driver: an unsigned (GPU/DKMS) driver was installed.
-        update: the latest legitimate update (``kernel-update``, ``firmware-update``) or None.
-    """
-
-    os: str
-    secure_boot: bool
-    infected: bool = False
-    driver: bool = False
-    update: str | None = None
+_ATTACKS: Final = ("infection", "mitm")
 
 
 @dataclass(frozen=True)
-class ScenarioRule:
-    """One row of :data:`SCENARIO_RULES`: when it applies, and the boot scenario per OS image."""
+class _Job:
+    """One attestation round to run."""
 
-    name: str
-    when: Callable[[VmState], bool]
-    scenarios: Mapping[str, str]
-    note: str
-
-
-def _bootkit_refused(s: VmState) -> bool:
-    """A bootkit under Secure Boot: shim refuses the patched GRUB (the ``bootkit`` scenario)."""
-    return s.infected and s.secure_boot
+    vm: str
+    day: int
+    hour: int
+    trigger: str
+    key: int
+    config: int
+    compromised: bool
 
 
-def _secure_boot_off(s: VmState) -> bool:
-    return not s.secure_boot
-
-
-def _driver_installed(s: VmState) -> bool:
-    return s.driver
-
-
-def _kernel_updated(s: VmState) -> bool:
-    return s.update == "kernel-update"
-
-
-def _firmware_updated(s: VmState) -> bool:
-    return s.update == "firmware-update"
-
-
-def _always(s: VmState) -> bool:
-    return True
-
-
-SCENARIO_RULES: Final[tuple[ScenarioRule, ...]] = (
-    ScenarioRule(
-        "bootkit-refused", _bootkit_refused, {"ubuntu": "bootkit", "windows": "bootkit"},
-        "Secure Boot refuses the patched bootloader: the VM does not boot, no quote (on any OS)",
-    ),
-    ScenarioRule(
-        "secure-boot-off", _secure_boot_off, {"ubuntu": "secure-boot-off", "windows": "test-signing"},
-        "Secure Boot off (with or without a bootkit: the simulator has no infected Secure-Boot-off boot)",
-    ),
-    ScenarioRule(
-        "driver-install", _driver_installed,
-        {"ubuntu": "unsigned-kernel-module", "windows": "hvci-blocks-driver"},
-        "an unsigned GPU/DKMS driver, refused at load and recorded",
-    ),
-    ScenarioRule(
-        "kernel-update", _kernel_updated, {"ubuntu": "kernel-update", "windows": OS_IMAGES["windows"]},
-        "a vendor-signed kernel update (no Windows update scenario: Windows boots as healthy)",
-    ),
-    ScenarioRule(
-        "firmware-update", _firmware_updated, {"ubuntu": "firmware-update", "windows": OS_IMAGES["windows"]},
-        "a Hyper-V firmware update (no Windows scenario: Windows boots as healthy)",
-    ),
-    ScenarioRule("healthy", _always, OS_IMAGES, "the image's healthy boot"),
-)  # fmt: skip
-"""How a VM's state picks its boot scenario: the first rule whose ``when`` holds."""
-
-
-def boot_scenario(state: VmState) -> str:
-    """The :mod:`tlkit.boot` scenario a VM in ``state`` boots (:data:`SCENARIO_RULES`)."""
-    rule = next(r for r in SCENARIO_RULES if r.when(state))
-    return rule.scenarios[state.os]
-
-
-# ------------------------------------------------------------------------------------ result
-@dataclass(frozen=True, eq=False)
-class FleetResult:
-    """A simulated fleet, as tidy DataFrames.
-
-    Attributes:
-        spec: the :class:`~tlkit.fleet.FleetSpec` simulated.
-        inventory: one row per VM (:data:`INVENTORY_COLUMNS`).
-        events: one row per boot and per drawn event (:data:`EVENT_COLUMNS`); ``scenario`` is the
-            boot scenario of ``boot`` rows (empty otherwise); ``ground_truth_compromised`` says whether
-            the VM was infected after the event.
-        attestations: one row per attestation round of an attested VM (:data:`ATTESTATION_COLUMNS`);
-            ``reasons`` is the verifier's reasons ``"; "``-joined, ``codes`` their distinct codes.
-        findings: :func:`tlkit.defender.assess` over the whole history
-            (:data:`tlkit.defender.FINDING_COLUMNS`) plus ``day``.
-        pipeline_runs: how many evidence + verify rounds ran.
-    """
-
-    spec: FleetSpec
-    inventory: pd.DataFrame = field(repr=False)
-    events: pd.DataFrame = field(repr=False)
-    attestations: pd.DataFrame = field(repr=False)
-    findings: pd.DataFrame = field(repr=False)
-    pipeline_runs: int = 0
-
-    @property
-    def vm_days(self) -> int:
-        return self.spec.vms * self.spec.days
-
-
-# ------------------------------------------------------------------------------------ the run
-def _weighted(rng: np.random.Generator, mix: Mapping[str, float]) -> str:
-    names = sorted(mix)
-    weights = np.array([float(mix[n]) for n in names])
-    return names[int(rng.choice(len(names), p=weights / weights.sum()))]
-
-
-@dataclass
-class _Vm:
-    """One VM during a run (mutable: the simulation's own bookkeeping)."""
-
-    name: str
-    rng: np.random.Generator
-    state: VmState
-    vtpm: bool
-    extension: bool
-    family: str
-    baseline: Any = None
-    pending: list[tuple[int, str, str]] = field(default_factory=list)  # (effective day, scenario, kind)
-
-    @property
-    def attested(self) -> bool:
-        return self.vtpm and self.extension
-
-
-class _Run:
-    """One simulation: the boots memoised per (scenario, seed) for this run only."""
+class _Collect:
+    """What the exact mode keeps of the process: event rows, rounds to run, final configurations."""
 
     def __init__(self, spec: FleetSpec) -> None:
         self.spec = spec
-        self._boots: dict[tuple[str, int], Any] = {}
-        self._baselines: dict[str, Any] = {}
-        self._anchors: dict[str, Any] = {}
-        self.runs = 0
+        self.width = name_width(spec.vms)
+        self.hours = periodic_hours(spec)
+        self.events: list[tuple[str, int, str, str, bool]] = []
+        self.jobs: list[_Job] = []
+        self.configs: dict[str, Any] = {}
+        self.inventories: list[pd.DataFrame] = []
 
-    def boot(self, scenario: str) -> Any:
-        from tlkit.boot import run_scenario  # noqa: PLC0415
+    def name(self, block: BlockProcess, local: int) -> str:
+        return f"vm-{block.start + local:0{self.width}d}"
 
-        key = (scenario, BOOT_SEED)
-        if key not in self._boots:
-            self._boots[key] = run_scenario(scenario, BOOT_SEED)
-        return self._boots[key]
+    def day(self, block: BlockProcess, d: Day) -> None:
+        space = block.space
+        for kind, vms in d.events.items():
+            for v in vms.tolist():
+                scenario = space.scenarios[int(d.scenario[v])] if kind == "boot" else ""
+                self.events.append((self.name(block, v), d.day, kind, scenario, bool(d.compromised[v])))
+        for i, v in enumerate(d.attested.tolist()):
+            triggers = [(d.day * 24, "boot")] if d.booted[i] else []
+            triggers += [(hour, "periodic") for hour in self.hours.get(d.day, [])]
+            for hour, trigger in triggers:
+                self.jobs.append(
+                    _Job(self.name(block, v), d.day, hour, trigger, int(d.key[i]), int(d.config[i]),
+                         bool(d.compromised[v]))
+                )  # fmt: skip
 
-    def healthy_baseline(self, os: str) -> Any:
-        from tlkit.attest import Baseline  # noqa: PLC0415
-
-        if os not in self._baselines:
-            image = OS_IMAGES[os]
-            self._baselines[os] = Baseline.from_log(self.boot(image).log, name=f"{image} (seed {BOOT_SEED})")
-        return self._baselines[os]
-
-    def anchors(self, os: str) -> Any:
-        from tlkit.attest import TrustAnchors  # noqa: PLC0415
-        from tlkit.tpm import load_public_key  # noqa: PLC0415
-
-        if os not in self._anchors:
-            ak = self.boot(OS_IMAGES[os]).vtpm.ak_pem
-            self._anchors[os] = TrustAnchors(trusted_aks=(load_public_key(ak),))
-        return self._anchors[os]
-
-    def attest(self, vm: _Vm, scenario: str, hour: int) -> Any:
-        from tlkit.attest import Evidence, NoQuoteError, verify  # noqa: PLC0415
-        from tlkit.boot import scenario_evidence  # noqa: PLC0415
-
-        nonce = _nonce(self.spec.seed, vm.name, hour, self.runs)
-        try:
-            evidence = Evidence.from_files(
-                scenario_evidence(scenario, BOOT_SEED, nonce), source=f"{vm.name} hour {hour}"
-            )
-        except NoQuoteError:
-            evidence = None
-        self.runs += 1
-        when = EPOCH + timedelta(hours=hour)
-        return verify(evidence, nonce, vm.baseline, anchors=self.anchors(vm.state.os), at=when)
+    def finish(self, block: BlockProcess) -> None:
+        self.inventories.append(block.inventory())
+        secure_boot, by_design = block.final_config()
+        flags = (block.capable, block.trusted_launch, secure_boot, block.vtpm, block.extension, by_design)
+        codes = VmConfigCode.encode(block.os, flags)
+        for v in range(block.n):
+            self.configs[self.name(block, v)] = VmConfigCode.decode(int(codes[v]))
 
 
-def _nonce(seed: int, vm: str, hour: int, n: int) -> bytes:
-    return hashlib.sha256(f"tlkit.fleet nonce/{seed}/{vm}/{hour}/{n}".encode()).digest()[:20]
-
-
-def _draw_vm(spec: FleetSpec, index: int, width: int) -> _Vm:
-    rng = np.random.default_rng(np.random.SeedSequence([spec.seed, index]))
-    os = _weighted(rng, spec.os_mix)
-    family = _weighted(rng, spec.family_mix)
-    sb, vtpm, ext = rng.random(3) < [spec.secure_boot_adoption, spec.vtpm_adoption, spec.extension_adoption]
-    return _Vm(f"vm-{index:0{width}d}", rng, VmState(os, bool(sb)), bool(vtpm), bool(ext), family)
-
-
-def _apply(vm: _Vm, kind: str, day: int, spec: FleetSpec) -> None:
-    """Change the VM's state for one drawn event, and schedule its baseline update if legitimate."""
-    s = vm.state
-    if kind == "infection":
-        vm.state = replace(s, infected=True)
-    elif kind == "driver-install":
-        vm.state = replace(s, driver=True)
-    else:
-        vm.state = replace(s, update=kind)
-        lag = {"immediate": 0, "lagged": spec.baseline_lag_days}.get(spec.baseline_policy)
-        if lag is not None:
-            vm.pending.append((day + lag, boot_scenario(VmState(s.os, True, update=kind)), kind))
-
-
-def _update_baseline(run: _Run, vm: _Vm, day: int) -> None:
-    due = [p for p in vm.pending if p[0] <= day]
-    vm.pending = [p for p in vm.pending if p[0] > day]
-    for effective, scenario, kind in due:
-        at = EPOCH + timedelta(days=effective)
-        vm.baseline = vm.baseline.updated(run.boot(scenario).log, reason=f"legitimate {kind}", at=at)
-
-
-def _rounds(spec: FleetSpec) -> dict[int, list[int]]:
-    """Periodic attestation hours, by day."""
-    out: dict[int, list[int]] = {}
-    for hour in range(spec.attest_every_hours, spec.days * 24, spec.attest_every_hours):
-        out.setdefault(hour // 24, []).append(hour)
-    return out
-
-
-def _simulate_vm(run: _Run, vm: _Vm, rounds: Mapping[int, list[int]]) -> Iterator[tuple[str, dict[str, Any]]]:
-    spec = run.spec
-    kinds = ["kernel-update", *_RATE_OF]
-    rates = np.array([0.0] + [getattr(spec, _RATE_OF[k]) for k in kinds[1:]])
-    drawn = vm.rng.random((max(spec.days - 1, 0), len(kinds))) < rates  # events on days 1..days-1
-    every = spec.kernel_release_every_days
-    drawn[:, 0] = [every > 0 and (d + 1) % every == 0 for d in range(drawn.shape[0])]
-    vm.baseline = run.healthy_baseline(vm.state.os)
-    for day in range(spec.days):
-        happened = [k for k, hit in zip(kinds, drawn[day - 1], strict=True) if hit] if day else []
-        for kind in happened:
-            _apply(vm, kind, day, spec)
-            yield "event", {"vm": vm.name, "day": day, "kind": kind, "scenario": "",
-                            "ground_truth_compromised": vm.state.infected}  # fmt: skip
-        _update_baseline(run, vm, day)
-        scenario = boot_scenario(vm.state)
-        if day == 0 or happened:
-            yield "event", {"vm": vm.name, "day": day, "kind": "boot", "scenario": scenario,
-                            "ground_truth_compromised": vm.state.infected}  # fmt: skip
-            if vm.attested:
-                yield "attestation", _round(run, vm, scenario, hour=day * 24, trigger="boot")
-        for hour in rounds.get(day, []) if vm.attested else []:
-            yield "attestation", _round(run, vm, scenario, hour=hour, trigger="periodic")
-
-
-def _round(run: _Run, vm: _Vm, scenario: str, *, hour: int, trigger: str) -> dict[str, Any]:
-    """One attestation round's row (``_reasons``: the reasons as a tuple, for the Defender history)."""
-    result = run.attest(vm, scenario, hour)
-    reasons: tuple[str, ...] = tuple(result.reasons)
-    codes = dict.fromkeys(r.split(":", 1)[0] for r in reasons)
-    return {"vm": vm.name, "day": hour // 24, "hour": hour, "trigger": trigger, "scenario": scenario,
-            "passed": bool(result.passed), "reasons": "; ".join(reasons), "codes": "; ".join(codes),
-            "_reasons": reasons}  # fmt: skip
-
-
-def _frame(rows: list[dict[str, Any]], columns: Mapping[str, str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(columns)).astype(dict(columns))
-
-
-#: The Defender ``os_type`` of each OS image.
-_OS_TYPE: Final = {"ubuntu": "Linux", "windows": "Windows"}
-
-
-def _findings(spec: FleetSpec, inventory: list[dict[str, Any]], rounds: list[dict[str, Any]]) -> pd.DataFrame:
-    from tlkit.defender import AttestationRecord, VmConfig, assess  # noqa: PLC0415
-
-    vms = [
-        VmConfig(v["vm"], _OS_TYPE[v["os"]], True, "TrustedLaunch", v["secure_boot"], v["vtpm"],
-                 guest_attestation=v["extension"])
-        for v in inventory
-    ]  # fmt: skip
-    history = [
-        AttestationRecord(r["vm"], EPOCH + timedelta(hours=r["hour"]), r["passed"], r["_reasons"])
-        for r in rounds
+def _nonce(seed: int, job: _Job) -> bytes:
+    return hashlib.sha256(f"tlkit.fleet nonce/{seed}/{job.vm}/{job.hour}/{job.trigger}".encode()).digest()[
+        :20
     ]
+
+
+def _run_rounds(
+    spec: FleetSpec, pipeline: Pipeline, jobs: list[_Job], progress: bool
+) -> list[dict[str, Any]]:
+    by_vm: dict[str, list[_Job]] = {}
+    for job in jobs:
+        by_vm.setdefault(job.vm, []).append(job)
+    vms: Any = sorted(by_vm)
+    if progress:
+        from tqdm.auto import tqdm  # noqa: PLC0415
+
+        vms = tqdm(vms, desc="fleet (exact)", unit="VM")
+    rows = []
+    for vm in vms:
+        for job in sorted(by_vm[vm], key=lambda j: (j.hour, j.trigger)):
+            result = pipeline.verify(job.key, _nonce(spec.seed, job), EPOCH + timedelta(hours=job.hour))
+            reasons = tuple(str(r) for r in result.reasons)
+            rows.append(
+                {"vm": vm, "day": job.day, "hour": job.hour, "trigger": job.trigger,
+                 "scenario": pipeline.space.decode(job.key)[1], "passed": bool(result.passed),
+                 "reasons": "; ".join(reasons), "codes": "" if result.passed else reason_codes(reasons),
+                 "_reasons": reasons, "_config": job.config, "_compromised": job.compromised}
+            )  # fmt: skip
+    return rows
+
+
+# ------------------------------------------------------------------------------------ findings
+def _findings(
+    spec: FleetSpec, configs: Mapping[str, VmConfigCode], rounds: list[dict[str, Any]]
+) -> pd.DataFrame:
+    """Alerts per configuration period (each VM in the configuration of each round), then the
+    recommendations of the final configurations over the whole history."""
+    from tlkit.defender import AttestationRecord, assess  # noqa: PLC0415
+
+    def record(r: dict[str, Any]) -> Any:
+        return AttestationRecord(r["vm"], EPOCH + timedelta(hours=r["hour"]), r["passed"], r["_reasons"])
+
     end = EPOCH + timedelta(days=spec.days) - timedelta(seconds=1)
-    findings = assess(vms, history, at=end)
+    parts = []
+    for c, (secure_boot, by_design) in enumerate(CONFIG_CLASSES):
+        period = [r for r in rounds if r["_config"] == c]
+        names = sorted({r["vm"] for r in period})
+        vms = [_with(configs[n], secure_boot, by_design).vm_config(n) for n in names]
+        found = assess(vms, [record(r) for r in period], at=end)
+        parts.append(found[found["kind"] == "alert"])
+    every = [configs[n].vm_config(n) for n in sorted(configs)]
+    found = assess(every, [record(r) for r in rounds], at=end)
+    parts.append(found[found["kind"] == "recommendation"])
+    findings = pd.concat(parts, ignore_index=True)
+    if findings.empty:
+        return empty(finding_columns())
     findings["day"] = ((findings["time"] - pd.Timestamp(EPOCH)) // pd.Timedelta(days=1)).astype("int64")
-    return findings
+    return _sorted_findings(findings)
+
+
+def _with(code: VmConfigCode, secure_boot: bool, by_design: bool) -> VmConfigCode:
+    return VmConfigCode(
+        code.os, code.capable, code.trusted_launch, secure_boot, code.vtpm, code.extension, by_design
+    )
+
+
+def _sorted_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """In :func:`tlkit.defender.assess`'s order: VM, kind (recommendations first), time, severity
+    (highest first), name, reason."""
+    from tlkit.defender._data import SEVERITIES  # noqa: PLC0415
+
+    order = findings.assign(
+        _kind=findings["kind"].map({"recommendation": 0, "alert": 1}),
+        _severity=-findings["severity"].map(SEVERITIES.index),
+        _time=findings["time"].fillna(pd.Timestamp.min.tz_localize("UTC")),
+    ).sort_values(["vm", "_kind", "_time", "_severity", "name", "reason"], kind="stable")
+    return typed(order, finding_columns())
+
+
+# ------------------------------------------------------------------------------------ aggregates
+def _labels(frame: pd.DataFrame, inventory: pd.DataFrame) -> pd.DataFrame:
+    by_vm = inventory.set_index("vm")
+    return frame.assign(
+        os=frame["vm"].map(by_vm["os"].astype(str)), family=frame["vm"].map(by_vm["family"].astype(str))
+    )
+
+
+def _aggregates(
+    events: pd.DataFrame, rounds: pd.DataFrame, findings: pd.DataFrame, inventory: pd.DataFrame,
+    truth: Mapping[tuple[str, int], bool],
+) -> dict[str, pd.DataFrame]:  # fmt: skip
+    ev = _labels(events, inventory).assign(events=1)
+    att = _labels(rounds, inventory)
+    grouped = att.groupby(["day", "os", "family", "scenario", "codes", "passed"], sort=True)
+    round_counts = grouped.agg(rounds=("vm", "size"), vm_days=("vm", "nunique")).reset_index()
+    alerts = _labels(findings[findings["kind"] == "alert"], inventory)
+    alerts = alerts.assign(
+        cause=alerts["codes"].map(cause),
+        compromised=[truth[(v, d)] for v, d in zip(alerts["vm"], alerts["day"], strict=True)],
+        alerts=1,
+    )
+    recs = _labels(findings[findings["kind"] == "recommendation"], inventory)
+    recs = recs.groupby(["os", "family", "name", "severity"])["vm"].nunique().rename("vms").reset_index()
+    return {
+        "event_counts": aggregate(ev, *AGGREGATE_COLUMNS["event_counts"]),
+        "round_counts": aggregate(round_counts, *AGGREGATE_COLUMNS["round_counts"]),
+        "alert_counts": aggregate(alerts, *AGGREGATE_COLUMNS["alert_counts"]),
+        "recommendation_counts": aggregate(recs, *AGGREGATE_COLUMNS["recommendation_counts"]),
+        "detections": _detections(events, alerts, inventory),
+    }
+
+
+def _detections(events: pd.DataFrame, alerts: pd.DataFrame, inventory: pd.DataFrame) -> pd.DataFrame:
+    attacks = _labels(events[events["kind"].isin(_ATTACKS)], inventory)
+    if attacks.empty:
+        return empty(DETECTION_COLUMNS)
+    seen = alerts[~alerts["suppressed"]].groupby("vm")["day"].apply(lambda s: np.sort(s.unique()))
+    detected = []
+    for vm, start in zip(attacks["vm"], attacks["day"], strict=True):
+        days = seen.get(vm, np.zeros(0, np.int64))
+        later = days[days >= start]
+        detected.append(float(later[0]) if len(later) else float("nan"))
+    frame = attacks.assign(attack=attacks["kind"], start_day=attacks["day"], detected_day=detected)
+    return typed(frame.sort_values(["vm", "start_day", "attack"], kind="stable"), DETECTION_COLUMNS)
+
+
+def _event_frame(rows: list[tuple[str, int, str, str, bool]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
+    frame["_kind"] = frame["kind"].map(EVENT_KINDS.index)
+    return typed(frame.sort_values(["vm", "day", "_kind"], kind="stable"), EVENT_COLUMNS)
 
 
 def simulate_exact(spec: FleetSpec, *, progress: bool = False) -> FleetResult:
-    """Simulate ``spec`` through the real pipeline (see the module docstring).
+    """Simulate ``spec`` through the real pipeline, round by round (see the module docstring).
 
     Args:
         spec: the fleet.
-        progress: show a ``tqdm.auto`` progress bar over the VMs.
+        progress: show a ``tqdm.auto`` progress bar over the attested VMs.
 
     Raises:
         DataError: ``spec`` is not a :class:`~tlkit.fleet.FleetSpec`.
     """
     if not isinstance(spec, FleetSpec):
         raise DataError(f"spec must be a FleetSpec, not {type(spec).__name__}", field="spec")
-    run = _Run(spec)
-    rounds = _rounds(spec)
-    width = len(str(spec.vms - 1))
-    indices: Any = range(spec.vms)
-    if progress:
-        from tqdm.auto import tqdm  # noqa: PLC0415
-
-        indices = tqdm(indices, desc="fleet (exact)", unit="VM")
-    inventory: list[dict[str, Any]] = []
-    tables: dict[str, list[dict[str, Any]]] = {"event": [], "attestation": []}
-    for index in indices:
-        vm = _draw_vm(spec, index, width)
-        inventory.append({"vm": vm.name, "os": vm.state.os, "family": vm.family,
-                          "secure_boot": vm.state.secure_boot, "vtpm": vm.vtpm,
-                          "extension": vm.extension})  # fmt: skip
-        for table, row in _simulate_vm(run, vm, rounds):
-            tables[table].append(row)
+    space = key_space()
+    pipeline = outcome_table(space).pipeline
+    collect = _Collect(spec)
+    for b, start, stop in block_ranges(spec.vms):
+        block = BlockProcess(spec, b, start, stop, space)
+        for day in block.days():
+            collect.day(block, day)
+        collect.finish(block)
+    inventory = pd.concat(collect.inventories, ignore_index=True)
+    before = pipeline.runs
+    rows = _run_rounds(spec, pipeline, collect.jobs, progress)
+    runs = pipeline.runs - before
+    findings = _findings(spec, collect.configs, rows)
+    events = _event_frame(collect.events)
+    attestations = typed(pd.DataFrame(rows, columns=[*ATTESTATION_COLUMNS]), ATTESTATION_COLUMNS)
+    truth = {(j.vm, j.day): j.compromised for j in collect.jobs}
+    tables = _aggregates(events, attestations, findings, inventory, truth)
     return FleetResult(
-        spec,
-        _frame(inventory, INVENTORY_COLUMNS),
-        _frame(tables["event"], EVENT_COLUMNS),
-        _frame(tables["attestation"], ATTESTATION_COLUMNS),
-        _findings(spec, inventory, tables["attestation"]),
-        run.runs,
-    )
+        spec, "exact", inventory,
+        event_counts=tables["event_counts"], round_counts=tables["round_counts"],
+        alert_counts=tables["alert_counts"], detections=tables["detections"],
+        recommendation_counts=tables["recommendation_counts"],
+        events=events, attestations=attestations, findings=findings, pipeline_runs=runs,
+    )  # fmt: skip

@@ -41,6 +41,7 @@ from tlkit.fleet._process import (
     block_ranges,
     key_space,
     name_width,
+    periodic_rounds,
     vm_names,
 )
 from tlkit.fleet._result import (
@@ -244,6 +245,8 @@ class _BlockWalk:
         self.alerting: list[NDArray[np.int64]] = []
         self.attacks: list[tuple[int, str, NDArray[np.int64]]] = []
         self.last_key = np.full(block.n, -1, np.int64)
+        self.periodic = periodic_rounds(block.spec)
+        self.last_periodic_day = int(np.flatnonzero(self.periodic)[-1]) if self.periodic.any() else 0
 
     def add(self, d: Day) -> None:
         width = len(OS_NAMES) * self.nf
@@ -251,39 +254,47 @@ class _BlockWalk:
             self.events.append((d.day * len(EVENT_KINDS) + EVENT_KINDS.index(kind)) * width + self.osfam[vms])
             if kind in ("infection", "mitm"):
                 self.attacks.append((d.day, kind, vms))
-        live = d.rounds > 0
-        att, key, rounds = d.attested[live], d.key[live], d.rounds[live]
-        fam_key = self.fam_att[live] + key
-        vm_days = np.bincount(fam_key)
-        summed = np.bincount(fam_key, weights=rounds).astype(np.int64)
+        periodic = int(self.periodic[d.day])
+        if periodic:  # every attested VM has rounds: no selection, and the boot rounds are few
+            att, key, config, fam_key = d.attested, d.key, d.config, self.fam_att + d.key
+            vm_days = np.bincount(fam_key, minlength=self.nf * self.nk)
+            summed = periodic * vm_days + np.bincount(fam_key[d.booted], minlength=self.nf * self.nk)
+        else:  # only the VMs that booted
+            live = d.booted
+            att, key, config = d.attested[live], d.key[live], d.config[live]
+            fam_key = self.fam_att[live] + key
+            vm_days = np.bincount(fam_key, minlength=self.nf * self.nk)
+            summed = vm_days
         present = np.flatnonzero(vm_days)
         offset = d.day * self.nf * self.nk
         self.counts.vm_days.append((offset + present, vm_days[present]))
         self.counts.rounds.append((offset + present, summed[present]))
         self.table.ensure(present % self.nk)
-        self.last_key[att] = key
-        self._alerts(d, live, att, key, rounds)
+        if d.day >= self.last_periodic_day or not periodic:  # earlier keys are overwritten there
+            self.last_key[att] = key
+        self._alerts(d, att, key, config, periodic)
 
     def _alerts(
-        self,
-        d: Day,
-        live: NDArray[np.bool_],
-        att: NDArray[np.int64],
-        key: NDArray[np.int64],
-        rounds: NDArray[np.int64],
+        self, d: Day, att: NDArray[np.int64], key: NDArray[np.int64], config: NDArray[np.int64], periodic: int
     ) -> None:
-        failed = ~self.table.passed[key]
-        if not failed.any():
+        failed = np.flatnonzero(~self.table.passed[key])
+        if not failed.size:
             self.alerting.append(np.zeros(0, np.int64))
             return
-        att, key, rounds = att[failed], key[failed], rounds[failed]
-        key_class = key * _NC + d.config[live][failed]
-        self.alerting.append(att[self.table.unsuppressed[key_class]])
-        index = (
-            ((d.day * self.nf + self.block.family[att]) * self.nk * _NC + key_class) * 2
-        ) + d.compromised[att]
-        values, inverse = np.unique(index, return_inverse=True)
-        self.counts.alerts.append((values, np.bincount(inverse, weights=rounds).astype(np.int64)))
+        vms = att[failed]
+        rounds = periodic + self.booted_mask(d)[vms]
+        key_class = key[failed] * _NC + config[failed]
+        self.alerting.append(vms[self.table.unsuppressed[key_class]])
+        index = ((self.block.family[vms] * self.nk * _NC + key_class) * 2) + d.compromised[vms]
+        summed = np.bincount(index, weights=rounds, minlength=self.nf * self.nk * _NC * 2).astype(np.int64)
+        present = np.flatnonzero(summed)
+        self.counts.alerts.append((d.day * self.nf * self.nk * _NC * 2 + present, summed[present]))
+
+    def booted_mask(self, d: Day) -> NDArray[np.int64]:
+        """Per VM of the block: 1 if it booted on ``d`` (so has a boot round), else 0."""
+        mask = np.zeros(self.block.n, np.int64)
+        mask[d.events.get("boot", np.zeros(0, np.int64))] = 1
+        return mask
 
     def finish(self) -> None:
         counts, b = self.counts, self.block

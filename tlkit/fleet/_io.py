@@ -1,10 +1,11 @@
 """Saving and loading a simulated fleet, and its headline summary (private).
 
 What it does: :func:`save_result` writes a :class:`~tlkit.fleet.FleetResult` to a directory as
-:data:`TABLE_FILES` (one parquet file per frame, written with pyarrow so dtypes, tz-aware times and
-the row order survive) plus :data:`SPEC_FILE` (the spec's JSON; the result's ``pipeline_runs`` is
-kept in ``attestations.parquet``'s file metadata). :func:`load_result` reads them back into an equal
-result and checks every table's columns. :func:`summary` gives the headline metrics as plain data,
+:data:`TABLE_FILES` (one parquet file per frame, aggregates and row tables alike, written with
+pyarrow so dtypes, categoricals, tz-aware times and the row order survive) plus :data:`SPEC_FILE`
+(the spec's JSON; the result's ``mode`` and ``pipeline_runs`` are kept in ``inventory.parquet``'s
+file metadata). :func:`load_result` reads them back into an equal result and checks every table's
+columns. :func:`summary` gives the headline metrics as plain data,
 :func:`summary_json` its deterministic JSON (sorted keys, floats rounded to :data:`SUMMARY_DIGITS`
 places, NaN as ``null``).
 
@@ -24,8 +25,24 @@ from typing import Any, Final
 import pandas as pd
 
 from tlkit.errors import DataError
-from tlkit.fleet._exact import ATTESTATION_COLUMNS, EVENT_COLUMNS, INVENTORY_COLUMNS, FleetResult
-from tlkit.fleet._metrics import alert_rates, alerts, attestation_coverage, false_positive_share
+from tlkit.fleet._metrics import (
+    alert_rates,
+    alerts,
+    attestation_coverage,
+    false_positive_share,
+    suppressed_counts,
+    time_to_detect,
+)
+from tlkit.fleet._process import INVENTORY_COLUMNS
+from tlkit.fleet._result import (
+    AGGREGATE_COLUMNS,
+    ATTESTATION_COLUMNS,
+    DETECTION_COLUMNS,
+    EVENT_COLUMNS,
+    MODES,
+    FleetResult,
+    finding_columns,
+)
 from tlkit.fleet._spec import FleetSpec
 
 __all__ = [
@@ -42,6 +59,11 @@ __all__ = [
 #: Frame attribute of :class:`~tlkit.fleet.FleetResult` → its parquet file.
 TABLE_FILES: Final[Mapping[str, str]] = {
     "inventory": "inventory.parquet",
+    "event_counts": "event_counts.parquet",
+    "round_counts": "round_counts.parquet",
+    "alert_counts": "alert_counts.parquet",
+    "detections": "detections.parquet",
+    "recommendation_counts": "recommendation_counts.parquet",
     "events": "events.parquet",
     "attestations": "attestations.parquet",
     "findings": "findings.parquet",
@@ -53,18 +75,22 @@ SUMMARY_FILE: Final = "summary.json"
 SUMMARY_DIGITS: Final = 6
 
 _RUNS_KEY: Final = b"tlkit.fleet.pipeline_runs"
+_MODE_KEY: Final = b"tlkit.fleet.mode"
 _SPEC_CAP: Final = 1024 * 1024
 
 
 def _columns(table: str) -> tuple[str, ...]:
-    from tlkit.defender import FINDING_COLUMNS  # noqa: PLC0415
-
-    return {
-        "inventory": tuple(INVENTORY_COLUMNS),
-        "events": tuple(EVENT_COLUMNS),
-        "attestations": tuple(ATTESTATION_COLUMNS),
-        "findings": (*FINDING_COLUMNS, "day"),
-    }[table]
+    if table in AGGREGATE_COLUMNS:
+        return tuple(AGGREGATE_COLUMNS[table][0])
+    return tuple(
+        {
+            "inventory": INVENTORY_COLUMNS,
+            "detections": DETECTION_COLUMNS,
+            "events": EVENT_COLUMNS,
+            "attestations": ATTESTATION_COLUMNS,
+            "findings": finding_columns(),
+        }[table]
+    )
 
 
 def save_result(result: FleetResult, directory: str | Path, *, overwrite: bool = False) -> list[Path]:
@@ -98,9 +124,10 @@ def save_result(result: FleetResult, directory: str | Path, *, overwrite: bool =
     out.mkdir(parents=True, exist_ok=True)
     for attribute, name in TABLE_FILES.items():
         table = pa.Table.from_pandas(getattr(result, attribute), preserve_index=False)
-        if attribute == "attestations":
+        if attribute == "inventory":
             metadata = dict(table.schema.metadata or {})
             metadata[_RUNS_KEY] = str(result.pipeline_runs).encode()
+            metadata[_MODE_KEY] = result.mode.encode()
             table = table.replace_schema_metadata(metadata)
         pq.write_table(table, out / name)
     (out / SPEC_FILE).write_text(result.spec.to_json(), encoding="utf-8")
@@ -130,7 +157,8 @@ def _read_table(path: Path, table: str) -> tuple[pd.DataFrame, Mapping[bytes, by
     return frame, arrow.schema.metadata or {}
 
 
-def _pipeline_runs(path: Path, metadata: Mapping[bytes, bytes]) -> int:
+def _run_facts(path: Path, metadata: Mapping[bytes, bytes]) -> tuple[str, int]:
+    """The result's ``mode`` and ``pipeline_runs`` from the inventory's metadata."""
     raw = metadata.get(_RUNS_KEY)
     try:
         runs = int(raw) if raw is not None else -1
@@ -138,7 +166,10 @@ def _pipeline_runs(path: Path, metadata: Mapping[bytes, bytes]) -> int:
         runs = -1
     if runs < 0:
         raise DataError(f"{path}: no valid pipeline_runs in its metadata", field="pipeline_runs")
-    return runs
+    mode = metadata.get(_MODE_KEY, b"").decode("utf-8", "replace")
+    if mode not in MODES:
+        raise DataError(f"{path}: no valid mode in its metadata (one of {MODES})", field="mode")
+    return mode, runs
 
 
 def _read_spec(path: Path) -> FleetSpec:
@@ -167,48 +198,66 @@ def load_result(directory: str | Path) -> FleetResult:
         raise DataError(f"{root}: not a directory holding a saved fleet")
     spec = _read_spec(root / SPEC_FILE)
     frames: dict[str, pd.DataFrame] = {}
-    runs = 0
+    mode, runs = "fast", 0
     for attribute, name in TABLE_FILES.items():
         frames[attribute], metadata = _read_table(root / name, attribute)
-        if attribute == "attestations":
-            runs = _pipeline_runs(root / name, metadata)
-    return FleetResult(spec, pipeline_runs=runs, **frames)
+        if attribute == "inventory":
+            mode, runs = _run_facts(root / name, metadata)
+    return FleetResult(spec, mode, pipeline_runs=runs, **frames)
 
 
 # ------------------------------------------------------------------------------------ summary
-def summary(result: FleetResult) -> dict[str, Any]:
-    """The headline metrics of ``result`` as plain data.
+def _by(result: FleetResult, column: str) -> dict[str, float]:
+    rates = alert_rates(result, column)
+    return dict(zip(rates[column].astype(str), rates["per_1000_vm_days"].astype(float), strict=True))
 
-    Keys: ``spec`` (the spec's plain data), ``vm_days``, ``pipeline_runs``, ``counts`` (VMs,
-    attestation rounds and how many failed, events by kind, findings by kind, unsuppressed alerts),
-    ``alerts_per_1000_vm_days`` (overall), ``alerts_per_1000_vm_days_by_os``,
-    ``false_positive_share`` (NaN without alerts) and ``attestation_coverage``.
+
+def summary(result: FleetResult) -> dict[str, Any]:
+    """The headline metrics of ``result`` as plain data (from the aggregates: the same in both modes
+    but for ``mode`` and ``pipeline_runs``).
+
+    Keys: ``spec`` (the spec's plain data), ``mode``, ``vm_days``, ``pipeline_runs``, ``counts``
+    (VMs, attestation rounds and how many failed, events by kind, alerts, suppressed alerts,
+    recommendations by name), ``alerts_per_1000_vm_days`` (overall) and ``..._by_os``, ``_by_family``,
+    ``_by_cause``, ``false_positive_share`` (NaN without alerts), ``attestation_coverage``,
+    ``time_to_detect`` (per attack kind: attacks, detected, detected_share, median_days, mean_days)
+    and ``suppressed`` (per alert cause: suppressed alerts).
     """
     if not isinstance(result, FleetResult):
         raise DataError(f"result must be a FleetResult, not {type(result).__name__}", field="result")
-    found = alerts(result)
-    rates = alert_rates(result)
-    by_os = rates[rates["by"] == "os"]
-    att = result.attestations
+    found = int(alerts(result)["alerts"].sum())
+    rounds = result.round_counts
+    recs = result.recommendation_counts.groupby("name")["vms"].sum()
     counts = {
-        "vms": len(result.inventory),
-        "attestations": len(att),
-        "attestations_failed": int((~att["passed"]).sum()),
-        "events": {str(k): int(n) for k, n in result.events.groupby("kind").size().items()},
-        "findings": {str(k): int(n) for k, n in result.findings.groupby("kind").size().items()},
-        "alerts": len(found),
+        "vms": result.vms,
+        "attestations": int(rounds["rounds"].sum()),
+        "attestations_failed": int(rounds.loc[~rounds["passed"], "rounds"].sum()),
+        "events": {str(k): int(n) for k, n in result.event_counts.groupby("kind")["events"].sum().items()},
+        "alerts": found,
+        "alerts_suppressed": int(result.alert_counts.loc[result.alert_counts["suppressed"], "alerts"].sum()),
+        "recommendations": {str(k): int(n) for k, n in recs.items()},
     }
+    ttd = time_to_detect(result).set_index("attack")
+    suppressed = suppressed_counts(result).groupby("cause")["suppressed"].sum()
     return {
         "spec": result.spec.to_dict(),
+        "mode": result.mode,
         "vm_days": result.vm_days,
         "pipeline_runs": result.pipeline_runs,
         "counts": counts,
-        "alerts_per_1000_vm_days": 1000.0 * len(found) / result.vm_days,
-        "alerts_per_1000_vm_days_by_os": dict(
-            zip(by_os["value"].astype(str), by_os["per_1000_vm_days"].astype(float), strict=True)
-        ),
+        "alerts_per_1000_vm_days": 1000.0 * found / result.vm_days,
+        "alerts_per_1000_vm_days_by_os": _by(result, "os"),
+        "alerts_per_1000_vm_days_by_family": _by(result, "family"),
+        "alerts_per_1000_vm_days_by_cause": _by(result, "cause"),
         "false_positive_share": false_positive_share(result),
         "attestation_coverage": attestation_coverage(result),
+        "time_to_detect": {
+            str(k): {
+                str(c): (float(v) if str(c).endswith(("share", "days")) else int(v)) for c, v in row.items()
+            }
+            for k, row in ttd.iterrows()
+        },
+        "suppressed": {str(k): int(v) for k, v in suppressed.items() if v},
     }
 
 

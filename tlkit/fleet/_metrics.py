@@ -1,76 +1,153 @@
-"""Headline metrics of a simulated fleet (private).
+"""Headline metrics of a simulated fleet, from its aggregate tables only (private).
 
-What it does: from a :class:`~tlkit.fleet.FleetResult`, :func:`alert_rates` (Defender alerts per
-1,000 VM-days, by OS image and by cause), :func:`false_positive_share` (the share of alerts raised on
-a VM that was not compromised at the time, per the simulation's ground truth) and
-:func:`attestation_coverage` (the share of VM-days with at least one attestation verdict). Alerts are
-the unsuppressed ``alert`` rows of ``findings``; suppressed ones are left out of every metric here.
+What it does: every function reads a :class:`~tlkit.fleet.FleetResult`'s aggregates (and the
+inventory's sizes), so it works the same for the exact and the fast mode and for combined parts.
+:func:`alert_rates`: Defender alerts per 1,000 VM-days by any of OS image, family, day, alert name,
+cause (the distinct reason codes behind an alert, ``+``-joined) and ground truth; the VM-days are
+those of the population the grouping selects (an OS image's or family's VMs, a day's fleet; causes,
+names and ground truth split alerts, not VMs). :func:`false_positive_share`: the share of alerts on
+VMs not compromised that day (the simulation's ground truth). :func:`time_to_detect`: per attack kind,
+how many were detected (an unsuppressed alert on that VM on or after the attack's day) and after how
+many days. :func:`attestation_coverage`: the share of VM-days with at least one verdict.
+:func:`suppressed_counts`: alerts a suppression rule hid, by name and cause. Alerts are the
+unsuppressed ones everywhere except :func:`suppressed_counts` (and ``include_suppressed``).
 
-What it does not do: time to detect, suppression counts, per-family or per-day curves, plots (later
-work of issue 10).
+What it does not do: plots (:mod:`tlkit.viz`), confidence intervals, or read the row tables.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
-from tlkit.fleet._exact import FleetResult
+from tlkit.errors import DataError
+from tlkit.fleet._result import FleetResult
 
-__all__ = ["RATE_COLUMNS", "alert_rates", "alerts", "attestation_coverage", "false_positive_share"]
+__all__ = [
+    "RATE_BY",
+    "alert_rates",
+    "alerts",
+    "attestation_coverage",
+    "false_positive_share",
+    "suppressed_counts",
+    "time_to_detect",
+]
 
-RATE_COLUMNS: Final = ("by", "value", "alerts", "vm_days", "per_1000_vm_days")
-
-
-def _cause(codes: str) -> str:
-    """An alert's cause: the distinct reason codes behind it (``code:detail`` → ``code``), ``+``-joined."""
-    return "+".join(dict.fromkeys(c.split(":", 1)[0] for c in codes.split("; ") if c)) or "unknown"
-
-
-def alerts(result: FleetResult) -> pd.DataFrame:
-    """The unsuppressed alert findings, with the VM's ``os``, the ``cause`` and ``compromised``
-    (the VM had been infected on or before the alert's day)."""
-    f = result.findings
-    found = f[(f["kind"] == "alert") & ~f["suppressed"]].copy()
-    found["os"] = found["vm"].map(result.inventory.set_index("vm")["os"])
-    found["cause"] = found["codes"].map(_cause)
-    ev = result.events
-    infected = ev[ev["kind"] == "infection"].groupby("vm")["day"].min().to_dict()
-    since = found["vm"].map(infected).astype("float64")  # NaN: never infected
-    found["compromised"] = (since.notna() & (since <= found["day"])).astype(bool)
-    return found.reset_index(drop=True)
+#: What :func:`alert_rates` can group by; ``os``, ``family`` and ``day`` also select the VM-days.
+RATE_BY: Final = ("os", "family", "day", "name", "cause", "compromised")
+_POPULATION: Final = ("os", "family", "day")
+TTD_COLUMNS: Final = ("attack", "attacks", "detected", "detected_share", "median_days", "mean_days")
 
 
-def alert_rates(result: FleetResult) -> pd.DataFrame:
-    """Alerts per 1,000 VM-days by OS image (every OS of the inventory, zero included; its VM-days
-    are its VMs × days) and by cause (over the whole fleet's VM-days).
+def _check(result: object) -> FleetResult:
+    if not isinstance(result, FleetResult):
+        raise DataError(f"result must be a FleetResult, not {type(result).__name__}", field="result")
+    return result
+
+
+def alerts(result: FleetResult, *, include_suppressed: bool = False) -> pd.DataFrame:
+    """The ``alert_counts`` rows that count as alerts (unsuppressed unless ``include_suppressed``)."""
+    counts = _check(result).alert_counts
+    return counts if include_suppressed else counts[~counts["suppressed"]]
+
+
+def _vm_days(result: FleetResult, population: list[str]) -> pd.DataFrame:
+    """VM-days per group of the population columns (``os``/``family`` from the inventory, ``day``)."""
+    inventory = result.inventory
+    static = [c for c in population if c != "day"]
+    if static:
+        vms = inventory.groupby(static, observed=True).size().rename("vms").reset_index()
+        for c in static:
+            vms[c] = vms[c].astype(str)
+    else:
+        vms = pd.DataFrame({"vms": [len(inventory)]})
+    if "day" in population:
+        days = pd.DataFrame({"day": np.arange(result.spec.days, dtype=np.int64)})
+        vms = vms.merge(days, how="cross")
+        vms["vm_days"] = vms["vms"].astype("int64")
+    else:
+        vms["vm_days"] = (vms["vms"] * result.spec.days).astype("int64")
+    return vms.drop(columns="vms")
+
+
+def alert_rates(
+    result: FleetResult, by: str | Sequence[str] = ("os",), *, include_suppressed: bool = False
+) -> pd.DataFrame:
+    """Alerts per 1,000 VM-days grouped ``by`` (columns of :data:`RATE_BY`).
 
     Returns:
-        Columns :data:`RATE_COLUMNS`: ``by`` (``"os"`` or ``"cause"``), ``value``, ``alerts``,
-        ``vm_days``, ``per_1000_vm_days``; OS rows first, each group sorted by value.
+        The ``by`` columns, ``alerts``, ``vm_days`` and ``per_1000_vm_days``, sorted by ``by``. Groups
+        of the population (OS images and families of the inventory, days) appear with zero alerts
+        when ``by`` has only population columns.
+
+    Raises:
+        DataError: a ``by`` column not in :data:`RATE_BY`, or not a result.
     """
-    found = alerts(result)
-    days = result.spec.days
-    rows = []
-    for os, vms in result.inventory.groupby("os")["vm"].size().sort_index().items():
-        rows.append(("os", str(os), int((found["os"] == os).sum()), int(vms) * days))
-    for cause, n in found.groupby("cause").size().sort_index().items():
-        rows.append(("cause", str(cause), int(n), result.vm_days))
-    frame = pd.DataFrame(rows, columns=list(RATE_COLUMNS[:4])).astype(
-        {"by": "str", "value": "str", "alerts": "int64", "vm_days": "int64"}
-    )
+    columns = [by] if isinstance(by, str) else list(by)
+    unknown = [c for c in columns if c not in RATE_BY]
+    if unknown or not columns:
+        raise DataError(f"alert_rates by must be some of {RATE_BY}, not {by!r}", field="by")
+    found = alerts(result, include_suppressed=include_suppressed)
+    summed = found.groupby(columns, sort=True)["alerts"].sum().reset_index()
+    population = [c for c in columns if c in _POPULATION]
+    vm_days = _vm_days(result, population)
+    if population:
+        every_group = len(population) == len(columns)
+        frame = summed.merge(vm_days, on=population, how="right" if every_group else "left")
+    else:
+        frame = summed.assign(vm_days=int(vm_days["vm_days"].iloc[0]))
+    frame["alerts"] = frame["alerts"].fillna(0).astype("int64")
+    frame["vm_days"] = frame["vm_days"].astype("int64")
     frame["per_1000_vm_days"] = (1000.0 * frame["alerts"] / frame["vm_days"]).astype("float64")
-    return frame
+    return (
+        frame[[*columns, "alerts", "vm_days", "per_1000_vm_days"]].sort_values(columns).reset_index(drop=True)
+    )
 
 
 def false_positive_share(result: FleetResult) -> float:
-    """The share of alerts on VMs not compromised at the alert's day (NaN when there is no alert)."""
+    """The share of (unsuppressed) alerts on VMs not compromised that day (NaN without alerts)."""
     found = alerts(result)
-    return float("nan") if found.empty else float((~found["compromised"]).mean())
+    total = int(found["alerts"].sum())
+    return float("nan") if total == 0 else float(found.loc[~found["compromised"], "alerts"].sum() / total)
+
+
+def time_to_detect(result: FleetResult) -> pd.DataFrame:
+    """Per attack kind (``infection``, ``mitm``): attacks, detected, their share, and the median and
+    mean days from the attack to its first unsuppressed alert (NaN when none was detected)."""
+    d = _check(result).detections
+    rows = []
+    for attack in ("infection", "mitm"):
+        mine = d[d["attack"] == attack]
+        delay = (mine["detected_day"] - mine["start_day"]).dropna()
+        n = len(mine)
+        rows.append(
+            (attack, n, len(delay), len(delay) / n if n else float("nan"),
+             float(delay.median()) if len(delay) else float("nan"),
+             float(delay.mean()) if len(delay) else float("nan"))
+        )  # fmt: skip
+    frame = pd.DataFrame(rows, columns=list(TTD_COLUMNS))
+    return frame.astype({"attacks": "int64", "detected": "int64", "attack": "str"})
 
 
 def attestation_coverage(result: FleetResult) -> float:
     """The share of VM-days with at least one attestation verdict (a failure counts: it is a verdict)."""
-    covered = result.attestations[["vm", "day"]].drop_duplicates()
-    return len(covered) / result.vm_days
+    r = _check(result)
+    return int(r.round_counts["vm_days"].sum()) / r.vm_days
+
+
+def suppressed_counts(result: FleetResult) -> pd.DataFrame:
+    """Per alert name and cause: alerts raised, how many a suppression rule hid, and their share."""
+    found = alerts(result, include_suppressed=True)
+    frame = (
+        found.assign(suppressed_alerts=found["alerts"].where(found["suppressed"], 0))
+        .groupby(["name", "cause"], sort=True)[["alerts", "suppressed_alerts"]]
+        .sum()
+        .reset_index()
+        .rename(columns={"suppressed_alerts": "suppressed"})
+    )
+    frame = frame.astype({"name": "str", "cause": "str", "alerts": "int64", "suppressed": "int64"})
+    frame["suppressed_share"] = (frame["suppressed"] / frame["alerts"]).astype("float64")
+    return frame

@@ -34,7 +34,9 @@ Simplifications (stated, not hidden):
   kernel the baseline has not accepted until the policy adds it.
 - The baseline state is which of the VM's *current* legitimate updates (kernel, firmware, dbx; one
   bit each, :data:`UPDATE_KINDS`) the baseline has accepted; a new update of a kind clears its bit
-  until the policy's lag has passed.
+  until the policy's lag has passed. Because a simulated boot carries one update, the verifier's
+  baseline for a round holds the update that boot shows, when accepted
+  (:meth:`tlkit.fleet._outcomes.Pipeline.baseline`).
 - A VM is infected at most once, and an infection and a driver stay. Secure Boot is turned off for
   a driver only on VMs that had it on. A man-in-the-middle day is drawn only for attested VMs (it
   attacks the attestation channel), an extension outage only for VMs with the extension; a
@@ -443,6 +445,7 @@ class Day:
         events: event kind → the block-local indices of the VMs it happened to (``boot``: every VM
             that booted; kinds with no event that day are absent).
         compromised: ground truth per VM of the block (infected, or a man-in-the-middle day).
+        scenario: per VM of the block, the index (:attr:`KeySpace.scenarios`) of its boot scenario.
         attested: block-local indices of the attested VMs (fixed for the block).
         key: per attested VM, its outcome key (:class:`KeySpace`) today.
         config: per attested VM, its :data:`CONFIG_CLASSES` index today.
@@ -453,6 +456,7 @@ class Day:
     day: int
     events: Mapping[str, NDArray[np.int64]]
     compromised: NDArray[np.bool_]
+    scenario: NDArray[np.int64]
     attested: NDArray[np.int64]
     key: NDArray[np.int64]
     config: NDArray[np.int64]
@@ -553,11 +557,17 @@ class BlockProcess:
 
 
 class _Walk:
-    """The mutable state of one block's walk through the days."""
+    """The mutable state of one block's walk through the days.
+
+    Kept incrementally: a VM's outcome-key parts (scenario, baseline bits, condition), configuration
+    class and ground truth change only on its event days and on the days scheduled by them (a
+    lagged baseline update, the end of an outage, the day after a man-in-the-middle day), so each
+    day recomputes only the VMs touched that day; the rest is a handful of whole-block operations.
+    """
 
     def __init__(self, block: BlockProcess) -> None:
         spec, n = block.spec, block.n
-        self.block, self.spec = block, spec
+        self.block, self.spec, self.space = block, spec, block.space
         self.states = VmStates(
             block.os.astype(np.int8), block.secure_boot0.copy(), np.zeros(n, bool), np.zeros(n, bool),
             np.zeros(n, np.int8),
@@ -566,21 +576,35 @@ class _Walk:
         self.accepted = np.full((len(UPDATE_KINDS), n), _NEVER, np.int64)  # day the current update is in
         self.outage_until = np.zeros(n, np.int64)
         self.scenario = np.zeros(n, np.int64)
+        self.bits = np.zeros(n, np.int64)
+        self.condition = np.zeros(n, np.int64)
+        self.compromised = np.zeros(n, bool)
+        self.config = np.where(block.secure_boot0, 0, 1).astype(np.int64)
+        self.key = np.zeros(n, np.int64)
         self.lag = {"immediate": 0, "lagged": spec.baseline_lag_days}.get(spec.baseline_policy)
         self.drawn = block._draw_events()
         self.waves = block._kernel_waves()
         self.off_draws = block._rngs[-1].random(len(self.drawn["driver-install"].vms))
         self.periodic = periodic_rounds(spec)
         self.attested = block.attested
-        self._attested_mask = np.zeros(n, bool)
-        self._attested_mask[block.attested] = True
+        self._whole = block.attested.size == n  # every VM attested: no gathers needed
+        self._position = np.full(n, -1, np.int64)  # VM → its index in attested
+        self._position[block.attested] = np.arange(block.attested.size)
         self._extension = block.extension
+        self._scheduled: dict[int, list[NDArray[np.int64]]] = {}  # day → VMs to recompute then
+        self._mitm_yesterday = np.zeros(0, np.int64)
+
+    def _schedule(self, day: int, vms: NDArray[np.int64]) -> None:
+        if day < self.spec.days and vms.size:
+            self._scheduled.setdefault(day, []).append(vms)
 
     # --- applying events ------------------------------------------------------------------------
     def _update(self, kind: str, vms: NDArray[np.int64], day: int) -> None:
         i = UPDATE_KINDS.index(kind)
         self.states.update[vms] = 1 + i
         self.accepted[i, vms] = _NEVER if self.lag is None else day + self.lag
+        if self.lag:
+            self._schedule(day + self.lag, vms)
 
     def _driver(self, vms: NDArray[np.int64], day: int) -> NDArray[np.int64]:
         """Install drivers; return the VMs whose operator turns Secure Boot off for it."""
@@ -590,11 +614,12 @@ class _Walk:
         off = vms[(draws < self.spec.secure_boot_off_for_driver) & self.states.secure_boot[vms]]
         self.states.secure_boot[off] = False
         self.by_design[off] = True
+        self.config[off] = 2
         return off
 
     def _events(self, day: int) -> dict[str, NDArray[np.int64]]:
         events: dict[str, NDArray[np.int64]] = {}
-        kernel = self._kernel_today(day)
+        kernel = self.block._kernel_today(day, self.waves)
         if kernel is not None:
             events["kernel-update"] = kernel
             self._update("kernel-update", kernel, day)
@@ -611,23 +636,49 @@ class _Walk:
             events["infection"] = vms
             self.states.infected[vms] = True
         vms = self.drawn["mitm"].on(day)
-        if (vms := vms[self._attested_mask[vms]]).size:
+        if (vms := vms[self._position[vms] >= 0]).size:
             events["mitm"] = vms
         vms = self.drawn["extension-outage"].on(day)
         if (vms := vms[self._extension[vms]]).size:
             events["extension-outage"] = vms
             self.outage_until[vms] = np.maximum(self.outage_until[vms], day + self.spec.extension_outage_days)
+            self._schedule(day + self.spec.extension_outage_days, vms)
         return events
 
-    def _kernel_today(self, day: int) -> NDArray[np.int64] | None:
-        return self.block._kernel_today(day, self.waves)
-
     # --- one day --------------------------------------------------------------------------------
+    def _union(self, parts: list[NDArray[np.int64]]) -> NDArray[np.int64]:
+        """The distinct VMs of ``parts`` (each distinct already; a mask: linear, no sort)."""
+        parts = [p for p in parts if p.size]
+        if len(parts) <= 1:
+            return parts[0] if parts else np.zeros(0, np.int64)
+        mask = np.zeros(self.block.n, bool)
+        for p in parts:
+            mask[p] = True
+        return np.flatnonzero(mask).astype(np.int64)
+
     def _booted(self, day: int, events: Mapping[str, NDArray[np.int64]]) -> NDArray[np.int64]:
         if day == 0:
             return np.arange(self.block.n, dtype=np.int64)
-        parts = [vms for kind, vms in events.items() if kind in _REBOOTS]
-        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+        return self._union([vms for kind, vms in events.items() if kind in _REBOOTS])
+
+    def _touched(self, day: int, events: Mapping[str, NDArray[np.int64]]) -> NDArray[np.int64]:
+        if day == 0:
+            return np.arange(self.block.n, dtype=np.int64)
+        return self._union([*events.values(), *self._scheduled.pop(day, []), self._mitm_yesterday])
+
+    def _refresh(self, day: int, vms: NDArray[np.int64], mitm: NDArray[np.int64]) -> None:
+        """Recompute the outcome-key parts and the ground truth of ``vms`` for ``day``."""
+        bits = np.zeros(vms.size, np.int64)
+        for i in range(len(UPDATE_KINDS)):
+            bits |= (self.accepted[i, vms] <= day).astype(np.int64) << i
+        self.bits[vms] = bits
+        self.condition[vms] = np.where(self.outage_until[vms] > day, 1, 0)
+        self.condition[mitm] = 2
+        self.compromised[vms] = self.states.infected[vms]
+        self.compromised[mitm] = True
+        self.key[vms] = self.space.encode(
+            self.states.os[vms], self.scenario[vms], self.bits[vms], self.condition[vms]
+        )
 
     def step(self, day: int) -> Day:
         events = self._events(day) if day else {}
@@ -635,24 +686,15 @@ class _Walk:
         if booted.size:
             events = {"boot": booted, **events}
             rules = rule_of(self.states.take(booted))
-            self.scenario[booted] = self.block.space.rule_scenario[rules, self.states.os[booted]]
-        att = self.attested
+            self.scenario[booted] = self.space.rule_scenario[rules, self.states.os[booted]]
         mitm = events.get("mitm", np.zeros(0, np.int64))
-        compromised = self.states.infected.copy()
-        compromised[mitm] = True
-        condition = np.where(self.outage_until[att] > day, 1, 0)
-        mitm_today = np.zeros(self.block.n, bool)
-        mitm_today[mitm] = True
-        condition[mitm_today[att]] = 2
-        bits = np.zeros(att.size, np.int64)
-        for i in range(len(UPDATE_KINDS)):
-            bits |= (self.accepted[i, att] <= day).astype(np.int64) << i
-        key = self.block.space.encode(self.states.os[att], self.scenario[att], bits, condition)
-        config = np.where(self.states.secure_boot[att], 0, np.where(self.by_design[att], 2, 1)).astype(
-            np.int64
-        )
-        booted_mask = np.zeros(self.block.n, bool)
-        booted_mask[booted] = True
-        booted_att = booted_mask[att]
+        touched = self._touched(day, events)
+        if touched.size:
+            self._refresh(day, touched, mitm)
+        self._mitm_yesterday = mitm
+        att = self.attested
+        booted_att = np.zeros(att.size, bool)
+        booted_att[self._position[booted][self._position[booted] >= 0]] = True
         rounds = self.periodic[day] + booted_att.astype(np.int64)
-        return Day(day, events, compromised, att, key, config, rounds, booted_att)
+        key, config = (self.key, self.config) if self._whole else (self.key[att], self.config[att])
+        return Day(day, events, self.compromised, self.scenario, att, key, config, rounds, booted_att)
