@@ -20,9 +20,10 @@ fields say what the estate does today:
   and is listed in :attr:`InventoryClone.assumed` (code ``capability-undetermined``);
   ``"capable"`` counts it as capable (also listed); ``"error"`` raises a DataError naming the record.
 - **generation** (:data:`GENERATION_RULES`): the generation ``load_inventory`` recorded (instance
-  view, OS disk or security type); else ``V2`` for a capable VM (Generation 1 VMs can't run Trusted
-  Launch, so check_vm found Generation 2); else the image SKU's naming rule (``generation_guess``, a
-  heuristic). Those two are listed in ``assumed``. A VM with none of these is skipped
+  view, OS disk or security type; a capable VM recorded V1, an inconsistent record, counts as V2);
+  else ``V2`` for a capable VM (Generation 1 VMs can't run Trusted Launch, so check_vm found
+  Generation 2); else the image SKU's naming rule (``generation_guess``, a heuristic). All but the
+  recorded generation are listed in ``assumed``. A VM with none of these is skipped
   (``generation-unknown``).
 - **adoption**: ``trusted_launch_adoption`` = Trusted Launch VMs / capable VMs;
   ``secure_boot_adoption`` and ``vtpm_adoption`` = shares among Trusted Launch VMs (a flag the export
@@ -32,7 +33,9 @@ fields say what the estate does today:
 - the four independent mixes (``os_mix``, ``family_mix``, ``region_mix``, ``generation_mix``) are set
   to the composition's marginals, for reading only: the composition replaces them.
 
-Every record that is not in the composition is in :attr:`InventoryClone.skipped` with a reason code
+The result is an :class:`InventoryClone` (``.spec``, ``.composition``, ``.skipped``, ``.assumed``),
+not a bare spec, so that nothing is dropped out of sight: every record that is not in the
+composition is in :attr:`InventoryClone.skipped` with a reason code
 (records ``load_inventory`` could not read: ``unreadable``), so
 ``records_in == vms placed + len(skipped)``. Keyword overrides win over everything derived, except
 the fields the inventory defines (``composition`` and the four mixes), which are refused naming the
@@ -56,7 +59,7 @@ import pandas as pd
 
 from tlkit._result import Verdict
 from tlkit.errors import DataError, TlkitError
-from tlkit.fleet._spec import FleetSpec
+from tlkit.fleet._spec import GENERATIONS, FleetSpec
 from tlkit.support._inventory import InventoryResult, load_inventory
 from tlkit.support._sizes import parse_size
 from tlkit.support._snapshots import AsOf
@@ -156,6 +159,13 @@ CAPABILITY_RULES: Final = (
 #: ``generation``, in order (a VM none decides is skipped: ``generation-unknown``).
 GENERATION_RULES: Final = (
     CloneRule(
+        "generation-inconsistent",
+        True,
+        "Trusted Launch VMs are Generation 2: a capable VM recorded as V1 counts as V2 "
+        "(load_inventory flags such a record 'inconsistent record' in its notes)",
+        lambda f: _decided((f["capable"] == True) & (f["generation"] == "V1"), "V2"),  # noqa: E712
+    ),
+    CloneRule(
         "recorded",
         False,
         "load_inventory: instance view, else OS disk, else security type (facts 7.1)",
@@ -164,8 +174,8 @@ GENERATION_RULES: Final = (
     CloneRule(
         "generation-from-verdict",
         True,
-        "Generation 1 VMs cannot run Trusted Launch: a capable VM is Generation 2 (check_vm found it "
-        "so, by its own labelled SKU heuristic)",
+        "Generation 1 VMs cannot run Trusted Launch, so a capable VM is Generation 2 (for a check_vm "
+        "verdict without a recorded generation, check_vm read it from the image, noted in the row)",
         lambda f: _decided(f["capable"] == True, "V2"),  # noqa: E712 (object column)
     ),
     CloneRule(
@@ -318,6 +328,9 @@ def _single(frame: pd.DataFrame, column: str) -> str:
 def _checked_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The columns the clone reads, as plain objects; a missing column or a wrong-typed cell is a
     DataError naming the column (and the record)."""
+    if not frame.columns.is_unique:
+        twice = str(frame.columns[frame.columns.duplicated()][0])
+        raise DataError(f"not an inventory frame: column {twice!r} appears twice", field=twice)
     missing = [c for c in (*_STR_COLUMNS, *_BOOL_COLUMNS) if c not in frame.columns]
     if missing:
         raise DataError(f"not an inventory frame: no column {missing[0]!r}", field=missing[0])
@@ -331,6 +344,10 @@ def _checked_frame(frame: pd.DataFrame) -> pd.DataFrame:
     checks: dict[str, Callable[[object], bool]] = {
         "record": lambda v: isinstance(v, int) and not isinstance(v, bool),
         **dict.fromkeys(("name", "undetermined", *_STR_COLUMNS), lambda v: v is None or isinstance(v, str)),
+        **dict.fromkeys(
+            ("generation", "generation_guess"),
+            lambda v: v is None or (isinstance(v, str) and v in GENERATIONS),
+        ),
         **dict.fromkeys(_BOOL_COLUMNS, lambda v: v is None or isinstance(v, bool)),
     }
     for column, ok in checks.items():
@@ -400,17 +417,42 @@ def _notes(frame: pd.DataFrame, mask: pd.Series, code: str, detail: pd.Series | 
     ]
 
 
-def _skip_reasons(frame: pd.DataFrame) -> list[tuple[str, pd.Series, pd.Series | str]]:
-    """(code, rows, detail) of the VMs that cannot be placed, in :data:`NOTE_CODES` order."""
-    return [
-        ("os-type-unknown", frame["os"].isna(), frame["os_type"].map(lambda v: f"os_type {v!r}")),
-        ("size-unreadable", frame["os"].notna() & frame["family"].isna(), frame["vm_size"].astype(str)),
-        (
-            "region-unknown",
-            frame["os"].notna() & frame["family"].notna() & frame["region"].isna(),
-            "location missing",
-        ),
-    ]
+_Check = tuple[str, Callable[[pd.DataFrame], pd.Series], Callable[[pd.DataFrame], "pd.Series | str"]]
+
+#: (note code, rows, detail) of the VMs that cannot be placed before capability is decided: the first
+#: that applies names the reason.
+_SKIP_CHECKS: Final[tuple[_Check, ...]] = (
+    ("os-type-unknown", lambda f: f["os"].isna(), lambda f: f["os_type"].map(lambda v: f"os_type {v!r}")),
+    ("size-unreadable", lambda f: f["family"].isna(), lambda f: f["vm_size"].map(lambda v: f"vm_size {v!r}")),
+    ("region-unknown", lambda f: f["region"].isna(), lambda f: "no location"),
+)
+
+#: (note code, rows, detail) of placed VMs modelled with a simplification (besides the rules' own).
+_MODEL_CHECKS: Final[tuple[_Check, ...]] = (
+    (
+        "uefi-setting-unknown",
+        lambda f: f["tl"] & (f["secure_boot"].isna() | f["vtpm"].isna()),
+        lambda f: f["secure_boot"].map(lambda v: f"secure_boot={v}") + f["vtpm"].map(lambda v: f", vtpm={v}"),
+    ),
+    (
+        "confidential-vm",
+        lambda f: f["security_type"] == "ConfidentialVM",
+        lambda f: f["capable"].map(lambda c: f"capable={c}"),
+    ),
+)
+
+
+def _check_notes(
+    f: pd.DataFrame, checks: tuple[_Check, ...], among: pd.Series
+) -> tuple[pd.Series, list[CloneNote]]:
+    """Apply ``checks`` to the rows ``among``: the code of the first check each row meets, and notes."""
+    hit = pd.Series(None, index=f.index, dtype="object")
+    notes: list[CloneNote] = []
+    for code, rows, detail in checks:
+        mask = among & hit.isna() & rows(f).fillna(False).astype(bool)
+        notes += _notes(f, mask, code, detail(f))
+        hit = hit.where(~mask, code)
+    return hit, notes
 
 
 def _resolve(frame: pd.DataFrame, family_by: str, undetermined: str) -> tuple[pd.DataFrame, list[CloneNote]]:
@@ -423,11 +465,8 @@ def _resolve(frame: pd.DataFrame, family_by: str, undetermined: str) -> tuple[pd
     f["family"] = _families(f["vm_size"], family_by)
     f["region"] = f["location"].map(_region)
     f["tl"] = f["security_type"] == "TrustedLaunch"
-    notes: list[CloneNote] = []
-    f["skip"] = None
-    for code, mask, detail in _skip_reasons(f):
-        notes += _notes(f, mask & f["skip"].isna(), code, detail)
-        f.loc[mask & f["skip"].isna(), "skip"] = code
+    everyone = pd.Series(True, index=f.index)
+    f["skip"], notes = _check_notes(f, _SKIP_CHECKS, everyone)
     capable, _ = _apply_rules(f, CAPABILITY_RULES)
     open_ = capable.isna() & f["skip"].isna()
     policy = UNDETERMINED_POLICIES[undetermined]
@@ -448,17 +487,12 @@ def _resolve(frame: pd.DataFrame, family_by: str, undetermined: str) -> tuple[pd
     notes += _notes(f, lost, "generation-unknown", "no recorded generation and no SKU guess")
     f.loc[lost, "skip"] = "generation-unknown"
     placed = f["skip"].isna()
+    was = f["generation"].map(lambda g: f"recorded {g}" if g else "not recorded")
     for rule in GENERATION_RULES:
         if rule.assumption:
-            notes += _notes(f, placed & (by == rule.code), rule.code, generation)
-    clash = placed & (f["capable"] == True) & (generation == "V1")  # noqa: E712
-    notes += _notes(f, clash, "generation-inconsistent", "recorded V1")
-    f["generation"] = generation.where(~clash, "V2")
-    for flag in ("secure_boot", "vtpm"):
-        unknown = placed & f["tl"] & f[flag].isna()
-        notes += _notes(f, unknown, "uefi-setting-unknown", f"{flag} missing")
-    cvm = placed & (f["security_type"] == "ConfidentialVM")
-    notes += _notes(f, cvm, "confidential-vm", f["capable"].map(lambda c: f"capable={c}"))
+            notes += _notes(f, placed & (by == rule.code), rule.code, was + " -> " + generation.fillna(""))
+    f["generation"] = generation
+    notes += _check_notes(f, _MODEL_CHECKS, placed)[1]
     return f, notes
 
 
