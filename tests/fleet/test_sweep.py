@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pandas as pd
 import pytest
 
 from tlkit.errors import DataError
@@ -81,3 +84,16 @@ def test_no_values_give_an_empty_table_with_its_columns() -> None:
     table = sweep(SPEC, "vms", [])
     assert table.empty
     assert dict(table.dtypes.astype(str)) == SWEEP_COLUMNS
+
+
+def test_exact_and_fast_sweeps_agree_exactly() -> None:
+    """Both modes give identical aggregates for the same spec and seed (design contract), so identical
+    headline rows."""
+    tiny = dataclasses.replace(SPEC, vms=12, days=8, infection_rate=0.02, mitm_rate=0.01)
+    exact = sweep(tiny, "baseline_lag_days", [0, 2], mode="exact")
+    fast = sweep(tiny, "baseline_lag_days", [0, 2])
+    pd.testing.assert_frame_equal(exact, fast)
+    assert exact["alerts"].sum() > 0
+    with pytest.raises(DataError) as e:
+        sweep(tiny, "vms", [5], mode="dask")
+    assert e.value.field == "mode"

@@ -216,3 +216,30 @@ def test_a_fleet_without_alerts_draws_zeros() -> None:
     heat = family_os_rates(quiet)
     assert heat.fillna(0).to_numpy().sum() == 0
     assert isinstance(family_os_heatmap(quiet), Figure)
+
+
+def test_a_simulated_fleet_draws_the_metrics_rates() -> None:
+    """On a fast-mode fleet, the figures' numbers are :func:`tlkit.fleet.alert_rates`' (one definition of
+    "per 1,000 VM-days", whichever module divides)."""
+    from tlkit.fleet._fast import simulate_fast
+    from tlkit.fleet._metrics import alert_rates
+    from tlkit.fleet._spec import FleetSpec
+
+    spec = FleetSpec(
+        vms=600, os_mix={"ubuntu": 0.5, "windows": 0.5}, family_mix={"Dsv5": 0.7, "NCasT4_v3": 0.3},
+        kernel_release_every_days=4, baseline_policy="lagged", baseline_lag_days=2, infection_rate=0.002,
+        driver_install_rate=0.01, secure_boot_off_for_driver=0.5, days=12, seed=4,
+    )  # fmt: skip
+    result = simulate_fast(spec)
+    by_day = alert_rates(result, ["day", "compromised"])
+    real = by_day[by_day["compromised"]].set_index("day")["per_1000_vm_days"]
+    truth = daily_alert_rates(result, "truth")
+    np.testing.assert_allclose(truth["real"].loc[real.index], real)
+    np.testing.assert_allclose(truth["all alerts"], alert_rates(result, "day")["per_1000_vm_days"])
+    cells = alert_rates(result, ["family", "os"]).set_index(["family", "os"])["per_1000_vm_days"]
+    np.testing.assert_allclose(family_os_rates(result).stack().sort_index(), cells.sort_index())
+    per_os = alert_rates(result, ["os", "cause"]).set_index(["os", "cause"])["per_1000_vm_days"]
+    table = cause_table(result, "os").drop(columns=SUPPRESSED).stack()
+    np.testing.assert_allclose(table[table > 0].sort_index(), per_os.sort_index())
+    (image,) = family_os_heatmap(result).axes[0].get_images()
+    np.testing.assert_allclose(image.get_array().filled(np.nan), family_os_rates(result).to_numpy())

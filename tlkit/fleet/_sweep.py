@@ -1,8 +1,9 @@
 """One spec field varied over values, each fleet simulated: the headline metrics per value (private).
 
 What it does: :func:`headline` reads a :class:`~tlkit.fleet.FleetResult`'s aggregate tables (so
-both modes) into the few numbers a SOC asks for (alerts per day and per 1,000
-VM-days, the share that is false positive, suppressed alerts, attestation coverage, time to detect);
+both modes; through :mod:`tlkit.fleet._metrics`) into the few numbers a SOC asks for (alerts per
+day and per 1,000 VM-days, the false-positive share, suppressed alerts, attestation coverage, time
+to detect);
 :func:`sweep` simulates one spec per value of one field (fast mode by default) and returns one
 :func:`headline` row per value. :func:`with_value` sets a field, and for ``baseline_lag_days`` the
 policy that goes with it (0 = ``immediate``, more = ``lagged``), so a lag sweep needs no second field.
@@ -25,7 +26,15 @@ from typing import Any, Final
 import pandas as pd
 
 from tlkit.errors import DataError
+from tlkit.fleet._exact import simulate_exact
 from tlkit.fleet._fast import simulate_fast
+from tlkit.fleet._metrics import (
+    alerts,
+    attestation_coverage,
+    false_positive_share,
+    suppressed_counts,
+    time_to_detect,
+)
 from tlkit.fleet._result import FleetResult
 from tlkit.fleet._spec import FleetSpec
 
@@ -47,31 +56,31 @@ sees), ``suppressed`` the suppressed ones (counted, not shown); ``false_positive
 ``detected_share`` and ``median_days_to_detect`` are NaN when there is nothing to take a share of."""
 SWEEP_COLUMNS: Final = {"value": "object", **HEADLINE_COLUMNS}
 """The columns of :func:`sweep`: the field's ``value``, then :data:`HEADLINE_COLUMNS`."""
-_SIMULATORS: Final[dict[str, Callable[[FleetSpec], FleetResult]]] = {"fast": simulate_fast}
-"""The modes :func:`sweep` runs (the exact mode joins when it returns the aggregate tables)."""
+_SIMULATORS: Final[dict[str, Callable[[FleetSpec], FleetResult]]] = {
+    "fast": simulate_fast,
+    "exact": simulate_exact,
+}
+"""The modes :func:`sweep` runs: their simulation functions (both return the same aggregates)."""
 
 
 def headline(result: FleetResult) -> dict[str, Any]:
-    """The SOC's headline numbers of a simulated fleet (:data:`HEADLINE_COLUMNS`), from its aggregates.
-
-    Coverage is the attested VM-days (``round_counts.vm_days``: every attested VM-day is in one group)
-    over all VM-days; the time to detect is ``detected_day - start_day`` over the detected attacks.
-    """
-    a, d = result.alert_counts, result.detections
-    shown = a.loc[~a["suppressed"], ["compromised", "alerts"]]
-    alerts = int(shown["alerts"].sum())
-    real = int(shown.loc[shown["compromised"], "alerts"].sum())
+    """The SOC's headline numbers of a simulated fleet (:data:`HEADLINE_COLUMNS`), from its aggregates
+    through :mod:`tlkit.fleet._metrics`; the median time to detect is over every attack kind."""
+    shown = int(alerts(result)["alerts"].sum())
     vm_days = len(result.inventory) * result.spec.days
+    ttd = time_to_detect(result)
+    attacks, detected = int(ttd["attacks"].sum()), int(ttd["detected"].sum())
+    d = result.detections
     delays = (d["detected_day"] - d["start_day"]).dropna()
     return {
-        "alerts": alerts,
-        "alerts_per_day": alerts / result.spec.days,
-        "alerts_per_1000_vm_days": 1000.0 * alerts / vm_days,
-        "false_positive_share": 1.0 - real / alerts if alerts else math.nan,
-        "suppressed": int(a.loc[a["suppressed"], "alerts"].sum()),
-        "coverage": float(result.round_counts["vm_days"].sum()) / vm_days,
-        "attacks": len(d),
-        "detected_share": len(delays) / len(d) if len(d) else math.nan,
+        "alerts": shown,
+        "alerts_per_day": shown / result.spec.days,
+        "alerts_per_1000_vm_days": 1000.0 * shown / vm_days,
+        "false_positive_share": false_positive_share(result),
+        "suppressed": int(suppressed_counts(result)["suppressed"].sum()),
+        "coverage": attestation_coverage(result),
+        "attacks": attacks,
+        "detected_share": detected / attacks if attacks else math.nan,
         "median_days_to_detect": float(delays.median()) if len(delays) else math.nan,
     }
 
@@ -99,7 +108,8 @@ def sweep(spec: FleetSpec, field: str, values: Iterable[object], *, mode: str = 
         spec: the fleet every run starts from.
         field: a :class:`~tlkit.fleet.FleetSpec` field (not ``seed``), e.g. ``"baseline_lag_days"``.
         values: the values to try, in the order of the rows.
-        mode: a key of :data:`_SIMULATORS`: ``"fast"`` (:func:`~tlkit.fleet._fast.simulate_fast`).
+        mode: ``"fast"`` (:func:`~tlkit.fleet.simulate_fast`) or ``"exact"``
+            (:func:`~tlkit.fleet.simulate_exact`: the real pipeline per round, for small fleets).
 
     Returns:
         One row per value, columns :data:`SWEEP_COLUMNS` (an empty ``values`` gives an empty table).
