@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
 from tlkit.attest import CODES
 from tlkit.errors import DataError
@@ -170,6 +170,8 @@ def _log(ax: Axes) -> None:
     """Symmetric-log y (linear below 0.1, so zero days still show), with room above for the legend."""
     ax.set_yscale("symlog", linthresh=0.1)
     ax.set_ylim(0, max(10 * ax.get_ylim()[1], 1.0))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # plain text: no mathtext to lay out
+    ax.yaxis.set_minor_locator(NullLocator())
 
 
 def _truth_lines(ax: Axes, result: FleetTables, log: bool) -> None:
@@ -241,7 +243,7 @@ def dashboard_figure(result: FleetTables) -> Figure:
     (symmetric-log: real alerts are often a hundred times rarer); right, :func:`cause_figure` per OS
     image. Fixed margins instead of a layout engine: drawn on every slider change, it must render fast."""
     fig, (rates, causes) = plt.subplots(1, 2, figsize=(11, 3.4), width_ratios=(3, 2))
-    fig.subplots_adjust(left=0.06, right=0.82, bottom=0.15, top=0.9, wspace=0.22)
+    fig.subplots_adjust(left=0.08, right=0.82, bottom=0.15, top=0.9, wspace=0.22)
     _truth_lines(rates, result, log=True)
     rates.set_xlabel("day")
     rates.set_title("Alerts the SOC sees, per day", fontsize=10)
