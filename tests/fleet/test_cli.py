@@ -41,10 +41,9 @@ def spec_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def simulated(spec_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("run") / "out"
-    argv = [
+def _exact(spec_file: Path, out: Path) -> list[str]:
+    """``tlkit fleet simulate`` of the spec file at seed 3 in the exact mode into ``out``."""
+    return [
         "fleet",
         "simulate",
         "--spec",
@@ -56,7 +55,12 @@ def simulated(spec_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
         "--out",
         str(out),
     ]
-    rc, stdout, _ = _run(argv)
+
+
+@pytest.fixture(scope="module")
+def simulated(spec_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "out"
+    rc, stdout, _ = _run(_exact(spec_file, out))
     assert rc == 0
     assert "3 VMs x 2 days (exact mode)" in stdout
     return out
@@ -74,19 +78,7 @@ def test_simulate_writes_the_tables_spec_and_summary(simulated: Path) -> None:
 def test_same_spec_and_seed_give_a_byte_identical_summary(
     spec_file: Path, simulated: Path, tmp_path: Path
 ) -> None:
-    argv = [
-        "fleet",
-        "simulate",
-        "--spec",
-        str(spec_file),
-        "--seed",
-        "3",
-        "--mode",
-        "exact",
-        "--out",
-        str(tmp_path),
-    ]
-    rc, _, _ = _run(argv)
+    rc, _, _ = _run(_exact(spec_file, tmp_path))
     assert rc == 0
     assert (tmp_path / SUMMARY_FILE).read_bytes() == (simulated / SUMMARY_FILE).read_bytes()
 

@@ -172,3 +172,18 @@ def test_baseline_bits_follow_the_policy() -> None:
     kernel = 1 << UPDATE_KINDS.index("kernel-update")
     # release 1 on day 3 is in the baseline from day 5; release 2 on day 6 clears it until day 8
     assert bits == {0: {0}, 1: {0}, 2: {0}, 3: {0}, 4: {0}, 5: {kernel}, 6: {0}, 7: {0}}
+
+
+def test_a_composition_replaces_the_mixes_and_its_capable_flag_decides() -> None:
+    rows = [
+        {"os": "windows", "family": "NCv3", "region": "westeurope", "generation": "V2", "capable": False,
+         "weight": 1.0},
+        {"os": "ubuntu", "family": "Dsv5", "region": "eastus", "generation": "V2", "capable": True,
+         "weight": 3.0},
+    ]  # fmt: skip
+    inv = _block(FleetSpec(vms=400, composition=tuple(rows), os_mix={"windows": 1.0})).inventory()
+    pairs = set(zip(inv["os"].astype(str), inv["family"].astype(str), inv["region"].astype(str), strict=True))
+    assert pairs == {("windows", "NCv3", "westeurope"), ("ubuntu", "Dsv5", "eastus")}
+    assert not inv.loc[inv["family"] == "NCv3", "trusted_launch"].any()  # a V2 VM the matrix says cannot
+    assert inv.loc[inv["family"] == "Dsv5", "trusted_launch"].all()
+    assert 0.65 < (inv["os"] == "ubuntu").mean() < 0.85  # weight 3 of 4

@@ -32,7 +32,6 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from tlkit.errors import DataError
 from tlkit.fleet._outcomes import EPOCH, Pipeline, VmConfigCode, cause, outcome_table, reason_codes
 from tlkit.fleet._process import (
     CONFIG_CLASSES,
@@ -51,6 +50,7 @@ from tlkit.fleet._result import (
     EVENT_COLUMNS,
     FleetResult,
     aggregate,
+    check_spec,
     empty,
     finding_columns,
     typed,
@@ -256,8 +256,7 @@ def simulate_exact(spec: FleetSpec, *, progress: bool = False) -> FleetResult:
     Raises:
         DataError: ``spec`` is not a :class:`~tlkit.fleet.FleetSpec`.
     """
-    if not isinstance(spec, FleetSpec):
-        raise DataError(f"spec must be a FleetSpec, not {type(spec).__name__}", field="spec")
+    check_spec(spec)
     space = key_space()
     pipeline = outcome_table(space).pipeline
     collect = _Collect(spec)

@@ -51,6 +51,7 @@ from tlkit.fleet._result import (
     EVENT_COLUMNS,
     FleetResult,
     aggregate,
+    check_spec,
     empty,
     finding_columns,
     typed,
@@ -364,8 +365,7 @@ def simulate_fast(
     Raises:
         DataError: ``spec`` is not a :class:`~tlkit.fleet.FleetSpec`, or a bad ``vm_range``.
     """
-    if not isinstance(spec, FleetSpec):
-        raise DataError(f"spec must be a FleetSpec, not {type(spec).__name__}", field="spec")
+    check_spec(spec)
     blocks: Any = block_ranges(spec.vms, check_range(spec, vm_range))
     if progress:
         from tqdm.auto import tqdm  # noqa: PLC0415

@@ -37,6 +37,7 @@ __all__ = [
     "ROW_TABLES",
     "FleetResult",
     "aggregate",
+    "check_spec",
     "combine",
     "empty",
     "finding_columns",
@@ -79,6 +80,17 @@ AGGREGATE_COLUMNS: Final[Mapping[str, tuple[Mapping[str, str], tuple[str, ...]]]
 }
 #: The row tables (exact mode only).
 ROW_TABLES: Final = ("events", "attestations", "findings")
+
+
+def check_spec(spec: object) -> FleetSpec:
+    """``spec`` if it is a :class:`~tlkit.fleet.FleetSpec`.
+
+    Raises:
+        DataError: it is not (``field="spec"``).
+    """
+    if not isinstance(spec, FleetSpec):
+        raise DataError(f"spec must be a FleetSpec, not {type(spec).__name__}", field="spec")
+    return spec
 
 
 def finding_columns() -> dict[str, str]:
