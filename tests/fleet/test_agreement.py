@@ -52,6 +52,14 @@ def test_same_spec_and_seed_give_equal_tables(both: tuple[FleetResult, FleetResu
     assert_frame_equal(getattr(exact, table), getattr(fast, table), check_exact=True, obj=table)
 
 
+def test_equal_tables_with_days_without_periodic_rounds() -> None:
+    spec = FleetSpec.from_dict(EVERYTHING | {"vms": 10, "days": 4, "attest_every_hours": 36, "seed": 2})
+    exact, fast = simulate_exact(spec), simulate_fast(spec)
+    assert set(exact.attestations["trigger"]) == {"boot", "periodic"}
+    for table in ("inventory", *AGGREGATE_COLUMNS, "detections"):
+        assert_frame_equal(getattr(exact, table), getattr(fast, table), check_exact=True, obj=table)
+
+
 def test_same_summary_but_for_mode_and_runs(both: tuple[FleetResult, FleetResult]) -> None:
     exact, fast = both
     a, b = summary(exact), summary(fast)

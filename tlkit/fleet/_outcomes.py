@@ -192,11 +192,11 @@ class VmConfigCode:
 _VM: Final = "vm"
 
 
-def attested_config(os: str, config_class: int) -> Any:
+def attested_config(os: str, config_class: int, name: str = _VM) -> Any:
     """The :class:`~tlkit.defender.VmConfig` of an attested VM of ``os`` in ``config_class``."""
     secure_boot, by_design = CONFIG_CLASSES[config_class]
     code = VmConfigCode(OS_NAMES.index(os), True, True, secure_boot, True, True, by_design)
-    return code.vm_config(_VM)
+    return code.vm_config(name)
 
 
 # ------------------------------------------------------------------------------------ the table
@@ -240,23 +240,29 @@ class OutcomeTable:
         self.reasons[key] = reasons
         self.codes[key] = "" if result.passed else reason_codes(reasons)
         if not result.passed:
-            for c in range(len(CONFIG_CLASSES)):
-                alerts = self._alerts(key, c)
+            for c, alerts in enumerate(self._alerts(key)):
                 self.alerts[key * len(CONFIG_CLASSES) + c] = alerts
                 self.unsuppressed[key * len(CONFIG_CLASSES) + c] = any(not a.suppressed for a in alerts)
         self.known[key] = True
 
-    def _alerts(self, key: int, config_class: int) -> tuple[Alert, ...]:
+    def _alerts(self, key: int) -> list[tuple[Alert, ...]]:
+        """Per configuration class, the alerts of one round of ``key``: one :func:`tlkit.defender.assess`
+        over one VM per class, each with that round as its whole history."""
         from tlkit.defender import AttestationRecord, assess  # noqa: PLC0415
 
         os = self.space.decode(key)[0]
-        record = AttestationRecord(_VM, EPOCH, bool(self.passed[key]), self.reasons[key])
-        found = assess([attested_config(os, config_class)], [record], at=EPOCH)
+        names = [f"{_VM}-{c}" for c in range(len(CONFIG_CLASSES))]
+        vms = [attested_config(os, c, name) for c, name in enumerate(names)]
+        history = [AttestationRecord(n, EPOCH, bool(self.passed[key]), self.reasons[key]) for n in names]
+        found = assess(vms, history, at=EPOCH)
         found = found[found["kind"] == "alert"]
-        return tuple(
-            Alert(str(r.name), str(r.severity), cause(str(r.codes)), bool(r.suppressed))
-            for r in found.itertuples(index=False)
-        )
+        return [
+            tuple(
+                Alert(str(r.name), str(r.severity), cause(str(r.codes)), bool(r.suppressed))
+                for r in found[found["vm"] == name].itertuples(index=False)
+            )
+            for name in names
+        ]
 
     def recommendations(self, config: int, last_key: int) -> tuple[tuple[str, str], ...]:
         """``(name, severity)`` of every recommendation a VM of configuration code ``config``
