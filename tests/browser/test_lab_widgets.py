@@ -60,6 +60,7 @@ def run_all_cells(page: Any, timeout_ms: int) -> None:
         "04_secure_boot_and_measured_boot.ipynb",
         "05_attestation.ipynb",
         "06_defender.ipynb",
+        "08_fleet_alert_rates.ipynb",
     ],
 )
 def test_saved_widgets_are_drawn_before_running(lab: str, page: Any, notebook: str) -> None:
@@ -184,3 +185,38 @@ def test_scenario_switcher_follows_the_dropdown(lab: str, page: Any) -> None:
         last = local.boot(name).decisions[-1]
         expect(switcher.locator("table").first).to_contain_text(last.component)
     snapshot(switcher, "lab-04-scenario-switcher")
+
+
+def test_fleet_dashboard_follows_its_lag_slider(lab: str, page: Any) -> None:
+    """Notebook 08 run in JupyterLab: a key on the dashboard's baseline-lag slider re-simulates the fleet
+    in the kernel, and the headline becomes what :func:`tlkit.widgets.fleet_dashboard.dashboard_view`
+    computes here for the sliders' new values."""
+    from playwright.sync_api import expect
+
+    from tlkit.widgets.fleet_dashboard import BASE_SPEC, dashboard_spec, dashboard_view
+
+    nb = "notebooks/08_fleet_alert_rates.ipynb"
+    page.goto(f"{lab}/lab/workspaces/run-08/tree/{nb}?reset", timeout=FIRST_RENDER_MS)
+    page.wait_for_function(KERNEL_READY, timeout=FIRST_RENDER_MS)
+    run_all_cells(page, 4 * FIRST_RENDER_MS)
+    fail_on_tracebacks(page, nb)
+
+    # FleetDashboard.widget = VBox([*sliders, HBox([reset, headline]), figure])
+    panel = page.locator(".jp-NotebookPanel").filter(visible=True)
+    lag_label = page.locator("label.widget-label", has_text=re.compile(r"^baseline lag"))
+    box = panel.locator(".widget-vbox", has=lag_label).filter(has=page.locator(".widget-image")).last
+    headline = box.locator(":scope > .widget-hbox > .widget-html .widget-html-content")
+    lag = box.locator(".widget-slider", has=lag_label)
+    expect(headline).to_have_text(dashboard_view(BASE_SPEC).headline, timeout=FIRST_RENDER_MS)
+    want = dashboard_view(dashboard_spec(BASE_SPEC, {"baseline_lag_days": BASE_SPEC.baseline_lag_days - 1}))
+    handle = lag.locator(".noUi-handle")
+    handle.focus()
+    timed(
+        "lab 08 fleet dashboard: lag slider key -> re-simulated headline",
+        lambda: handle.press("ArrowLeft"),
+        lambda: expect(headline).to_have_text(want.headline),
+    )
+    box.get_by_role("button", name="reset").click()
+    expect(headline).to_have_text(dashboard_view(BASE_SPEC).headline)
+    expect(lag.locator(".widget-readout")).to_have_text(str(BASE_SPEC.baseline_lag_days))
+    snapshot(box, "lab-08-fleet-dashboard")

@@ -26,6 +26,7 @@ NOTEBOOKS = (
     "04_secure_boot_and_measured_boot.ipynb",
     "05_attestation.ipynb",
     "06_defender.ipynb",
+    "08_fleet_alert_rates.ipynb",
 )
 
 CUT_OFF = """root => [...root.querySelectorAll('input, .widget-label')]
@@ -233,3 +234,36 @@ def _set_field(lab: Any, name: str) -> int:
     """Select ``name`` in ``lab`` and return the byte slider's new maximum."""
     lab.field.value = name
     return int(lab.position.max)
+
+
+def test_fleet_dashboard_headline_follows_the_lag_slider(voila: str, page: Any) -> None:
+    """Notebook 08's dashboard: a key on the baseline-lag slider re-simulates the fleet in the kernel, and
+    the page shows the headline :func:`tlkit.widgets.fleet_dashboard.dashboard_view` computes here."""
+    from playwright.sync_api import expect
+
+    from tlkit.widgets.fleet_dashboard import BASE_SPEC, dashboard_spec, dashboard_view
+
+    lag_label = page.locator("label.widget-label", has_text=re.compile(r"^baseline lag"))
+    # FleetDashboard.widget = VBox([*sliders, HBox([reset, headline]), figure])
+    box = page.locator(".widget-vbox", has=lag_label).filter(has=page.locator(".widget-image")).last
+    open_voila(page, f"{voila}/voila/render/08_fleet_alert_rates.ipynb", box)
+    headline = box.locator(":scope > .widget-hbox > .widget-html .widget-html-content")
+    expect(headline).to_have_text(dashboard_view(BASE_SPEC).headline)
+    lag = box.locator(".widget-slider", has=lag_label)
+    handle = lag.locator(".noUi-handle")
+    readout = lag.locator(".widget-readout")
+    expect(readout).to_have_text(str(BASE_SPEC.baseline_lag_days))
+    want = dashboard_view(dashboard_spec(BASE_SPEC, {"baseline_lag_days": BASE_SPEC.baseline_lag_days + 1}))
+    assert want.headline != dashboard_view(BASE_SPEC).headline
+    handle.focus()
+    timed(
+        "voila 08 fleet dashboard: lag slider key -> re-simulated headline",
+        lambda: handle.press("ArrowRight"),
+        lambda: expect(headline).to_have_text(want.headline),
+    )
+    expect(readout).to_have_text(str(BASE_SPEC.baseline_lag_days + 1))
+    image = box.locator(".widget-image")
+    expect(image).to_have_count(1)
+    assert image.bounding_box()["width"] > 300  # the figure is drawn, not an empty box
+    snapshot(box, "voila-08-fleet-dashboard")
+    assert_offline_and_quiet(page)

@@ -87,3 +87,27 @@ def test_scenario_effect() -> None:
     assert str(right) == "correct: kernel-update moves PCRs 4, 8, 9 and the VM boots"
     assert check_scenario_effect("bootkit", [4, 5, 7, 8, 9], False).passed
     assert check_scenario_effect("unsigned-kernel-module", [], True).passed
+
+
+def test_soc_alerts_per_day() -> None:
+    from tlkit.fleet._fast import simulate_fast
+    from tlkit.fleet._spec import FleetSpec
+    from tlkit.widgets import check_soc_alerts_per_day
+
+    spec = FleetSpec(
+        vms=2_000, kernel_release_every_days=5, driver_install_rate=0.01, secure_boot_off_for_driver=1.0,
+        baseline_policy="lagged", baseline_lag_days=3, infection_rate=0.001, days=20, seed=2,
+    )  # fmt: skip
+    a = simulate_fast(spec).alert_counts
+    shown = int(a.loc[~a["suppressed"], "alerts"].sum())
+    assert a["suppressed"].any()
+    assert check_soc_alerts_per_day(spec, None).reasons == (NOT_ANSWERED,)
+    assert check_soc_alerts_per_day(spec, "12").reasons == ("wrong-type",)
+    assert check_soc_alerts_per_day(spec, True).reasons == ("wrong-type",)
+    right = check_soc_alerts_per_day(spec, shown / 20)
+    assert right.passed, right.message
+    assert str(right).startswith(f"correct: {shown / 20:.1f} alerts a day for the SOC")
+    assert "leave out the suppressed" in check_soc_alerts_per_day(spec, a["alerts"].sum() / 20).message
+    assert "divide by the days" in check_soc_alerts_per_day(spec, shown).message
+    assert check_soc_alerts_per_day(spec, 10 * shown).reasons == ("wrong-answer",)
+    assert check_soc_alerts_per_day(FleetSpec(vms=10), 0.0).reasons in {(), ("wrong-answer",)}

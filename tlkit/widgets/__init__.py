@@ -15,6 +15,7 @@ from tlkit.widgets._exercise import (
     check_extend_order,
     check_pcr_value,
     check_scenario_effect,
+    check_soc_alerts_per_day,
     check_vm_fix,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "check_extend_order",
     "check_pcr_value",
     "check_scenario_effect",
+    "check_soc_alerts_per_day",
     "check_vm_fix",
 ]

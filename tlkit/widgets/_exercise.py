@@ -12,6 +12,7 @@ extend chain, ``check_vm``); nothing here decides a domain question by itself.
 from __future__ import annotations
 
 import html
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ __all__ = [
     "check_extend_order",
     "check_pcr_value",
     "check_scenario_effect",
+    "check_soc_alerts_per_day",
     "check_vm_fix",
 ]
 
@@ -234,3 +236,46 @@ def check_attestation_codes(case: str, codes: object, seed: int = 0) -> SelfChec
     if extra:
         hint.append(f"{', '.join(extra)} is not among them")
     return _not_yet("wrong-answer", "; ".join(hint))
+
+
+def check_soc_alerts_per_day(spec: Any, alerts_per_day: object, *, tolerance: float = 0.01) -> SelfCheck:
+    """Is ``alerts_per_day`` the number of shown (unsuppressed) alerts per day, averaged over the horizon,
+    of fleet ``spec`` simulated in fast mode (:func:`tlkit.fleet._sweep.headline`), within ``tolerance``
+    (relative)?"""
+    from tlkit.fleet._fast import simulate_fast  # noqa: PLC0415 - the fleet loads only for this exercise
+    from tlkit.fleet._sweep import headline  # noqa: PLC0415
+
+    if alerts_per_day is None:
+        return _not_yet(NOT_ANSWERED, "set my_alerts_per_day to a number")
+    if isinstance(alerts_per_day, bool) or not isinstance(alerts_per_day, numbers.Real):
+        kind = type(alerts_per_day).__name__
+        return _not_yet("wrong-type", f"my_alerts_per_day must be a number, not {kind}")
+    try:
+        result = simulate_fast(spec)
+    except TlkitError as e:
+        return _not_yet("input-error", str(e))
+    got = headline(result)
+    want, answer = float(got["alerts_per_day"]), float(alerts_per_day)
+    if abs(answer - want) <= tolerance * max(abs(want), 1.0):
+        real = (
+            "—"
+            if got["false_positive_share"] != got["false_positive_share"]
+            else (f"{100 * (1 - got['false_positive_share']):.0f}%")
+        )
+        return _correct(f"{want:.1f} alerts a day for the SOC; {real} of them real")
+    a = result.alert_counts
+    everything = float(a["alerts"].sum()) / spec.days
+    hints = {
+        "only the alerts the SOC sees: leave out the suppressed ones": everything,
+        "that is the whole horizon's total: divide by the days": want * spec.days,
+        "that is per 1,000 VM-days: the SOC needs the whole fleet's alerts per day": got[
+            "alerts_per_1000_vm_days"
+        ],
+    }
+    for hint, value in hints.items():
+        if value != want and abs(answer - float(value)) <= tolerance * max(abs(float(value)), 1.0):
+            return _not_yet("wrong-answer", hint)
+    direction = "high" if answer > want else "low"
+    return _not_yet(
+        "wrong-answer", f"{answer:g} is too {direction}: sum the shown alerts, divide by the days"
+    )
