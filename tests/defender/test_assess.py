@@ -218,6 +218,34 @@ def test_suppression_never_hides_another_reason_on_the_same_vm() -> None:
     assert frame.loc[0, "reason"].startswith("The attestation quote couldn't be verified")
 
 
+def test_the_secure_boot_variable_deviation_of_a_secure_boot_off_boot_is_suppressed_too() -> None:
+    """What the verifier really says of a Secure-Boot-off boot checked against a Secure-Boot-on
+    baseline: Secure Boot disabled, and PCR 7's SecureBoot variable deviating. Both are the Secure
+    Boot state alone, so on a VM where it is off by design both alerts are suppressed (still rows);
+    any other deviation beside it is not."""
+    from tlkit.attest import Baseline, Evidence, TrustAnchors, verify
+    from tlkit.attest._cases import lab_nonce
+    from tlkit.boot import run_scenario, scenario_evidence
+    from tlkit.tpm import load_public_key
+
+    healthy = run_scenario("healthy-ubuntu-sb", 0)
+    nonce = lab_nonce(0)
+    result = verify(
+        Evidence.from_files(scenario_evidence("secure-boot-off", 0, nonce)),
+        nonce,
+        Baseline.from_log(healthy.log, name="healthy"),
+        anchors=TrustAnchors(trusted_aks=(load_public_key(healthy.vtpm.ak_pem),)),
+    )
+    assert set(result.reasons) == {"secure-boot-disabled", "baseline-deviation:pcr7:unknown-secureboot"}
+    frame = assess([GPU], [record(tuple(result.reasons), vm="gpu-1")])
+    assert len(frame) == 2
+    assert frame["suppressed"].all()
+    other = assess(
+        [GPU], [record((*result.reasons, "baseline-deviation:pcr4:unknown-application"), vm="gpu-1")]
+    )
+    assert sorted(other["suppressed"]) == [False, True]
+
+
 def test_default_suppressions_are_the_documented_one() -> None:
     assert [s.key for s in DEFAULT_SUPPRESSIONS] == ["secure-boot-off-by-design"]
 

@@ -3,6 +3,7 @@ this process, on threads behind a Dask scheduler and on a LocalCluster of worker
 
 from __future__ import annotations
 
+import itertools
 import pickle
 
 import pandas as pd
@@ -43,7 +44,9 @@ SPEC = FleetSpec.from_dict(
 
 def assert_same(a: object, b: object) -> None:
     for name in TABLES:
-        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
+        x, y = getattr(a, name), getattr(b, name)
+        if not (x.dtypes.equals(y.dtypes) and x.equals(y)):  # fast; assert_frame_equal says where
+            pd.testing.assert_frame_equal(x, y, obj=name)
 
 
 @pytest.fixture(scope="module")
@@ -57,11 +60,14 @@ def test_partition_ranges_cover_the_fleet_in_whole_blocks(vms: int, partitions: 
     ranges = partition_ranges(vms, partitions)
     blocks = -(-vms // BLOCK)
     assert len(ranges) == min(partitions, blocks)
-    assert ranges[0][0] == 0 and ranges[-1][1] == vms
-    for (_, stop), (start, _) in zip(ranges, ranges[1:], strict=False):
-        assert stop == start and start % BLOCK == 0
+    assert ranges[0][0] == 0
+    assert ranges[-1][1] == vms
+    for (_, stop), (start, _) in itertools.pairwise(ranges):
+        assert stop == start
+        assert start % BLOCK == 0
     sizes = [-(-(stop - start) // BLOCK) for start, stop in ranges]
-    assert max(sizes) - min(sizes) <= 1 and sum(sizes) == blocks
+    assert max(sizes) - min(sizes) <= 1
+    assert sum(sizes) == blocks
 
 
 @pytest.mark.parametrize(("vms", "partitions"), [(0, 1), (10, 0), (True, 1), (10, 2.0)])
@@ -92,7 +98,8 @@ def test_a_local_cluster_of_worker_processes_gives_the_same_tables(whole: object
 
 def test_the_spec_pickles_as_its_json() -> None:
     again = pickle.loads(pickle.dumps(SPEC))
-    assert again == SPEC and again.to_json() == SPEC.to_json()
+    assert again == SPEC
+    assert again.to_json() == SPEC.to_json()
 
 
 # ------------------------------------------------------------------------------------ errors
@@ -105,7 +112,9 @@ def test_the_exact_mode_stays_in_process() -> None:
     assert e.value.field == "partitions"
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [({"mode": "slow"}, "mode"), ({"dask": 3}, "dask"), ({"dask": " "}, "dask")])
+@pytest.mark.parametrize(
+    ("kwargs", "field"), [({"mode": "slow"}, "mode"), ({"dask": 3}, "dask"), ({"dask": " "}, "dask")]
+)
 def test_bad_arguments_name_the_field(kwargs: dict[str, object], field: str) -> None:
     with pytest.raises(DataError) as e:
         simulate(SPEC, **kwargs)  # type: ignore[arg-type]
@@ -114,7 +123,7 @@ def test_bad_arguments_name_the_field(kwargs: dict[str, object], field: str) -> 
 
 def test_an_unreachable_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("tlkit.fleet._dask.CONNECT_TIMEOUT", "1s")
-    with pytest.raises(DataError, match="cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'") as e:
+    with pytest.raises(DataError, match=r"cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9'") as e:
         simulate(SPEC, dask="tcp://127.0.0.1:9")
     assert e.value.field == "dask"
 
@@ -123,3 +132,37 @@ def test_not_a_spec_is_refused() -> None:
     with pytest.raises(DataError) as e:
         simulate({"vms": 3})  # type: ignore[arg-type]
     assert e.value.field == "spec"
+
+
+# ------------------------------------------------------------------------------------ shipped outcomes
+def test_a_worker_adopts_the_clients_outcome_table(whole: object) -> None:
+    """What a Dask worker does with the table the client ships: it takes every computed key (the
+    pipeline's verdicts and alerts) and recommendation, and computes nothing itself."""
+    from tlkit.fleet._outcomes import OutcomeTable, outcome_table
+
+    client = outcome_table()
+    worker = OutcomeTable(client.space)
+    assert worker.adopt(client) == int(client.known.sum()) > 0
+    assert (worker.known == client.known).all()
+    assert (worker.passed == client.passed).all()
+    assert worker.reasons == client.reasons
+    assert worker.alerts == client.alerts
+    assert worker.pipeline.runs == 0
+    assert worker.adopt(client) == 0  # nothing new the second time
+
+
+def test_an_outcome_table_of_another_key_space_is_refused() -> None:
+    from tlkit.fleet._outcomes import outcome_table
+
+    with pytest.raises(DataError) as e:
+        outcome_table().adopt(object())  # type: ignore[arg-type]
+    assert e.value.field == "outcomes"
+
+
+def test_a_shipped_copy_of_the_table_is_adopted_into_this_process_table() -> None:
+    """A worker receives a pickled copy (another key-space object with the same keys)."""
+    from tlkit.fleet._outcomes import adopt_outcomes, outcome_table
+
+    copy = pickle.loads(pickle.dumps(outcome_table()))
+    assert copy.space is not outcome_table().space
+    assert adopt_outcomes(copy) == 0  # same process: every key is already known here

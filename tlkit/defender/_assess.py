@@ -204,7 +204,7 @@ def _alert_findings(
         names.append(code.code)
         details.append(detail or "")
     for reason_key, raw, names, details in groups.values():
-        hit = next((s for s in suppressions if s.alert == rule.key and s.applies(vm, frozenset(names))), None)
+        hit = next((s for s in suppressions if s.alert == rule.key and s.applies(vm, frozenset(raw))), None)
         yield Finding(
             vm.vm,
             "alert",

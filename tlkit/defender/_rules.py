@@ -34,6 +34,7 @@ __all__ = [
     "RECOMMENDATION_RULES",
     "SECURE_BOOT_OFF_BY_DESIGN",
     "SECURE_BOOT_STATE_CODES",
+    "SECURE_BOOT_STATE_DEVIATIONS",
     "AlertRule",
     "RecommendationRule",
     "SuppressionRule",
@@ -84,7 +85,8 @@ class SuppressionRule:
     Attributes:
         key: shown in the ``suppressed_by`` column.
         alert: the alert key it applies to.
-        applies: given the VM and the reason codes of one finding, is that finding suppressed?
+        applies: given the VM and the verifier reasons of one finding (``code`` or ``code:detail``
+            texts), is that finding suppressed?
         source: the documented sentence the rule implements.
     """
 
@@ -213,17 +215,28 @@ ALERT_RULES: Final[tuple[AlertRule, ...]] = (
 SECURE_BOOT_STATE_CODES: Final = frozenset({"secure-boot-disabled", "secure-boot-unknown"})
 """The reason codes that say only that Secure Boot is off (or could not be shown on)."""
 
+SECURE_BOOT_STATE_DEVIATIONS: Final = frozenset({"baseline-deviation:pcr7:unknown-secureboot"})
+"""Baseline deviations that say only that Secure Boot is off: the PCR 7 ``SecureBoot`` variable event
+differs from the baseline's (PFP 10.4.4: its data is the variable's value) and nothing else does."""
 
-def _secure_boot_off_by_design(vm: VmConfig, codes: frozenset[str]) -> bool:
-    """Suppress a finding caused only by the Secure Boot state, on a VM where it is off on purpose.
 
-    A finding with any other reason (a forged quote, a doctored log) on the same VM is not suppressed.
+def _secure_boot_state_only(reason: str) -> bool:
+    return reason.split(":", 1)[0] in SECURE_BOOT_STATE_CODES or reason in SECURE_BOOT_STATE_DEVIATIONS
+
+
+def _secure_boot_off_by_design(vm: VmConfig, reasons: frozenset[str]) -> bool:
+    """Suppress a finding caused only by the Secure Boot state, on a VM where it is off on purpose:
+    Secure Boot reported off or unknown, or a baseline deviation in the ``SecureBoot`` variable alone
+    (the boot log differs from a Secure-Boot-on baseline exactly there).
+
+    A finding with any other reason (a forged quote, another deviation, a doctored log) on the same VM
+    is not suppressed.
     """
     return (
         vm.secure_boot_off_by_design
         and not vm.secure_boot
-        and bool(codes)
-        and codes <= SECURE_BOOT_STATE_CODES
+        and bool(reasons)
+        and all(_secure_boot_state_only(r) for r in reasons)
     )
 
 

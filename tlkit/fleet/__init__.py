@@ -16,15 +16,20 @@ block-aligned part and :func:`combine` merges parts. :func:`alert_rates`,
 :func:`suppressed_counts` read only the aggregates. :func:`save_result` / :func:`load_result` write
 every table to parquet and read it back exactly; :func:`summary` gives the headline metrics
 (:func:`summary_json`: deterministic JSON); ``tlkit fleet simulate`` / ``tlkit fleet report`` run
-them from the command line.
+them from the command line. :func:`simulate` runs either mode, and the fast mode over block-aligned
+VM partitions in this process or on Dask (a ``LocalCluster``, a scheduler address or a ``Client``),
+with tables identical to one partition's. ``FleetSpec.from_inventory`` (:func:`fleet_spec_from_inventory`)
+clones the composition and adoption of a real ``az vm list`` / Resource Graph export, with the support
+matrix deciding who can have Trusted Launch, and lists every VM it could not place.
 
-What it does not do: Dask (:func:`simulate` with ``dask=``), plots or a dashboard
-(:mod:`tlkit.viz`, :mod:`tlkit.widgets`), or cloning a fleet from an inventory
-(``FleetSpec.from_inventory``). It never prints (a progress bar on request).
+What it does not do: plots or a dashboard (:mod:`tlkit.viz.fleet`, :mod:`tlkit.widgets.fleet_dashboard`),
+or start a remote cluster. It never prints (a progress bar on request).
 """
 
+from tlkit.fleet._dask import partition_ranges, simulate
 from tlkit.fleet._exact import simulate_exact
 from tlkit.fleet._fast import simulate_fast
+from tlkit.fleet._inventory import CloneNote, InventoryClone, fleet_spec_from_inventory
 from tlkit.fleet._io import (
     SPEC_FILE,
     SUMMARY_FILE,
@@ -89,8 +94,10 @@ __all__ = [
     "SUMMARY_FILE",
     "TABLE_FILES",
     "UPDATE_KINDS",
+    "CloneNote",
     "FleetResult",
     "FleetSpec",
+    "InventoryClone",
     "OutcomeTable",
     "ScenarioRule",
     "alert_rates",
@@ -98,9 +105,12 @@ __all__ = [
     "clear_outcomes",
     "combine",
     "false_positive_share",
+    "fleet_spec_from_inventory",
     "load_result",
     "outcome_table",
+    "partition_ranges",
     "save_result",
+    "simulate",
     "simulate_exact",
     "simulate_fast",
     "summary",

@@ -17,9 +17,12 @@ Where it runs (``dask``):
   same version) and its data files installed, e.g. ``pip install tlkit[scale]`` on each;
 - a ``distributed.Client``: used as it is, left open.
 
-Each worker builds the outcome table (:mod:`tlkit.fleet._outcomes`) on its first task, once per
-worker process: the keys its VMs reach, through the real pipeline (seconds; the first task of a
-fresh worker also pays the boot simulator's key generation).
+The outcome table (:mod:`tlkit.fleet._outcomes`) is computed here, not on every worker: before
+submitting, this process simulates the spec's first :data:`WARM_VMS` VMs in the fast mode (filling
+its table with the keys a fleet of that spec reaches; nothing is kept of that run) and ships the
+table with the tasks; each worker adopts it (:func:`~tlkit.fleet._outcomes.adopt_outcomes`) and
+computes through the real pipeline only a key none of those VMs reached (the first such key on a
+fresh worker also pays the boot simulator's key generation, seconds).
 
 What it does not do: run the exact mode on Dask (it is for up to ~10k attestation rounds and keeps
 per-round rows; it runs in this process), start a remote cluster, or print (progress bars on request:
@@ -29,6 +32,7 @@ over the partitions' completion on Dask, over the blocks in this process).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Iterator
 from typing import Any, Final
@@ -36,14 +40,17 @@ from typing import Any, Final
 from tlkit.errors import DataError, MissingComponentError
 from tlkit.fleet._exact import simulate_exact
 from tlkit.fleet._fast import simulate_fast
+from tlkit.fleet._outcomes import OutcomeTable, adopt_outcomes, outcome_table
 from tlkit.fleet._process import BLOCK
 from tlkit.fleet._result import MODES, FleetResult, combine
 from tlkit.fleet._spec import FleetSpec
 
-__all__ = ["CONNECT_TIMEOUT", "LOCAL", "partition_ranges", "simulate"]
+__all__ = ["CONNECT_TIMEOUT", "LOCAL", "WARM_VMS", "partition_ranges", "simulate"]
 
 #: The ``dask`` value that starts a ``LocalCluster`` for the run.
 LOCAL: Final = "local"
+#: How many VMs of the spec this process simulates to fill the outcome table it ships to the workers.
+WARM_VMS: Final = 4096
 #: How long to try reaching a scheduler given by its address.
 CONNECT_TIMEOUT = "10s"
 
@@ -71,8 +78,10 @@ def partition_ranges(vms: int, partitions: int) -> list[tuple[int, int]]:
     return ranges
 
 
-def _part(spec_json: str, vm_range: tuple[int, int]) -> FleetResult:
-    """One partition, as a Dask task runs it (the spec travels as its JSON)."""
+def _part(spec_json: str, vm_range: tuple[int, int], table: OutcomeTable) -> FleetResult:
+    """One partition, as a Dask task runs it (the spec travels as its JSON, the client's outcome
+    table with it)."""
+    adopt_outcomes(table)
     return simulate_fast(FleetSpec.from_json(spec_json), vm_range=vm_range)
 
 
@@ -91,10 +100,10 @@ def _client(dask: Any) -> Iterator[Any]:
     if dask == LOCAL:
         workers = max(1, min(os.cpu_count() or 1, 8))
         with (
-            distributed.LocalCluster(
+            distributed.LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
             ) as cluster,
-            distributed.Client(cluster) as client,
+            distributed.Client(cluster) as client,  # type: ignore[no-untyped-call]
         ):
             yield client
         return
@@ -104,7 +113,7 @@ def _client(dask: Any) -> Iterator[Any]:
             field="dask",
         )
     try:
-        client = distributed.Client(dask, timeout=CONNECT_TIMEOUT)
+        client = distributed.Client(dask, timeout=CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as e:  # distributed's connect errors are OSErrors
         raise DataError(f"cannot reach the Dask scheduler at {dask!r}: {e}", field="dask") from None
     with client:
@@ -112,15 +121,17 @@ def _client(dask: Any) -> Iterator[Any]:
 
 
 def _on_dask(spec: FleetSpec, ranges: list[tuple[int, int]], dask: Any, progress: bool) -> FleetResult:
+    simulate_fast(dataclasses.replace(spec, vms=min(spec.vms, WARM_VMS)))  # fills outcome_table()
     with _client(dask) as client:
         text = spec.to_json()
-        futures = [client.submit(_part, text, r, pure=False) for r in ranges]
+        [table] = client.scatter([outcome_table()], broadcast=True)
+        futures = [client.submit(_part, text, r, table, pure=False) for r in ranges]
         done: Any = futures
         if progress:
             from distributed import as_completed  # noqa: PLC0415
             from tqdm.auto import tqdm  # noqa: PLC0415
 
-            done = tqdm(as_completed(futures), total=len(futures), desc="fleet (dask)", unit="partition")
+            done = tqdm(as_completed(futures), total=len(futures), desc="fleet (dask)", unit="partition")  # type: ignore[no-untyped-call]
         for _ in done:  # wait (with the bar); the results are gathered in range order below
             pass
         parts = client.gather(futures)
@@ -162,8 +173,9 @@ def simulate(
                 field="dask" if dask is not None else "partitions",
             )
         return simulate_exact(spec, progress=progress)
-    blocks = -(-spec.vms // BLOCK)
-    ranges = partition_ranges(spec.vms, blocks if partitions is None and dask is not None else partitions or 1)
+    if partitions is None:  # on Dask one task per block, in this process one range
+        partitions = -(-spec.vms // BLOCK) if dask is not None else 1
+    ranges = partition_ranges(spec.vms, partitions)
     if dask is not None:
         return _on_dask(spec, ranges, dask, progress)
     if len(ranges) == 1:

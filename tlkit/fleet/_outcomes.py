@@ -35,6 +35,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from tlkit.errors import DataError
 from tlkit.fleet._process import CONFIG_CLASSES, OS_NAMES, UPDATE_KINDS, KeySpace, key_space
 from tlkit.fleet._spec import OS_IMAGES
 
@@ -46,6 +47,7 @@ __all__ = [
     "OutcomeTable",
     "Pipeline",
     "VmConfigCode",
+    "adopt_outcomes",
     "cause",
     "clear_outcomes",
     "outcome_table",
@@ -264,6 +266,29 @@ class OutcomeTable:
             for name in names
         ]
 
+    def adopt(self, other: OutcomeTable) -> int:
+        """Take the keys and recommendations ``other`` (a table of the same key space, e.g. one a Dask
+        client computed and shipped to a worker) has computed and this one has not; returns how many
+        keys were taken. The verdicts are the pipeline's either way: this only spares recomputing them.
+
+        Raises:
+            DataError: ``other`` is not an :class:`OutcomeTable` of the same key space.
+        """
+        if not isinstance(other, OutcomeTable) or not _same_space(other.space, self.space):
+            raise DataError("an outcome table can only adopt a table of the same key space", field="outcomes")
+        n = len(CONFIG_CLASSES)
+        new = np.flatnonzero(other.known & ~self.known)
+        for key in new.tolist():
+            self.passed[key] = other.passed[key]
+            self.reasons[key] = other.reasons[key]
+            self.codes[key] = other.codes[key]
+            self.alerts[key * n : (key + 1) * n] = other.alerts[key * n : (key + 1) * n]
+            self.unsuppressed[key * n : (key + 1) * n] = other.unsuppressed[key * n : (key + 1) * n]
+            self.known[key] = True
+        for memo, found in other._recommendations.items():
+            self._recommendations.setdefault(memo, found)
+        return len(new)
+
     def recommendations(self, config: int, last_key: int) -> tuple[tuple[str, str], ...]:
         """``(name, severity)`` of every recommendation a VM of configuration code ``config``
         (:class:`VmConfigCode`) whose last round had ``last_key`` (-1: never attested) gets."""
@@ -292,6 +317,26 @@ def _table(space: KeySpace) -> OutcomeTable:
 def outcome_table(space: KeySpace | None = None) -> OutcomeTable:
     """The process's outcome table for ``space`` (default: the scenarios :mod:`tlkit.boot` has now)."""
     return _table(key_space() if space is None else space)
+
+
+def _same_space(a: KeySpace, b: KeySpace) -> bool:
+    """The same keys (key spaces compare by identity; one shipped from another process is a copy)."""
+    return (
+        a.scenarios == b.scenarios
+        and np.array_equal(a.rule_scenario, b.rule_scenario)
+        and np.array_equal(a.update_scenario, b.update_scenario)
+    )
+
+
+def adopt_outcomes(table: OutcomeTable) -> int:
+    """Merge ``table``'s computed keys into this process's table (:func:`outcome_table`, the key space
+    of the scenarios :mod:`tlkit.boot` has here) with :meth:`OutcomeTable.adopt`; returns how many keys
+    were new here.
+
+    Raises:
+        DataError: ``table`` is of another key space (e.g. shipped from a tlkit with other scenarios).
+    """
+    return outcome_table().adopt(table)
 
 
 def clear_outcomes() -> None:

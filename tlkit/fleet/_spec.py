@@ -23,9 +23,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from tlkit.errors import DataError, MissingComponentError
+
+if TYPE_CHECKING:
+    from tlkit.fleet._inventory import InventoryClone
 
 __all__ = ["BASELINE_POLICIES", "COMPOSITION_KEYS", "GENERATIONS", "OS_IMAGES", "FleetSpec"]
 
@@ -240,6 +243,16 @@ class FleetSpec:
 
     def __hash__(self) -> int:  # the mixes are read-only mappings: hash the plain data
         return hash(self.to_json())
+
+    @classmethod
+    def from_inventory(cls, inventory: object, *, vms: int | None = None, **options: Any) -> InventoryClone:
+        """Clone a real fleet's composition and adoption from an inventory (an ``az vm list`` /
+        Resource Graph export, or :func:`tlkit.support.load_inventory`'s result): the spec and every
+        VM that could not be placed or was assumed; see
+        :func:`tlkit.fleet._inventory.fleet_spec_from_inventory`."""
+        from tlkit.fleet._inventory import fleet_spec_from_inventory  # noqa: PLC0415 (import cycle)
+
+        return fleet_spec_from_inventory(inventory, vms=vms, **options)
 
     def __reduce__(self) -> tuple[Any, tuple[str]]:  # read-only mappings do not pickle: the JSON does
         return (FleetSpec.from_json, (self.to_json(),))
