@@ -1,13 +1,16 @@
 """``tlkit fleet`` sub-commands: simulate a synthetic fleet, and report on a saved one.
 
-``tlkit fleet simulate (--spec FILE | --vms N --days D) [--seed S] [--mode fast|exact] --out DIR
-[--force] [--progress]`` simulates a :class:`~tlkit.fleet.FleetSpec` (a JSON or, with PyYAML, a
-``.yaml`` / ``.yml`` file; or the default spec with ``--vms`` and ``--days``) in the fast mode
-(:func:`~tlkit.fleet.simulate_fast`, the default) or through the real pipeline round by round
-(:func:`~tlkit.fleet.simulate_exact`, ``--mode exact``) and writes the parquet tables, ``spec.json``
-(:func:`~tlkit.fleet._io.save_result`) and ``summary.json`` (:func:`~tlkit.fleet._io.summary_json`:
-byte-identical for the same spec, seed and mode) into ``DIR``. ``--seed`` overrides the spec file's
-seed.
+``tlkit fleet simulate (--spec FILE | --inventory FILE [--vms N] [--days D] | --vms N --days D)
+[--seed S] [--mode fast|exact] [--dask [ADDRESS]] [--partitions N] --out DIR [--force] [--progress]``
+simulates a :class:`~tlkit.fleet.FleetSpec` (a JSON or, with PyYAML, a ``.yaml`` / ``.yml`` file; a
+fleet cloned from an ``az vm list`` / Resource Graph export with ``FleetSpec.from_inventory``, whose
+skipped and assumed records are counted on stderr; or the default spec with ``--vms`` and ``--days``)
+in the fast mode (:func:`~tlkit.fleet.simulate_fast`, the default; with ``--dask`` on a
+``LocalCluster`` or the scheduler at ADDRESS, over ``--partitions`` VM ranges: the same tables) or
+through the real pipeline round by round (:func:`~tlkit.fleet.simulate_exact`, ``--mode exact``) and
+writes the parquet tables, ``spec.json`` (:func:`~tlkit.fleet._io.save_result`) and ``summary.json``
+(:func:`~tlkit.fleet._io.summary_json`: byte-identical for the same spec, seed and mode) into ``DIR``.
+``--seed`` overrides the spec file's seed.
 
 ``tlkit fleet report DIR [--format text|json]`` loads a saved fleet and prints its headline metrics.
 
@@ -43,16 +46,33 @@ def _nonnegative(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    value = _nonnegative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def register(subparsers: Any) -> None:
     """Add ``fleet`` and its sub-commands to the ``tlkit`` parser."""
     p = subparsers.add_parser("fleet", help=_HELP)
     sub = p.add_subparsers(dest="fleet_command", required=True, metavar="SUBCOMMAND", help="action")
 
     s = sub.add_parser("simulate", help="simulate a fleet and write its tables and summary.json")
-    spec = s.add_mutually_exclusive_group(required=True)
+    spec = s.add_mutually_exclusive_group()
     spec.add_argument("--spec", metavar="FILE", help="a fleet spec (JSON, or YAML: .yaml/.yml)")
-    spec.add_argument("--vms", type=_nonnegative, metavar="N", help="fleet size (default spec otherwise)")
-    s.add_argument("--days", type=_nonnegative, metavar="D", help="horizon in days (with --vms)")
+    spec.add_argument(
+        "--inventory",
+        metavar="FILE",
+        help="clone the composition and adoption of an az vm list / Resource Graph export (JSON or CSV)",
+    )
+    s.add_argument(
+        "--vms",
+        type=_positive,
+        metavar="N",
+        help="fleet size (the default spec, or the cloned inventory scaled)",
+    )
+    s.add_argument("--days", type=_positive, metavar="D", help="horizon in days (with --vms or --inventory)")
     s.add_argument("--seed", type=_nonnegative, metavar="S", help="random seed (overrides the spec's)")
     s.add_argument(
         "--mode",
@@ -60,6 +80,20 @@ def register(subparsers: Any) -> None:
         default="fast",
         help="simulation mode: 'fast' (vectorised, verdicts from an outcome table the real pipeline "
         "computes; the default) or 'exact' (every attestation round through the real pipeline)",
+    )
+    s.add_argument(
+        "--dask",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="fast mode on Dask: a LocalCluster of this machine's cores without ADDRESS, or the scheduler "
+        "at ADDRESS (tcp://host:8786; its workers need tlkit[scale] installed); same tables either way",
+    )
+    s.add_argument(
+        "--partitions",
+        type=_positive,
+        metavar="N",
+        help="VM partitions (whole blocks of 65,536 VMs; default: one per block on Dask)",
     )
     s.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
     s.add_argument("--force", action="store_true", help="replace a fleet already saved in DIR")
@@ -77,13 +111,19 @@ def _load_spec(args: argparse.Namespace) -> Any:
     from tlkit._io import SMALL_FILE_CAP, naming, read_text  # noqa: PLC0415
     from tlkit.fleet._spec import FleetSpec  # noqa: PLC0415
 
-    if args.spec is None:
-        if args.days is None:
-            raise DataError("--vms needs --days", field="days")
+    if args.inventory is not None:
+        spec = _clone(args)
+    elif args.spec is None:
+        if args.vms is None or args.days is None:
+            raise DataError("give --spec FILE, --inventory FILE, or --vms N with --days D", field="vms")
         spec = FleetSpec(vms=args.vms, days=args.days)
     else:
-        if args.days is not None:
-            raise DataError("--days goes with --vms, not with --spec (set days in the spec)", field="days")
+        for flag in ("vms", "days"):
+            if getattr(args, flag) is not None:
+                raise DataError(
+                    f"--{flag} goes with --vms or --inventory, not with --spec (set it in the spec)",
+                    field=flag,
+                )
         text = read_text(args.spec, "fleet spec", SMALL_FILE_CAP)
         with naming(args.spec):
             is_yaml = Path(args.spec).suffix.lower() in (".yaml", ".yml")
@@ -91,9 +131,25 @@ def _load_spec(args: argparse.Namespace) -> Any:
     return spec if args.seed is None else dataclasses.replace(spec, seed=args.seed)
 
 
+def _clone(args: argparse.Namespace) -> Any:
+    """The spec cloned from ``--inventory`` (``--vms`` and ``--days`` applied); what could not be placed
+    or was assumed is counted on stderr, never dropped silently."""
+    from tlkit.fleet._inventory import fleet_spec_from_inventory  # noqa: PLC0415
+    from tlkit.support import load_inventory  # noqa: PLC0415
+
+    overrides = {} if args.days is None else {"days": args.days}
+    clone = fleet_spec_from_inventory(load_inventory(args.inventory), vms=args.vms, **overrides)
+    codes = ", ".join(f"{code} {n}" for code, n in clone.notes_frame().groupby("code").size().items())
+    print(
+        f"{args.inventory}: cloned {clone.vms_placed} of {clone.records_in} records"
+        + (f" ({len(clone.skipped)} skipped, {len(clone.assumed)} assumed: {codes})" if codes else ""),
+        file=sys.stderr,
+    )
+    return clone.spec
+
+
 def _simulate(args: argparse.Namespace) -> int:
-    from tlkit.fleet._exact import simulate_exact  # noqa: PLC0415
-    from tlkit.fleet._fast import simulate_fast  # noqa: PLC0415
+    from tlkit.fleet._dask import simulate  # noqa: PLC0415
     from tlkit.fleet._io import SUMMARY_FILE, save_result, summary, summary_json  # noqa: PLC0415
 
     spec = _load_spec(args)
@@ -106,8 +162,9 @@ def _simulate(args: argparse.Namespace) -> int:
     # bar (tqdm's own text, no untrusted input) goes to the real stderr.
     bar = sys.__stderr__ if args.progress and sys.__stderr__ is not None else sys.stderr
     with contextlib.redirect_stderr(bar):
-        simulate = simulate_exact if args.mode == "exact" else simulate_fast
-        result = simulate(spec, progress=args.progress)
+        result = simulate(
+            spec, mode=args.mode, dask=args.dask, partitions=args.partitions, progress=args.progress
+        )
     save_result(result, out, overwrite=args.force)
     (out / SUMMARY_FILE).write_text(summary_json(summary(result)), encoding="utf-8")
     rounds = int(result.round_counts["rounds"].sum())
