@@ -10,7 +10,7 @@ STAMP := $(VENV)/.tlkit-installed
 APT_PACKAGES := swtpm swtpm-tools tpm2-tools chromium osslsigncode libefivar1
 LOCK := requirements/lock.txt
 
-.PHONY: lab voila test install system-deps lint typecheck unit notebooks bench regen-notebooks clean
+.PHONY: lab voila dashboard test install system-deps lint typecheck unit notebooks bench regen-notebooks clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ regen-notebooks: install
 voila: install
 	JUPYTER_PATH=$(CURDIR)/notebooks/jupyter $(VENV)/bin/voila --no-browser --Voila.ip=127.0.0.1 \
 	  --template=tlkit notebooks/
+
+# Notebook 08's fleet dashboard (code hidden), offline, with tlkit's Voila template.
+dashboard: install
+	JUPYTER_PATH=$(CURDIR)/notebooks/jupyter $(VENV)/bin/voila --no-browser --Voila.ip=127.0.0.1 \
+	  --template=tlkit notebooks/08_fleet_alert_rates.ipynb
 
 # JupyterLab draws stored widget outputs only in trusted notebooks: trust the tutorial notebooks (their
 # saved widget state then shows every widget before anything runs).

@@ -20,7 +20,8 @@ them from the command line. :func:`simulate` runs either mode, and the fast mode
 VM partitions in this process or on Dask (a ``LocalCluster``, a scheduler address or a ``Client``),
 with tables identical to one partition's. ``FleetSpec.from_inventory`` (:func:`fleet_spec_from_inventory`)
 clones the composition and adoption of a real ``az vm list`` / Resource Graph export, with the support
-matrix deciding who can have Trusted Launch, and lists every VM it could not place.
+matrix deciding who can have Trusted Launch, and lists every VM it could not place. :func:`sweep` runs
+one spec field over values into :func:`headline` rows (what the dashboard and the lag figure show).
 
 What it does not do: plots or a dashboard (:mod:`tlkit.viz.fleet`, :mod:`tlkit.widgets.fleet_dashboard`),
 or start a remote cluster. It never prints (a progress bar on request).
@@ -69,6 +70,7 @@ from tlkit.fleet._result import (
     combine,
 )
 from tlkit.fleet._spec import BASELINE_POLICIES, COMPOSITION_KEYS, GENERATIONS, OS_IMAGES, FleetSpec
+from tlkit.fleet._sweep import HEADLINE_COLUMNS, SWEEP_COLUMNS, headline, sweep, with_value
 
 __all__ = [
     "ALERT_COUNT_COLUMNS",
@@ -84,6 +86,7 @@ __all__ = [
     "EVENT_COUNT_COLUMNS",
     "EVENT_KINDS",
     "GENERATIONS",
+    "HEADLINE_COLUMNS",
     "INVENTORY_COLUMNS",
     "MODES",
     "OS_IMAGES",
@@ -92,6 +95,7 @@ __all__ = [
     "SCENARIO_RULES",
     "SPEC_FILE",
     "SUMMARY_FILE",
+    "SWEEP_COLUMNS",
     "TABLE_FILES",
     "UPDATE_KINDS",
     "CloneNote",
@@ -106,6 +110,7 @@ __all__ = [
     "combine",
     "false_positive_share",
     "fleet_spec_from_inventory",
+    "headline",
     "load_result",
     "outcome_table",
     "partition_ranges",
@@ -116,5 +121,7 @@ __all__ = [
     "summary",
     "summary_json",
     "suppressed_counts",
+    "sweep",
     "time_to_detect",
+    "with_value",
 ]
