@@ -173,9 +173,12 @@ def test_secure_boot_off_for_a_driver_is_suppressed_by_design() -> None:
     alerts = result.findings[result.findings["kind"] == "alert"]
     hidden = alerts[alerts["suppressed"]]
     assert set(hidden["suppressed_by"]) == {"secure-boot-off-by-design"}
+    # Secure Boot reported off, and PCR 7's SecureBoot variable deviating: the Secure Boot state alone
     assert set(result.alert_counts.loc[result.alert_counts["suppressed"], "cause"]) == {
-        "secure-boot-disabled"
+        "secure-boot-disabled",
+        "baseline-deviation",
     }
+    assert result.alert_counts["suppressed"].all()
 
 
 @pytest.mark.parametrize("adoption", ["vtpm_adoption", "extension_adoption", "trusted_launch_adoption"])
