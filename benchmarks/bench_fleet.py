@@ -16,7 +16,8 @@ simulation costs nothing beyond the pipeline). The first simulation in a process
 boot simulator's one-off key generation; a warm-up run takes it before timing, and its time is
 printed apart.
 
-The fast mode, the 1M-VM targets and Dask (issue 10) are not measured here yet.
+The fast mode at 1M VMs, its scaling and Dask are measured by ``bench_fleet_fast.py``; one dashboard
+update by ``bench_fleet_dashboard.py``.
 
 Run: ``.venv/bin/python benchmarks/bench_fleet.py [--vms 20] [--days 5] [--repeats 3]``
 """
