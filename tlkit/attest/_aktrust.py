@@ -625,6 +625,12 @@ def _unverified(chain: Sequence[x509.Certificate], at: dt.datetime) -> AkTrust:
     )
 
 
+def _pinned(i: int, at: dt.datetime) -> AkTrust:
+    return AkTrust(
+        "verified", detail=f"the AK is trusted AK {i + 1} of the list", at=at, checks=("trusted-ak-list",)
+    )
+
+
 def check_ak_trust(
     ak: PublicKey,
     chain: Sequence[x509.Certificate] = (),
@@ -648,15 +654,16 @@ def check_ak_trust(
     when = _utc(at)
     if anchors is None or anchors.empty:
         return _unverified(chain, when)
+    for i, pinned in enumerate(anchors.trusted_aks):
+        # cryptography's key equality (EVP_PKEY_eq: same type, curve/parameters and public values,
+        # i.e. the same SPKI) is cheaper than encoding ak's SPKI; the SPKI comparison below decides
+        # every other case
+        if type(ak) is type(pinned) and ak == pinned:
+            return _pinned(i, when)
     spki = key_spki(ak)  # same_key, with the anchors' side computed once
-    for i, pinned in enumerate(anchors.trusted_ak_spkis):
-        if spki == pinned:
-            return AkTrust(
-                "verified",
-                detail=f"the AK is trusted AK {i + 1} of the list",
-                at=when,
-                checks=("trusted-ak-list",),
-            )
+    for i, pinned_spki in enumerate(anchors.trusted_ak_spkis):
+        if spki == pinned_spki:
+            return _pinned(i, when)
     found: list[tuple[str, str]] = []
     checks: list[str] = []
     subjects: tuple[str, ...] = ()
