@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import itertools
 import os
 import re
@@ -625,7 +626,10 @@ def _unverified(chain: Sequence[x509.Certificate], at: dt.datetime) -> AkTrust:
     )
 
 
+@functools.lru_cache(maxsize=256)
 def _pinned(i: int, at: dt.datetime) -> AkTrust:
+    """The verdict for trusted AK ``i`` at ``at`` (frozen, of immutable values: one instance may be
+    returned any number of times)."""
     return AkTrust(
         "verified", detail=f"the AK is trusted AK {i + 1} of the list", at=at, checks=("trusted-ak-list",)
     )

@@ -81,10 +81,10 @@ class LogAnalysis:
 
 def _pcrs_key(
     pcrs: Mapping[str, Mapping[int, bytes]],
-) -> tuple[tuple[str, tuple[tuple[int, bytes], ...]], ...]:
-    """Every (bank, pcr, value), in the mapping's order: equal keys are equal mappings (the same
-    values in another order only miss)."""
-    return tuple((str(b), tuple(v.items())) for b, v in pcrs.items())
+) -> tuple[tuple[str, tuple[int, ...], tuple[bytes, ...]], ...]:
+    """Every bank with its PCR indices and their values, in the mapping's order: equal keys are
+    equal mappings (the same values in another order only miss)."""
+    return tuple((str(b), tuple(v), tuple(v.values())) for b, v in pcrs.items())
 
 
 @functools.cache
@@ -128,8 +128,26 @@ def analysis_key(
     base, pol = _baseline_key(baseline), _policy_key(policy)
     if base is None or pol is None:
         return None
-    raw = eventlog if type(eventlog) is bytes else bytes(eventlog)  # plain bytes: plain == and hash
-    return (raw, _pcrs_key(pcrs), base, pol)
+    return (_LogBytes(eventlog), _pcrs_key(pcrs), base, pol)
+
+
+class _LogBytes:
+    """The log bytes as a key part: equal exactly when the bytes are equal (compared in full), hashed
+    over their length and two ends only (hashing all of a large log on every lookup costs more than
+    the rest of a hit; the hash only picks the bucket, equality decides)."""
+
+    __slots__ = ("_hash", "raw")
+    _END = 512
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw if type(raw) is bytes else bytes(raw)  # plain bytes: plain == and hash
+        self._hash = hash((len(self.raw), self.raw[: self._END], self.raw[-self._END :]))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _LogBytes and self.raw == other.raw
 
 
 def copy_details(value: Any) -> Any:

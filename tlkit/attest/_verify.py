@@ -29,6 +29,11 @@ log bytes, the quoted PCR values, the baseline and the policy, so ``verify(..., 
 baseline's fingerprint and the policy); the quote, nonce and AK trust are checked on every call, and
 the result is the one the memo-less verifier gives (the memo's module says exactly what is reused).
 
+Besides the memo, a few pure functions of immutable values are cached (bounded LRUs), never a
+check: the :class:`Check` records (frozen strings), the passed quote check's sentence per quoted
+selection, and the validated :class:`~tlkit.attest.AttestedFacts` per set of fact values (each
+result gets its own instance with its quote's nonce, :meth:`AttestedFacts.with_nonce`).
+
 What it does not do: load files (:class:`tlkit.attest.Evidence`), decide AK trust
 (:func:`tlkit.attest.check_ak_trust`) or baseline rules (:func:`tlkit.attest.check_baseline`)
 itself, or raise Defender findings.
@@ -727,8 +732,7 @@ def _log_checks(state: _State, memo: LogAnalysisMemo | None) -> None:
         state.checks.extend(hit.checks)
         state.reasons.extend(hit.reasons)
         state.details.update(hit.restore_details())
-        for name, value in hit.state.items():  # read-only here: no later step mutates them
-            setattr(state, name, value)
+        state.__dict__.update(hit.state)  # the _LOG_STATE fields; read-only: no later step mutates them
         return
     n_checks, n_reasons, before = len(state.checks), len(state.reasons), dict(state.details)
     for _name, run in LOG_CHECKS:
