@@ -39,7 +39,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tlkit.attest._baseline import Baseline
+    from tlkit.attest._verify import AttestationPolicy
 
 __all__ = ["DEFAULT_MEMO_SIZE", "LogAnalysis", "LogAnalysisMemo", "analysis_key"]
 
@@ -88,7 +92,7 @@ def _pcrs_key(
 
 
 @functools.cache
-def _types() -> tuple[type, type]:
+def _types() -> tuple[type[Baseline], type[AttestationPolicy]]:
     """:class:`~tlkit.attest.Baseline` and :class:`~tlkit.attest.AttestationPolicy`, imported on
     first use (``_verify`` imports this module)."""
     from tlkit.attest._baseline import Baseline  # noqa: PLC0415
