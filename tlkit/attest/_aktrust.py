@@ -186,9 +186,15 @@ class AkTrust(Verdict):
             "reasons": list(self.reasons),
             "detail": self.detail,
             "chain": list(self.chain),
-            "at": None if self.at is None else self.at.isoformat(),
+            "at": self._at_text,
             "checks": list(self.checks),
         }
+
+    @cached_property
+    def _at_text(self) -> str | None:
+        """:attr:`at` in ISO 8601, made once per (immutable) verdict: :func:`check_ak_trust`
+        returns one instance per trusted AK and time, and ``isoformat`` is not cheap."""
+        return None if self.at is None else self.at.isoformat()
 
 
 # ----------------------------------------------------------------------------- trust anchors
