@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import itertools
 import os
 import re
@@ -185,9 +186,15 @@ class AkTrust(Verdict):
             "reasons": list(self.reasons),
             "detail": self.detail,
             "chain": list(self.chain),
-            "at": None if self.at is None else self.at.isoformat(),
+            "at": self._at_text,
             "checks": list(self.checks),
         }
+
+    @cached_property
+    def _at_text(self) -> str | None:
+        """:attr:`at` in ISO 8601, made once per (immutable) verdict: :func:`check_ak_trust`
+        returns one instance per trusted AK and time, and ``isoformat`` is not cheap."""
+        return None if self.at is None else self.at.isoformat()
 
 
 # ----------------------------------------------------------------------------- trust anchors
@@ -625,6 +632,15 @@ def _unverified(chain: Sequence[x509.Certificate], at: dt.datetime) -> AkTrust:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _pinned(i: int, at: dt.datetime) -> AkTrust:
+    """The verdict for trusted AK ``i`` at ``at`` (frozen, of immutable values: one instance may be
+    returned any number of times)."""
+    return AkTrust(
+        "verified", detail=f"the AK is trusted AK {i + 1} of the list", at=at, checks=("trusted-ak-list",)
+    )
+
+
 def check_ak_trust(
     ak: PublicKey,
     chain: Sequence[x509.Certificate] = (),
@@ -648,15 +664,16 @@ def check_ak_trust(
     when = _utc(at)
     if anchors is None or anchors.empty:
         return _unverified(chain, when)
+    for i, pinned in enumerate(anchors.trusted_aks):
+        # cryptography's key equality (EVP_PKEY_eq: same type, curve/parameters and public values,
+        # i.e. the same SPKI) is cheaper than encoding ak's SPKI; the SPKI comparison below decides
+        # every other case
+        if type(ak) is type(pinned) and ak == pinned:
+            return _pinned(i, when)
     spki = key_spki(ak)  # same_key, with the anchors' side computed once
-    for i, pinned in enumerate(anchors.trusted_ak_spkis):
-        if spki == pinned:
-            return AkTrust(
-                "verified",
-                detail=f"the AK is trusted AK {i + 1} of the list",
-                at=when,
-                checks=("trusted-ak-list",),
-            )
+    for i, pinned_spki in enumerate(anchors.trusted_ak_spkis):
+        if spki == pinned_spki:
+            return _pinned(i, when)
     found: list[tuple[str, str]] = []
     checks: list[str] = []
     subjects: tuple[str, ...] = ()

@@ -142,6 +142,15 @@ class AttestedFacts:
             if value is not None or name in _REQUIRED:  # None is valid for every optional fact
                 _check_field(name, value)
 
+    def with_nonce(self, nonce: bytes | None) -> AttestedFacts:
+        """A new instance equal to this one but for :attr:`nonce` (checked as the constructor checks
+        it; every other fact was checked when this instance was made, and is immutable)."""
+        _check_field("nonce", nonce)
+        out = object.__new__(AttestedFacts)
+        out.__dict__.update(self.__dict__)
+        object.__setattr__(out, "nonce", nonce)
+        return out
+
     @property
     def is_windows(self) -> bool | None:
         """Whether the OS is Windows (None: OS type not established)."""

@@ -10,7 +10,8 @@ every time, and :class:`LogAnalysisMemo` keeps it.
 
 The key (:func:`analysis_key`) is exact, never a guess:
 
-- the SHA-256 of the log bytes (one changed byte is another key: a doctored log is analysed afresh);
+- the log bytes themselves (a hit compares them byte for byte with the analysed log's; one changed
+  byte is another key: a doctored log is analysed afresh);
 - every quoted PCR value the log is checked against, bank by bank (a quote over other values is
   another key, so "quoted PCRs vs replayed values" is always the comparison of *these* values);
 - the baseline's content fingerprint (:attr:`tlkit.attest.Baseline.fingerprint`, SHA-256 of its
@@ -32,13 +33,17 @@ a result's details cannot change another result. Thread-safe (one lock around th
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import marshal
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tlkit.attest._baseline import Baseline
+    from tlkit.attest._verify import AttestationPolicy
 
 __all__ = ["DEFAULT_MEMO_SIZE", "LogAnalysis", "LogAnalysisMemo", "analysis_key"]
 
@@ -80,20 +85,28 @@ class LogAnalysis:
 
 def _pcrs_key(
     pcrs: Mapping[str, Mapping[int, bytes]],
-) -> tuple[tuple[str, tuple[tuple[int, bytes], ...]], ...]:
-    """Every (bank, pcr, value), in the mapping's order: equal keys are equal mappings (the same
-    values in another order only miss)."""
-    return tuple((str(b), tuple(v.items())) for b, v in pcrs.items())
+) -> tuple[tuple[str, tuple[int, ...], tuple[bytes, ...]], ...]:
+    """Every bank with its PCR indices and their values, in the mapping's order: equal keys are
+    equal mappings (the same values in another order only miss)."""
+    return tuple((str(b), tuple(v), tuple(v.values())) for b, v in pcrs.items())
+
+
+@functools.cache
+def _types() -> tuple[type[Baseline], type[AttestationPolicy]]:
+    """:class:`~tlkit.attest.Baseline` and :class:`~tlkit.attest.AttestationPolicy`, imported on
+    first use (``_verify`` imports this module)."""
+    from tlkit.attest._baseline import Baseline  # noqa: PLC0415
+    from tlkit.attest._verify import AttestationPolicy  # noqa: PLC0415
+
+    return Baseline, AttestationPolicy
 
 
 def _baseline_key(baseline: Any) -> str | None:
     """``""`` for no baseline, the content fingerprint of a :class:`Baseline`, None (do not memoise)
     for anything else."""
-    from tlkit.attest._baseline import Baseline  # noqa: PLC0415 - no import circle with _baseline
-
     if baseline is None:
         return ""
-    if type(baseline) is Baseline:
+    if type(baseline) is _types()[0]:
         return baseline.fingerprint
     return None
 
@@ -101,9 +114,7 @@ def _baseline_key(baseline: Any) -> str | None:
 def _policy_key(policy: Any) -> Hashable | None:
     """The policy (compared by value) and the identity of each quirk's fix function; None (do not
     memoise) for anything but a hashable :class:`~tlkit.attest.AttestationPolicy`."""
-    from tlkit.attest._verify import AttestationPolicy  # noqa: PLC0415 - _verify imports this module
-
-    if type(policy) is not AttestationPolicy:
+    if type(policy) is not _types()[1]:
         return None
     try:
         hash(policy)
@@ -121,7 +132,26 @@ def analysis_key(
     base, pol = _baseline_key(baseline), _policy_key(policy)
     if base is None or pol is None:
         return None
-    return (hashlib.sha256(eventlog).digest(), len(eventlog), _pcrs_key(pcrs), base, pol)
+    return (_LogBytes(eventlog), _pcrs_key(pcrs), base, pol)
+
+
+class _LogBytes:
+    """The log bytes as a key part: equal exactly when the bytes are equal (compared in full), hashed
+    over their length and two ends only (hashing all of a large log on every lookup costs more than
+    the rest of a hit; the hash only picks the bucket, equality decides)."""
+
+    __slots__ = ("_hash", "raw")
+    _END = 512
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw if type(raw) is bytes else bytes(raw)  # plain bytes: plain == and hash
+        self._hash = hash((len(self.raw), self.raw[: self._END], self.raw[-self._END :]))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _LogBytes and self.raw == other.raw
 
 
 def copy_details(value: Any) -> Any:

@@ -25,9 +25,14 @@ quote fails, those checks are skipped (nothing trusted to run them on) and the r
 A fleet of identical images: the ``log``, ``secure-boot`` and ``baseline`` checks depend only on the
 log bytes, the quoted PCR values, the baseline and the policy, so ``verify(..., memo=...)`` (and a
 :class:`Verifier`, which keeps one) may reuse their outcome for byte-identical logs
-(:class:`~tlkit.attest._memo.LogAnalysisMemo`, keyed by the log's SHA-256, the quoted values, the
+(:class:`~tlkit.attest._memo.LogAnalysisMemo`, keyed by the log's bytes, the quoted values, the
 baseline's fingerprint and the policy); the quote, nonce and AK trust are checked on every call, and
 the result is the one the memo-less verifier gives (the memo's module says exactly what is reused).
+
+Besides the memo, a few pure functions of immutable values are cached (bounded LRUs), never a
+check: the :class:`Check` records (frozen strings), the passed quote check's sentence per quoted
+selection, and the validated :class:`~tlkit.attest.AttestedFacts` per set of fact values (each
+result gets its own instance with its quote's nonce, :meth:`AttestedFacts.with_nonce`).
 
 What it does not do: load files (:class:`tlkit.attest.Evidence`), decide AK trust
 (:func:`tlkit.attest.check_ak_trust`) or baseline rules (:func:`tlkit.attest.check_baseline`)
@@ -37,6 +42,7 @@ itself, or raise Defender findings.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,13 +50,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from tlkit._result import Verdict
+from tlkit.attest._aktrust import check_ak_trust
+from tlkit.attest._claims import AttestedFacts
 from tlkit.attest._memo import LogAnalysis, LogAnalysisMemo, analysis_key
 from tlkit.attest._reasons import CODES, code_of, log_reason, quote_reason
 from tlkit.errors import DataError, ParseError
+from tlkit.tpm import verify_quote
 
 if TYPE_CHECKING:
     from tlkit.attest._baseline_check import BaselineCheck
-    from tlkit.attest._claims import AttestedFacts
     from tlkit.eventlog import Event, EventLog, ReplayResult, SecureBootState
     from tlkit.eventlog._quirks import Quirk
     from tlkit.tpm import QuoteVerification
@@ -189,6 +197,12 @@ class AttestationResult(Verdict):
         return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=1024)
+def _check(name: str, status: CheckStatus, detail: str) -> Check:
+    """A :class:`Check` (frozen, of strings: one instance may be in any number of results)."""
+    return Check(name, status, detail)
+
+
 # ------------------------------------------------------------------------------------- state
 @dataclass
 class _State:
@@ -217,7 +231,7 @@ class _State:
     log_facts: dict[str, Any] = field(default_factory=dict)  # facts read from the log and baseline
 
     def record(self, name: str, status: CheckStatus, detail: str, reasons: Iterable[str] = ()) -> None:
-        self.checks.append(Check(name, status, detail))
+        self.checks.append(_check(name, status, detail))
         self.reasons.extend(reasons)
 
     pcrs_from_caller: bool = False
@@ -258,8 +272,6 @@ def _quote_nonce(state: _State) -> bytes:
 
 
 def _check_quote(state: _State) -> None:
-    from tlkit.tpm import verify_quote  # noqa: PLC0415 - loaded when a quote is checked
-
     e = state.evidence
     if e is None or getattr(e, "message", None) is None:
         state.record("quote", "skipped", "no quote")
@@ -269,11 +281,19 @@ def _check_quote(state: _State) -> None:
     state.details["quote"] = {"reasons": list(q.reasons)}
     if q.passed:
         state.trusted_pcrs = {str(b): v for b, v in e.pcrs.as_dict().items()}  # as_dict: new dicts
-        banks = ", ".join(f"{b} PCRs {_pcr_list(v)}" for b, v in state.trusted_pcrs.items())
-        state.record("quote", "passed", f"signature, magic, type and pcrDigest verify; quoted: {banks}")
+        quoted = tuple((b, tuple(v)) for b, v in state.trusted_pcrs.items())
+        state.record("quote", "passed", _quote_passed_text(quoted))
         return
     bad = [quote_reason(r) for r in q.reasons if r != "nonce-mismatch"]
     state.record("quote", "failed", "; ".join(q.reasons), bad)
+
+
+@functools.lru_cache(maxsize=256)
+def _quote_passed_text(quoted: tuple[tuple[str, tuple[int, ...]], ...]) -> str:
+    """The passed quote check's sentence for ``(bank, PCR indices)`` (PcrValues' indices are ints):
+    a pure function of immutable values, made once per selection."""
+    banks = ", ".join(f"{b} PCRs {_pcr_list(v)}" for b, v in quoted)
+    return f"signature, magic, type and pcrDigest verify; quoted: {banks}"
 
 
 def _check_nonce(state: _State) -> None:
@@ -314,8 +334,6 @@ def _nonce_not_given(state: _State, mismatch: bool) -> None:
 
 
 def _check_ak_trust(state: _State) -> None:
-    from tlkit.attest._aktrust import check_ak_trust  # noqa: PLC0415
-
     if state.quote is None:
         state.record("ak-trust", "skipped", "no quote")
         return
@@ -557,17 +575,41 @@ def _os_facts(report: Any) -> dict[str, Any]:
 def _facts(state: _State) -> AttestedFacts | None:
     """What the verified evidence establishes, as token-claim input (None: quote not verified, or
     Secure Boot not established, so no claim set can be honest)."""
-    from tlkit.attest._claims import AttestedFacts  # noqa: PLC0415
-
     if not state.quote_ok or state.secure_boot is None:
         return None
-    return AttestedFacts(
-        attested_pcrs=tuple(sorted(state.trusted_pcrs.get("sha256", {}))),
-        secure_boot=state.secure_boot,
-        nonce=_quote_nonce(state) or None,
-        **state.log_facts,
-        **_os_facts(getattr(state.evidence, "guest_report", None)),
-    )
+    pcrs = tuple(sorted(state.trusted_pcrs.get("sha256", {})))
+    os_facts = _os_facts(getattr(state.evidence, "guest_report", None))
+    nonce = _quote_nonce(state) or None
+    key = _typed_key((("secure_boot", state.secure_boot), *state.log_facts.items(), *os_facts.items()))
+    if key is None:
+        return AttestedFacts(
+            attested_pcrs=pcrs, secure_boot=state.secure_boot, nonce=nonce, **state.log_facts, **os_facts
+        )
+    return _facts_template(pcrs, key).with_nonce(nonce)
+
+
+def _typed_key(items: Iterable[tuple[str, Any]]) -> tuple[tuple[str, type, Any], ...] | None:
+    """``(name, type, value)`` per item when every value is a scalar of :data:`_SCALARS` (the type
+    keeps ``True`` and ``1`` apart, which compare equal); None for anything else."""
+    out = []
+    for name, value in items:
+        kind = type(value)
+        if kind not in _SCALARS:
+            return None
+        out.append((name, kind, value))
+    return tuple(out)
+
+
+_SCALARS = frozenset({bool, int, str, type(None)})
+
+
+@functools.lru_cache(maxsize=256)
+def _facts_template(pcrs: tuple[int, ...], key: tuple[tuple[str, type, Any], ...]) -> AttestedFacts:
+    """The validated facts of the quoted PCR indices (ints: the keys of trusted PCR values) and
+    ``key`` (:func:`_typed_key`), without a nonce: a pure function of immutable values, so made
+    (and its fields checked) once; :meth:`AttestedFacts.with_nonce` gives each result its own
+    instance."""
+    return AttestedFacts(attested_pcrs=pcrs, **{name: value for name, _, value in key})
 
 
 def _windows_facts(state: _State) -> dict[str, Any]:
@@ -690,8 +732,7 @@ def _log_checks(state: _State, memo: LogAnalysisMemo | None) -> None:
         state.checks.extend(hit.checks)
         state.reasons.extend(hit.reasons)
         state.details.update(hit.restore_details())
-        for name, value in hit.state.items():  # read-only here: no later step mutates them
-            setattr(state, name, value)
+        state.__dict__.update(hit.state)  # the _LOG_STATE fields; read-only: no later step mutates them
         return
     n_checks, n_reasons, before = len(state.checks), len(state.reasons), dict(state.details)
     for _name, run in LOG_CHECKS:
