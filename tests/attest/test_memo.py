@@ -123,6 +123,17 @@ def test_the_key_binds_the_quoted_values_the_baseline_and_the_policy() -> None:
     assert analysis_key(raw, pcrs, base, object()) is None
 
 
+def test_a_log_longer_than_the_cap_is_never_memoised(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memo keeps each entry's log: its size is bounded by maxsize x MEMO_MAX_LOG_BYTES."""
+    run = run_case("healthy", seed=0)
+    raw = run.evidence.eventlog
+    pcrs = {"sha256": dict(run.evidence.pcrs.as_dict()["sha256"])}
+    monkeypatch.setattr("tlkit.attest._memo.MEMO_MAX_LOG_BYTES", len(raw) - 1)
+    assert analysis_key(raw, pcrs, run.baseline, AttestationPolicy()) is None
+    monkeypatch.setattr("tlkit.attest._memo.MEMO_MAX_LOG_BYTES", len(raw))
+    assert analysis_key(raw, pcrs, run.baseline, AttestationPolicy()) is not None
+
+
 def test_results_served_from_the_memo_share_no_mutable_details() -> None:
     a, b = _one_image_fleet()
     memo = LogAnalysisMemo()

@@ -45,10 +45,13 @@ if TYPE_CHECKING:
     from tlkit.attest._baseline import Baseline
     from tlkit.attest._verify import AttestationPolicy
 
-__all__ = ["DEFAULT_MEMO_SIZE", "LogAnalysis", "LogAnalysisMemo", "analysis_key"]
+__all__ = ["DEFAULT_MEMO_SIZE", "MEMO_MAX_LOG_BYTES", "LogAnalysis", "LogAnalysisMemo", "analysis_key"]
 
 #: Entries a memo keeps by default (one per distinct image × baseline × policy in a fleet).
 DEFAULT_MEMO_SIZE = 256
+#: Logs longer than this are never memoised: an entry keeps its log and analysis, so the memo holds at
+#: most ``maxsize`` times this (firmware and Windows boot logs are tens to hundreds of KiB).
+MEMO_MAX_LOG_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ def analysis_key(
 ) -> Hashable | None:
     """The memo key of one log analysis, or None when the inputs cannot be keyed soundly (then the
     analysis is simply not memoised). See the module docstring for what the key binds."""
+    if len(eventlog) > MEMO_MAX_LOG_BYTES:
+        return None
     base, pol = _baseline_key(baseline), _policy_key(policy)
     if base is None or pol is None:
         return None
