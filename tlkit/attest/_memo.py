@@ -11,7 +11,8 @@ every time, and :class:`LogAnalysisMemo` keeps it.
 The key (:func:`analysis_key`) is exact, never a guess:
 
 - the log bytes themselves (a hit compares them byte for byte with the analysed log's; one changed
-  byte is another key: a doctored log is analysed afresh);
+  byte is another key: a doctored log is analysed afresh); a log over :data:`MEMO_MAX_LOG_BYTES` is
+  never memoised, so the memo holds at most ``maxsize`` logs of that size;
 - every quoted PCR value the log is checked against, bank by bank (a quote over other values is
   another key, so "quoted PCRs vs replayed values" is always the comparison of *these* values);
 - the baseline's content fingerprint (:attr:`tlkit.attest.Baseline.fingerprint`, SHA-256 of its
