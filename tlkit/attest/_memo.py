@@ -34,17 +34,15 @@ a result's details cannot change another result. Thread-safe (one lock around th
 
 from __future__ import annotations
 
-import functools
 import marshal
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from tlkit.attest._baseline import Baseline
-    from tlkit.attest._verify import AttestationPolicy
+from tlkit.attest._baseline import Baseline
+from tlkit.attest._policy import AttestationPolicy
 
 __all__ = ["DEFAULT_MEMO_SIZE", "MEMO_MAX_LOG_BYTES", "LogAnalysis", "LogAnalysisMemo", "analysis_key"]
 
@@ -95,22 +93,12 @@ def _pcrs_key(
     return tuple((str(b), tuple(v), tuple(v.values())) for b, v in pcrs.items())
 
 
-@functools.cache
-def _types() -> tuple[type[Baseline], type[AttestationPolicy]]:
-    """:class:`~tlkit.attest.Baseline` and :class:`~tlkit.attest.AttestationPolicy`, imported on
-    first use (``_verify`` imports this module)."""
-    from tlkit.attest._baseline import Baseline  # noqa: PLC0415
-    from tlkit.attest._verify import AttestationPolicy  # noqa: PLC0415
-
-    return Baseline, AttestationPolicy
-
-
 def _baseline_key(baseline: Any) -> str | None:
     """``""`` for no baseline, the content fingerprint of a :class:`Baseline`, None (do not memoise)
     for anything else."""
     if baseline is None:
         return ""
-    if type(baseline) is _types()[0]:
+    if type(baseline) is Baseline:
         return baseline.fingerprint
     return None
 
@@ -118,7 +106,7 @@ def _baseline_key(baseline: Any) -> str | None:
 def _policy_key(policy: Any) -> Hashable | None:
     """The policy (compared by value) and the identity of each quirk's fix function; None (do not
     memoise) for anything but a hashable :class:`~tlkit.attest.AttestationPolicy`."""
-    if type(policy) is not _types()[1]:
+    if type(policy) is not AttestationPolicy:
         return None
     try:
         hash(policy)

@@ -53,6 +53,7 @@ from tlkit._result import Verdict
 from tlkit.attest._aktrust import check_ak_trust
 from tlkit.attest._claims import AttestedFacts
 from tlkit.attest._memo import LogAnalysis, LogAnalysisMemo, analysis_key
+from tlkit.attest._policy import DEFAULT_POLICY, AttestationPolicy
 from tlkit.attest._reasons import CODES, code_of, log_reason, quote_reason
 from tlkit.errors import DataError, ParseError
 from tlkit.tpm import verify_quote
@@ -60,7 +61,6 @@ from tlkit.tpm import verify_quote
 if TYPE_CHECKING:
     from tlkit.attest._baseline_check import BaselineCheck
     from tlkit.eventlog import Event, EventLog, ReplayResult, SecureBootState
-    from tlkit.eventlog._quirks import Quirk
     from tlkit.tpm import QuoteVerification
 
 __all__ = [
@@ -77,44 +77,6 @@ __all__ = [
 CheckStatus = Literal["passed", "failed", "skipped"]
 #: The bank whose verified events the later checks read when several banks replay (all must pass).
 PREFERRED_BANKS = ("sha256", "sha384", "sha512", "sha1")
-
-
-@dataclass(frozen=True)
-class AttestationPolicy:
-    """What the verifier demands beyond the always-on checks (quote, log consistency, AK trust).
-
-    Attributes:
-        require_secure_boot: Secure Boot must be shown on (the seed: attestation fails when Secure
-            Boot is off). False records the ``secure-boot`` check as skipped.
-        require_log: a missing event log fails (``log-incomplete:no-log``); False accepts the Azure
-            shape (quote + AK, no log) and the result says ``log="absent"``.
-        require_nonce: an ``expected_nonce`` must be given (False: freshness unproven, said so).
-        untrusted_kernel_modules_fail: a guest-reported refused module fails the result.
-        banks: banks to replay (default: every bank both the quote and the log carry).
-        only: PCRs the log must explain (default: every quoted PCR), as for ``EventLog.verify``.
-        quirks: firmware quirks to try (default: :data:`tlkit.eventlog.KNOWN_QUIRKS`).
-    """
-
-    require_secure_boot: bool = True
-    require_log: bool = False
-    require_nonce: bool = False
-    untrusted_kernel_modules_fail: bool = True
-    banks: tuple[str, ...] | None = None
-    only: tuple[int, ...] | None = None
-    quirks: tuple[Quirk, ...] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "require_secure_boot": self.require_secure_boot,
-            "require_log": self.require_log,
-            "require_nonce": self.require_nonce,
-            "untrusted_kernel_modules_fail": self.untrusted_kernel_modules_fail,
-            "banks": None if self.banks is None else list(self.banks),
-            "only": None if self.only is None else list(self.only),
-        }
-
-
-DEFAULT_POLICY = AttestationPolicy()
 
 
 @dataclass(frozen=True)
