@@ -11,8 +11,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -22,6 +20,16 @@ from matplotlib.figure import Figure
 
 from tlkit.attest import CODES
 from tlkit.errors import DataError
+from tlkit.fleet import FleetSpec
+from tlkit.fleet._result import (
+    AGGREGATE_COLUMNS,
+    ATTESTATION_COLUMNS,
+    DETECTION_COLUMNS,
+    EVENT_COLUMNS,
+    FleetResult,
+    empty,
+    finding_columns,
+)
 from tlkit.viz.fleet import (
     SUPPRESSED,
     SUPPRESSED_COLOR,
@@ -40,17 +48,9 @@ ALERT = "Attestation failed your virtual machine"
 ALERT_COLUMNS = ["day", "os", "family", "name", "cause", "compromised", "suppressed", "alerts"]
 
 
-@dataclass(frozen=True)
-class Tables:
-    """The part of a FleetResult the figures read."""
-
-    spec: Any
-    inventory: pd.DataFrame
-    alert_counts: pd.DataFrame
-
-
-def _fleet(rows: list[tuple[Any, ...]]) -> Tables:
-    """10 VMs over 5 days: 6 ubuntu/Dsv5, 3 windows/Dsv5, 1 windows/NCv3 (no ubuntu/NCv3)."""
+def _fleet(rows: list[tuple[Any, ...]]) -> FleetResult:
+    """10 VMs over 5 days: 6 ubuntu/Dsv5, 3 windows/Dsv5, 1 windows/NCv3 (no ubuntu/NCv3); the
+    aggregate tables the figures do not read are empty."""
     kinds = [("ubuntu", "Dsv5")] * 6 + [("windows", "Dsv5")] * 3 + [("windows", "NCv3")]
     inventory = pd.DataFrame(
         {
@@ -62,11 +62,21 @@ def _fleet(rows: list[tuple[Any, ...]]) -> Tables:
     alerts = pd.DataFrame(rows, columns=ALERT_COLUMNS).astype(
         {"day": "int64", "compromised": "bool", "suppressed": "bool", "alerts": "int64"}
     )
-    return Tables(SimpleNamespace(days=5, vms=10), inventory, alerts)
+    tables = {name: empty(columns) for name, (columns, _) in AGGREGATE_COLUMNS.items()}
+    rows_tables = {"events": empty(EVENT_COLUMNS), "attestations": empty(ATTESTATION_COLUMNS)}
+    return FleetResult(
+        FleetSpec(vms=10, days=5),
+        "fast",
+        inventory,
+        **(tables | {"alert_counts": alerts}),
+        detections=empty(DETECTION_COLUMNS),
+        findings=empty(finding_columns()),
+        **rows_tables,
+    )
 
 
 @pytest.fixture
-def fleet() -> Tables:
+def fleet() -> FleetResult:
     return _fleet(
         [
             (1, "ubuntu", "Dsv5", ALERT, "pcr-mismatch", False, False, 3),  # a kernel update, baseline behind
@@ -79,7 +89,7 @@ def fleet() -> Tables:
     )
 
 
-def test_daily_rates_split_real_from_false_positives(fleet: Tables) -> None:
+def test_daily_rates_split_real_from_false_positives(fleet: FleetResult) -> None:
     rates = daily_alert_rates(fleet, "truth")
     assert list(rates.index) == [0, 1, 2, 3, 4]  # quiet days are zeros, not missing
     # 10 VMs a day: one alert = 100 per 1,000 VM-days; suppressed alerts are not what the SOC sees
@@ -92,7 +102,7 @@ def test_daily_rates_split_real_from_false_positives(fleet: Tables) -> None:
     assert causes["pcr-mismatch"].tolist() == [0.0, 300.0, 100.0, 0.0, 100.0]
 
 
-def test_rate_figure_draws_the_daily_rates(fleet: Tables) -> None:
+def test_rate_figure_draws_the_daily_rates(fleet: FleetResult) -> None:
     fig = alert_rate_figure(fleet)
     top, bottom = fig.axes
     drawn = {line.get_label(): line.get_ydata() for line in top.get_lines()}
@@ -111,7 +121,7 @@ def test_rate_figure_draws_the_daily_rates(fleet: Tables) -> None:
     np.testing.assert_array_equal(logged.get_lines()[1].get_ydata(), truth["real"].to_numpy())
 
 
-def test_cause_table_keeps_suppressed_apart(fleet: Tables) -> None:
+def test_cause_table_keeps_suppressed_apart(fleet: FleetResult) -> None:
     days = cause_table(fleet, "day")
     assert days.columns.tolist() == ["ak-untrusted", "pcr-mismatch", SUPPRESSED]
     assert days[SUPPRESSED].tolist() == [0.0, 100.0, 0.0, 0.0, 100.0]
@@ -134,7 +144,7 @@ def _stacks(fig: Figure) -> dict[tuple[float, str], float]:
     }
 
 
-def test_cause_bars_are_the_cause_table(fleet: Tables) -> None:
+def test_cause_bars_are_the_cause_table(fleet: FleetResult) -> None:
     for by in ("day", "os"):
         fig = cause_figure(fleet, by)
         table = cause_table(fleet, by)
@@ -150,7 +160,7 @@ def test_cause_bars_are_the_cause_table(fleet: Tables) -> None:
     assert [t.get_text() for t in ticks] == ["ubuntu", "windows"]
 
 
-def test_dashboard_figure_puts_rates_beside_causes(fleet: Tables) -> None:
+def test_dashboard_figure_puts_rates_beside_causes(fleet: FleetResult) -> None:
     rates, causes = dashboard_figure(fleet).axes
     assert rates.get_yscale() == "symlog"  # real alerts visible beside a hundred times more false ones
     truth = daily_alert_rates(fleet, "truth")
@@ -172,7 +182,7 @@ def test_a_code_has_one_colour_in_every_figure() -> None:
     assert len(set(everything.values())) == len(CODES)
 
 
-def test_heatmap_shows_rates_per_family_and_os(fleet: Tables) -> None:
+def test_heatmap_shows_rates_per_family_and_os(fleet: FleetResult) -> None:
     rates = family_os_rates(fleet)
     assert rates.index.tolist() == ["Dsv5", "NCv3"]
     assert rates.columns.tolist() == ["ubuntu", "windows"]

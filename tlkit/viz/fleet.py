@@ -14,17 +14,15 @@ The ``*_rates`` / ``*_table`` functions return the numbers each figure draws, so
 the table beside the figure and a test can compare the drawing with them. Everything here reads only
 the aggregate tables of a :class:`~tlkit.fleet.FleetResult` (``alert_counts`` and ``inventory``),
 which both simulation modes fill, never the exact mode's row tables; nothing here simulates, decides
-an alert or a cause: grouping and dividing by VM-days is all. "Alerts" are the unsuppressed ones
-(what the SOC sees) unless a function says otherwise. No function calls ``plt.show()``.
-
-VM-days: a day's rate divides by the fleet's VMs (``len(inventory)``), a group's rate by the group's
-VMs times ``spec.days``; every VM is in the fleet for the whole horizon.
+an alert or a cause, or counts VM-days: every rate is :func:`tlkit.fleet.alert_rates`', reshaped.
+"Alerts" are the unsuppressed ones (what the SOC sees) unless a function says otherwise. No
+function calls ``plt.show()``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -35,13 +33,15 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
 from tlkit.attest import CODES
 from tlkit.errors import DataError
+from tlkit.fleet._metrics import alert_rates
+from tlkit.fleet._result import FleetResult
 
 __all__ = [
     "CAUSE_COLORS",
     "SUPPRESSED",
     "SUPPRESSED_COLOR",
     "TRUTH_COLORS",
-    "FleetTables",
+    "FleetResult",
     "alert_rate_figure",
     "cause_colours",
     "cause_figure",
@@ -66,86 +66,61 @@ CAUSE_COLORS: Final = (
 """The palette of causes: a verifier code (:data:`tlkit.attest.CODES`, in its order) always gets the
 same colour in every figure; other causes (e.g. ``a+b``) take the colours no code of the figure uses."""
 
-_PER: Final = 1000.0
+
+def _wide(rates: pd.DataFrame, index: str, columns: str) -> pd.DataFrame:
+    """:func:`tlkit.fleet.alert_rates` rows as an ``index`` x ``columns`` table of per-1,000 rates."""
+    wide = rates.pivot_table(index=index, columns=columns, values="per_1000_vm_days", aggfunc="sum")
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.fillna(0.0).astype("float64")
 
 
-class FleetTables(Protocol):
-    """What the figures read from a :class:`~tlkit.fleet.FleetResult`: the spec (``days``), the
-    inventory (one row per VM: ``os``, ``family``) and ``alert_counts`` (``day``, ``os``, ``family``,
-    ``cause``, ``compromised``, ``suppressed``, ``alerts``)."""
-
-    @property
-    def spec(self) -> Any: ...
-    @property
-    def inventory(self) -> pd.DataFrame: ...
-    @property
-    def alert_counts(self) -> pd.DataFrame: ...
-
-
-def _shown(result: FleetTables) -> pd.DataFrame:
-    a = result.alert_counts
-    return a[~a["suppressed"].astype(bool)]
-
-
-def _days(result: FleetTables) -> pd.Index:
+def _days(result: FleetResult) -> pd.Index:
     return pd.RangeIndex(int(result.spec.days), name="day")
 
 
-def _per_day(counts: pd.DataFrame, columns: str, result: FleetTables) -> pd.DataFrame:
-    """``counts`` (``day``, ``columns``, ``alerts``) as a day x column table of alerts per 1,000 VM-days."""
-    wide = counts.pivot_table(index="day", columns=columns, values="alerts", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(_days(result), fill_value=0).astype("float64")
-    wide.columns = [str(c) for c in wide.columns]
-    return _PER * wide / max(len(result.inventory), 1)
-
-
-def daily_alert_rates(result: FleetTables, by: str | None = "truth") -> pd.DataFrame:
-    """Unsuppressed alerts per 1,000 VM-days on each day (rows ``0 .. days-1``, zero days included).
+def daily_alert_rates(result: FleetResult, by: str | None = "truth") -> pd.DataFrame:
+    """Unsuppressed alerts per 1,000 VM-days on each day (rows ``0 .. days-1``, zero days included),
+    from :func:`tlkit.fleet.alert_rates`.
 
     Args:
         by: ``None``: one column ``all alerts``; ``"truth"``: ``all alerts``, ``real`` (the VM was
             compromised that day) and ``false positive``; ``"cause"``: one column per cause (sorted).
     """
-    shown = _shown(result)
     if by == "cause":
-        return _per_day(shown, "cause", result)
+        return _wide(alert_rates(result, ["day", "cause"]), "day", "cause").reindex(
+            _days(result), fill_value=0.0
+        )
     if by not in (None, "truth"):
         raise DataError(f"by must be None, 'truth' or 'cause', not {by!r}", field="by")
-    truth = shown.assign(truth=np.where(shown["compromised"].astype(bool), "real", "false positive"))
-    rates = _per_day(truth, "truth", result).reindex(columns=["real", "false positive"], fill_value=0.0)
-    rates.insert(0, "all alerts", rates.sum(axis=1))
-    return rates if by == "truth" else rates[["all alerts"]]
+    rates = alert_rates(result, ["day", "compromised"])
+    rates["truth"] = np.where(rates["compromised"], "real", "false positive")
+    wide = _wide(rates, "day", "truth").reindex(index=_days(result), columns=["real", "false positive"])
+    wide = wide.fillna(0.0)
+    wide.insert(0, "all alerts", wide.sum(axis=1))
+    return wide if by == "truth" else wide[["all alerts"]]
 
 
-def _vm_days(result: FleetTables, by: str | list[str]) -> pd.Series:
-    return result.inventory.groupby(by).size().astype("float64") * float(result.spec.days)
-
-
-def cause_table(result: FleetTables, by: str = "day") -> pd.DataFrame:
+def cause_table(result: FleetResult, by: str = "day") -> pd.DataFrame:
     """Alerts per 1,000 VM-days per ``by`` (``"day"`` or ``"os"``) and cause, plus a last column
-    :data:`SUPPRESSED` (suppressed alerts of every cause). Days run ``0 .. days-1``; OS images are
-    those of the inventory (an OS without alerts is a row of zeros)."""
-    a = result.alert_counts
-    causes = sorted(map(str, a.loc[~a["suppressed"].astype(bool), "cause"].unique()))
-    labelled = a.assign(column=a["cause"].astype(str).where(~a["suppressed"].astype(bool), SUPPRESSED))
-    if by == "day":
-        return _per_day(labelled, "column", result).reindex(columns=[*causes, SUPPRESSED], fill_value=0.0)
-    if by != "os":
+    :data:`SUPPRESSED` (suppressed alerts of every cause), from :func:`tlkit.fleet.alert_rates`. Days
+    run ``0 .. days-1``; OS images are those of the inventory (an OS without alerts is a row of zeros)."""
+    if by not in ("day", "os"):
         raise DataError(f"by must be 'day' or 'os', not {by!r}", field="by")
-    vm_days = _vm_days(result, "os")
-    counts = labelled.pivot_table(index="os", columns="column", values="alerts", aggfunc="sum", fill_value=0)
-    counts = counts.reindex(index=vm_days.index, columns=[*causes, SUPPRESSED], fill_value=0)
-    counts = counts.fillna(0).astype("float64")
-    return _PER * counts.div(vm_days, axis=0)
+    shown = _wide(alert_rates(result, [by, "cause"]), by, "cause")
+    every = alert_rates(result, by, include_suppressed=True).set_index(by)["per_1000_vm_days"]
+    visible = alert_rates(result, by).set_index(by)["per_1000_vm_days"]
+    groups = _days(result) if by == "day" else every.index
+    table = shown.reindex(index=groups, columns=sorted(shown.columns), fill_value=0.0).fillna(0.0)
+    table[SUPPRESSED] = (every - visible).reindex(groups, fill_value=0.0).clip(lower=0.0)
+    table.index.name = by
+    return table.astype("float64")
 
 
-def family_os_rates(result: FleetTables) -> pd.DataFrame:
-    """Unsuppressed alerts per 1,000 VM-days, size family (rows, sorted) x OS image (columns, sorted);
-    NaN where the fleet has no VM of that family and OS."""
-    vm_days = _vm_days(result, ["family", "os"])
-    alerts = _shown(result).groupby(["family", "os"])["alerts"].sum().astype("float64")
-    rates = (_PER * alerts.reindex(vm_days.index, fill_value=0.0) / vm_days).unstack("os")
-    return rates.sort_index().sort_index(axis=1)
+def family_os_rates(result: FleetResult) -> pd.DataFrame:
+    """Unsuppressed alerts per 1,000 VM-days, size family (rows, sorted) x OS image (columns, sorted),
+    from :func:`tlkit.fleet.alert_rates`; NaN where the fleet has no VM of that family and OS."""
+    rates = alert_rates(result, ["family", "os"]).set_index(["family", "os"])["per_1000_vm_days"]
+    return rates.unstack("os").sort_index().sort_index(axis=1)
 
 
 def cause_colours(causes: Sequence[str]) -> dict[str, str]:
@@ -174,7 +149,7 @@ def _log(ax: Axes) -> None:
     ax.yaxis.set_minor_locator(NullLocator())
 
 
-def _truth_lines(ax: Axes, result: FleetTables, log: bool) -> None:
+def _truth_lines(ax: Axes, result: FleetResult, log: bool) -> None:
     truth = daily_alert_rates(result, "truth")
     for name, colour in TRUTH_COLORS.items():
         style = "-" if name == "all alerts" else "--"
@@ -186,7 +161,7 @@ def _truth_lines(ax: Axes, result: FleetTables, log: bool) -> None:
         _log(ax)
 
 
-def _cause_bars(ax: Axes, result: FleetTables, by: str) -> None:
+def _cause_bars(ax: Axes, result: FleetResult, by: str) -> None:
     table = cause_table(result, by)
     positions = [float(p) for p in range(len(table))]
     bottom, width = np.zeros(len(table)), 0.9 if by == "day" else 0.6
@@ -207,7 +182,7 @@ def _cause_bars(ax: Axes, result: FleetTables, by: str) -> None:
 
 
 def alert_rate_figure(
-    result: FleetTables, *, log: bool = False, title: str = "Alerts the SOC sees, per day"
+    result: FleetResult, *, log: bool = False, title: str = "Alerts the SOC sees, per day"
 ) -> Figure:
     """Two panels over the days: top, all unsuppressed alerts, the real ones and the false positives
     (:func:`daily_alert_rates` ``by="truth"``); bottom, one line per cause (``by="cause"``). The
@@ -229,7 +204,7 @@ def alert_rate_figure(
     return fig
 
 
-def cause_figure(result: FleetTables, by: str = "day", *, title: str | None = None) -> Figure:
+def cause_figure(result: FleetResult, by: str = "day", *, title: str | None = None) -> Figure:
     """Bars of alerts per 1,000 VM-days per day (``by="day"``) or per OS image (``by="os"``), stacked
     by cause (:func:`cause_table`); the suppressed alerts are the hatched grey segment on top."""
     fig, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
@@ -238,7 +213,7 @@ def cause_figure(result: FleetTables, by: str = "day", *, title: str | None = No
     return fig
 
 
-def dashboard_figure(result: FleetTables) -> Figure:
+def dashboard_figure(result: FleetResult) -> Figure:
     """The dashboard's one figure: left, the daily rates of :func:`alert_rate_figure`'s top panel
     (symmetric-log: real alerts are often a hundred times rarer); right, :func:`cause_figure` per OS
     image. Fixed margins instead of a layout engine: drawn on every slider change, it must render fast."""
@@ -254,7 +229,7 @@ def dashboard_figure(result: FleetTables) -> Figure:
 
 
 def family_os_heatmap(
-    result: FleetTables, *, title: str = "Alerts per 1,000 VM-days by size family and OS"
+    result: FleetResult, *, title: str = "Alerts per 1,000 VM-days by size family and OS"
 ) -> Figure:
     """A heatmap of :func:`family_os_rates`, each cell annotated with its value (``—``: no such VMs)."""
     rates = family_os_rates(result)
