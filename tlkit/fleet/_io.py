@@ -228,17 +228,18 @@ def summary(result: FleetResult) -> dict[str, Any]:
     found = int(alerts(result)["alerts"].sum())
     rounds = result.round_counts
     recs = result.recommendation_counts.groupby("name")["vms"].sum()
+    suppressed = suppressed_counts(result)
     counts = {
         "vms": result.vms,
         "attestations": int(rounds["rounds"].sum()),
         "attestations_failed": int(rounds.loc[~rounds["passed"], "rounds"].sum()),
         "events": {str(k): int(n) for k, n in result.event_counts.groupby("kind")["events"].sum().items()},
         "alerts": found,
-        "alerts_suppressed": int(result.alert_counts.loc[result.alert_counts["suppressed"], "alerts"].sum()),
+        "alerts_suppressed": int(suppressed["suppressed"].sum()),
         "recommendations": {str(k): int(n) for k, n in recs.items()},
     }
     ttd = time_to_detect(result).set_index("attack")
-    suppressed = suppressed_counts(result).groupby("cause")["suppressed"].sum()
+    by_cause = suppressed.groupby("cause")["suppressed"].sum()
     return {
         "spec": result.spec.to_dict(),
         "mode": result.mode,
@@ -257,7 +258,7 @@ def summary(result: FleetResult) -> dict[str, Any]:
             }
             for k, row in ttd.iterrows()
         },
-        "suppressed": {str(k): int(v) for k, v in suppressed.items() if v},
+        "suppressed": {str(k): int(v) for k, v in by_cause.items() if v},
     }
 
 

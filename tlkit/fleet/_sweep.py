@@ -67,7 +67,6 @@ def headline(result: FleetResult) -> dict[str, Any]:
     """The SOC's headline numbers of a simulated fleet (:data:`HEADLINE_COLUMNS`), from its aggregates
     through :mod:`tlkit.fleet._metrics`; the median time to detect is over every attack kind."""
     shown = int(alerts(result)["alerts"].sum())
-    vm_days = len(result.inventory) * result.spec.days
     ttd = time_to_detect(result)
     attacks, detected = int(ttd["attacks"].sum()), int(ttd["detected"].sum())
     d = result.detections
@@ -75,7 +74,7 @@ def headline(result: FleetResult) -> dict[str, Any]:
     return {
         "alerts": shown,
         "alerts_per_day": shown / result.spec.days,
-        "alerts_per_1000_vm_days": 1000.0 * shown / vm_days,
+        "alerts_per_1000_vm_days": 1000.0 * shown / result.vm_days,
         "false_positive_share": false_positive_share(result),
         "suppressed": int(suppressed_counts(result)["suppressed"].sum()),
         "coverage": attestation_coverage(result),
