@@ -152,11 +152,19 @@ def test_a_worker_adopts_the_clients_outcome_table(whole: object) -> None:
 
 
 def test_an_outcome_table_of_another_key_space_is_refused() -> None:
-    from tlkit.fleet._outcomes import outcome_table
+    """A table from a tlkit with other scenarios (keys meaning other things) is never adopted."""
+    import dataclasses
 
-    with pytest.raises(DataError) as e:
-        outcome_table().adopt(object())  # type: ignore[arg-type]
-    assert e.value.field == "outcomes"
+    from tlkit.fleet._outcomes import OutcomeTable, outcome_table
+
+    here = outcome_table()
+    other = OutcomeTable(dataclasses.replace(here.space, scenarios=here.space.scenarios[::-1]))
+    other.known[:] = True
+    for bad in (other, object()):
+        with pytest.raises(DataError) as e:
+            here.adopt(bad)  # type: ignore[arg-type]
+        assert e.value.field == "outcomes"
+    assert here.adopt(pickle.loads(pickle.dumps(here))) == 0  # the same keys, another object: fine
 
 
 def test_a_shipped_copy_of_the_table_is_adopted_into_this_process_table() -> None:
